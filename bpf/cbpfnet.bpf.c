@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Endpoint programs: TC does the forwarding, XDP is an early filter in front of it. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "datapath.h"
+
+/*
+ * clang may keep &skb->data in a register across the pull helper call, which the verifier
+ * rejects as a modified context pointer; an asm load pins the access to one instruction.
+ */
+#define SKB_LOAD_PTR(skb, field)                                                                   \
+	({                                                                                         \
+		void *ptr_;                                                                        \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                                              \
+			     : "=r"(ptr_)                                                          \
+			     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, field)));        \
+		ptr_;                                                                              \
+	})
+
+SEC("tc")
+int tc_from_ep(struct __sk_buff *skb)
+{
+	struct cbpf_decision d;
+
+	const __u32 headers = sizeof(struct ethhdr) + sizeof(struct arphdr) + sizeof(struct arp_ipv4);
+
+	/* Headers must be linear for direct access; the largest we read is Ethernet + ARP. */
+	if (SKB_LOAD_PTR(skb, data) + headers > SKB_LOAD_PTR(skb, data_end))
+		bpf_skb_pull_data(skb, headers);
+
+	void *data = SKB_LOAD_PTR(skb, data);
+	void *data_end = SKB_LOAD_PTR(skb, data_end);
+
+	cbpf_from_endpoint(data, data_end, skb->ifindex, &d);
+	switch (d.action) {
+	case CBPF_ACT_DROP:
+		cbpf_count_drop(d.reason, skb->len);
+		return TC_ACT_SHOT;
+	case CBPF_ACT_REPLY:
+		return bpf_redirect(skb->ifindex, 0);
+	case CBPF_ACT_FORWARD:
+		return bpf_redirect_peer(d.ifindex, 0);
+	default:
+		return TC_ACT_OK;
+	}
+}
+
+SEC("xdp")
+int xdp_from_ep(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct cbpf_decision d;
+
+	cbpf_from_endpoint(data, data_end, ctx->ingress_ifindex, &d);
+	switch (d.action) {
+	case CBPF_ACT_DROP:
+		cbpf_count_drop(d.reason, data_end - data);
+		return XDP_DROP;
+	case CBPF_ACT_REPLY:
+		return XDP_TX;
+	default:
+		/* Allowed frames go on to the TC program, which can redirect into a peer netns. */
+		return XDP_PASS;
+	}
+}
+
+char LICENSE[] SEC("license") = "GPL";

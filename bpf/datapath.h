@@ -1,0 +1,213 @@
+/*
+ * Endpoint-side datapath, written over (data, data_end) so the TC and XDP entry points share one
+ * verified implementation. It decides; the entry point carries the decision out with its own
+ * helpers and return codes.
+ */
+#ifndef CBPF_DATAPATH_H
+#define CBPF_DATAPATH_H
+
+#include "proto.h"
+#include "maps.bpf.h"
+
+enum cbpf_action {
+	CBPF_ACT_PASS,	    /* hand to the kernel stack unchanged */
+	CBPF_ACT_DROP,	    /* reason says why */
+	CBPF_ACT_REPLY,	    /* frame rewritten in place, send back out the ingress interface */
+	CBPF_ACT_FORWARD,   /* frame rewritten for a local endpoint behind ifindex */
+};
+
+struct cbpf_decision {
+	__u32 action;
+	__u32 reason;
+	__u32 ifindex;
+};
+
+static __always_inline int cbpf_drop(struct cbpf_decision *d, __u32 reason)
+{
+	d->action = CBPF_ACT_DROP;
+	d->reason = reason;
+	return 0;
+}
+
+static __always_inline int cbpf_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] &&
+	       a[5] == b[5];
+}
+
+static __always_inline void cbpf_mac_copy(__u8 *dst, const __u8 *src)
+{
+	__builtin_memcpy(dst, src, CBPF_ETH_ALEN);
+}
+
+/* The source endpoint must own both the address and the interface the frame came in on. */
+static __always_inline struct cbpf_ep_value *cbpf_local_source(__be32 ip, __u32 ingress_ifindex)
+{
+	struct cbpf_ep_key key = {.ip = ip};
+	struct cbpf_ep_value *ep = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+
+	if (!ep || !(ep->flags & CBPF_EP_LOCAL) || ep->ifindex != ingress_ifindex)
+		return 0;
+	return ep;
+}
+
+static __always_inline struct cbpf_policy_value *cbpf_policy_lookup(__u32 src, __u32 dst)
+{
+	struct cbpf_policy_key key = {.src_identity = src, .dst_identity = dst};
+
+	return bpf_map_lookup_elem(&cbpf_policy, &key);
+}
+
+/* Returns 0 to allow, or the drop reason. Most specific entry wins; see maps/policy.h. */
+static __always_inline __u32 cbpf_policy_check(const struct cbpf_ep_value *src,
+					       const struct cbpf_ep_value *dst)
+{
+	struct cbpf_policy_value *v;
+
+	v = cbpf_policy_lookup(src->identity, dst->identity);
+	if (!v)
+		v = cbpf_policy_lookup(src->identity, dst->net_id);
+	if (!v)
+		v = cbpf_policy_lookup(src->net_id, dst->identity);
+	if (!v)
+		v = cbpf_policy_lookup(src->net_id, dst->net_id);
+	if (v)
+		return v->verdict == CBPF_VERDICT_ALLOW ? 0 : v->drop_reason;
+	return src->net_id == dst->net_id ? 0 : CBPF_DROP_NET_ISOLATION;
+}
+
+static __always_inline int cbpf_handle_arp(void *data, void *data_end, __u32 ingress_ifindex,
+					   struct cbpf_decision *d)
+{
+	struct ethhdr *eth = data;
+	struct arphdr *arp = (void *)(eth + 1);
+	struct arp_ipv4 *body = (void *)(arp + 1);
+	struct cbpf_ep_value *src, *target;
+	struct cbpf_net_value *net;
+	struct cbpf_net_key net_key;
+	struct cbpf_ep_key target_key;
+	const __u8 *answer;
+	__be32 tpa;
+
+	if ((void *)(body + 1) > data_end)
+		return cbpf_drop(d, CBPF_DROP_MALFORMED_ARP);
+	if (arp->ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->ar_pro != bpf_htons(ETH_P_IP) ||
+	    arp->ar_hln != CBPF_ETH_ALEN || arp->ar_pln != 4)
+		return cbpf_drop(d, CBPF_DROP_MALFORMED_ARP);
+	if (arp->ar_op != bpf_htons(ARPOP_REQUEST)) {
+		d->action = CBPF_ACT_PASS;
+		return 0;
+	}
+
+	src = cbpf_local_source(body->spa, ingress_ifindex);
+	if (!src)
+		return cbpf_drop(d, CBPF_DROP_SRC_SPOOF);
+	net_key.net_id = src->net_id;
+	net = bpf_map_lookup_elem(&cbpf_networks, &net_key);
+	if (!net)
+		return cbpf_drop(d, CBPF_DROP_ARP_UNKNOWN);
+
+	tpa = body->tpa;
+	if (tpa == net->gateway_ip) {
+		answer = net->gateway_mac;
+	} else {
+		target_key.ip = tpa;
+		target = bpf_map_lookup_elem(&cbpf_endpoints, &target_key);
+		if (!target || target->net_id != src->net_id)
+			return cbpf_drop(d, CBPF_DROP_ARP_UNKNOWN);
+		answer = target->mac;
+	}
+
+	cbpf_mac_copy(eth->h_dest, eth->h_source);
+	cbpf_mac_copy(eth->h_source, answer);
+	arp->ar_op = bpf_htons(ARPOP_REPLY);
+	cbpf_mac_copy(body->tha, body->sha);
+	body->tpa = body->spa;
+	cbpf_mac_copy(body->sha, answer);
+	body->spa = tpa;
+	d->action = CBPF_ACT_REPLY;
+	return 0;
+}
+
+static __always_inline void cbpf_decrement_ttl(struct iphdr *iph)
+{
+	__u32 check = iph->check;
+
+	check += bpf_htons(0x0100);
+	iph->check = (__sum16)(check + (check >= 0xFFFF));
+	iph->ttl--;
+}
+
+static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 ingress_ifindex,
+					    struct cbpf_decision *d)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct cbpf_ep_value *src, *dst;
+	struct cbpf_net_value *src_net, *dst_net;
+	struct cbpf_net_key net_key;
+	struct cbpf_ep_key dst_key;
+	__u32 reason;
+
+	if ((void *)(iph + 1) > data_end)
+		return cbpf_drop(d, CBPF_DROP_MALFORMED_IP);
+	if (iph->version != 4 || iph->ihl < 5 || (void *)iph + iph->ihl * 4 > data_end)
+		return cbpf_drop(d, CBPF_DROP_MALFORMED_IP);
+
+	src = cbpf_local_source(iph->saddr, ingress_ifindex);
+	if (!src)
+		return cbpf_drop(d, CBPF_DROP_SRC_SPOOF);
+
+	dst_key.ip = iph->daddr;
+	dst = bpf_map_lookup_elem(&cbpf_endpoints, &dst_key);
+	if (!dst) {
+		d->action = CBPF_ACT_PASS;
+		return 0;
+	}
+	reason = cbpf_policy_check(src, dst);
+	if (reason)
+		return cbpf_drop(d, reason);
+	if (!(dst->flags & CBPF_EP_LOCAL)) {
+		d->action = CBPF_ACT_PASS;
+		return 0;
+	}
+
+	net_key.net_id = src->net_id;
+	src_net = bpf_map_lookup_elem(&cbpf_networks, &net_key);
+	if (src_net && cbpf_mac_eq(eth->h_dest, src_net->gateway_mac)) {
+		/* Addressed to the gateway: route between networks like a router would. */
+		if (iph->ttl <= 1)
+			return cbpf_drop(d, CBPF_DROP_TTL);
+		net_key.net_id = dst->net_id;
+		dst_net = bpf_map_lookup_elem(&cbpf_networks, &net_key);
+		if (!dst_net)
+			return cbpf_drop(d, CBPF_DROP_NET_ISOLATION);
+		cbpf_decrement_ttl(iph);
+		cbpf_mac_copy(eth->h_source, dst_net->gateway_mac);
+	}
+	cbpf_mac_copy(eth->h_dest, dst->mac);
+	d->action = CBPF_ACT_FORWARD;
+	d->ifindex = dst->ifindex;
+	return 0;
+}
+
+/* Entry for frames an endpoint sends, seen on the host side of its interface. */
+static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 ingress_ifindex,
+					      struct cbpf_decision *d)
+{
+	struct ethhdr *eth = data;
+
+	d->action = CBPF_ACT_PASS;
+	d->reason = CBPF_DROP_NONE;
+	d->ifindex = 0;
+	if ((void *)(eth + 1) > data_end)
+		return cbpf_drop(d, CBPF_DROP_MALFORMED_ETH);
+	if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		return cbpf_handle_arp(data, data_end, ingress_ifindex, d);
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return cbpf_handle_ipv4(data, data_end, ingress_ifindex, d);
+	/* IPv6 and the rest are not ours yet: the kernel decides, nothing is forwarded here. */
+	return 0;
+}
+
+#endif

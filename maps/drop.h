@@ -1,0 +1,26 @@
+/* Drop reasons and their per-CPU counters. */
+#ifndef CBPF_MAPS_DROP_H
+#define CBPF_MAPS_DROP_H
+
+#include "common.h"
+
+enum cbpf_drop_reason {
+	CBPF_DROP_NONE = 0,
+	CBPF_DROP_MALFORMED_ETH,
+	CBPF_DROP_MALFORMED_ARP,
+	CBPF_DROP_MALFORMED_IP,
+	CBPF_DROP_SRC_SPOOF,    /* source address not owned by the ingress interface */
+	CBPF_DROP_ARP_UNKNOWN,  /* ARP request for an address no endpoint owns */
+	CBPF_DROP_POLICY,       /* explicit deny rule */
+	CBPF_DROP_ICC,          /* same network, inter-container traffic off */
+	CBPF_DROP_NET_ISOLATION, /* different networks, no rule allows it */
+	CBPF_DROP_TTL,
+	CBPF_DROP_REASON_MAX,
+};
+
+struct cbpf_drop_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#endif

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything cbpfnet needs to build, test and demo on Debian 12. Idempotent.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config make clang llvm clang-format
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev
+	iproute2 iputils-ping netcat-openbsd iperf3 tcpdump tshark python3-scapy
+	ethtool socat jq gnuplot-nox liblinear-tools containernetworking-plugins
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,168 @@
+# Test harness: simulated hosts as network namespaces on an underlay bridge, endpoints as
+# namespaces on a host, TAP-style checks. Source it, then call lib_init.
+#
+# Every namespace, mount and process it creates carries the per-run prefix $P and is removed by
+# the EXIT trap, whatever happens. The root namespace never gets an address.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CBPFNET=${CBPFNET:-$REPO/cbpfnet}
+FAILURES=0
+PIDS=()
+HOSTS=()
+
+lib_init() {
+	P=cb$(printf '%04x' $((RANDOM % 65536)))$$
+	P=${P:0:8}
+	WORK=/run/cbpfnet-test-$P
+	mkdir -p "$WORK"
+	trap lib_cleanup EXIT
+	trap 'exit 130' INT TERM
+	ip netns add "$P-fab"
+	ip -n "$P-fab" link add br0 type bridge
+	ip -n "$P-fab" link set br0 up
+	ip -n "$P-fab" link set lo up
+}
+
+lib_cleanup() {
+	local pid ns h
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
+		ip netns del "$ns"
+	done
+	for h in "${HOSTS[@]}"; do
+		umount "$WORK/$h/bpffs" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+
+# --- checks -------------------------------------------------------------------------------
+
+ok() { echo "ok - $*"; }
+not_ok() {
+	echo "not ok - $*"
+	FAILURES=$((FAILURES + 1))
+}
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$WORK/last.out" 2>&1; then ok "$desc"; else
+		not_ok "$desc"
+		sed 's/^/#   /' "$WORK/last.out" | head -20
+	fi
+}
+
+# check_fail DESC CMD...: passes when CMD fails.
+check_fail() {
+	local desc=$1
+	shift
+	if "$@" >"$WORK/last.out" 2>&1; then
+		not_ok "$desc (succeeded)"
+		sed 's/^/#   /' "$WORK/last.out" | head -20
+	else ok "$desc"; fi
+}
+
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+
+check_contains() {
+	case "$3" in
+	*"$2"*) ok "$1" ;;
+	*) not_ok "$1: '$2' not in: $3" ;;
+	esac
+}
+
+# check_gt DESC A B: passes when A > B (integers).
+check_gt() {
+	if [ "$2" -gt "$3" ]; then ok "$1"; else not_ok "$1: $2 is not > $3"; fi
+}
+
+lib_finish() {
+	[ "$FAILURES" -eq 0 ]
+}
+
+# --- hosts and endpoints -------------------------------------------------------------------
+
+# host_add NAME N: a host namespace with uplink ul0 = 198.18.0.N/15 on the fabric bridge, its
+# own bpffs (outside /sys, see README) and state directory.
+host_add() {
+	local name=$1 n=$2
+	ip netns add "$P-$name"
+	ip -n "$P-$name" link set lo up
+	ip -n "$P-fab" link add "$name-up" type veth peer name ul0 netns "$P-$name"
+	ip -n "$P-fab" link set "$name-up" master br0 up
+	ip -n "$P-$name" addr add "198.18.0.$n/15" dev ul0
+	ip -n "$P-$name" link set ul0 up
+	mkdir -p "$WORK/$name/bpffs" "$WORK/$name/state"
+	mount -t bpf bpf "$WORK/$name/bpffs"
+	HOSTS+=("$name")
+}
+
+# cb HOST ARGS...: cbpfnet as HOST runs it.
+cb() {
+	local host=$1
+	shift
+	ip netns exec "$P-$host" "$CBPFNET" --bpffs "$WORK/$host/bpffs" \
+		--state "$WORK/$host/state" "$@"
+}
+
+# ns_add NAME: an empty namespace for an endpoint (a container).
+ns_add() {
+	ip netns add "$P-$1"
+	ip -n "$P-$1" link set lo up
+}
+
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$P-$ns" "$@"
+}
+
+pin() { echo "$WORK/$1/bpffs/cbpfnet/$2"; }
+
+# ping_ok NS ADDR / ping_fails NS ADDR
+ping_ok() { in_ns "$1" ping -c 1 -W 2 "$2"; }
+ping_fails() { ! in_ns "$1" ping -c 2 -i 0.2 -W 1 "$2"; }
+
+# tcp_ok SRC_NS DST_NS DST_ADDR PORT: a line sent over TCP arrives intact.
+tcp_ok() {
+	local src=$1 dst=$2 addr=$3 port=$4 out="$WORK/tcp.$port.out" pid
+	rm -f "$out"
+	in_ns "$dst" timeout 5 socat -u "TCP-LISTEN:$port,reuseaddr" "OPEN:$out,creat" &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 0.2
+	echo "hello-$port" | in_ns "$src" timeout 3 socat -u - "TCP:$addr:$port,connect-timeout=2" ||
+		{ kill "$pid" 2>/dev/null; return 1; }
+	wait "$pid"
+	[ "$(cat "$out" 2>/dev/null)" = "hello-$port" ]
+}
+
+# tcp_fails SRC_NS DST_NS DST_ADDR PORT: with a listener ready, no connection can be opened.
+tcp_fails() {
+	local src=$1 dst=$2 addr=$3 port=$4 pid rc
+	in_ns "$dst" timeout 4 socat -u "TCP-LISTEN:$port,reuseaddr" /dev/null &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 0.2
+	in_ns "$src" timeout 3 socat -u /dev/null "TCP:$addr:$port,connect-timeout=1"
+	rc=$?
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ "$rc" -ne 0 ]
+}
+
+# drops HOST REASON: packets counted for a drop reason.
+drops() {
+	cb "$1" --json status | jq -r --arg r "$2" '.drops[$r].packets // 0'
+}
+
+# map_dump HOST MAP: bpftool's JSON dump of a pinned map.
+map_dump() {
+	bpftool -j map dump pinned "$(pin "$1" "$2")"
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test program and integration script; each prints TAP-style "ok - ..." or
+# "not ok - ..." lines. Closes with "N passed, N failed" and exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+
+filter=${1:-}
+passed=0
+failed=0
+failures=()
+
+run_one() {
+	local name=$1
+	shift
+	local out
+	echo "# $name"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]}
+	local p f
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name ran no check"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" -eq 0 ] || failures+=("$name")
+	rm -f "$out"
+}
+
+for bin in build/tests/unit/test_* build/tests/bpf/test_*; do
+	[ -x "$bin" ] || continue
+	case "$bin" in *"$filter"*) run_one "$bin" "$bin" ;; esac
+done
+for script in tests/integration/*.sh; do
+	[ -f "$script" ] || continue
+	case "$script" in *"$filter"*) run_one "$script" bash "$script" ;; esac
+done
+
+[ "${#failures[@]}" -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,54 @@
+/* Address parsing and subnet arithmetic. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "addr.h"
+#include "tap.h"
+
+static uint32_t ip(const char *text)
+{
+	uint32_t value = 0;
+
+	cbpf_parse_ip(text, &value);
+	return value;
+}
+
+int main(void)
+{
+	struct cbpf_cidr a, b;
+	char buf[32];
+	uint8_t mac[6];
+
+	CHECK(cbpf_parse_cidr("10.1.0.0/24", &a) == 0 && a.addr == ip("10.1.0.0") &&
+		      a.prefix_len == 24,
+	      "parse 10.1.0.0/24");
+	CHECK(cbpf_parse_cidr("10.1.0.1/24", &b) == -EINVAL, "reject host bits set");
+	CHECK(cbpf_parse_cidr("10.1.0.0/33", &b) == -EINVAL, "reject prefix 33");
+	CHECK(cbpf_parse_cidr("10.1.0.0", &b) == -EINVAL, "reject missing prefix");
+	CHECK(cbpf_parse_cidr("10.1.0.0/2x", &b) == -EINVAL, "reject trailing junk");
+	CHECK(cbpf_parse_cidr("/24", &b) == -EINVAL, "reject missing address");
+	CHECK(cbpf_parse_ip("300.1.1.1", &b.addr) == -EINVAL, "reject octet 300");
+
+	cbpf_parse_cidr("10.1.0.0/16", &b);
+	CHECK(cbpf_cidr_overlap(&a, &b), "10.1.0.0/24 overlaps 10.1.0.0/16");
+	cbpf_parse_cidr("10.2.0.0/24", &b);
+	CHECK(!cbpf_cidr_overlap(&a, &b), "10.1.0.0/24 does not overlap 10.2.0.0/24");
+
+	CHECK(cbpf_cidr_is_host(&a, ip("10.1.0.1")), ".1 is a host address");
+	CHECK(!cbpf_cidr_is_host(&a, ip("10.1.0.0")), "network address is not a host");
+	CHECK(!cbpf_cidr_is_host(&a, ip("10.1.0.255")), "broadcast is not a host");
+	CHECK(!cbpf_cidr_is_host(&a, ip("10.2.0.1")), "outside address is not a host");
+	CHECK(cbpf_cidr_host(&a, 1) == ip("10.1.0.1"), "first host is .1");
+	CHECK(cbpf_cidr_host(&a, 254) == ip("10.1.0.254"), "last host is .254");
+	CHECK(cbpf_cidr_host(&a, 255) == 0, "no 255th host in a /24");
+
+	cbpf_format_cidr(&a, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "10.1.0.0/24"), "format cidr: %s", buf);
+	CHECK(cbpf_parse_mac("02:cb:0a:01:00:02", mac) == 0 && mac[1] == 0xcb && mac[5] == 2,
+	      "parse mac");
+	CHECK(cbpf_parse_mac("02:cb:0a:01:00", mac) == -EINVAL, "reject short mac");
+	cbpf_format_mac(mac, buf);
+	CHECK(!strcmp(buf, "02:cb:0a:01:00:02"), "format mac: %s", buf);
+	TAP_EXIT();
+}

@@ -1,0 +1,66 @@
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "loader.h"
+
+/* Fixed handle and priority: one cbpfnet filter per interface, found again without state. */
+#define CBPF_TC_HANDLE	 0xcbf
+#define CBPF_TC_PRIORITY 1
+
+int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
+{
+	const char *pin = hook == CBPF_HOOK_XDP ? CBPF_PIN_PROG_XDP : CBPF_PIN_PROG_TC;
+	int prog_fd = cbpf_prog_open(ctx, pin);
+	int err;
+
+	if (prog_fd < 0)
+		return prog_fd;
+	if (hook == CBPF_HOOK_XDP) {
+		err = bpf_xdp_attach(ifindex, prog_fd, 0, NULL);
+	} else {
+		LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE,
+			    .priority = CBPF_TC_PRIORITY, .prog_fd = prog_fd,
+			    .flags = BPF_TC_F_REPLACE);
+
+		err = bpf_tc_hook_create(&tc_hook);
+		if (err == -EEXIST)
+			err = 0;
+		if (!err)
+			err = bpf_tc_attach(&tc_hook, &tc_opts);
+	}
+	close(prog_fd);
+	return err;
+}
+
+int cbpf_detach(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE, .priority = CBPF_TC_PRIORITY);
+	int err = bpf_tc_detach(&tc_hook, &tc_opts);
+
+	if (err == -ENOENT || err == -EINVAL)
+		err = 0;
+	if (!err)
+		err = bpf_xdp_detach(ifindex, 0, NULL);
+	return err;
+}
+
+int cbpf_attached(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE, .priority = CBPF_TC_PRIORITY);
+	__u32 xdp_id = 0;
+	int mask = 0;
+
+	if (!bpf_tc_query(&tc_hook, &tc_opts))
+		mask |= 1 << CBPF_HOOK_TC;
+	if (!bpf_xdp_query_id(ifindex, 0, &xdp_id) && xdp_id)
+		mask |= 1 << CBPF_HOOK_XDP;
+	return mask;
+}

@@ -1,0 +1,295 @@
+/* net create | list | delete */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "network.h"
+#include "output.h"
+#include "state.h"
+#include "sync.h"
+
+struct net_request {
+	const char *name;
+	const char *subnet;
+	const char *gateway;
+	const char *icc;
+	const char *model;
+};
+
+static int parse_create(int argc, char **argv, struct net_request *req)
+{
+	static const struct option opts[] = {
+		{"subnet", required_argument, NULL, 's'},
+		{"gateway", required_argument, NULL, 'g'},
+		{"icc", required_argument, NULL, 'i'},
+		{"model", required_argument, NULL, 'm'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	memset(req, 0, sizeof(*req));
+	req->icc = "on";
+	req->model = "local";
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			req->subnet = optarg;
+			break;
+		case 'g':
+			req->gateway = optarg;
+			break;
+		case 'i':
+			req->icc = optarg;
+			break;
+		case 'm':
+			req->model = optarg;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1 || !req->subnet) {
+		cbpf_err("net create: usage: net create NAME --subnet CIDR [--icc on|off] "
+			 "[--gateway ADDR]");
+		return -EINVAL;
+	}
+	req->name = argv[optind];
+	return 0;
+}
+
+static int allocate_net_id(struct cbpf_state *st, uint16_t *id)
+{
+	for (uint16_t candidate = 1; candidate < CBPF_MAX_NETWORKS; candidate++)
+		if (!state_find_net_id(st, candidate)) {
+			*id = candidate;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+/* Checks the request against the state and fills net; touches nothing. */
+static int validate_create(struct cbpf_state *st, const struct net_request *req,
+			   struct cbpf_network *net)
+{
+	const char *name = req->name;
+
+	memset(net, 0, sizeof(*net));
+	if (!state_valid_name(name)) {
+		cbpf_err("net create %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
+		return -EINVAL;
+	}
+	if (state_find_net(st, name)) {
+		cbpf_err("net create %s: network already exists", name);
+		return -EEXIST;
+	}
+	snprintf(net->name, sizeof(net->name), "%s", name);
+	if (strcmp(req->model, "local")) {
+		cbpf_err("net create %s: unknown model '%s' (this build has: local)", name,
+			 req->model);
+		return -EINVAL;
+	}
+	net->model = CBPF_MODEL_LOCAL;
+	if (cbpf_parse_on_off(req->icc, &net->icc)) {
+		cbpf_err("net create %s: --icc takes on or off, not '%s'", name, req->icc);
+		return -EINVAL;
+	}
+	if (cbpf_parse_cidr(req->subnet, &net->subnet)) {
+		cbpf_err("net create %s: subnet '%s' is not an IPv4 network in CIDR form", name,
+			 req->subnet);
+		return -EINVAL;
+	}
+	if (net->subnet.prefix_len > 30 || net->subnet.prefix_len < 8) {
+		cbpf_err("net create %s: subnet %s must have a prefix between /8 and /30", name,
+			 req->subnet);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < st->n_nets; i++) {
+		char other[32];
+
+		if (!cbpf_cidr_overlap(&st->nets[i].subnet, &net->subnet))
+			continue;
+		cbpf_format_cidr(&st->nets[i].subnet, other, sizeof(other));
+		cbpf_err("net create %s: subnet %s overlaps network %s (%s)", name, req->subnet,
+			 st->nets[i].name, other);
+		return -EEXIST;
+	}
+	if (req->gateway) {
+		if (cbpf_parse_ip(req->gateway, &net->gateway) ||
+		    !cbpf_cidr_is_host(&net->subnet, net->gateway)) {
+			cbpf_err("net create %s: gateway %s is not a host address of %s", name,
+				 req->gateway, req->subnet);
+			return -EINVAL;
+		}
+	} else {
+		net->gateway = cbpf_cidr_host(&net->subnet, 1);
+	}
+	if (allocate_net_id(st, &net->id)) {
+		cbpf_err("net create %s: all %d network ids are in use", name,
+			 CBPF_MAX_NETWORKS - 1);
+		return -ENOSPC;
+	}
+	/* Locally administered, distinct from endpoint MACs (02:cb:...). */
+	const uint8_t mac[6] = {0x0a, 0xcb, 0, 0, net->id >> 8, net->id & 0xff};
+
+	memcpy(net->gateway_mac, mac, sizeof(mac));
+	return 0;
+}
+
+static json_object *net_json(const struct cbpf_network *net)
+{
+	json_object *obj = json_object_new_object();
+	char subnet[32], gateway[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
+
+	cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
+	cbpf_format_ip(net->gateway, gateway);
+	cbpf_format_mac(net->gateway_mac, mac);
+	json_object_object_add(obj, "name", json_object_new_string(net->name));
+	json_object_object_add(obj, "id", json_object_new_int(net->id));
+	json_object_object_add(obj, "model", json_object_new_string(cbpf_model_name(net->model)));
+	json_object_object_add(obj, "subnet", json_object_new_string(subnet));
+	json_object_object_add(obj, "gateway", json_object_new_string(gateway));
+	json_object_object_add(obj, "gateway_mac", json_object_new_string(mac));
+	json_object_object_add(obj, "icc", json_object_new_boolean(net->icc));
+	return obj;
+}
+
+static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct net_request req;
+	struct cbpf_network net;
+	struct cbpf_state st;
+	int err = parse_create(argc, argv, &req);
+
+	if (err)
+		return err;
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	err = validate_create(&st, &req, &net);
+	if (err)
+		goto out;
+	if (!state_add_net(&st, &net)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = sync_all_if_loaded(ctx, &st);
+	if (!err)
+		err = state_commit(&st);
+	if (err)
+		goto out;
+	if (ctx->json) {
+		cbpf_print_json(net_json(&net));
+	} else {
+		char subnet[32];
+
+		cbpf_format_cidr(&net.subnet, subnet, sizeof(subnet));
+		printf("created network %s (id %u, %s, icc %s)\n", net.name, net.id, subnet,
+		       net.icc ? "on" : "off");
+	}
+out:
+	state_close(&st);
+	return err;
+}
+
+static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct cbpf_state st;
+	json_object *list;
+	int err;
+
+	(void)argv;
+	if (argc != 1) {
+		cbpf_err("net list: takes no arguments");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	list = json_object_new_array();
+	for (size_t i = 0; i < st.n_nets; i++)
+		json_object_array_add(list, net_json(&st.nets[i]));
+	if (ctx->json) {
+		cbpf_print_json(list);
+	} else {
+		printf("%-16s %-4s %-8s %-18s %-15s %s\n", "NAME", "ID", "MODEL", "SUBNET",
+		       "GATEWAY", "ICC");
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			json_object *n = json_object_array_get_idx(list, i);
+
+			printf("%-16s %-4d %-8s %-18s %-15s %s\n",
+			       json_object_get_string(json_object_object_get(n, "name")),
+			       json_object_get_int(json_object_object_get(n, "id")),
+			       json_object_get_string(json_object_object_get(n, "model")),
+			       json_object_get_string(json_object_object_get(n, "subnet")),
+			       json_object_get_string(json_object_object_get(n, "gateway")),
+			       json_object_get_boolean(json_object_object_get(n, "icc")) ? "on"
+											 : "off");
+		}
+		json_object_put(list);
+	}
+	state_close(&st);
+	return 0;
+}
+
+static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct cbpf_network *net;
+	struct cbpf_state st;
+	size_t users = 0;
+	int err;
+
+	if (argc != 2) {
+		cbpf_err("net delete: usage: net delete NAME");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	net = state_find_net(&st, argv[1]);
+	if (!net) {
+		cbpf_err("net delete %s: no such network", argv[1]);
+		err = -ENOENT;
+		goto out;
+	}
+	for (size_t i = 0; i < st.n_eps; i++)
+		users += !strcmp(st.eps[i].net, net->name);
+	if (users) {
+		cbpf_err("net delete %s: %zu endpoint(s) still attached; delete them first",
+			 argv[1], users);
+		err = -EBUSY;
+		goto out;
+	}
+	state_remove_rules_naming(&st, "net", net->name);
+	state_remove_net(&st, net);
+	err = sync_all_if_loaded(ctx, &st);
+	if (!err)
+		err = state_commit(&st);
+	if (err)
+		goto out;
+	if (ctx->json) {
+		json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "deleted", json_object_new_string(argv[1]));
+		cbpf_print_json(doc);
+	} else {
+		printf("deleted network %s\n", argv[1]);
+	}
+out:
+	state_close(&st);
+	return err;
+}
+
+int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	static const struct cbpf_cmd table[] = {
+		{"create", net_create, "net create NAME --subnet CIDR [--icc on|off]"},
+		{"list", net_list, "net list"},
+		{"delete", net_delete, "net delete NAME"},
+		{NULL, NULL, NULL},
+	};
+
+	return cbpf_dispatch(ctx, "net", table, argc - 1, argv + 1);
+}

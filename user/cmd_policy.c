@@ -1,0 +1,187 @@
+/* policy set | del | list: verdicts between pairs of endpoints or networks. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "output.h"
+#include "policy.h"
+#include "state.h"
+#include "sync.h"
+
+/* NAME resolves to an endpoint or a network; "ep:NAME" and "net:NAME" say which. */
+static int resolve_selector(struct cbpf_state *st, const char *cmd, const char *text, char *out,
+			    size_t size)
+{
+	bool is_ep, is_net;
+
+	if (!strncmp(text, "ep:", 3)) {
+		if (state_find_ep(st, text + 3))
+			goto found;
+	} else if (!strncmp(text, "net:", 4)) {
+		if (state_find_net(st, text + 4))
+			goto found;
+	} else {
+		is_ep = state_find_ep(st, text) != NULL;
+		is_net = state_find_net(st, text) != NULL;
+		if (is_ep && is_net) {
+			cbpf_err("%s: '%s' names both an endpoint and a network; write ep:%s or "
+				 "net:%s",
+				 cmd, text, text, text);
+			return -EINVAL;
+		}
+		if (is_ep || is_net) {
+			snprintf(out, size, "%s:%s", is_ep ? "ep" : "net", text);
+			return 0;
+		}
+	}
+	cbpf_err("%s: no endpoint or network named '%s'", cmd, text);
+	return -ENOENT;
+found:
+	snprintf(out, size, "%s", text);
+	return 0;
+}
+
+static int apply(struct cbpf_ctx *ctx, struct cbpf_state *st)
+{
+	int err = sync_all_if_loaded(ctx, st);
+
+	return err ? err : state_commit(st);
+}
+
+static int policy_set(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct cbpf_rule rule = {0}, *existing;
+	struct cbpf_state st;
+	int err;
+
+	if (argc != 4 || (strcmp(argv[3], "allow") && strcmp(argv[3], "deny"))) {
+		cbpf_err("policy set: usage: policy set FROM TO allow|deny");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	err = resolve_selector(&st, "policy set", argv[1], rule.from, sizeof(rule.from));
+	if (!err)
+		err = resolve_selector(&st, "policy set", argv[2], rule.to, sizeof(rule.to));
+	if (err)
+		goto out;
+	rule.verdict = strcmp(argv[3], "allow") ? CBPF_VERDICT_DENY : CBPF_VERDICT_ALLOW;
+	existing = state_find_rule(&st, rule.from, rule.to);
+	if (existing) {
+		existing->verdict = rule.verdict;
+		rule.id = existing->id;
+	} else {
+		rule.id = st.next_rule_id++;
+		if (!state_add_rule(&st, &rule)) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	err = apply(ctx, &st);
+	if (err)
+		goto out;
+	if (ctx->json) {
+		json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "id", json_object_new_int64(rule.id));
+		json_object_object_add(doc, "from", json_object_new_string(rule.from));
+		json_object_object_add(doc, "to", json_object_new_string(rule.to));
+		json_object_object_add(doc, "verdict", json_object_new_string(argv[3]));
+		cbpf_print_json(doc);
+	} else {
+		printf("rule %u: %s -> %s %s\n", rule.id, rule.from, rule.to, argv[3]);
+	}
+out:
+	state_close(&st);
+	return err;
+}
+
+static int policy_del(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	char from[CBPF_NAME_MAX + 4], to[CBPF_NAME_MAX + 4];
+	struct cbpf_rule *rule;
+	struct cbpf_state st;
+	int err;
+
+	if (argc != 3) {
+		cbpf_err("policy del: usage: policy del FROM TO");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	err = resolve_selector(&st, "policy del", argv[1], from, sizeof(from));
+	if (!err)
+		err = resolve_selector(&st, "policy del", argv[2], to, sizeof(to));
+	if (err)
+		goto out;
+	rule = state_find_rule(&st, from, to);
+	if (!rule) {
+		cbpf_err("policy del: no rule from %s to %s", from, to);
+		err = -ENOENT;
+		goto out;
+	}
+	state_remove_rule(&st, rule);
+	err = apply(ctx, &st);
+	if (!err && !ctx->json)
+		printf("deleted rule %s -> %s\n", from, to);
+	if (!err && ctx->json) {
+		json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "deleted", json_object_new_boolean(1));
+		cbpf_print_json(doc);
+	}
+out:
+	state_close(&st);
+	return err;
+}
+
+static int policy_list(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct cbpf_state st;
+	json_object *list;
+	int err;
+
+	(void)argv;
+	if (argc != 1) {
+		cbpf_err("policy list: takes no arguments");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	list = json_object_new_array();
+	for (size_t i = 0; i < st.n_rules; i++) {
+		const struct cbpf_rule *r = &st.rules[i];
+		json_object *obj = json_object_new_object();
+		const char *verdict = r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny";
+
+		json_object_object_add(obj, "id", json_object_new_int64(r->id));
+		json_object_object_add(obj, "from", json_object_new_string(r->from));
+		json_object_object_add(obj, "to", json_object_new_string(r->to));
+		json_object_object_add(obj, "verdict", json_object_new_string(verdict));
+		json_object_array_add(list, obj);
+		if (!ctx->json)
+			printf("%-4u %-24s %-24s %s\n", r->id, r->from, r->to, verdict);
+	}
+	if (ctx->json)
+		cbpf_print_json(list);
+	else
+		json_object_put(list);
+	state_close(&st);
+	return 0;
+}
+
+int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	static const struct cbpf_cmd table[] = {
+		{"set", policy_set, "policy set FROM TO allow|deny"},
+		{"del", policy_del, "policy del FROM TO"},
+		{"list", policy_list, "policy list"},
+		{NULL, NULL, NULL},
+	};
+
+	return cbpf_dispatch(ctx, "policy", table, argc - 1, argv + 1);
+}

@@ -1,0 +1,219 @@
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cbpfnet.skel.h"
+#include "loader.h"
+#include "meta.h"
+
+int cbpf_pin_path(const struct cbpf_ctx *ctx, const char *name, char *buf, size_t size)
+{
+	int n = name ? snprintf(buf, size, "%s/" CBPF_PIN_DIR "/%s", ctx->bpffs, name)
+		     : snprintf(buf, size, "%s/" CBPF_PIN_DIR, ctx->bpffs);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int cbpf_bpffs_ensure(const struct cbpf_ctx *ctx)
+{
+	struct statfs fs;
+
+	if (!statfs(ctx->bpffs, &fs) && fs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mkdir(ctx->bpffs, 0700) && errno != EEXIST)
+		goto fail;
+	if (mount("bpf", ctx->bpffs, "bpf", 0, "mode=0700"))
+		goto fail;
+	return 0;
+fail:
+	cbpf_err("bpffs %s: cannot mount: %s", ctx->bpffs, strerror(errno));
+	return -errno;
+}
+
+uint64_t cbpf_build_id(void)
+{
+	size_t size;
+	const unsigned char *elf = cbpfnet_bpf__elf_bytes(&size);
+	uint64_t hash = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < size; i++)
+		hash = (hash ^ elf[i]) * 0x100000001b3ULL;
+	return hash;
+}
+
+static int read_meta(const struct cbpf_ctx *ctx, struct cbpf_meta *meta)
+{
+	char path[256];
+	__u32 zero = 0;
+	int fd, err;
+
+	cbpf_pin_path(ctx, "cbpf_meta", path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map_lookup_elem(fd, &zero, meta) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static int pin_program(const struct cbpf_ctx *ctx, struct bpf_program *prog, const char *name)
+{
+	char path[256];
+	int err;
+
+	cbpf_pin_path(ctx, name, path, sizeof(path));
+	unlink(path);
+	err = bpf_program__pin(prog, path);
+	if (err)
+		cbpf_err("load: pin program %s: %s", path, strerror(-err));
+	return err;
+}
+
+int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct cbpf_meta meta = {.build_id = cbpf_build_id(), .abi_version = CBPF_ABI_VERSION};
+	struct cbpf_meta pinned;
+	struct cbpfnet_bpf *skel;
+	char dir[256];
+	__u32 zero = 0;
+	int err;
+
+	*loaded_now = false;
+	err = cbpf_bpffs_ensure(ctx);
+	if (err)
+		return err;
+	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		cbpf_err("load: create pin directory %s: %s", dir, strerror(errno));
+		return err;
+	}
+	if (!read_meta(ctx, &pinned)) {
+		if (pinned.build_id == meta.build_id && pinned.abi_version == meta.abi_version)
+			return 0;
+		cbpf_err("load: %s holds programs of another build (%016llx, abi %u; this is "
+			 "%016llx, abi %u): run 'cbpfnet unload' first",
+			 dir, (unsigned long long)pinned.build_id, pinned.abi_version,
+			 (unsigned long long)meta.build_id, meta.abi_version);
+		return -EEXIST;
+	}
+
+	opts.pin_root_path = dir;
+	skel = cbpfnet_bpf__open_opts(&opts);
+	if (!skel) {
+		err = -errno;
+		cbpf_err("load: open BPF object: %s", strerror(errno));
+		return err;
+	}
+	err = cbpfnet_bpf__load(skel);
+	if (err) {
+		cbpf_err("load: load BPF programs into the kernel (stale pins in %s?): %s", dir,
+			 strerror(-err));
+		goto out;
+	}
+	err = pin_program(ctx, skel->progs.tc_from_ep, CBPF_PIN_PROG_TC);
+	if (!err)
+		err = pin_program(ctx, skel->progs.xdp_from_ep, CBPF_PIN_PROG_XDP);
+	/* The meta entry goes last: its presence means the pin set is complete. */
+	if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_meta), &zero, &meta, 0)) {
+		err = -errno;
+		cbpf_err("load: write %s/cbpf_meta: %s", dir, strerror(errno));
+	}
+	*loaded_now = !err;
+out:
+	cbpfnet_bpf__destroy(skel);
+	return err;
+}
+
+int cbpf_unpin_all(const struct cbpf_ctx *ctx)
+{
+	char dir[256], path[512];
+	struct dirent *entry;
+	DIR *d;
+	int err = 0;
+
+	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((entry = readdir(d))) {
+		if (entry->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		if (unlink(path) && !err) {
+			err = -errno;
+			cbpf_err("unload: unpin %s: %s", path, strerror(errno));
+		}
+	}
+	closedir(d);
+	if (!err && rmdir(dir)) {
+		err = -errno;
+		cbpf_err("unload: remove %s: %s", dir, strerror(errno));
+	}
+	return err;
+}
+
+static int open_pin(const struct cbpf_ctx *ctx, const char *name)
+{
+	char path[256];
+	int fd;
+
+	cbpf_pin_path(ctx, name, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
+{
+	struct {
+		const char *name;
+		int *fd;
+	} pins[] = {
+		{"cbpf_endpoints", &maps->endpoints}, {"cbpf_networks", &maps->networks},
+		{"cbpf_policy", &maps->policy},	      {"cbpf_drop_stats", &maps->drop_stats},
+		{"cbpf_meta", &maps->meta},
+	};
+	char dir[256];
+
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		*pins[i].fd = -1;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		*pins[i].fd = open_pin(ctx, pins[i].name);
+		if (*pins[i].fd < 0) {
+			int err = *pins[i].fd;
+
+			cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
+			cbpf_err("map %s/%s: %s (run 'cbpfnet load' first)", dir, pins[i].name,
+				 strerror(-err));
+			cbpf_maps_close(maps);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void cbpf_maps_close(struct cbpf_maps *maps)
+{
+	int *fds[] = {&maps->endpoints, &maps->networks, &maps->policy, &maps->drop_stats,
+		      &maps->meta};
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name)
+{
+	return open_pin(ctx, pin_name);
+}

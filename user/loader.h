@@ -1,0 +1,39 @@
+/* Loading, pinning and finding the BPF programs and maps under <bpffs>/cbpfnet. */
+#ifndef CBPF_LOADER_H
+#define CBPF_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+/* Program pins, beside the maps in the pin directory. */
+#define CBPF_PIN_PROG_TC  "prog_tc_from_ep"
+#define CBPF_PIN_PROG_XDP "prog_xdp_from_ep"
+
+struct cbpf_maps {
+	int endpoints;
+	int networks;
+	int policy;
+	int drop_stats;
+	int meta;
+};
+
+/* <bpffs>/cbpfnet, or <bpffs>/cbpfnet/<name> when name is not NULL. */
+int cbpf_pin_path(const struct cbpf_ctx *ctx, const char *name, char *buf, size_t size);
+/* Mounts a bpffs at ctx->bpffs unless one is there already. */
+int cbpf_bpffs_ensure(const struct cbpf_ctx *ctx);
+/* Identifies the BPF object compiled into this binary. */
+uint64_t cbpf_build_id(void);
+
+/* Loads and pins programs and maps; *loaded_now is false when this build was already loaded. */
+int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now);
+int cbpf_unpin_all(const struct cbpf_ctx *ctx);
+/* Opens the pinned maps; fails with a hint to run `cbpfnet load` when they are missing. */
+int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps);
+void cbpf_maps_close(struct cbpf_maps *maps);
+/* Opens a pinned program by pin name; returns an fd or -errno. */
+int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name);
+
+#endif

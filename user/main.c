@@ -1,0 +1,71 @@
+/* cbpfnet entry point: global options, then the command table. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const struct cbpf_cmd commands[] = {
+	{"load", cmd_load, "load                      load and pin programs and maps"},
+	{"unload", cmd_unload, "unload                    detach and unpin everything"},
+	{"status", cmd_status, "status                    what is loaded, attached and counted"},
+	{"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
+	{"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
+	{"net", cmd_net, "net create|list|delete     networks"},
+	{"ep", cmd_ep, "ep add|del|list           endpoints"},
+	{"policy", cmd_policy, "policy set|list           pair verdicts"},
+	{NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: cbpfnet [--bpffs DIR] [--state DIR] [--json] COMMAND ...\n\ncommands:\n", out);
+	for (const struct cbpf_cmd *c = commands; c->name; c++)
+		fprintf(out, "  %s\n", c->usage);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"bpffs", required_argument, NULL, 'b'},
+		{"state", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cbpf_ctx ctx = {
+		.bpffs = "/sys/fs/bpf",
+		.state_dir = "/var/lib/cbpfnet",
+	};
+	int opt;
+
+	/* '+' stops at the command name: everything after it belongs to the command. */
+	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'b':
+			ctx.bpffs = optarg;
+			break;
+		case 's':
+			ctx.state_dir = optarg;
+			break;
+		case 'j':
+			ctx.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	return cbpf_dispatch(&ctx, "cbpfnet", commands, argc - optind, argv + optind) ? 1 : 0;
+}

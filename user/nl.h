@@ -1,0 +1,36 @@
+/* Links, addresses, routes and namespaces through libnl-route. */
+#ifndef CBPF_NL_H
+#define CBPF_NL_H
+
+#include <stdint.h>
+
+struct nl_sock;
+
+/* Converts a libnl error (negative NLE_*) to a negative errno. */
+int nl_to_errno(int nl_err);
+
+/* Opens a network namespace by name (/run/netns/NAME) or by path; returns an fd or -errno. */
+int nl_netns_open(const char *name_or_path);
+
+/* A route socket in the caller's namespace, or in the namespace behind ns_fd when ns_fd >= 0. */
+int nl_sock_open(int ns_fd, struct nl_sock **sock);
+void nl_sock_close(struct nl_sock *sock);
+
+struct nl_veth_spec {
+	const char *host_ifname;
+	const uint8_t *host_mac;
+	const char *peer_ifname;
+	const uint8_t *peer_mac;
+	int peer_ns_fd; /* peer is created directly inside this namespace */
+	unsigned int mtu;
+};
+
+int nl_veth_create(struct nl_sock *sock, const struct nl_veth_spec *spec);
+int nl_link_delete(struct nl_sock *sock, const char *ifname);
+int nl_link_up(struct nl_sock *sock, const char *ifname);
+/* Returns the ifindex (> 0) or -errno. */
+int nl_link_index(struct nl_sock *sock, const char *ifname);
+int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len);
+int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway);
+
+#endif

@@ -1,0 +1,14 @@
+/* Output helpers: with --json every command prints exactly one JSON document. */
+#ifndef CBPF_OUTPUT_H
+#define CBPF_OUTPUT_H
+
+#include <json-c/json.h>
+
+/* Prints doc as JSON and releases it. */
+void cbpf_print_json(json_object *doc);
+const char *cbpf_drop_reason_name(unsigned int reason);
+const char *cbpf_model_name(unsigned int model);
+/* Parses "on"/"off"; returns 0 or -EINVAL. */
+int cbpf_parse_on_off(const char *text, bool *value);
+
+#endif

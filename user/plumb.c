@@ -1,0 +1,105 @@
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "plumb.h"
+#include "nl.h"
+
+/* Address, link and default route inside the endpoint's namespace. */
+static int configure_peer(int ns_fd, const struct cbpf_endpoint *ep,
+			  const struct cbpf_network *net)
+{
+	struct nl_sock *sock;
+	int ifindex, err;
+
+	err = nl_sock_open(ns_fd, &sock);
+	if (err) {
+		cbpf_err("ep add %s: netlink socket in netns %s: %s", ep->name, ep->netns,
+			 strerror(-err));
+		return err;
+	}
+	ifindex = nl_link_index(sock, ep->ifname);
+	err = ifindex < 0 ? ifindex : nl_addr_add(sock, ifindex, ep->ip, net->subnet.prefix_len);
+	if (err) {
+		cbpf_err("ep add %s: address on %s in netns %s: %s", ep->name, ep->ifname,
+			 ep->netns, strerror(-err));
+		goto out;
+	}
+	err = nl_link_up(sock, ep->ifname);
+	if (err) {
+		cbpf_err("ep add %s: bring up %s in netns %s: %s", ep->name, ep->ifname, ep->netns,
+			 strerror(-err));
+		goto out;
+	}
+	err = nl_default_route_add(sock, ifindex, net->gateway);
+	if (err)
+		cbpf_err("ep add %s: default route in netns %s: %s", ep->name, ep->netns,
+			 err == -EEXIST ? "the namespace already has one" : strerror(-err));
+out:
+	nl_sock_close(sock);
+	return err;
+}
+
+int endpoint_plumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
+		   const struct cbpf_network *net)
+{
+	struct nl_veth_spec spec = {
+		.host_ifname = ep->host_ifname,
+		.host_mac = net->gateway_mac,
+		.peer_ifname = ep->ifname,
+		.peer_mac = ep->mac,
+	};
+	struct nl_sock *host;
+	int ns_fd, ifindex, err;
+
+	ns_fd = nl_netns_open(ep->netns);
+	if (ns_fd < 0) {
+		cbpf_err("ep add %s: netns %s: %s", ep->name, ep->netns, strerror(-ns_fd));
+		return ns_fd;
+	}
+	spec.peer_ns_fd = ns_fd;
+	err = nl_sock_open(-1, &host);
+	if (err) {
+		cbpf_err("ep add %s: netlink socket: %s", ep->name, strerror(-err));
+		close(ns_fd);
+		return err;
+	}
+	err = nl_veth_create(host, &spec);
+	if (err) {
+		cbpf_err("ep add %s: create veth %s/%s in netns %s: %s", ep->name, ep->host_ifname,
+			 ep->ifname, ep->netns,
+			 err == -EEXIST ? "an interface of that name exists" : strerror(-err));
+		goto out;
+	}
+	err = configure_peer(ns_fd, ep, net);
+	if (err)
+		goto undo;
+	err = nl_link_up(host, ep->host_ifname);
+	ifindex = err ? err : nl_link_index(host, ep->host_ifname);
+	err = ifindex < 0 ? ifindex : cbpf_attach(ctx, ifindex, CBPF_HOOK_TC);
+	if (err) {
+		cbpf_err("ep add %s: attach program to %s: %s", ep->name, ep->host_ifname,
+			 strerror(-err));
+		goto undo;
+	}
+	goto out;
+undo:
+	nl_link_delete(host, ep->host_ifname);
+out:
+	nl_sock_close(host);
+	close(ns_fd);
+	return err;
+}
+
+int endpoint_unplumb(const struct cbpf_endpoint *ep)
+{
+	struct nl_sock *host;
+	int err = nl_sock_open(-1, &host);
+
+	if (err)
+		return err;
+	err = nl_link_delete(host, ep->host_ifname);
+	nl_sock_close(host);
+	return err == -ENODEV ? 0 : err;
+}

@@ -1,0 +1,87 @@
+/*
+ * Per-host state under --state: networks, endpoints and pair rules, kept in state.json and
+ * guarded by an exclusive lock so concurrent commands serialize. Maps are always derivable from
+ * it, which is what lets `load` rebuild the datapath after an unload or a reboot.
+ */
+#ifndef CBPF_STATE_H
+#define CBPF_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define CBPF_NAME_MAX  64
+#define CBPF_IFNAME_MAX 16
+#define CBPF_PATH_MAX  256
+
+struct cbpf_network {
+	char name[CBPF_NAME_MAX];
+	uint16_t id;
+	uint8_t model; /* enum cbpf_net_model */
+	struct cbpf_cidr subnet;
+	uint32_t gateway;
+	uint8_t gateway_mac[6];
+	bool icc;
+	uint32_t vni;
+	uint16_t vlan;
+};
+
+struct cbpf_endpoint {
+	char name[CBPF_NAME_MAX];
+	uint32_t id;
+	char net[CBPF_NAME_MAX];
+	char netns[CBPF_PATH_MAX];
+	char ifname[CBPF_IFNAME_MAX];
+	char host_ifname[CBPF_IFNAME_MAX];
+	uint32_t ip;
+	uint8_t mac[6];
+};
+
+struct cbpf_rule {
+	uint32_t id;
+	char from[CBPF_NAME_MAX + 4]; /* "net:NAME" or "ep:NAME" */
+	char to[CBPF_NAME_MAX + 4];
+	uint8_t verdict; /* enum cbpf_verdict */
+};
+
+struct cbpf_state {
+	struct cbpf_network *nets;
+	size_t n_nets;
+	struct cbpf_endpoint *eps;
+	size_t n_eps;
+	struct cbpf_rule *rules;
+	size_t n_rules;
+	uint32_t next_ep_id;
+	uint32_t next_rule_id;
+	int lock_fd;
+	char path[CBPF_PATH_MAX];
+};
+
+/* Locks and reads the state in dir, creating dir when missing. */
+int state_open(const char *dir, struct cbpf_state *st);
+/* Writes the state atomically (temporary file, then rename). */
+int state_commit(struct cbpf_state *st);
+void state_close(struct cbpf_state *st);
+
+struct cbpf_network *state_find_net(struct cbpf_state *st, const char *name);
+struct cbpf_network *state_find_net_id(struct cbpf_state *st, uint16_t id);
+struct cbpf_endpoint *state_find_ep(struct cbpf_state *st, const char *name);
+struct cbpf_endpoint *state_find_ep_ip(struct cbpf_state *st, uint32_t ip);
+struct cbpf_rule *state_find_rule(struct cbpf_state *st, const char *from, const char *to);
+
+/* Appends copies; the returned pointer is valid until the next append or removal. */
+struct cbpf_network *state_add_net(struct cbpf_state *st, const struct cbpf_network *net);
+struct cbpf_endpoint *state_add_ep(struct cbpf_state *st, const struct cbpf_endpoint *ep);
+struct cbpf_rule *state_add_rule(struct cbpf_state *st, const struct cbpf_rule *rule);
+void state_remove_net(struct cbpf_state *st, struct cbpf_network *net);
+void state_remove_ep(struct cbpf_state *st, struct cbpf_endpoint *ep);
+void state_remove_rule(struct cbpf_state *st, struct cbpf_rule *rule);
+/* Removes every rule whose from or to selector is "<kind>:<name>". */
+void state_remove_rules_naming(struct cbpf_state *st, const char *kind, const char *name);
+
+/* Names are [A-Za-z0-9_.-], 1..63 characters: they end up in interface and file names. */
+bool state_valid_name(const char *name);
+
+#endif

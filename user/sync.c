@@ -1,0 +1,247 @@
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "drop.h"
+#include "network.h"
+#include "policy.h"
+#include "cli.h"
+#include "sync.h"
+
+uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep)
+{
+	return CBPF_IDENTITY_EP_BASE + ep->id;
+}
+
+int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
+{
+	struct cbpf_net_key key = {.net_id = net->id};
+	struct cbpf_net_value value = {
+		.gateway_ip = net->gateway,
+		.subnet = net->subnet.addr,
+		.prefix_len = net->subnet.prefix_len,
+		.model = net->model,
+		.vni = net->vni,
+		.vlan = net->vlan,
+	};
+
+	memcpy(value.gateway_mac, net->gateway_mac, sizeof(value.gateway_mac));
+	return bpf_map_update_elem(maps->networks, &key, &value, 0) ? -errno : 0;
+}
+
+int sync_network_delete(const struct cbpf_maps *maps, const struct cbpf_network *net)
+{
+	struct cbpf_net_key key = {.net_id = net->id};
+
+	return bpf_map_delete_elem(maps->networks, &key) && errno != ENOENT ? -errno : 0;
+}
+
+static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
+		    struct cbpf_ep_value *value)
+{
+	struct cbpf_network *net = state_find_net(st, ep->net);
+	unsigned int ifindex = if_nametoindex(ep->host_ifname);
+
+	if (!net)
+		return -ENOENT;
+	if (!ifindex)
+		return -ENODEV;
+	memset(value, 0, sizeof(*value));
+	value->ifindex = ifindex;
+	value->identity = cbpf_ep_identity(ep);
+	value->net_id = net->id;
+	value->flags = CBPF_EP_LOCAL;
+	memcpy(value->mac, ep->mac, sizeof(value->mac));
+	return 0;
+}
+
+int sync_endpoint(const struct cbpf_maps *maps, struct cbpf_state *st,
+		  const struct cbpf_endpoint *ep)
+{
+	struct cbpf_ep_key key = {.ip = ep->ip};
+	struct cbpf_ep_value value;
+	int err = ep_value(st, ep, &value);
+
+	if (err)
+		return err;
+	return bpf_map_update_elem(maps->endpoints, &key, &value, 0) ? -errno : 0;
+}
+
+int sync_endpoint_delete(const struct cbpf_maps *maps, const struct cbpf_endpoint *ep)
+{
+	struct cbpf_ep_key key = {.ip = ep->ip};
+
+	return bpf_map_delete_elem(maps->endpoints, &key) && errno != ENOENT ? -errno : 0;
+}
+
+/* "net:NAME" or "ep:NAME" to an identity; 0 when the object no longer exists. */
+static uint32_t selector_identity(struct cbpf_state *st, const char *selector)
+{
+	if (!strncmp(selector, "net:", 4)) {
+		struct cbpf_network *net = state_find_net(st, selector + 4);
+
+		return net ? net->id : 0;
+	}
+	if (!strncmp(selector, "ep:", 3)) {
+		struct cbpf_endpoint *ep = state_find_ep(st, selector + 3);
+
+		return ep ? cbpf_ep_identity(ep) : 0;
+	}
+	return 0;
+}
+
+int sync_policy(const struct cbpf_maps *maps, struct cbpf_state *st)
+{
+	size_t cap = st->n_rules + st->n_nets, n = 0;
+	struct cbpf_policy_key *keys = calloc(cap ? cap : 1, sizeof(*keys));
+	struct cbpf_policy_value *values = calloc(cap ? cap : 1, sizeof(*values));
+	int err;
+
+	if (!keys || !values) {
+		free(keys);
+		free(values);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < st->n_nets; i++) {
+		const struct cbpf_network *net = &st->nets[i];
+
+		if (net->icc)
+			continue;
+		keys[n] = (struct cbpf_policy_key){net->id, net->id};
+		values[n++] = (struct cbpf_policy_value){.verdict = CBPF_VERDICT_DENY,
+							 .drop_reason = CBPF_DROP_ICC};
+	}
+	for (size_t i = 0; i < st->n_rules; i++) {
+		const struct cbpf_rule *rule = &st->rules[i];
+		struct cbpf_policy_key key = {selector_identity(st, rule->from),
+					      selector_identity(st, rule->to)};
+		size_t slot = n;
+
+		if (!key.src_identity || !key.dst_identity)
+			continue;
+		/* An explicit rule replaces the icc default for the same pair. */
+		for (size_t j = 0; j < n; j++)
+			if (!memcmp(&keys[j], &key, sizeof(key)))
+				slot = j;
+		keys[slot] = key;
+		values[slot] = (struct cbpf_policy_value){
+			.verdict = rule->verdict,
+			.drop_reason = rule->verdict == CBPF_VERDICT_DENY ? CBPF_DROP_POLICY : 0,
+			.rule_id = rule->id,
+		};
+		if (slot == n)
+			n++;
+	}
+	err = map_replace_all(maps->policy, keys, values, n, sizeof(*keys), sizeof(*values));
+	free(keys);
+	free(values);
+	return err;
+}
+
+int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st)
+{
+	struct cbpf_net_key *net_keys = calloc(st->n_nets + 1, sizeof(*net_keys));
+	struct cbpf_net_value *net_values = calloc(st->n_nets + 1, sizeof(*net_values));
+	struct cbpf_ep_key *ep_keys = calloc(st->n_eps + 1, sizeof(*ep_keys));
+	struct cbpf_ep_value *ep_values = calloc(st->n_eps + 1, sizeof(*ep_values));
+	size_t n_eps = 0;
+	int err = -ENOMEM;
+
+	if (!net_keys || !net_values || !ep_keys || !ep_values)
+		goto out;
+	for (size_t i = 0; i < st->n_nets; i++) {
+		err = sync_network(maps, &st->nets[i]);
+		if (err)
+			goto out;
+		net_keys[i].net_id = st->nets[i].id;
+		bpf_map_lookup_elem(maps->networks, &net_keys[i], &net_values[i]);
+	}
+	err = map_replace_all(maps->networks, net_keys, net_values, st->n_nets, sizeof(*net_keys),
+			      sizeof(*net_values));
+	if (err)
+		goto out;
+	for (size_t i = 0; i < st->n_eps; i++) {
+		/* An endpoint whose interface is gone has nothing to forward to. */
+		if (ep_value(st, &st->eps[i], &ep_values[n_eps]))
+			continue;
+		ep_keys[n_eps++].ip = st->eps[i].ip;
+	}
+	err = map_replace_all(maps->endpoints, ep_keys, ep_values, n_eps, sizeof(*ep_keys),
+			      sizeof(*ep_values));
+	if (!err)
+		err = sync_policy(maps, st);
+out:
+	free(net_keys);
+	free(net_values);
+	free(ep_keys);
+	free(ep_values);
+	return err;
+}
+
+/* Pushes a state change to the maps when the datapath is loaded; otherwise `load` will. */
+int sync_all_if_loaded(const struct cbpf_ctx *ctx, struct cbpf_state *st)
+{
+	struct cbpf_maps maps;
+	char meta[256];
+	int err;
+
+	cbpf_pin_path(ctx, "cbpf_meta", meta, sizeof(meta));
+	if (access(meta, F_OK))
+		return 0;
+	err = cbpf_maps_open(ctx, &maps);
+	if (err)
+		return err;
+	err = sync_all(&maps, st);
+	if (err)
+		cbpf_err("update maps in %s: %s", ctx->bpffs, strerror(-err));
+	cbpf_maps_close(&maps);
+	return err;
+}
+
+static size_t sort_key_size;
+
+static int compare_keys(const void *a, const void *b)
+{
+	return memcmp(a, b, sort_key_size);
+}
+
+int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size,
+		    size_t value_size)
+{
+	char key[64], *stale = NULL;
+	size_t n_stale = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, (char *)keys + i * key_size,
+					(char *)values + i * value_size, 0))
+			return -errno;
+	sort_key_size = key_size;
+	qsort(keys, n, key_size, compare_keys);
+	/* Deleting during the walk would restart it: collect stale keys first. */
+	while (!bpf_map_get_next_key(fd, prev, key)) {
+		prev = key;
+		if (bsearch(key, keys, n, key_size, compare_keys))
+			continue;
+		char *grown = realloc(stale, (n_stale + 1) * key_size);
+
+		if (!grown) {
+			free(stale);
+			return -ENOMEM;
+		}
+		stale = grown;
+		memcpy(stale + n_stale++ * key_size, key, key_size);
+	}
+	for (size_t i = 0; i < n_stale && !err; i++)
+		if (bpf_map_delete_elem(fd, stale + i * key_size) && errno != ENOENT)
+			err = -errno;
+	free(stale);
+	return err;
+}
