@@ -38,17 +38,12 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 	return err;
 }
 
-int cbpf_detach(int ifindex)
+static int silent(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE, .priority = CBPF_TC_PRIORITY);
-	int err = bpf_tc_detach(&tc_hook, &tc_opts);
-
-	if (err == -ENOENT || err == -EINVAL)
-		err = 0;
-	if (!err)
-		err = bpf_xdp_detach(ifindex, 0, NULL);
-	return err;
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
 }
 
 int cbpf_attached(int ifindex)
@@ -58,9 +53,30 @@ int cbpf_attached(int ifindex)
 	__u32 xdp_id = 0;
 	int mask = 0;
 
+	/* A missing filter is an answer here, not an error for libbpf to print. */
+	libbpf_print_fn_t previous = libbpf_set_print(silent);
+
 	if (!bpf_tc_query(&tc_hook, &tc_opts))
 		mask |= 1 << CBPF_HOOK_TC;
+	libbpf_set_print(previous);
 	if (!bpf_xdp_query_id(ifindex, 0, &xdp_id) && xdp_id)
 		mask |= 1 << CBPF_HOOK_XDP;
 	return mask;
+}
+
+int cbpf_detach(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE, .priority = CBPF_TC_PRIORITY);
+	int err = 0;
+
+	/* Query first: detaching a missing filter makes libbpf print a kernel error. */
+	if (cbpf_attached(ifindex) & (1 << CBPF_HOOK_TC)) {
+		tc_opts.prog_fd = tc_opts.prog_id = 0;
+		tc_opts.flags = 0;
+		err = bpf_tc_detach(&tc_hook, &tc_opts);
+	}
+	if (!err)
+		err = bpf_xdp_detach(ifindex, 0, NULL);
+	return err;
 }

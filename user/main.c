@@ -67,5 +67,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Everything but the classifier touches links, namespaces or BPF objects. */
+	if (geteuid() != 0 && strcmp(argv[optind], "model")) {
+		cbpf_err("%s: needs root (CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN)", argv[optind]);
+		return 1;
+	}
 	return cbpf_dispatch(&ctx, "cbpfnet", commands, argc - optind, argv + optind) ? 1 : 0;
 }

@@ -1,0 +1,272 @@
+/*
+ * BPF_PROG_TEST_RUN fixtures for the endpoint programs: each row is an input packet, the
+ * expected verdict, the expected output packet and the drop reason that must be counted.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cbpfnet.skel.h"
+#include "drop.h"
+#include "endpoint.h"
+#include "network.h"
+#include "packet.h"
+#include "policy.h"
+#include "tap.h"
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+#define TC_ACT_REDIRECT 7
+/* The test run's skb and xdp_buff arrive on the loopback device. */
+#define LO_IFINDEX 1
+
+static const uint8_t A1_MAC[6] = {0x02, 0xcb, 10, 1, 0, 2};
+static const uint8_t A2_MAC[6] = {0x02, 0xcb, 10, 1, 0, 3};
+static const uint8_t B1_MAC[6] = {0x02, 0xcb, 10, 2, 0, 2};
+static const uint8_t C1_MAC[6] = {0x02, 0xcb, 10, 3, 0, 2};
+static const uint8_t GW_A[6] = {0x0a, 0xcb, 0, 0, 0, 1};
+static const uint8_t GW_B[6] = {0x0a, 0xcb, 0, 0, 0, 2};
+static const uint8_t GW_C[6] = {0x0a, 0xcb, 0, 0, 0, 3};
+static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t ZERO[6];
+
+static uint32_t ip(const char *text)
+{
+	return inet_addr(text);
+}
+
+struct fixture {
+	const char *desc;
+	struct pkt in;
+	int tc_verdict;
+	int xdp_verdict;
+	struct pkt out; /* expected output; len 0 means "unchanged" */
+	uint32_t reason; /* drop reason counted, CBPF_DROP_NONE for none */
+};
+
+static void add_net(int fd, uint32_t id, const char *gw, const char *subnet, const uint8_t *mac)
+{
+	struct cbpf_net_key key = {.net_id = id};
+	struct cbpf_net_value value = {.gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
+
+	memcpy(value.gateway_mac, mac, 6);
+	bpf_map_update_elem(fd, &key, &value, 0);
+}
+
+static void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity, uint16_t net,
+		   const uint8_t *mac)
+{
+	struct cbpf_ep_key key = {.ip = ip(addr)};
+	struct cbpf_ep_value value = {.ifindex = ifindex, .identity = identity, .net_id = net,
+				      .flags = CBPF_EP_LOCAL};
+
+	memcpy(value.mac, mac, 6);
+	bpf_map_update_elem(fd, &key, &value, 0);
+}
+
+static void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason)
+{
+	struct cbpf_policy_key key = {src, dst};
+	struct cbpf_policy_value value = {.verdict = verdict, .drop_reason = reason, .rule_id = 1};
+
+	bpf_map_update_elem(fd, &key, &value, 0);
+}
+
+static uint64_t drop_count(int fd, uint32_t reason)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct cbpf_drop_stat stats[ncpu];
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(fd, &reason, stats))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += stats[i].packets;
+	return sum;
+}
+
+static int run(int prog_fd, const struct pkt *in, struct pkt *out, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = in->len,
+		    .data_out = out->data, .data_size_out = sizeof(out->data), .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+
+	out->len = opts.data_size_out;
+	*retval = opts.retval;
+	return err;
+}
+
+static void check_fixture(const char *hook, int prog_fd, int drops_fd, const struct fixture *f,
+			  int expected_verdict)
+{
+	const struct pkt *want = f->out.len ? &f->out : &f->in;
+	struct pkt got;
+	uint32_t verdict;
+	uint64_t before = drop_count(drops_fd, f->reason);
+	int err = run(prog_fd, &f->in, &got, &verdict);
+
+	if (expected_verdict < 0) {
+		/* The kernel refuses to build the skb: such a frame cannot reach the program. */
+		CHECK(err == expected_verdict, "%s: %s: test run refused with %d (got %d)", hook,
+		      f->desc, expected_verdict, err);
+		return;
+	}
+	CHECK(!err && verdict == (uint32_t)expected_verdict, "%s: %s: verdict %d (want %d)", hook,
+	      f->desc, err ? err : (int)verdict, expected_verdict);
+	if (f->reason != CBPF_DROP_NONE)
+		CHECK(drop_count(drops_fd, f->reason) == before + 1, "%s: %s: drop reason %u counted",
+		      hook, f->desc, f->reason);
+	else
+		CHECK(got.len == want->len && !memcmp(got.data, want->data, want->len),
+		      "%s: %s: output packet as expected", hook, f->desc);
+}
+
+int main(void)
+{
+	static struct fixture f[20];
+	struct cbpfnet_bpf *skel;
+	struct bpf_map *map;
+	int n = 0, eps, nets, pol, drops;
+
+	libbpf_set_print(NULL);
+	skel = cbpfnet_bpf__open();
+	if (!skel) {
+		printf("not ok - open skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Private maps for the fixtures: nothing is pinned. */
+	bpf_object__for_each_map(map, skel->obj) bpf_map__set_pin_path(map, NULL);
+	if (cbpfnet_bpf__load(skel)) {
+		printf("not ok - load skeleton: %s\n", strerror(errno));
+		return 1;
+	}
+	eps = bpf_map__fd(skel->maps.cbpf_endpoints);
+	nets = bpf_map__fd(skel->maps.cbpf_networks);
+	pol = bpf_map__fd(skel->maps.cbpf_policy);
+	drops = bpf_map__fd(skel->maps.cbpf_drop_stats);
+
+	/* neta: a1 (sender, on lo) and a2; netb: b1; netc (icc off): c1 (sender) and c2. */
+	add_net(nets, 1, "10.1.0.1", "10.1.0.0", GW_A);
+	add_net(nets, 2, "10.2.0.1", "10.2.0.0", GW_B);
+	add_net(nets, 3, "10.3.0.1", "10.3.0.0", GW_C);
+	add_ep(eps, "10.1.0.2", LO_IFINDEX, 0x10001, 1, A1_MAC);
+	add_ep(eps, "10.1.0.3", 42, 0x10002, 1, A2_MAC);
+	add_ep(eps, "10.1.0.4", 43, 0x10004, 1, A2_MAC);
+	add_ep(eps, "10.2.0.2", 44, 0x10003, 2, B1_MAC);
+	add_ep(eps, "10.2.0.3", 46, 0x10007, 2, B1_MAC);
+	add_ep(eps, "10.3.0.2", LO_IFINDEX, 0x10005, 3, C1_MAC);
+	add_ep(eps, "10.3.0.3", 45, 0x10006, 3, C1_MAC);
+	add_policy(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC);
+	add_policy(pol, 0x10001, 0x10004, CBPF_VERDICT_DENY, CBPF_DROP_POLICY);
+	add_policy(pol, 0x10001, 0x10007, CBPF_VERDICT_ALLOW, 0);
+
+	f[n].desc = "ARP request for the gateway is answered with the gateway MAC";
+	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.1"));
+	pkt_arp(&f[n].out, A1_MAC, GW_A, 2, GW_A, ip("10.1.0.1"), A1_MAC, ip("10.1.0.2"));
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_TX;
+
+	f[n].desc = "ARP request for a peer is answered with the peer's MAC";
+	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.3"));
+	pkt_arp(&f[n].out, A1_MAC, A2_MAC, 2, A2_MAC, ip("10.1.0.3"), A1_MAC, ip("10.1.0.2"));
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_TX;
+
+	f[n].desc = "ARP request for an unknown address is dropped";
+	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.99"));
+	f[n].reason = CBPF_DROP_ARP_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "ARP request for another network's endpoint is dropped";
+	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.2.0.2"));
+	f[n].reason = CBPF_DROP_ARP_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "ARP reply from the endpoint goes to the stack";
+	pkt_arp(&f[n].in, GW_A, A1_MAC, 2, A1_MAC, ip("10.1.0.2"), GW_A, ip("10.1.0.1"));
+	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "same-network forward keeps the frame and redirects";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "routed forward to an allowed endpoint rewrites MACs and TTL";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("10.2.0.3"), 64);
+	pkt_ipv4(&f[n].out, B1_MAC, GW_B, ip("10.1.0.2"), ip("10.2.0.3"), 63);
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "denied endpoint pair is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.4"), 64);
+	f[n].reason = CBPF_DROP_POLICY;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "cross-network traffic without a rule is dropped";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("10.2.0.2"), 64);
+	f[n].reason = CBPF_DROP_NET_ISOLATION;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "icc off drops traffic inside the network";
+	pkt_ipv4(&f[n].in, C1_MAC, C1_MAC, ip("10.3.0.2"), ip("10.3.0.3"), 64);
+	f[n].reason = CBPF_DROP_ICC;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "spoofed source address is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.3"), ip("10.1.0.2"), 64);
+	f[n].reason = CBPF_DROP_SRC_SPOOF;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "routed packet with TTL 1 is dropped";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("10.2.0.3"), 1);
+	f[n].reason = CBPF_DROP_TTL;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "address outside every network goes to the stack unchanged";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.9.9"), 64);
+	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "truncated IPv4 header is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	f[n].in.len = sizeof(struct ethhdr) + 10;
+	f[n].reason = CBPF_DROP_MALFORMED_IP;
+	f[n].tc_verdict = -EINVAL, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "IPv4 header length below 20 bytes is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_iph(&f[n].in)->ihl = 3;
+	f[n].reason = CBPF_DROP_MALFORMED_IP;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "IPv4 options running past the packet are dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_iph(&f[n].in)->ihl = 15;
+	f[n].reason = CBPF_DROP_MALFORMED_IP;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "truncated ARP is dropped";
+	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.1"));
+	f[n].in.len = sizeof(struct ethhdr) + 12;
+	f[n].reason = CBPF_DROP_MALFORMED_ARP;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "ARP for a non-IPv4 protocol is dropped";
+	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.1"));
+	((struct arphdr *)(f[n].in.data + sizeof(struct ethhdr)))->ar_pro = htons(ETH_P_IPV6);
+	f[n].reason = CBPF_DROP_MALFORMED_ARP;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "IPv6 goes to the stack unchanged";
+	pkt_eth(&f[n].in, A2_MAC, A1_MAC, ETH_P_IPV6);
+	memset(f[n].in.data + f[n].in.len, 0x60, 40);
+	f[n].in.len += 40;
+	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
+
+	for (int i = 0; i < n; i++) {
+		check_fixture("tc", bpf_program__fd(skel->progs.tc_from_ep), drops, &f[i],
+			      f[i].tc_verdict);
+		check_fixture("xdp", bpf_program__fd(skel->progs.xdp_from_ep), drops, &f[i],
+			      f[i].xdp_verdict);
+	}
+	cbpfnet_bpf__destroy(skel);
+	TAP_EXIT();
+}
