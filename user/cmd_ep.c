@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "plumb.h"
+#include "netmodel.h"
 #include "nl.h"
 #include "output.h"
 #include "state.h"
@@ -167,6 +167,8 @@ static json_object *ep_json(const struct cbpf_endpoint *ep)
 
 static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	const struct net_model_ops *model;
+	struct cbpf_network *net;
 	struct ep_request req;
 	struct cbpf_endpoint ep;
 	struct cbpf_maps maps;
@@ -184,7 +186,9 @@ static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = cbpf_maps_open(ctx, &maps);
 	if (err)
 		goto out;
-	err = endpoint_plumb(ctx, &ep, state_find_net(&st, ep.net));
+	net = state_find_net(&st, ep.net);
+	model = net_model_of(net);
+	err = model->plumb(ctx, &st, &ep, net);
 	if (err)
 		goto close_maps;
 	st.next_ep_id++;
@@ -199,7 +203,7 @@ static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = state_commit(&st);
 	if (err) {
 		sync_endpoint_delete(&maps, &ep);
-		endpoint_unplumb(&ep);
+		model->unplumb(ctx, &ep, net);
 		goto close_maps;
 	}
 	if (ctx->json) {
@@ -221,6 +225,7 @@ out:
 static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct cbpf_endpoint *found, ep;
+	struct cbpf_network *net;
 	struct cbpf_maps maps;
 	struct cbpf_state st;
 	int err;
@@ -242,9 +247,10 @@ static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (err)
 		goto out;
 	ep = *found;
+	net = state_find_net(&st, ep.net);
 	err = sync_endpoint_delete(&maps, &ep);
-	if (!err)
-		err = endpoint_unplumb(&ep);
+	if (!err && net)
+		err = net_model_of(net)->unplumb(ctx, &ep, net);
 	if (err) {
 		cbpf_err("ep del %s: remove %s: %s", ep.name, ep.host_ifname, strerror(-err));
 		goto close_maps;

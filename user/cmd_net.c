@@ -5,18 +5,12 @@
 #include <string.h>
 
 #include "commands.h"
+#include "model/model_cmd.h"
+#include "netmodel.h"
 #include "network.h"
 #include "output.h"
 #include "state.h"
 #include "sync.h"
-
-struct net_request {
-	const char *name;
-	const char *subnet;
-	const char *gateway;
-	const char *icc;
-	const char *model;
-};
 
 static int parse_create(int argc, char **argv, struct net_request *req)
 {
@@ -25,6 +19,13 @@ static int parse_create(int argc, char **argv, struct net_request *req)
 		{"gateway", required_argument, NULL, 'g'},
 		{"icc", required_argument, NULL, 'i'},
 		{"model", required_argument, NULL, 'm'},
+		{"vni", required_argument, NULL, 'v'},
+		{"vlan", required_argument, NULL, 'l'},
+		{"parent", required_argument, NULL, 'p'},
+		{"mode", required_argument, NULL, 'o'},
+		{"require", required_argument, NULL, 'r'},
+		{"mtu", required_argument, NULL, 'u'},
+		{"host-access", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -47,13 +48,36 @@ static int parse_create(int argc, char **argv, struct net_request *req)
 		case 'm':
 			req->model = optarg;
 			break;
+		case 'v':
+			req->vni = optarg;
+			break;
+		case 'l':
+			req->vlan = optarg;
+			break;
+		case 'p':
+			req->parent = optarg;
+			break;
+		case 'o':
+			req->mode = optarg;
+			break;
+		case 'r':
+			req->require = optarg;
+			break;
+		case 'u':
+			req->mtu = optarg;
+			break;
+		case 'h':
+			req->host_access = true;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
 	if (optind != argc - 1 || !req->subnet) {
 		cbpf_err("net create: usage: net create NAME --subnet CIDR [--icc on|off] "
-			 "[--gateway ADDR]");
+			 "[--gateway ADDR] [--model local|overlay|macvlan|auto] [--vni N] [--vlan ID] "
+			 "[--parent IFACE --mode bridge|vepa|private|passthru] [--host-access] "
+			 "[--require security=S,scale=N,efficiency=E,extensibility=X] [--mtu N]");
 		return -EINVAL;
 	}
 	req->name = argv[optind];
@@ -70,7 +94,7 @@ static int allocate_net_id(struct cbpf_state *st, uint16_t *id)
 	return -ENOSPC;
 }
 
-/* Checks the request against the state and fills net; touches nothing. */
+/* Checks what every model shares against the state and fills net; touches nothing. */
 static int validate_create(struct cbpf_state *st, const struct net_request *req,
 			   struct cbpf_network *net)
 {
@@ -86,12 +110,6 @@ static int validate_create(struct cbpf_state *st, const struct net_request *req,
 		return -EEXIST;
 	}
 	snprintf(net->name, sizeof(net->name), "%s", name);
-	if (strcmp(req->model, "local")) {
-		cbpf_err("net create %s: unknown model '%s' (this build has: local)", name,
-			 req->model);
-		return -EINVAL;
-	}
-	net->model = CBPF_MODEL_LOCAL;
 	if (cbpf_parse_on_off(req->icc, &net->icc)) {
 		cbpf_err("net create %s: --icc takes on or off, not '%s'", name, req->icc);
 		return -EINVAL;
@@ -138,6 +156,39 @@ static int validate_create(struct cbpf_state *st, const struct net_request *req,
 	return 0;
 }
 
+/* --model auto: the classifier picks overlay or macvlan from the requirements. */
+static const struct net_model_ops *choose_model(struct cbpf_ctx *ctx, struct cbpf_state *st,
+						 const struct net_request *req)
+{
+	struct model_constraints constraints = {0};
+	struct model_decision decision;
+
+	if (strcmp(req->model, "auto"))
+		return net_model_by_name(req->model);
+	if (!req->require) {
+		cbpf_err("net create %s: --model auto needs --require "
+			 "security=S,scale=N,efficiency=E,extensibility=X",
+			 req->name);
+		return NULL;
+	}
+	/* macvlan needs an uplink to hang endpoints on; without --parent it is ruled out. */
+	constraints.parent_free = req->parent ? MODEL_FACT_YES : MODEL_FACT_NO;
+	constraints.passthru = req->mode && !strcmp(req->mode, "passthru");
+	for (size_t i = 0; req->parent && i < st->n_nets; i++)
+		if (!strcmp(st->nets[i].parent, req->parent) && constraints.passthru)
+			constraints.parent_free = MODEL_FACT_NO;
+	if (model_auto_decide(ctx, req->name, req->require, &constraints, &decision))
+		return NULL;
+	if (!ctx->json)
+		printf("model auto: %s (P(overlay)=%.3f, P(macvlan)=%.3f%s%s)\n",
+		       decision.choice == MODEL_CHOICE_MACVLAN ? "macvlan" : "overlay",
+		       decision.alpha, decision.beta, decision.cached ? ", from history" : "",
+		       decision.reason[0] ? "; " : "");
+	if (!ctx->json && decision.reason[0])
+		printf("  reason: %s\n", decision.reason);
+	return decision.choice == MODEL_CHOICE_MACVLAN ? &net_model_macvlan : &net_model_overlay;
+}
+
 static json_object *net_json(const struct cbpf_network *net)
 {
 	json_object *obj = json_object_new_object();
@@ -153,11 +204,20 @@ static json_object *net_json(const struct cbpf_network *net)
 	json_object_object_add(obj, "gateway", json_object_new_string(gateway));
 	json_object_object_add(obj, "gateway_mac", json_object_new_string(mac));
 	json_object_object_add(obj, "icc", json_object_new_boolean(net->icc));
+	json_object_object_add(obj, "vni", json_object_new_int64(net->vni));
+	json_object_object_add(obj, "vlan", json_object_new_int(net->vlan));
+	json_object_object_add(obj, "mtu", json_object_new_int(net->mtu));
+	if (net->parent[0]) {
+		json_object_object_add(obj, "parent", json_object_new_string(net->parent));
+		json_object_object_add(obj, "macvlan_mode", json_object_new_int(net->macvlan_mode));
+		json_object_object_add(obj, "host_access", json_object_new_boolean(net->host_access));
+	}
 	return obj;
 }
 
 static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	const struct net_model_ops *model;
 	struct net_request req;
 	struct cbpf_network net;
 	struct cbpf_state st;
@@ -168,18 +228,40 @@ static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
+	model = net_model_by_name(req.model);
+	if (!model && strcmp(req.model, "auto")) {
+		cbpf_err("net create %s: unknown model '%s' (local, overlay, macvlan or auto)",
+			 req.name, req.model);
+		err = -EINVAL;
+		goto out;
+	}
 	err = validate_create(&st, &req, &net);
+	if (err)
+		goto out;
+	model = choose_model(ctx, &st, &req);
+	if (!model) {
+		err = -EINVAL;
+		goto out;
+	}
+	net.model = model->model;
+	err = model->validate(&st, &req, &net);
 	if (err)
 		goto out;
 	if (!state_add_net(&st, &net)) {
 		err = -ENOMEM;
 		goto out;
 	}
+	err = model->create ? model->create(ctx, &net) : 0;
+	if (err)
+		goto out;
 	err = sync_all_if_loaded(ctx, &st);
 	if (!err)
 		err = state_commit(&st);
-	if (err)
+	if (err) {
+		if (model->destroy)
+			model->destroy(ctx, &net);
 		goto out;
+	}
 	if (ctx->json) {
 		cbpf_print_json(net_json(&net));
 	} else {
@@ -236,7 +318,8 @@ static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
 
 static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	struct cbpf_network *net;
+	const struct net_model_ops *model;
+	struct cbpf_network *net, removed;
 	struct cbpf_state st;
 	size_t users = 0;
 	int err;
@@ -262,9 +345,13 @@ static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = -EBUSY;
 		goto out;
 	}
+	removed = *net;
+	model = net_model_of(&removed);
 	state_remove_rules_naming(&st, "net", net->name);
 	state_remove_net(&st, net);
-	err = sync_all_if_loaded(ctx, &st);
+	err = model->destroy ? model->destroy(ctx, &removed) : 0;
+	if (!err)
+		err = sync_all_if_loaded(ctx, &st);
 	if (!err)
 		err = state_commit(&st);
 	if (err)

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "model/model_cmd.h"
 
 static const struct cbpf_cmd commands[] = {
 	{"load", cmd_load, "load                      load and pin programs and maps"},
@@ -17,7 +18,8 @@ static const struct cbpf_cmd commands[] = {
 	{"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
 	{"net", cmd_net, "net create|list|delete     networks"},
 	{"ep", cmd_ep, "ep add|del|list           endpoints"},
-	{"policy", cmd_policy, "policy set|list           pair verdicts"},
+	{"policy", cmd_policy, "policy set|del|list       pair verdicts"},
+	{"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
 	{NULL, NULL, NULL},
 };
 

@@ -7,8 +7,8 @@
 #include "nl.h"
 
 /* Address, link and default route inside the endpoint's namespace. */
-static int configure_peer(int ns_fd, const struct cbpf_endpoint *ep,
-			  const struct cbpf_network *net)
+int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep,
+			 const struct cbpf_network *net)
 {
 	struct nl_sock *sock;
 	int ifindex, err;
@@ -41,18 +41,20 @@ out:
 	return err;
 }
 
-int endpoint_plumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
-		   const struct cbpf_network *net)
+int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct cbpf_endpoint *ep,
+	       const struct cbpf_network *net)
 {
 	struct nl_veth_spec spec = {
 		.host_ifname = ep->host_ifname,
 		.host_mac = net->gateway_mac,
 		.peer_ifname = ep->ifname,
 		.peer_mac = ep->mac,
+		.mtu = net->mtu,
 	};
 	struct nl_sock *host;
 	int ns_fd, ifindex, err;
 
+	(void)st;
 	ns_fd = nl_netns_open(ep->netns);
 	if (ns_fd < 0) {
 		cbpf_err("ep add %s: netns %s: %s", ep->name, ep->netns, strerror(-ns_fd));
@@ -72,7 +74,7 @@ int endpoint_plumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 			 err == -EEXIST ? "an interface of that name exists" : strerror(-err));
 		goto out;
 	}
-	err = configure_peer(ns_fd, ep, net);
+	err = plumb_configure_peer(ns_fd, ep, net);
 	if (err)
 		goto undo;
 	err = nl_link_up(host, ep->host_ifname);
@@ -92,11 +94,14 @@ out:
 	return err;
 }
 
-int endpoint_unplumb(const struct cbpf_endpoint *ep)
+int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
+		 const struct cbpf_network *net)
 {
 	struct nl_sock *host;
 	int err = nl_sock_open(-1, &host);
 
+	(void)ctx;
+	(void)net;
 	if (err)
 		return err;
 	err = nl_link_delete(host, ep->host_ifname);

@@ -110,6 +110,10 @@ static int net_from_json(json_object *obj, struct cbpf_network *net)
 	net->icc = get_u32(obj, "icc");
 	net->vni = get_u32(obj, "vni");
 	net->vlan = get_u32(obj, "vlan");
+	net->mtu = get_u32(obj, "mtu");
+	net->macvlan_mode = get_u32(obj, "macvlan_mode");
+	net->host_access = get_u32(obj, "host_access");
+	copy_string(net->parent, sizeof(net->parent), obj, "parent");
 	if (cbpf_parse_cidr(subnet, &net->subnet) || get_ip(obj, "gateway", &net->gateway) ||
 	    get_mac(obj, "gateway_mac", net->gateway_mac) || !net->id)
 		return -EINVAL;
@@ -133,6 +137,10 @@ static json_object *net_to_json(const struct cbpf_network *net)
 	json_object_object_add(obj, "icc", json_object_new_int(net->icc));
 	json_object_object_add(obj, "vni", json_object_new_int64(net->vni));
 	json_object_object_add(obj, "vlan", json_object_new_int(net->vlan));
+	json_object_object_add(obj, "mtu", json_object_new_int(net->mtu));
+	json_object_object_add(obj, "parent", json_object_new_string(net->parent));
+	json_object_object_add(obj, "macvlan_mode", json_object_new_int(net->macvlan_mode));
+	json_object_object_add(obj, "host_access", json_object_new_int(net->host_access));
 	return obj;
 }
 
@@ -144,6 +152,7 @@ static int ep_from_json(json_object *obj, struct cbpf_endpoint *ep)
 	copy_string(ep->netns, sizeof(ep->netns), obj, "netns");
 	copy_string(ep->ifname, sizeof(ep->ifname), obj, "ifname");
 	copy_string(ep->host_ifname, sizeof(ep->host_ifname), obj, "host_ifname");
+	copy_string(ep->node, sizeof(ep->node), obj, "node");
 	ep->id = get_u32(obj, "id");
 	if (get_ip(obj, "ip", &ep->ip) || get_mac(obj, "mac", ep->mac) || !ep->id)
 		return -EINVAL;
@@ -165,6 +174,25 @@ static json_object *ep_to_json(const struct cbpf_endpoint *ep)
 	json_object_object_add(obj, "host_ifname", json_object_new_string(ep->host_ifname));
 	json_object_object_add(obj, "ip", json_object_new_string(ip));
 	json_object_object_add(obj, "mac", json_object_new_string(mac));
+	json_object_object_add(obj, "node", json_object_new_string(ep->node));
+	return obj;
+}
+
+static int node_from_json(json_object *obj, struct cbpf_node *node)
+{
+	memset(node, 0, sizeof(*node));
+	copy_string(node->name, sizeof(node->name), obj, "name");
+	return get_ip(obj, "underlay", &node->underlay_ip);
+}
+
+static json_object *node_to_json(const struct cbpf_node *node)
+{
+	json_object *obj = json_object_new_object();
+	char ip[CBPF_IP_STRLEN];
+
+	cbpf_format_ip(node->underlay_ip, ip);
+	json_object_object_add(obj, "name", json_object_new_string(node->name));
+	json_object_object_add(obj, "underlay", json_object_new_string(ip));
 	return obj;
 }
 
@@ -221,6 +249,14 @@ static int parse_state(struct cbpf_state *st, json_object *root)
 			    !state_add_rule(st, &rule))
 				return -EINVAL;
 		}
+	if (json_object_object_get_ex(root, "nodes", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct cbpf_node node;
+
+			if (node_from_json(json_object_array_get_idx(list, i), &node) ||
+			    !state_add_node(st, &node))
+				return -EINVAL;
+		}
 	return 0;
 }
 
@@ -266,6 +302,7 @@ int state_commit(struct cbpf_state *st)
 	json_object *nets = json_object_new_array();
 	json_object *eps = json_object_new_array();
 	json_object *rules = json_object_new_array();
+	json_object *nodes = json_object_new_array();
 	char tmp[CBPF_PATH_MAX + 8];
 	int err = 0;
 
@@ -275,12 +312,15 @@ int state_commit(struct cbpf_state *st)
 		json_object_array_add(eps, ep_to_json(&st->eps[i]));
 	for (size_t i = 0; i < st->n_rules; i++)
 		json_object_array_add(rules, rule_to_json(&st->rules[i]));
+	for (size_t i = 0; i < st->n_nodes; i++)
+		json_object_array_add(nodes, node_to_json(&st->nodes[i]));
 	json_object_object_add(root, "format", json_object_new_int(STATE_FORMAT));
 	json_object_object_add(root, "next_ep_id", json_object_new_int64(st->next_ep_id));
 	json_object_object_add(root, "next_rule_id", json_object_new_int64(st->next_rule_id));
 	json_object_object_add(root, "networks", nets);
 	json_object_object_add(root, "endpoints", eps);
 	json_object_object_add(root, "rules", rules);
+	json_object_object_add(root, "nodes", nodes);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st->path);
 	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PRETTY) || rename(tmp, st->path)) {
@@ -296,6 +336,7 @@ void state_close(struct cbpf_state *st)
 	free(st->nets);
 	free(st->eps);
 	free(st->rules);
+	free(st->nodes);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	memset(st, 0, sizeof(*st));
@@ -340,6 +381,29 @@ struct cbpf_rule *state_find_rule(struct cbpf_state *st, const char *from, const
 		if (!strcmp(st->rules[i].from, from) && !strcmp(st->rules[i].to, to))
 			return &st->rules[i];
 	return NULL;
+}
+
+struct cbpf_node *state_find_node(struct cbpf_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_nodes; i++)
+		if (!strcmp(st->nodes[i].name, name))
+			return &st->nodes[i];
+	return NULL;
+}
+
+bool state_ep_is_local(const struct cbpf_endpoint *ep)
+{
+	return ep->node[0] == '\0';
+}
+
+struct cbpf_node *state_add_node(struct cbpf_state *st, const struct cbpf_node *node)
+{
+	return array_append((void **)&st->nodes, &st->n_nodes, sizeof(*node), node);
+}
+
+void state_remove_node(struct cbpf_state *st, struct cbpf_node *node)
+{
+	array_remove(st->nodes, &st->n_nodes, sizeof(*node), node);
 }
 
 struct cbpf_network *state_add_net(struct cbpf_state *st, const struct cbpf_network *net)

@@ -26,6 +26,10 @@ struct cbpf_network {
 	bool icc;
 	uint32_t vni;
 	uint16_t vlan;
+	uint16_t mtu;			  /* endpoint MTU; 0 means the model's default */
+	char parent[CBPF_IFNAME_MAX];	  /* macvlan: the host uplink */
+	uint8_t macvlan_mode;		  /* macvlan: MACVLAN_MODE_* of linux/if_link.h */
+	bool host_access;		  /* macvlan: host-side shim so the host reaches endpoints */
 };
 
 struct cbpf_endpoint {
@@ -37,6 +41,13 @@ struct cbpf_endpoint {
 	char host_ifname[CBPF_IFNAME_MAX];
 	uint32_t ip;
 	uint8_t mac[6];
+	char node[CBPF_NAME_MAX]; /* remote endpoints: the node hosting it; empty when local */
+};
+
+/* A peer host known to this one. */
+struct cbpf_node {
+	char name[CBPF_NAME_MAX];
+	uint32_t underlay_ip;
 };
 
 struct cbpf_rule {
@@ -53,6 +64,8 @@ struct cbpf_state {
 	size_t n_eps;
 	struct cbpf_rule *rules;
 	size_t n_rules;
+	struct cbpf_node *nodes;
+	size_t n_nodes;
 	uint32_t next_ep_id;
 	uint32_t next_rule_id;
 	int lock_fd;
@@ -70,11 +83,14 @@ struct cbpf_network *state_find_net_id(struct cbpf_state *st, uint16_t id);
 struct cbpf_endpoint *state_find_ep(struct cbpf_state *st, const char *name);
 struct cbpf_endpoint *state_find_ep_ip(struct cbpf_state *st, uint32_t ip);
 struct cbpf_rule *state_find_rule(struct cbpf_state *st, const char *from, const char *to);
+struct cbpf_node *state_find_node(struct cbpf_state *st, const char *name);
 
 /* Appends copies; the returned pointer is valid until the next append or removal. */
 struct cbpf_network *state_add_net(struct cbpf_state *st, const struct cbpf_network *net);
 struct cbpf_endpoint *state_add_ep(struct cbpf_state *st, const struct cbpf_endpoint *ep);
 struct cbpf_rule *state_add_rule(struct cbpf_state *st, const struct cbpf_rule *rule);
+struct cbpf_node *state_add_node(struct cbpf_state *st, const struct cbpf_node *node);
+void state_remove_node(struct cbpf_state *st, struct cbpf_node *node);
 void state_remove_net(struct cbpf_state *st, struct cbpf_network *net);
 void state_remove_ep(struct cbpf_state *st, struct cbpf_endpoint *ep);
 void state_remove_rule(struct cbpf_state *st, struct cbpf_rule *rule);
@@ -83,5 +99,7 @@ void state_remove_rules_naming(struct cbpf_state *st, const char *kind, const ch
 
 /* Names are [A-Za-z0-9_.-], 1..63 characters: they end up in interface and file names. */
 bool state_valid_name(const char *name);
+/* Local endpoints have an interface on this host; remote ones live on another node. */
+bool state_ep_is_local(const struct cbpf_endpoint *ep);
 
 #endif

@@ -1,0 +1,53 @@
+/* The `model` subcommands and the option handling they share (model_cmd.c). */
+#ifndef CBPF_MODEL_CMDS_H
+#define CBPF_MODEL_CMDS_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "model/decide.h"
+#include "model/metrics.h"
+#include "model/store.h"
+
+int model_cmd_gen(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_eval(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_screen(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_decide(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_confirm(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_override(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_history(struct cbpf_ctx *ctx, int argc, char **argv);
+int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv);
+
+/*
+ * getopt_long for a subcommand (argv[0]): the next option, -1 after the last, or -EINVAL after
+ * reporting an unknown option or a missing value. Options may follow positional arguments.
+ */
+int model_getopt(int argc, char **argv, const struct option *opts);
+/* Strict number parsing; report "<what>: ..." and return -EINVAL. */
+int model_parse_double(const char *what, const char *text, double *out);
+int model_parse_u64(const char *what, const char *text, uint64_t *out);
+/* Requires exactly `want` positional arguments after the options; reports otherwise. */
+int model_positional(int argc, char **argv, int want, const char *usage);
+
+/* Constraint flags shared by predict and decide: --same-l2, --parent-free, --passthru. */
+#define MODEL_CONSTRAINT_OPTIONS                                                                   \
+	{"same-l2", required_argument, NULL, 'L'}, {"parent-free", required_argument, NULL, 'P'},  \
+		{"passthru", no_argument, NULL, 'T'}
+/* Handles one of those options; returns 1 if opt was one, 0 if not, -EINVAL on a bad value. */
+int model_constraint_opt(int opt, const char *arg, struct model_constraints *c);
+
+/* Shared by train and retrain. */
+int model_fit(const struct model_data *train, const char *train_path, size_t n_confirmed,
+	      double lambda, struct model *m, double *ms);
+int model_evaluate(const struct model_lr *lr, const struct model_data *d, const char *what,
+		   struct model_metrics *m);
+void model_print_weights(const struct model *m);
+
+void model_print_metrics(const struct model_metrics *m);
+json_object *model_decision_json(const struct model_decision *d);
+void model_print_decision(const struct model_decision *d);
+
+#endif

@@ -1,0 +1,304 @@
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "model/history.h"
+#include "model/store.h"
+
+#define SCHEMA_VERSION 1
+
+struct model_history {
+	sqlite3 *db;
+	char path[MODEL_PATH_MAX];
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS decisions ("
+	" id INTEGER PRIMARY KEY,"
+	" net TEXT NOT NULL,"
+	" security INTEGER NOT NULL, scale INTEGER NOT NULL,"
+	" efficiency INTEGER NOT NULL, extensibility INTEGER NOT NULL,"
+	" alpha REAL NOT NULL, beta REAL NOT NULL,"
+	" choice INTEGER NOT NULL CHECK (choice IN (0, 1)),"
+	" source TEXT NOT NULL CHECK (source IN ('classifier', 'cache', 'constraint')),"
+	" reason TEXT NOT NULL,"
+	" model_version INTEGER NOT NULL,"
+	" created_at TEXT NOT NULL,"
+	" label INTEGER CHECK (label IN (0, 1)),"
+	" labelled_at TEXT);"
+	"CREATE INDEX IF NOT EXISTS decisions_req"
+	" ON decisions (security, scale, efficiency, extensibility);"
+	"CREATE INDEX IF NOT EXISTS decisions_net ON decisions (net);";
+
+static const char columns[] = "id, net, security, scale, efficiency, extensibility, alpha, beta, "
+			      "choice, source, reason, model_version, created_at, label, "
+			      "labelled_at";
+
+static const char *const source_names[] = {
+	[MODEL_SOURCE_CLASSIFIER] = "classifier",
+	[MODEL_SOURCE_CACHE] = "cache",
+	[MODEL_SOURCE_CONSTRAINT] = "constraint",
+};
+
+const char *model_source_name(enum model_source s)
+{
+	return source_names[s];
+}
+
+static int fail(struct model_history *h, const char *what)
+{
+	cbpf_err("%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+	return -EIO;
+}
+
+static int user_version(struct model_history *h, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "reading schema version");
+	rc = sqlite3_step(st);
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(h, "reading schema version");
+}
+
+int model_history_open(const char *state_dir, struct model_history **out)
+{
+	struct model_history *h = calloc(1, sizeof(*h));
+	char sql[64];
+	int err, version;
+
+	if (!h)
+		return -ENOMEM;
+	if (snprintf(h->path, sizeof(h->path), "%s/%s", state_dir, MODEL_HISTORY_FILE) >=
+	    (int)sizeof(h->path)) {
+		cbpf_err("%s: path too long", state_dir);
+		free(h);
+		return -ENAMETOOLONG;
+	}
+	if (mkdir(state_dir, 0755) && errno != EEXIST) {
+		err = -errno;
+		cbpf_err("cannot create state directory %s: %s", state_dir, strerror(-err));
+		free(h);
+		return err;
+	}
+	if (sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		err = fail(h, "cannot open");
+		goto bad;
+	}
+	sqlite3_busy_timeout(h->db, 5000);
+	err = user_version(h, &version);
+	if (err)
+		goto bad;
+	if (version > SCHEMA_VERSION) {
+		cbpf_err("%s: history schema version %d is newer than this cbpfnet's %d", h->path,
+			 version, SCHEMA_VERSION);
+		err = -EINVAL;
+		goto bad;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (sqlite3_exec(h->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(h->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		err = fail(h, "cannot create tables");
+		goto bad;
+	}
+	*out = h;
+	return 0;
+bad:
+	sqlite3_close(h->db);
+	free(h);
+	return err;
+}
+
+void model_history_close(struct model_history *h)
+{
+	if (!h)
+		return;
+	sqlite3_close(h->db);
+	free(h);
+}
+
+static void text(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void row(sqlite3_stmt *st, struct model_record *r)
+{
+	const char *src = (const char *)sqlite3_column_text(st, 9);
+
+	r->id = sqlite3_column_int64(st, 0);
+	text(r->net, sizeof(r->net), st, 1);
+	for (int j = 0; j < MODEL_NFEAT; j++)
+		r->req.w[j] = sqlite3_column_int(st, 2 + j);
+	r->alpha = sqlite3_column_double(st, 6);
+	r->beta = sqlite3_column_double(st, 7);
+	r->choice = sqlite3_column_int(st, 8) ? MODEL_CHOICE_MACVLAN : MODEL_CHOICE_OVERLAY;
+	r->source = MODEL_SOURCE_CLASSIFIER;
+	for (int s = 0; s < 3; s++)
+		if (src && !strcmp(src, source_names[s]))
+			r->source = s;
+	text(r->reason, sizeof(r->reason), st, 10);
+	r->model_version = (unsigned)sqlite3_column_int64(st, 11);
+	text(r->created_at, sizeof(r->created_at), st, 12);
+	r->label = sqlite3_column_type(st, 13) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 13);
+	text(r->labelled_at, sizeof(r->labelled_at), st, 14);
+}
+
+int model_history_add(struct model_history *h, struct model_record *r)
+{
+	static const char sql[] =
+		"INSERT INTO decisions (net, security, scale, efficiency, extensibility, alpha, "
+		"beta, choice, source, reason, model_version, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "recording decision");
+	sqlite3_bind_text(st, 1, r->net, -1, SQLITE_STATIC);
+	for (int j = 0; j < MODEL_NFEAT; j++)
+		sqlite3_bind_int(st, 2 + j, r->req.w[j]);
+	sqlite3_bind_double(st, 6, r->alpha);
+	sqlite3_bind_double(st, 7, r->beta);
+	sqlite3_bind_int(st, 8, r->choice);
+	sqlite3_bind_text(st, 9, source_names[r->source], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, r->model_version);
+	sqlite3_bind_text(st, 12, r->created_at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(h, "recording decision");
+	r->id = sqlite3_last_insert_rowid(h->db);
+	r->label = -1;
+	r->labelled_at[0] = '\0';
+	return 0;
+}
+
+/* Runs a query that yields at most one record; 1 found, 0 none, <0 error. */
+static int find_one(struct model_history *h, sqlite3_stmt *st, struct model_record *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		row(st, out);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(h, "reading history");
+	return rc == SQLITE_ROW;
+}
+
+int model_history_find_req(struct model_history *h, const struct model_req *req,
+			   struct model_record *out)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM decisions WHERE security = ? AND scale = ? AND efficiency = ? "
+		 "AND extensibility = ? AND source != 'constraint' "
+		 "ORDER BY label IS NOT NULL DESC, id DESC LIMIT 1",
+		 columns);
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "reading history");
+	for (int j = 0; j < MODEL_NFEAT; j++)
+		sqlite3_bind_int(st, 1 + j, req->w[j]);
+	return find_one(h, st, out);
+}
+
+int model_history_find_net(struct model_history *h, const char *net, struct model_record *out)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM decisions WHERE net = ? ORDER BY id DESC LIMIT 1",
+		 columns);
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "reading history");
+	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);
+	return find_one(h, st, out);
+}
+
+int model_history_set_label(struct model_history *h, long long id, enum model_choice label)
+{
+	static const char sql[] = "UPDATE decisions SET label = ?, labelled_at = ? WHERE id = ?";
+	char now[32];
+	sqlite3_stmt *st;
+	int rc;
+
+	model_now(now);
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "labelling decision");
+	sqlite3_bind_int(st, 1, label);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(h, "labelling decision");
+}
+
+int model_history_samples(struct model_history *h, struct model_data *d)
+{
+	static const char sql[] = "SELECT security, scale, efficiency, extensibility, label "
+				  "FROM decisions WHERE label IS NOT NULL ORDER BY id";
+	sqlite3_stmt *st;
+	int rc, n = 0, err = 0;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "reading labelled decisions");
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct model_req x;
+
+		for (int j = 0; j < MODEL_NFEAT; j++)
+			x.w[j] = sqlite3_column_int(st, j);
+		err = model_data_add(d, &x, sqlite3_column_int(st, 4));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+	return rc == SQLITE_DONE ? n : fail(h, "reading labelled decisions");
+}
+
+int model_history_list(struct model_history *h, const char *net, struct model_record **recs,
+		       size_t *n)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM decisions WHERE ?1 IS NULL OR net = ?1 ORDER BY id",
+		 columns);
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(h, "reading history");
+	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);
+	*recs = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct model_record *grown = realloc(*recs, (*n + 1) * sizeof(**recs));
+
+		if (!grown) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		*recs = grown;
+		row(st, &(*recs)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	free(*recs);
+	*recs = NULL;
+	*n = 0;
+	return rc == SQLITE_NOMEM ? -ENOMEM : fail(h, "reading history");
+}

@@ -1,0 +1,21 @@
+/* Entry points of the network model classifier for the rest of cbpfnet. */
+#ifndef CBPF_MODEL_CMD_H
+#define CBPF_MODEL_CMD_H
+
+#include "cli.h"
+#include "model/decide.h"
+
+/* `cbpfnet model SUBCOMMAND ...`; argv[0] is the subcommand. */
+int cmd_model(struct cbpf_ctx *ctx, int argc, char **argv);
+
+/*
+ * `net create NAME --model auto --require SPEC`: decides the model of network net_name from
+ * SPEC ("security=S,scale=N,efficiency=E,extensibility=X", each 0..10) and what c says about
+ * the underlay (NULL: nothing known), using the model in use and the history under
+ * ctx->state_dir. Records the decision, so `model confirm/override NET` can label it, and fills
+ * out. Returns 0, or -errno after reporting through cbpf_err.
+ */
+int model_auto_decide(struct cbpf_ctx *ctx, const char *net_name, const char *require_spec,
+		      const struct model_constraints *c, struct model_decision *out);
+
+#endif
