@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Endpoint programs: TC does the forwarding, XDP is an early filter in front of it. */
+/*
+ * Endpoint programs (TC forwards and tunnels, XDP is an early filter in front of it) and the
+ * underlay program that ends tunnels.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "datapath.h"
+#include "tunnel.h"
 
 /*
  * clang may keep &skb->data in a register across the pull helper call, which the verifier
@@ -42,9 +45,23 @@ int tc_from_ep(struct __sk_buff *skb)
 		return bpf_redirect(skb->ifindex, 0);
 	case CBPF_ACT_FORWARD:
 		return bpf_redirect_peer(d.ifindex, 0);
+	case CBPF_ACT_ENCAP:
+		return cbpf_encap(skb, &d);
 	default:
 		return TC_ACT_OK;
 	}
+}
+
+SEC("tc")
+int tc_from_underlay(struct __sk_buff *skb)
+{
+	/* Outer headers, inner Ethernet, a VLAN tag and the inner IPv4 header. */
+	const __u32 headers = CBPF_OUTER_LEN + sizeof(struct ethhdr) +
+			      sizeof(struct cbpf_vlan_tag) + sizeof(struct iphdr);
+
+	if (SKB_LOAD_PTR(skb, data) + headers > SKB_LOAD_PTR(skb, data_end))
+		bpf_skb_pull_data(skb, headers);
+	return cbpf_decap(skb, SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end));
 }
 
 SEC("xdp")

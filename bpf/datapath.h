@@ -14,12 +14,15 @@ enum cbpf_action {
 	CBPF_ACT_DROP,	    /* reason says why */
 	CBPF_ACT_REPLY,	    /* frame rewritten in place, send back out the ingress interface */
 	CBPF_ACT_FORWARD,   /* frame rewritten for a local endpoint behind ifindex */
+	CBPF_ACT_ENCAP,	    /* frame rewritten for a remote endpoint: tunnel it to node_ip */
 };
 
 struct cbpf_decision {
 	__u32 action;
 	__u32 reason;
 	__u32 ifindex;
+	__u32 node_ip;
+	__u32 net_id;
 };
 
 static __always_inline int cbpf_drop(struct cbpf_decision *d, __u32 reason)
@@ -167,7 +170,7 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 	reason = cbpf_policy_check(src, dst);
 	if (reason)
 		return cbpf_drop(d, reason);
-	if (!(dst->flags & CBPF_EP_LOCAL)) {
+	if (!(dst->flags & (CBPF_EP_LOCAL | CBPF_EP_REMOTE))) {
 		d->action = CBPF_ACT_PASS;
 		return 0;
 	}
@@ -186,6 +189,12 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 		cbpf_mac_copy(eth->h_source, dst_net->gateway_mac);
 	}
 	cbpf_mac_copy(eth->h_dest, dst->mac);
+	if (dst->flags & CBPF_EP_REMOTE) {
+		d->action = CBPF_ACT_ENCAP;
+		d->node_ip = dst->node_ip;
+		d->net_id = dst->net_id;
+		return 0;
+	}
 	d->action = CBPF_ACT_FORWARD;
 	d->ifindex = dst->ifindex;
 	return 0;
@@ -200,6 +209,8 @@ static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 
 	d->action = CBPF_ACT_PASS;
 	d->reason = CBPF_DROP_NONE;
 	d->ifindex = 0;
+	d->node_ip = 0;
+	d->net_id = 0;
 	if ((void *)(eth + 1) > data_end)
 		return cbpf_drop(d, CBPF_DROP_MALFORMED_ETH);
 	if (eth->h_proto == bpf_htons(ETH_P_ARP))

@@ -7,6 +7,7 @@
 #include "policy.h"
 #include "drop.h"
 #include "meta.h"
+#include "overlay.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -48,6 +49,22 @@ struct {
 	__type(value, struct cbpf_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_meta SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CBPF_MAX_SEGMENTS);
+	__type(key, struct cbpf_vni_key);
+	__type(value, struct cbpf_vni_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_vnis SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cbpf_underlay);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_underlay SEC(".maps");
 
 static __always_inline void cbpf_count_drop(__u32 reason, __u64 bytes)
 {

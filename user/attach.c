@@ -14,7 +14,9 @@
 
 int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 {
-	const char *pin = hook == CBPF_HOOK_XDP ? CBPF_PIN_PROG_XDP : CBPF_PIN_PROG_TC;
+	const char *pin = hook == CBPF_HOOK_XDP	       ? CBPF_PIN_PROG_XDP
+			  : hook == CBPF_HOOK_UNDERLAY ? CBPF_PIN_PROG_UNDERLAY
+						       : CBPF_PIN_PROG_TC;
 	int prog_fd = cbpf_prog_open(ctx, pin);
 	int err;
 

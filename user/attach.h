@@ -5,8 +5,9 @@
 #include "cli.h"
 
 enum cbpf_hook {
-	CBPF_HOOK_TC,
-	CBPF_HOOK_XDP,
+	CBPF_HOOK_TC,	    /* endpoint program, host side of an endpoint */
+	CBPF_HOOK_XDP,	    /* endpoint early filter */
+	CBPF_HOOK_UNDERLAY, /* tunnel end, TC ingress of the underlay interface */
 };
 
 /* Attaches (or replaces) the pinned program for hook on ifindex. */

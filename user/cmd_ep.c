@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "netmodel.h"
+#include "network.h"
 #include "nl.h"
 #include "output.h"
 #include "state.h"
@@ -18,6 +19,8 @@ struct ep_request {
 	const char *netns;
 	const char *ip;
 	const char *ifname;
+	const char *remote;
+	const char *mac;
 };
 
 static int parse_add(int argc, char **argv, struct ep_request *req)
@@ -27,6 +30,8 @@ static int parse_add(int argc, char **argv, struct ep_request *req)
 		{"netns", required_argument, NULL, 's'},
 		{"ip", required_argument, NULL, 'i'},
 		{"ifname", required_argument, NULL, 'f'},
+		{"remote", required_argument, NULL, 'r'},
+		{"mac", required_argument, NULL, 'm'},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -48,13 +53,20 @@ static int parse_add(int argc, char **argv, struct ep_request *req)
 		case 'f':
 			req->ifname = optarg;
 			break;
+		case 'r':
+			req->remote = optarg;
+			break;
+		case 'm':
+			req->mac = optarg;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	if (optind != argc - 1 || !req->net || !req->netns) {
+	if (optind != argc - 1 || !req->net || !req->netns == !req->remote ||
+	    (req->remote && !req->ip)) {
 		cbpf_err("ep add: usage: ep add NAME --net NET --netns NS [--ip ADDR] "
-			 "[--ifname eth0]");
+			 "[--ifname eth0] | ep add NAME --net NET --remote NODE --ip ADDR [--mac MAC]");
 		return -EINVAL;
 	}
 	req->name = argv[optind];
@@ -73,13 +85,53 @@ static uint32_t first_free_ip(struct cbpf_state *st, const struct cbpf_network *
 	}
 }
 
+/* The address is unique in the cluster, so the MAC derived from it is too: every host derives
+ * the same MAC for an endpoint without asking. */
+static void cbpf_default_mac(uint32_t ip, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0xcb;
+	memcpy(&mac[2], &ip, 4);
+}
+
+/* An endpoint on another node of an overlay network, reached through the tunnel. */
+static int validate_remote(struct cbpf_state *st, const struct ep_request *req,
+			   const struct cbpf_network *net, struct cbpf_endpoint *ep)
+{
+	struct cbpf_node *node = state_find_node(st, req->remote);
+
+	if (net->model != CBPF_MODEL_OVERLAY) {
+		cbpf_err("ep add %s: network %s is not an overlay network; remote endpoints need one",
+			 req->name, net->name);
+		return -EINVAL;
+	}
+	if (!node) {
+		cbpf_err("ep add %s: no such node '%s' (add it with 'cbpfnet node add')", req->name,
+			 req->remote);
+		return -ENOENT;
+	}
+	if (node->ifname[0]) {
+		cbpf_err("ep add %s: node %s is this host; add a local endpoint with --netns",
+			 req->name, node->name);
+		return -EINVAL;
+	}
+	snprintf(ep->node, sizeof(ep->node), "%s", node->name);
+	if (!req->mac) {
+		cbpf_default_mac(ep->ip, ep->mac);
+	} else if (cbpf_parse_mac(req->mac, ep->mac) || (ep->mac[0] & 1)) {
+		cbpf_err("ep add %s: '%s' is not a unicast MAC address", req->name, req->mac);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int validate_add(struct cbpf_state *st, const struct ep_request *req,
 			struct cbpf_endpoint *ep)
 {
 	const char *name = req->name;
 	struct cbpf_network *net;
 	struct cbpf_endpoint *owner;
-	int ns_fd;
+	int ns_fd, err;
 
 	memset(ep, 0, sizeof(*ep));
 	if (!state_valid_name(name)) {
@@ -95,20 +147,6 @@ static int validate_add(struct cbpf_state *st, const struct ep_request *req,
 		cbpf_err("ep add %s: no such network '%s'", name, req->net);
 		return -ENOENT;
 	}
-	if (strlen(req->ifname) >= CBPF_IFNAME_MAX || !*req->ifname || strchr(req->ifname, '/')) {
-		cbpf_err("ep add %s: invalid interface name '%s'", name, req->ifname);
-		return -EINVAL;
-	}
-	if (strlen(req->netns) >= CBPF_PATH_MAX) {
-		cbpf_err("ep add %s: netns path too long", name);
-		return -ENAMETOOLONG;
-	}
-	ns_fd = nl_netns_open(req->netns);
-	if (ns_fd < 0) {
-		cbpf_err("ep add %s: netns %s: %s", name, req->netns, strerror(-ns_fd));
-		return ns_fd;
-	}
-	close(ns_fd);
 	if (req->ip) {
 		if (cbpf_parse_ip(req->ip, &ep->ip) || !cbpf_cidr_is_host(&net->subnet, ep->ip) ||
 		    ep->ip == net->gateway) {
@@ -133,16 +171,36 @@ static int validate_add(struct cbpf_state *st, const struct ep_request *req,
 			return -ENOSPC;
 		}
 	}
+	if (req->remote) {
+		err = validate_remote(st, req, net, ep);
+		if (err)
+			return err;
+	} else {
+		if (strlen(req->ifname) >= CBPF_IFNAME_MAX || !*req->ifname ||
+		    strchr(req->ifname, '/')) {
+			cbpf_err("ep add %s: invalid interface name '%s'", name, req->ifname);
+			return -EINVAL;
+		}
+		if (strlen(req->netns) >= CBPF_PATH_MAX) {
+			cbpf_err("ep add %s: netns path too long", name);
+			return -ENAMETOOLONG;
+		}
+		ns_fd = nl_netns_open(req->netns);
+		if (ns_fd < 0) {
+			cbpf_err("ep add %s: netns %s: %s", name, req->netns, strerror(-ns_fd));
+			return ns_fd;
+		}
+		close(ns_fd);
+	}
 	snprintf(ep->name, sizeof(ep->name), "%s", name);
 	snprintf(ep->net, sizeof(ep->net), "%s", net->name);
+	ep->id = st->next_ep_id;
+	if (req->remote)
+		return 0;
 	snprintf(ep->netns, sizeof(ep->netns), "%s", req->netns);
 	snprintf(ep->ifname, sizeof(ep->ifname), "%s", req->ifname);
-	ep->id = st->next_ep_id;
 	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "cbe%x", ep->id);
-	/* The address is unique per host, so the MAC derived from it is too. */
-	ep->mac[0] = 0x02;
-	ep->mac[1] = 0xcb;
-	memcpy(&ep->mac[2], &ep->ip, 4);
+	cbpf_default_mac(ep->ip, ep->mac);
 	return 0;
 }
 
@@ -162,6 +220,8 @@ static json_object *ep_json(const struct cbpf_endpoint *ep)
 	json_object_object_add(obj, "host_ifname", json_object_new_string(ep->host_ifname));
 	json_object_object_add(obj, "ip", json_object_new_string(ip));
 	json_object_object_add(obj, "mac", json_object_new_string(mac));
+	if (!state_ep_is_local(ep))
+		json_object_object_add(obj, "node", json_object_new_string(ep->node));
 	return obj;
 }
 
@@ -188,7 +248,7 @@ static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 		goto out;
 	net = state_find_net(&st, ep.net);
 	model = net_model_of(net);
-	err = model->plumb(ctx, &st, &ep, net);
+	err = state_ep_is_local(&ep) ? model->plumb(ctx, &st, &ep, net) : 0;
 	if (err)
 		goto close_maps;
 	st.next_ep_id++;
@@ -203,7 +263,8 @@ static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = state_commit(&st);
 	if (err) {
 		sync_endpoint_delete(&maps, &ep);
-		model->unplumb(ctx, &ep, net);
+		if (state_ep_is_local(&ep))
+			model->unplumb(ctx, &ep, net);
 		goto close_maps;
 	}
 	if (ctx->json) {
@@ -212,8 +273,12 @@ static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 		char ip[CBPF_IP_STRLEN];
 
 		cbpf_format_ip(ep.ip, ip);
-		printf("added endpoint %s: %s in netns %s, %s, network %s, host side %s\n", ep.name,
-		       ep.ifname, ep.netns, ip, ep.net, ep.host_ifname);
+		if (state_ep_is_local(&ep))
+			printf("added endpoint %s: %s in netns %s, %s, network %s, host side %s\n",
+			       ep.name, ep.ifname, ep.netns, ip, ep.net, ep.host_ifname);
+		else
+			printf("added remote endpoint %s: %s on node %s, network %s\n", ep.name, ip,
+			       ep.node, ep.net);
 	}
 close_maps:
 	cbpf_maps_close(&maps);
@@ -249,7 +314,7 @@ static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 	ep = *found;
 	net = state_find_net(&st, ep.net);
 	err = sync_endpoint_delete(&maps, &ep);
-	if (!err && net)
+	if (!err && net && state_ep_is_local(&ep))
 		err = net_model_of(net)->unplumb(ctx, &ep, net);
 	if (err) {
 		cbpf_err("ep del %s: remove %s: %s", ep.name, ep.host_ifname, strerror(-err));
@@ -298,7 +363,7 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_print_json(list);
 	} else {
 		printf("%-16s %-12s %-15s %-17s %-10s %s\n", "NAME", "NETWORK", "IP", "MAC",
-		       "HOST-IF", "NETNS");
+		       "HOST-IF", "NETNS/NODE");
 		for (size_t i = 0; i < st.n_eps; i++) {
 			const struct cbpf_endpoint *ep = &st.eps[i];
 			char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
@@ -306,7 +371,8 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			cbpf_format_ip(ep->ip, ip);
 			cbpf_format_mac(ep->mac, mac);
 			printf("%-16s %-12s %-15s %-17s %-10s %s\n", ep->name, ep->net, ip, mac,
-			       ep->host_ifname, ep->netns);
+			       state_ep_is_local(ep) ? ep->host_ifname : "-",
+			       state_ep_is_local(ep) ? ep->netns : ep->node);
 		}
 	}
 	state_close(&st);

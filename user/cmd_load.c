@@ -25,8 +25,8 @@ static int no_arguments(const char *cmd, int argc, char **argv)
 	return 0;
 }
 
-/* Re-attaches every local endpoint whose interface exists: after a reload they point at the
- * new programs. */
+/* Re-attaches every local endpoint whose interface exists, and the underlay: after a reload
+ * they point at the new programs. */
 static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 {
 	for (size_t i = 0; i < st->n_eps; i++) {
@@ -42,7 +42,13 @@ static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 			return err;
 		}
 	}
-	return 0;
+	struct cbpf_node *self = state_local_node(st);
+	unsigned int ifindex = self ? if_nametoindex(self->ifname) : 0;
+	int err = ifindex ? cbpf_attach(ctx, ifindex, CBPF_HOOK_UNDERLAY) : 0;
+
+	if (err)
+		cbpf_err("load: attach the tunnel program to %s: %s", self->ifname, strerror(-err));
+	return err;
 }
 
 int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
@@ -97,12 +103,13 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
-	for (size_t i = 0; i < st.n_eps; i++) {
-		unsigned int ifindex = if_nametoindex(st.eps[i].host_ifname);
+	for (size_t i = 0; i < st.n_eps + st.n_nodes; i++) {
+		const char *ifname = i < st.n_eps ? st.eps[i].host_ifname
+						  : st.nodes[i - st.n_eps].ifname;
+		unsigned int ifindex = ifname[0] ? if_nametoindex(ifname) : 0;
 
 		if (ifindex && (err = cbpf_detach(ifindex))) {
-			cbpf_err("unload: detach from %s: %s", st.eps[i].host_ifname,
-				 strerror(-err));
+			cbpf_err("unload: detach from %s: %s", ifname, strerror(-err));
 			goto out;
 		}
 	}

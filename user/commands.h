@@ -11,6 +11,7 @@ int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_detach(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv);
+int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 /* Program pins, beside the maps in the pin directory. */
 #define CBPF_PIN_PROG_TC  "prog_tc_from_ep"
 #define CBPF_PIN_PROG_XDP "prog_xdp_from_ep"
+#define CBPF_PIN_PROG_UNDERLAY "prog_tc_from_underlay"
 
 struct cbpf_maps {
 	int endpoints;
@@ -18,6 +19,8 @@ struct cbpf_maps {
 	int policy;
 	int drop_stats;
 	int meta;
+	int vnis;
+	int underlay;
 };
 
 /* <bpffs>/cbpfnet, or <bpffs>/cbpfnet/<name> when name is not NULL. */

@@ -18,6 +18,7 @@ static const struct cbpf_cmd commands[] = {
 	{"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
 	{"net", cmd_net, "net create|list|delete     networks"},
 	{"ep", cmd_ep, "ep add|del|list           endpoints"},
+	{"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
 	{"policy", cmd_policy, "policy set|del|list       pair verdicts"},
 	{"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
 	{NULL, NULL, NULL},

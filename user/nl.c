@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -235,4 +236,28 @@ int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway)
 	nl_addr_put(dst);
 	rtnl_route_put(route);
 	return err;
+}
+
+int nl_addr_owner(struct nl_sock *sock, uint32_t ip, char *ifname)
+{
+	struct nl_cache *addrs;
+	struct nl_object *obj;
+	int err, ifindex = 0;
+
+	err = rtnl_addr_alloc_cache(sock, &addrs);
+	if (err)
+		return nl_to_errno(err);
+	for (obj = nl_cache_get_first(addrs); obj && !ifindex; obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *addr = (struct rtnl_addr *)obj;
+		struct nl_addr *local = rtnl_addr_get_local(addr);
+
+		if (rtnl_addr_get_family(addr) == AF_INET && local &&
+		    nl_addr_get_len(local) == sizeof(ip) &&
+		    !memcmp(nl_addr_get_binary_addr(local), &ip, sizeof(ip)))
+			ifindex = rtnl_addr_get_ifindex(addr);
+	}
+	nl_cache_free(addrs);
+	if (!ifindex || !if_indextoname(ifindex, ifname))
+		return -ENOENT;
+	return 0;
 }

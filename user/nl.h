@@ -31,6 +31,8 @@ int nl_link_up(struct nl_sock *sock, const char *ifname);
 /* Returns the ifindex (> 0) or -errno. */
 int nl_link_index(struct nl_sock *sock, const char *ifname);
 int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len);
+/* Finds the interface carrying IPv4 address ip; fills ifname (IFNAMSIZ) or returns -ENOENT. */
+int nl_addr_owner(struct nl_sock *sock, uint32_t ip, char *ifname);
 int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway);
 
 #endif

@@ -27,6 +27,11 @@ const char *cbpf_drop_reason_name(unsigned int reason)
 		[CBPF_DROP_ICC] = "icc-off",
 		[CBPF_DROP_NET_ISOLATION] = "network-isolation",
 		[CBPF_DROP_TTL] = "ttl-exceeded",
+		[CBPF_DROP_NO_ROUTE] = "no-underlay-route",
+		[CBPF_DROP_ENCAP] = "encap-failed",
+		[CBPF_DROP_MALFORMED_VXLAN] = "malformed-vxlan",
+		[CBPF_DROP_UNKNOWN_VNI] = "unknown-vni",
+		[CBPF_DROP_UNKNOWN_EP] = "unknown-endpoint",
 	};
 
 	return reason < CBPF_DROP_REASON_MAX && names[reason] ? names[reason] : "unknown";

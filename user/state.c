@@ -182,6 +182,7 @@ static int node_from_json(json_object *obj, struct cbpf_node *node)
 {
 	memset(node, 0, sizeof(*node));
 	copy_string(node->name, sizeof(node->name), obj, "name");
+	copy_string(node->ifname, sizeof(node->ifname), obj, "ifname");
 	return get_ip(obj, "underlay", &node->underlay_ip);
 }
 
@@ -193,6 +194,7 @@ static json_object *node_to_json(const struct cbpf_node *node)
 	cbpf_format_ip(node->underlay_ip, ip);
 	json_object_object_add(obj, "name", json_object_new_string(node->name));
 	json_object_object_add(obj, "underlay", json_object_new_string(ip));
+	json_object_object_add(obj, "ifname", json_object_new_string(node->ifname));
 	return obj;
 }
 
@@ -387,6 +389,14 @@ struct cbpf_node *state_find_node(struct cbpf_state *st, const char *name)
 {
 	for (size_t i = 0; i < st->n_nodes; i++)
 		if (!strcmp(st->nodes[i].name, name))
+			return &st->nodes[i];
+	return NULL;
+}
+
+struct cbpf_node *state_local_node(struct cbpf_state *st)
+{
+	for (size_t i = 0; i < st->n_nodes; i++)
+		if (st->nodes[i].ifname[0])
 			return &st->nodes[i];
 	return NULL;
 }

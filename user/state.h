@@ -48,6 +48,7 @@ struct cbpf_endpoint {
 struct cbpf_node {
 	char name[CBPF_NAME_MAX];
 	uint32_t underlay_ip;
+	char ifname[CBPF_IFNAME_MAX]; /* this host: the interface owning underlay_ip; else empty */
 };
 
 struct cbpf_rule {
@@ -84,6 +85,8 @@ struct cbpf_endpoint *state_find_ep(struct cbpf_state *st, const char *name);
 struct cbpf_endpoint *state_find_ep_ip(struct cbpf_state *st, uint32_t ip);
 struct cbpf_rule *state_find_rule(struct cbpf_state *st, const char *from, const char *to);
 struct cbpf_node *state_find_node(struct cbpf_state *st, const char *name);
+/* The node that is this host, if it was added. */
+struct cbpf_node *state_local_node(struct cbpf_state *st);
 
 /* Appends copies; the returned pointer is valid until the next append or removal. */
 struct cbpf_network *state_add_net(struct cbpf_state *st, const struct cbpf_network *net);

@@ -8,6 +8,7 @@
 #include "endpoint.h"
 #include "drop.h"
 #include "network.h"
+#include "overlay.h"
 #include "policy.h"
 #include "cli.h"
 #include "sync.h"
@@ -44,18 +45,24 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 		    struct cbpf_ep_value *value)
 {
 	struct cbpf_network *net = state_find_net(st, ep->net);
-	unsigned int ifindex = if_nametoindex(ep->host_ifname);
 
 	if (!net)
 		return -ENOENT;
-	if (!ifindex)
-		return -ENODEV;
 	memset(value, 0, sizeof(*value));
-	value->ifindex = ifindex;
 	value->identity = cbpf_ep_identity(ep);
 	value->net_id = net->id;
-	value->flags = CBPF_EP_LOCAL;
 	memcpy(value->mac, ep->mac, sizeof(value->mac));
+	if (state_ep_is_local(ep)) {
+		value->ifindex = if_nametoindex(ep->host_ifname);
+		value->flags = CBPF_EP_LOCAL;
+		return value->ifindex ? 0 : -ENODEV;
+	}
+	struct cbpf_node *node = state_find_node(st, ep->node);
+
+	if (!node)
+		return -ENOENT;
+	value->node_ip = node->underlay_ip;
+	value->flags = CBPF_EP_REMOTE;
 	return 0;
 }
 
@@ -142,6 +149,44 @@ int sync_policy(const struct cbpf_maps *maps, struct cbpf_state *st)
 	return err;
 }
 
+static int sync_underlay(const struct cbpf_maps *maps, struct cbpf_state *st)
+{
+	struct cbpf_node *self = state_local_node(st);
+	struct cbpf_underlay value = {0};
+	__u32 zero = 0;
+
+	if (self) {
+		value.ifindex = if_nametoindex(self->ifname);
+		value.ip = self->underlay_ip;
+	}
+	return bpf_map_update_elem(maps->underlay, &zero, &value, 0) ? -errno : 0;
+}
+
+int sync_segments(const struct cbpf_maps *maps, struct cbpf_state *st)
+{
+	struct cbpf_vni_key *keys = calloc(st->n_nets + 1, sizeof(*keys));
+	struct cbpf_vni_value *values = calloc(st->n_nets + 1, sizeof(*values));
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	if (keys && values) {
+		for (size_t i = 0; i < st->n_nets; i++) {
+			if (st->nets[i].model != CBPF_MODEL_OVERLAY)
+				continue;
+			keys[n] = (struct cbpf_vni_key){.vni = st->nets[i].vni,
+							.vlan = st->nets[i].vlan};
+			values[n++].net_id = st->nets[i].id;
+		}
+		err = map_replace_all(maps->vnis, keys, values, n, sizeof(*keys),
+				      sizeof(*values));
+	}
+	if (!err)
+		err = sync_underlay(maps, st);
+	free(keys);
+	free(values);
+	return err;
+}
+
 int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st)
 {
 	struct cbpf_net_key *net_keys = calloc(st->n_nets + 1, sizeof(*net_keys));
@@ -172,6 +217,8 @@ int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st)
 	}
 	err = map_replace_all(maps->endpoints, ep_keys, ep_values, n_eps, sizeof(*ep_keys),
 			      sizeof(*ep_values));
+	if (!err)
+		err = sync_segments(maps, st);
 	if (!err)
 		err = sync_policy(maps, st);
 out:

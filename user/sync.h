@@ -14,6 +14,8 @@ int sync_network_delete(const struct cbpf_maps *maps, const struct cbpf_network 
 int sync_endpoint(const struct cbpf_maps *maps, struct cbpf_state *st,
 		  const struct cbpf_endpoint *ep);
 int sync_endpoint_delete(const struct cbpf_maps *maps, const struct cbpf_endpoint *ep);
+/* Rewrites the VxLAN segment map from the overlay networks, and this host's tunnel end. */
+int sync_segments(const struct cbpf_maps *maps, struct cbpf_state *st);
 /* Rewrites the policy map from the rules and the networks' icc settings. */
 int sync_policy(const struct cbpf_maps *maps, struct cbpf_state *st);
 /* Rewrites every map from the state, removing entries the state does not name. */

@@ -1,0 +1,288 @@
+/*
+ * VxLAN (RFC 7348) in BPF: headers are built and stripped here with bpf_skb_adjust_room, so
+ * no tunnel device sits in the path. Outer UDP checksums are zero as RFC 7348 recommends for
+ * IPv4; the outer header carries DF because endpoint MTUs leave room for the 50 bytes.
+ */
+#ifndef CBPF_TUNNEL_H
+#define CBPF_TUNNEL_H
+
+#include "datapath.h"
+
+#define ETH_P_8021Q	 0x8100
+#define IPPROTO_UDP_	 17
+#define IP_DF		 0x4000
+#define IP_MF_OFFSET	 0x3fff
+#define VXLAN_FLAG_VNI	 0x08000000
+#define VXLAN_PORT_FIRST 49152 /* source ports from the dynamic range, RFC 7348 5. */
+#define ADJ_ROOM_ENCAP_L2(len) (((__u64)(len)&0xff) << 56)
+
+struct cbpf_vxlanhdr {
+	__be32 flags;
+	__be32 vni; /* VNI in the upper 24 bits */
+};
+
+struct cbpf_vlan_tag {
+	__be16 tci;
+	__be16 proto;
+};
+
+/* Outer IPv4 + UDP + VxLAN, then the inner Ethernet header (and tag) as it will be sent. */
+struct cbpf_encap_hdr {
+	struct iphdr ip;
+	struct udphdr udp;
+	struct cbpf_vxlanhdr vxlan;
+	struct ethhdr inner;
+	struct cbpf_vlan_tag tag;
+};
+
+_Static_assert(__builtin_offsetof(struct cbpf_encap_hdr, tag) == 50,
+	       "encap headers must be contiguous, as they go on the wire");
+
+static __always_inline __sum16 cbpf_ip_checksum(const struct iphdr *ip)
+{
+	const __u16 *words = (const __u16 *)ip;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)sizeof(*ip) / 2; i++)
+		sum += words[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__sum16)~sum;
+}
+
+/* The inner frame's hash picks the outer source port, so ECMP and RSS spread flows. */
+static __always_inline __be16 cbpf_vxlan_source_port(struct __sk_buff *skb)
+{
+	__u32 hash = bpf_get_hash_recalc(skb);
+
+	return bpf_htons(VXLAN_PORT_FIRST + hash % (65536 - VXLAN_PORT_FIRST));
+}
+
+/* Tunnels the (already rewritten) frame to d->node_ip; returns a TC verdict. */
+static __always_inline int cbpf_encap(struct __sk_buff *skb, const struct cbpf_decision *d)
+{
+	struct cbpf_net_key net_key = {.net_id = d->net_id};
+	struct cbpf_encap_hdr hdr = {};
+	struct cbpf_underlay *underlay;
+	struct cbpf_net_value *net;
+	__u32 inner_l2, room, len, zero = 0;
+	__u64 flags;
+
+	net = bpf_map_lookup_elem(&cbpf_networks, &net_key);
+	underlay = bpf_map_lookup_elem(&cbpf_underlay, &zero);
+	if (!net || !underlay || !underlay->ifindex)
+		goto drop_route;
+
+	if (bpf_skb_load_bytes(skb, 0, &hdr.inner, sizeof(hdr.inner)))
+		goto drop_encap;
+	inner_l2 = sizeof(struct ethhdr);
+	if (net->vlan) {
+		hdr.tag.tci = bpf_htons(net->vlan);
+		hdr.tag.proto = hdr.inner.h_proto;
+		hdr.inner.h_proto = bpf_htons(ETH_P_8021Q);
+		inner_l2 += sizeof(struct cbpf_vlan_tag);
+	}
+	room = sizeof(struct iphdr) + sizeof(struct udphdr) + sizeof(struct cbpf_vxlanhdr) + inner_l2;
+	flags = BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
+		BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
+		ADJ_ROOM_ENCAP_L2(inner_l2);
+	hdr.udp.source = cbpf_vxlan_source_port(skb);
+	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_MAC, flags))
+		goto drop_encap;
+
+	len = skb->len - sizeof(struct ethhdr);
+	hdr.ip.version = 4;
+	hdr.ip.ihl = 5;
+	hdr.ip.ttl = 64;
+	hdr.ip.protocol = IPPROTO_UDP_;
+	hdr.ip.frag_off = bpf_htons(IP_DF);
+	hdr.ip.tot_len = bpf_htons(len);
+	hdr.ip.saddr = underlay->ip;
+	hdr.ip.daddr = d->node_ip;
+	hdr.ip.check = cbpf_ip_checksum(&hdr.ip);
+	hdr.udp.dest = bpf_htons(CBPF_VXLAN_PORT);
+	hdr.udp.len = bpf_htons(len - sizeof(struct iphdr));
+	hdr.vxlan.flags = bpf_htonl(VXLAN_FLAG_VNI);
+	hdr.vxlan.vni = bpf_htonl(net->vni << 8);
+	if (bpf_skb_store_bytes(skb, sizeof(struct ethhdr), &hdr, room, 0))
+		goto drop_encap;
+
+	/*
+	 * The kernel routes the outer packet as this host's own traffic out of the underlay
+	 * interface and fills in the next hop's MAC; a fib lookup here would demand IPv4
+	 * forwarding on the underlay, which a host need not enable.
+	 */
+	return bpf_redirect_neigh(underlay->ifindex, NULL, 0, 0);
+
+drop_route:
+	cbpf_count_drop(CBPF_DROP_NO_ROUTE, skb->len);
+	return TC_ACT_SHOT;
+drop_encap:
+	cbpf_count_drop(CBPF_DROP_ENCAP, skb->len);
+	return TC_ACT_SHOT;
+}
+
+/* Outer Ethernet + IPv4 (no options) + UDP + VxLAN of a received frame. */
+#define CBPF_OUTER_LEN                                                                             \
+	(sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr) +                    \
+	 sizeof(struct cbpf_vxlanhdr))
+
+struct cbpf_outer {
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	struct udphdr *udp;
+	struct cbpf_vxlanhdr *vxlan;
+};
+
+/*
+ * An ARP request from a tunnel peer for a local endpoint is answered in place and sent back
+ * through the tunnel it came from: outer addresses and ports swap, the VNI stays.
+ */
+static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end,
+					   const struct cbpf_outer *outer, struct ethhdr *inner,
+					   __u32 net_id)
+{
+	struct arphdr *arp = (void *)(inner + 1);
+	struct arp_ipv4 *body = (void *)(arp + 1);
+	struct cbpf_ep_key key;
+	struct cbpf_ep_value *target;
+	__u8 mac[CBPF_ETH_ALEN];
+	__be32 ip, tpa;
+	__be16 port;
+
+	if ((void *)(body + 1) > data_end || arp->ar_op != bpf_htons(ARPOP_REQUEST) ||
+	    arp->ar_pro != bpf_htons(ETH_P_IP) || arp->ar_hln != CBPF_ETH_ALEN)
+		return cbpf_count_drop(CBPF_DROP_MALFORMED_ARP, skb->len), TC_ACT_SHOT;
+	tpa = body->tpa;
+	key.ip = tpa;
+	target = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	if (!target || !(target->flags & CBPF_EP_LOCAL) || target->net_id != net_id)
+		return cbpf_count_drop(CBPF_DROP_ARP_UNKNOWN, skb->len), TC_ACT_SHOT;
+
+	cbpf_mac_copy(inner->h_dest, inner->h_source);
+	cbpf_mac_copy(inner->h_source, target->mac);
+	arp->ar_op = bpf_htons(ARPOP_REPLY);
+	cbpf_mac_copy(body->tha, body->sha);
+	body->tpa = body->spa;
+	cbpf_mac_copy(body->sha, target->mac);
+	body->spa = tpa;
+
+	/* Swapping addresses leaves the IPv4 checksum as it is. */
+	cbpf_mac_copy(mac, outer->eth->h_dest);
+	cbpf_mac_copy(outer->eth->h_dest, outer->eth->h_source);
+	cbpf_mac_copy(outer->eth->h_source, mac);
+	ip = outer->ip->saddr;
+	outer->ip->saddr = outer->ip->daddr;
+	outer->ip->daddr = ip;
+	port = outer->udp->source;
+	outer->udp->source = outer->udp->dest;
+	outer->udp->dest = port;
+	outer->udp->check = 0;
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/*
+ * Frames arriving on the underlay: VxLAN to a local endpoint is checked against policy,
+ * stripped and delivered into the endpoint's namespace; everything else is the host's.
+ */
+static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *data_end)
+{
+	struct cbpf_outer o = {
+		.eth = data,
+		.ip = data + sizeof(struct ethhdr),
+		.udp = data + sizeof(struct ethhdr) + sizeof(struct iphdr),
+		.vxlan = data + sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr),
+	};
+	const struct cbpf_outer *outer = &o;
+	struct ethhdr *inner = data + CBPF_OUTER_LEN;
+	struct cbpf_vni_key vni_key = {};
+	struct cbpf_vni_value *segment;
+	struct cbpf_ep_value *src, *dst, remote_net;
+	struct cbpf_ep_key key;
+	__u8 inner_src[CBPF_ETH_ALEN], inner_dst[CBPF_ETH_ALEN];
+	__be16 proto;
+	struct iphdr *iph;
+	__u32 inner_l2, reason;
+
+	if ((void *)(inner + 1) > data_end || outer->eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    outer->ip->ihl != 5 || outer->ip->protocol != IPPROTO_UDP_ ||
+	    (outer->ip->frag_off & bpf_htons(IP_MF_OFFSET)) ||
+	    outer->udp->dest != bpf_htons(CBPF_VXLAN_PORT))
+		return TC_ACT_OK;
+	if (!(outer->vxlan->flags & bpf_htonl(VXLAN_FLAG_VNI))) {
+		cbpf_count_drop(CBPF_DROP_MALFORMED_VXLAN, skb->len);
+		return TC_ACT_SHOT;
+	}
+
+	vni_key.vni = bpf_ntohl(outer->vxlan->vni) >> 8;
+	proto = inner->h_proto;
+	inner_l2 = sizeof(struct ethhdr);
+	if (proto == bpf_htons(ETH_P_8021Q)) {
+		struct cbpf_vlan_tag *tag = (void *)(inner + 1);
+
+		if ((void *)(tag + 1) > data_end) {
+			cbpf_count_drop(CBPF_DROP_MALFORMED_VXLAN, skb->len);
+			return TC_ACT_SHOT;
+		}
+		vni_key.vlan = bpf_ntohs(tag->tci) & 0x0fff;
+		proto = tag->proto;
+		inner_l2 += sizeof(struct cbpf_vlan_tag);
+	}
+	segment = bpf_map_lookup_elem(&cbpf_vnis, &vni_key);
+	if (!segment) {
+		cbpf_count_drop(CBPF_DROP_UNKNOWN_VNI, skb->len);
+		return TC_ACT_SHOT;
+	}
+	if (proto == bpf_htons(ETH_P_ARP) && inner_l2 == sizeof(struct ethhdr))
+		return cbpf_tunnel_arp(skb, data_end, outer, inner, segment->net_id);
+	if (proto != bpf_htons(ETH_P_IP)) {
+		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
+		return TC_ACT_SHOT;
+	}
+
+	iph = (void *)inner + inner_l2;
+	if ((void *)(iph + 1) > data_end) {
+		cbpf_count_drop(CBPF_DROP_MALFORMED_IP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	key.ip = iph->daddr;
+	dst = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	if (!dst || !(dst->flags & CBPF_EP_LOCAL) || dst->net_id != segment->net_id) {
+		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	key.ip = iph->saddr;
+	src = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	if (src && (!(src->flags & CBPF_EP_REMOTE) || src->node_ip != outer->ip->saddr)) {
+		cbpf_count_drop(CBPF_DROP_SRC_SPOOF, skb->len);
+		return TC_ACT_SHOT;
+	}
+	if (!src) {
+		/* A tunnel peer nobody registered speaks for its network, nothing narrower. */
+		remote_net.identity = segment->net_id;
+		remote_net.net_id = segment->net_id;
+		src = &remote_net;
+	}
+	reason = cbpf_policy_check(src, dst);
+	if (reason) {
+		cbpf_count_drop(reason, skb->len);
+		return TC_ACT_SHOT;
+	}
+
+	cbpf_mac_copy(inner_src, inner->h_source);
+	cbpf_mac_copy(inner_dst, dst->mac);
+	if (bpf_skb_adjust_room(skb, -(__s32)(CBPF_OUTER_LEN - sizeof(struct ethhdr) + inner_l2),
+				BPF_ADJ_ROOM_MAC, 0)) {
+		cbpf_count_drop(CBPF_DROP_ENCAP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	if (bpf_skb_store_bytes(skb, 0, inner_dst, CBPF_ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(skb, CBPF_ETH_ALEN, inner_src, CBPF_ETH_ALEN, 0)) {
+		cbpf_count_drop(CBPF_DROP_ENCAP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	return bpf_redirect_peer(dst->ifindex, 0);
+}
+
+#endif

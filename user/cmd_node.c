@@ -1,0 +1,249 @@
+/* node add | del | list: the hosts this one tunnels to, and itself. */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "commands.h"
+#include "nl.h"
+#include "output.h"
+#include "overlay.h"
+#include "state.h"
+#include "sync.h"
+
+/* A connected UDP socket asks the routing table without sending anything. */
+static int underlay_reachable(uint32_t ip)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_port = htons(CBPF_VXLAN_PORT),
+		.sin_addr.s_addr = ip,
+	};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static json_object *node_json(const struct cbpf_node *node)
+{
+	json_object *obj = json_object_new_object();
+	char ip[CBPF_IP_STRLEN];
+
+	cbpf_format_ip(node->underlay_ip, ip);
+	json_object_object_add(obj, "name", json_object_new_string(node->name));
+	json_object_object_add(obj, "underlay", json_object_new_string(ip));
+	json_object_object_add(obj, "local", json_object_new_boolean(node->ifname[0] != '\0'));
+	if (node->ifname[0])
+		json_object_object_add(obj, "ifname", json_object_new_string(node->ifname));
+	return obj;
+}
+
+/* The local node's underlay interface ends tunnels: it carries the underlay program. */
+static int attach_underlay(struct cbpf_ctx *ctx, const struct cbpf_node *node)
+{
+	unsigned int ifindex = if_nametoindex(node->ifname);
+	int err = ifindex ? cbpf_attach(ctx, ifindex, CBPF_HOOK_UNDERLAY) : -ENODEV;
+
+	if (err)
+		cbpf_err("node add %s: attach the tunnel program to %s: %s", node->name,
+			 node->ifname, strerror(-err));
+	return err;
+}
+
+static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"underlay", required_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *underlay = NULL, *name;
+	struct cbpf_node node = {0};
+	struct nl_sock *sock;
+	struct cbpf_state st;
+	int opt, err;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'u')
+			return -EINVAL;
+		underlay = optarg;
+	}
+	if (optind != argc - 1 || !underlay) {
+		cbpf_err("node add: usage: node add NAME --underlay ADDR");
+		return -EINVAL;
+	}
+	name = argv[optind];
+	if (!state_valid_name(name)) {
+		cbpf_err("node add %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
+		return -EINVAL;
+	}
+	if (cbpf_parse_ip(underlay, &node.underlay_ip)) {
+		cbpf_err("node add %s: underlay address '%s' is not an IPv4 address", name,
+			 underlay);
+		return -EINVAL;
+	}
+	snprintf(node.name, sizeof(node.name), "%s", name);
+	err = underlay_reachable(node.underlay_ip);
+	if (err) {
+		cbpf_err("node add %s: underlay address %s is not reachable from this host: %s",
+			 name, underlay, strerror(-err));
+		return err;
+	}
+	err = nl_sock_open(-1, &sock);
+	if (err) {
+		cbpf_err("node add %s: netlink socket: %s", name, strerror(-err));
+		return err;
+	}
+	nl_addr_owner(sock, node.underlay_ip, node.ifname);
+	nl_sock_close(sock);
+
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	for (size_t i = 0; i < st.n_nodes; i++) {
+		if (!strcmp(st.nodes[i].name, name)) {
+			cbpf_err("node add %s: node already exists", name);
+			err = -EEXIST;
+		} else if (st.nodes[i].underlay_ip == node.underlay_ip) {
+			cbpf_err("node add %s: underlay address %s belongs to node %s", name,
+				 underlay, st.nodes[i].name);
+			err = -EEXIST;
+		}
+		if (err)
+			goto out;
+	}
+	if (node.ifname[0] && state_local_node(&st)) {
+		cbpf_err("node add %s: this host is already node %s", name,
+			 state_local_node(&st)->name);
+		err = -EEXIST;
+		goto out;
+	}
+	if (node.ifname[0]) {
+		err = attach_underlay(ctx, &node);
+		if (err)
+			goto out;
+	}
+	err = state_add_node(&st, &node) ? 0 : -ENOMEM;
+	err = err ?: sync_all_if_loaded(ctx, &st);
+	err = err ?: state_commit(&st);
+	if (err)
+		goto out;
+	if (ctx->json)
+		cbpf_print_json(node_json(&node));
+	else
+		printf("added node %s (%s%s%s)\n", name, underlay, node.ifname[0] ? ", this host on " : "",
+		       node.ifname);
+out:
+	state_close(&st);
+	return err;
+}
+
+static int node_del(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct cbpf_state st;
+	struct cbpf_node *node;
+	size_t removed = 0;
+	int err;
+
+	if (argc != 2) {
+		cbpf_err("node del: usage: node del NAME");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	node = state_find_node(&st, argv[1]);
+	if (!node) {
+		cbpf_err("node del %s: no such node", argv[1]);
+		err = -ENOENT;
+		goto out;
+	}
+	if (node->ifname[0]) {
+		unsigned int ifindex = if_nametoindex(node->ifname);
+
+		if (ifindex)
+			cbpf_detach(ifindex);
+	}
+	/* A node that leaves takes its endpoints with it, from every map. */
+	for (size_t i = st.n_eps; i-- > 0;) {
+		if (strcmp(st.eps[i].node, node->name))
+			continue;
+		state_remove_rules_naming(&st, "ep", st.eps[i].name);
+		state_remove_ep(&st, &st.eps[i]);
+		removed++;
+	}
+	state_remove_node(&st, node);
+	err = sync_all_if_loaded(ctx, &st);
+	err = err ?: state_commit(&st);
+	if (err)
+		goto out;
+	if (ctx->json) {
+		json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "deleted", json_object_new_string(argv[1]));
+		json_object_object_add(doc, "endpoints_removed", json_object_new_int64(removed));
+		cbpf_print_json(doc);
+	} else {
+		printf("deleted node %s and its %zu endpoint(s)\n", argv[1], removed);
+	}
+out:
+	state_close(&st);
+	return err;
+}
+
+static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	struct cbpf_state st;
+	json_object *list;
+	int err;
+
+	(void)argv;
+	if (argc != 1) {
+		cbpf_err("node list: takes no arguments");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	list = json_object_new_array();
+	for (size_t i = 0; i < st.n_nodes; i++)
+		json_object_array_add(list, node_json(&st.nodes[i]));
+	if (ctx->json) {
+		cbpf_print_json(list);
+	} else {
+		printf("%-16s %-15s %s\n", "NAME", "UNDERLAY", "LOCAL");
+		for (size_t i = 0; i < st.n_nodes; i++) {
+			char ip[CBPF_IP_STRLEN];
+
+			cbpf_format_ip(st.nodes[i].underlay_ip, ip);
+			printf("%-16s %-15s %s\n", st.nodes[i].name, ip,
+			       st.nodes[i].ifname[0] ? st.nodes[i].ifname : "-");
+		}
+		json_object_put(list);
+	}
+	state_close(&st);
+	return 0;
+}
+
+int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	static const struct cbpf_cmd table[] = {
+		{"add", node_add, "node add NAME --underlay ADDR"},
+		{"del", node_del, "node del NAME"},
+		{"list", node_list, "node list"},
+		{NULL, NULL, NULL},
+	};
+
+	return cbpf_dispatch(ctx, "node", table, argc - 1, argv + 1);
+}
