@@ -137,7 +137,7 @@ struct cbpf_outer {
 
 /*
  * An ARP request from a tunnel peer for a local endpoint is answered in place and sent back
- * through the tunnel it came from: outer addresses and ports swap, the VNI stays.
+ * through the tunnel it came from: outer addresses swap, the VNI stays.
  */
 static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end,
 					   const struct cbpf_outer *outer, struct ethhdr *inner,
@@ -149,7 +149,6 @@ static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end
 	struct cbpf_ep_value *target;
 	__u8 mac[CBPF_ETH_ALEN];
 	__be32 ip, tpa;
-	__be16 port;
 
 	if ((void *)(body + 1) > data_end || arp->ar_op != bpf_htons(ARPOP_REQUEST) ||
 	    arp->ar_pro != bpf_htons(ETH_P_IP) || arp->ar_hln != CBPF_ETH_ALEN)
@@ -175,9 +174,8 @@ static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end
 	ip = outer->ip->saddr;
 	outer->ip->saddr = outer->ip->daddr;
 	outer->ip->daddr = ip;
-	port = outer->udp->source;
-	outer->udp->source = outer->udp->dest;
-	outer->udp->dest = port;
+	/* The peer listens on the VxLAN port; its source port stays as this flow's entropy. */
+	outer->udp->dest = bpf_htons(CBPF_VXLAN_PORT);
 	outer->udp->check = 0;
 	return bpf_redirect(skb->ifindex, 0);
 }

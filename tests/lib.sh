@@ -166,3 +166,46 @@ drops() {
 map_dump() {
 	bpftool -j map dump pinned "$(pin "$1" "$2")"
 }
+
+# udp_ok SRC_NS DST_NS DST_ADDR PORT: a datagram arrives intact.
+udp_ok() {
+	local src=$1 dst=$2 addr=$3 port=$4 out="$WORK/udp.$port.out" pid
+	rm -f "$out"
+	in_ns "$dst" timeout 4 socat -u "UDP-RECVFROM:$port,reuseaddr" "OPEN:$out,creat" &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 0.2
+	echo "datagram-$port" | in_ns "$src" socat -u - "UDP-SENDTO:$addr:$port"
+	wait "$pid"
+	[ "$(cat "$out" 2>/dev/null)" = "datagram-$port" ]
+}
+
+# bulk_ok SRC_NS DST_NS DST_ADDR PORT MB: MB megabytes over TCP arrive with the same SHA-256.
+bulk_ok() {
+	local src=$1 dst=$2 addr=$3 port=$4 mb=$5 pid
+	head -c "${mb}M" /dev/urandom >"$WORK/bulk.in"
+	rm -f "$WORK/bulk.out"
+	in_ns "$dst" timeout 30 socat -u "TCP-LISTEN:$port,reuseaddr" "OPEN:$WORK/bulk.out,creat" &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 0.2
+	in_ns "$src" timeout 30 socat -u "OPEN:$WORK/bulk.in" "TCP:$addr:$port,connect-timeout=2" ||
+		return 1
+	wait "$pid"
+	[ "$(sha256sum <"$WORK/bulk.in")" = "$(sha256sum <"$WORK/bulk.out")" ]
+}
+
+# capture NS IFACE FILTER COUNT CMD...: runs CMD while tcpdump in NS records up to COUNT frames
+# matching FILTER on IFACE; prints the pcap path.
+capture() {
+	local ns=$1 ifname=$2 filter=$3 count=$4 pcap pid
+	shift 4
+	pcap="$WORK/cap.$RANDOM.pcap"
+	in_ns "$ns" timeout 10 tcpdump -i "$ifname" -U -c "$count" -w "$pcap" "$filter" 2>/dev/null &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 0.5
+	"$@" >/dev/null 2>&1
+	wait "$pid"
+	echo "$pcap"
+}
