@@ -83,6 +83,54 @@ static inline void pkt_ipv4(struct pkt *p, const uint8_t *eth_dst, const uint8_t
 	p->len += sizeof(*iph) + 8;
 }
 
+/*
+ * Wraps frame in VxLAN as RFC 7348 lays it out: outer Ethernet, IPv4 (DF, TTL 64, ID 0), UDP to
+ * 4789 with a zero checksum, the VxLAN header with the I flag, then the frame, tagged with vlan
+ * after its MACs when vlan is not 0.
+ */
+static inline void pkt_vxlan(struct pkt *p, const uint8_t *eth_dst, const uint8_t *eth_src,
+			     uint32_t saddr, uint32_t daddr, uint16_t sport, uint32_t vni,
+			     uint16_t vlan, const struct pkt *frame)
+{
+	uint32_t inner_len = frame->len + (vlan ? 4 : 0);
+	struct iphdr *iph;
+	uint8_t *udp, *vx, *inner;
+
+	pkt_eth(p, eth_dst, eth_src, ETH_P_IP);
+	iph = (struct iphdr *)(p->data + p->len);
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = 17;
+	iph->frag_off = htons(0x4000);
+	iph->tot_len = htons(20 + 8 + 8 + inner_len);
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	iph->check = pkt_ip_checksum(iph);
+	udp = (uint8_t *)(iph + 1);
+	*(uint16_t *)udp = htons(sport);
+	*(uint16_t *)(udp + 2) = htons(4789);
+	*(uint16_t *)(udp + 4) = htons(8 + 8 + inner_len);
+	*(uint16_t *)(udp + 6) = 0;
+	vx = udp + 8;
+	*(uint32_t *)vx = htonl(0x08000000);
+	*(uint32_t *)(vx + 4) = htonl(vni << 8);
+	inner = vx + 8;
+	memcpy(inner, frame->data, 12);
+	if (vlan) {
+		*(uint16_t *)(inner + 12) = htons(0x8100);
+		*(uint16_t *)(inner + 14) = htons(vlan);
+		memcpy(inner + 16, frame->data + 12, frame->len - 12);
+	} else {
+		memcpy(inner + 12, frame->data + 12, frame->len - 12);
+	}
+	p->len += 20 + 8 + 8 + inner_len;
+}
+
+/* Offset of the outer UDP source port in a frame built by pkt_vxlan. */
+#define PKT_VXLAN_SPORT_OFFSET (14 + 20)
+
 static inline struct iphdr *pkt_iph(struct pkt *p)
 {
 	return (struct iphdr *)(p->data + sizeof(struct ethhdr));

@@ -2,26 +2,11 @@
  * BPF_PROG_TEST_RUN fixtures for the endpoint programs: each row is an input packet, the
  * expected verdict, the expected output packet and the drop reason that must be counted.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <errno.h>
 #include <linux/bpf.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "cbpfnet.skel.h"
-#include "drop.h"
-#include "endpoint.h"
-#include "network.h"
-#include "packet.h"
-#include "policy.h"
+#include "fixture.h"
 #include "tap.h"
-
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
-#define TC_ACT_REDIRECT 7
-/* The test run's skb and xdp_buff arrive on the loopback device. */
-#define LO_IFINDEX 1
 
 static const uint8_t A1_MAC[6] = {0x02, 0xcb, 10, 1, 0, 2};
 static const uint8_t A2_MAC[6] = {0x02, 0xcb, 10, 1, 0, 3};
@@ -33,11 +18,6 @@ static const uint8_t GW_C[6] = {0x0a, 0xcb, 0, 0, 0, 3};
 static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t ZERO[6];
 
-static uint32_t ip(const char *text)
-{
-	return inet_addr(text);
-}
-
 struct fixture {
 	const char *desc;
 	struct pkt in;
@@ -46,58 +26,6 @@ struct fixture {
 	struct pkt out; /* expected output; len 0 means "unchanged" */
 	uint32_t reason; /* drop reason counted, CBPF_DROP_NONE for none */
 };
-
-static void add_net(int fd, uint32_t id, const char *gw, const char *subnet, const uint8_t *mac)
-{
-	struct cbpf_net_key key = {.net_id = id};
-	struct cbpf_net_value value = {.gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
-
-	memcpy(value.gateway_mac, mac, 6);
-	bpf_map_update_elem(fd, &key, &value, 0);
-}
-
-static void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity, uint16_t net,
-		   const uint8_t *mac)
-{
-	struct cbpf_ep_key key = {.ip = ip(addr)};
-	struct cbpf_ep_value value = {.ifindex = ifindex, .identity = identity, .net_id = net,
-				      .flags = CBPF_EP_LOCAL};
-
-	memcpy(value.mac, mac, 6);
-	bpf_map_update_elem(fd, &key, &value, 0);
-}
-
-static void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason)
-{
-	struct cbpf_policy_key key = {src, dst};
-	struct cbpf_policy_value value = {.verdict = verdict, .drop_reason = reason, .rule_id = 1};
-
-	bpf_map_update_elem(fd, &key, &value, 0);
-}
-
-static uint64_t drop_count(int fd, uint32_t reason)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct cbpf_drop_stat stats[ncpu];
-	uint64_t sum = 0;
-
-	if (bpf_map_lookup_elem(fd, &reason, stats))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += stats[i].packets;
-	return sum;
-}
-
-static int run(int prog_fd, const struct pkt *in, struct pkt *out, uint32_t *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data, .data_size_in = in->len,
-		    .data_out = out->data, .data_size_out = sizeof(out->data), .repeat = 1);
-	int err = bpf_prog_test_run_opts(prog_fd, &opts);
-
-	out->len = opts.data_size_out;
-	*retval = opts.retval;
-	return err;
-}
 
 static void check_fixture(const char *hook, int prog_fd, int drops_fd, const struct fixture *f,
 			  int expected_verdict)
@@ -128,21 +56,12 @@ int main(void)
 {
 	static struct fixture f[20];
 	struct cbpfnet_bpf *skel;
-	struct bpf_map *map;
 	int n = 0, eps, nets, pol, drops;
 
 	libbpf_set_print(NULL);
-	skel = cbpfnet_bpf__open();
-	if (!skel) {
-		printf("not ok - open skeleton: %s\n", strerror(errno));
+	FIXTURE_LOAD(cbpfnet_bpf, skel);
+	if (!skel)
 		return 1;
-	}
-	/* Private maps for the fixtures: nothing is pinned. */
-	bpf_object__for_each_map(map, skel->obj) bpf_map__set_pin_path(map, NULL);
-	if (cbpfnet_bpf__load(skel)) {
-		printf("not ok - load skeleton: %s\n", strerror(errno));
-		return 1;
-	}
 	eps = bpf_map__fd(skel->maps.cbpf_endpoints);
 	nets = bpf_map__fd(skel->maps.cbpf_networks);
 	pol = bpf_map__fd(skel->maps.cbpf_policy);
