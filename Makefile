@@ -69,6 +69,16 @@ $(BUILD)/tests/%: tests/%.c $(LIB_OBJS) $(HEADERS) $(SKELS)
 test: all
 	$(Q)tests/run.sh
 
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
+
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(HEADERS) $(SKELS)
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+
+bench: all $(BENCH_BINS)
+
 install: cbpfnet
 	install -D -m 0755 cbpfnet $(DESTDIR)$(PREFIX)/sbin/cbpfnet
 

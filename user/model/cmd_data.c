@@ -1,5 +1,8 @@
 /* model gen, train, eval and screen: the data and the classifier, no history involved. */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +43,18 @@ static json_object *table1_json(void)
 				       json_object_new_double(model_rule_margin(&f->x)));
 		json_object_object_add(r, "rule_p_macvlan",
 				       json_object_new_double(model_rule_prob(&f->x)));
-		json_object_object_add(r, "rule_choice", json_object_new_int(model_rule_choice(&f->x)));
+		json_object_object_add(r, "rule_choice",
+				       json_object_new_int(model_rule_choice(&f->x)));
 		json_object_array_add(rows, r);
 	}
 	return rows;
+}
+
+static const char *verdict(const struct model_fixture *f)
+{
+	if (model_rule_margin(&f->x) == 0)
+		return "boundary: either label";
+	return (int)model_rule_choice(&f->x) == f->label ? "rule agrees" : "rule disagrees";
 }
 
 static void print_table1(void)
@@ -53,26 +64,26 @@ static void print_table1(void)
 		const struct model_fixture *f = &model_table1[i];
 		double m = model_rule_margin(&f->x);
 
-		printf("  %2d,%2d,%2d,%2d -> %d: %+5.1f  %.3f  %s\n", f->x.w[0], f->x.w[1], f->x.w[2],
-		       f->x.w[3], f->label, m, model_rule_prob(&f->x),
-		       m == 0			       ? "boundary: either label"
-		       : (int)model_rule_choice(&f->x) == f->label ? "rule agrees"
-							       : "rule disagrees");
+		printf("  %2d,%2d,%2d,%2d -> %d: %+5.1f  %.3f  %s\n", f->x.w[0], f->x.w[1],
+		       f->x.w[2], f->x.w[3], f->label, m, model_rule_prob(&f->x), verdict(f));
 	}
 }
 
 int model_cmd_gen(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"train", required_argument, NULL, 't'},     {"test", required_argument, NULL, 'v'},
-		{"seed", required_argument, NULL, 's'},	     {"train-size", required_argument, NULL, 'n'},
-		{"test-size", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+	    {"train", required_argument, NULL, 't'},
+	    {"test", required_argument, NULL, 'v'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"train-size", required_argument, NULL, 'n'},
+	    {"test-size", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t seed = MODEL_GEN_SEED, n_train = MODEL_GEN_N_TRAIN, n_test = MODEL_GEN_N_TEST;
 	const char *train_path = NULL, *test_path = NULL;
 	struct model_data train = {0}, test = {0};
 	struct model_metrics bayes;
-	int opt, err;
+	int opt, err = 0;
 
 	optind = 0;
 	while ((opt = model_getopt(argc, argv, opts)) != -1) {
@@ -95,7 +106,7 @@ int model_cmd_gen(struct cbpf_ctx *ctx, int argc, char **argv)
 		default:
 			return -EINVAL;
 		}
-		if ((opt == 's' || opt == 'n' || opt == 'm') && err)
+		if (err)
 			return err;
 	}
 	if (model_positional(argc, argv, 0, "no arguments besides options"))
@@ -139,11 +150,13 @@ int model_cmd_gen(struct cbpf_ctx *ctx, int argc, char **argv)
 		printf("seed %llu\n", (unsigned long long)seed);
 		printf("wrote %s: %zu samples (%zu Table 1 rows first), %zu macvlan\n", train_path,
 		       train.n, model_table1_len, count_macvlan(&train));
-		printf("wrote %s: %zu samples, %zu macvlan, no vector shared with the training set\n",
-		       test_path, test.n, count_macvlan(&test));
+		printf(
+		    "wrote %s: %zu samples, %zu macvlan, no vector shared with the training set\n",
+		    test_path, test.n, count_macvlan(&test));
 	}
-	printf("Bayes classifier (macvlan when margin > 0), exact over the %.0f drawable vectors:\n",
-	       bayes.n);
+	printf(
+	    "Bayes classifier (macvlan when margin > 0), exact over the %.0f drawable vectors:\n",
+	    bayes.n);
 	model_print_metrics(&bayes);
 	print_table1();
 out:
@@ -219,13 +232,38 @@ void model_print_weights(const struct model *m)
 	printf("\n");
 }
 
+/* Picks the lambda of a fixed grid with the lowest cross-validated log loss. */
+static int choose_lambda(struct cbpf_ctx *ctx, const struct model_data *d, uint64_t folds,
+			 double *lambda)
+{
+	static const double grid[] = {1e-4, 1e-3, 1e-2, 0.1, 0.3, 1, 3, 10};
+	double best = INFINITY, loss;
+
+	if (!ctx->json)
+		printf("%" PRIu64 "-fold cross-validation:\n", folds);
+	for (size_t i = 0; i < sizeof(grid) / sizeof(grid[0]); i++) {
+		int err = model_lr_cv(d, grid[i], folds > UINT_MAX ? 0 : (unsigned)folds, &loss);
+
+		if (err)
+			return err;
+		if (!ctx->json)
+			printf("  lambda %-6g log loss %.5f\n", grid[i], loss);
+		if (loss < best) {
+			best = loss;
+			*lambda = grid[i];
+		}
+	}
+	return 0;
+}
+
 int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"train", required_argument, NULL, 't'}, {"test", required_argument, NULL, 'v'},
-		{"lambda", required_argument, NULL, 'l'}, {"out", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
+	    {"train", required_argument, NULL, 't'},  {"test", required_argument, NULL, 'v'},
+	    {"lambda", required_argument, NULL, 'l'}, {"out", required_argument, NULL, 'o'},
+	    {"cv", required_argument, NULL, 'k'},     {NULL, 0, NULL, 0},
 	};
+	uint64_t folds = 0;
 	char train_path[MODEL_PATH_MAX], test_path[MODEL_PATH_MAX], out[MODEL_PATH_MAX];
 	struct model_data train = {0}, test = {0};
 	struct model m = {0}, old;
@@ -245,6 +283,8 @@ int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 			snprintf(out, sizeof(out), "%s", optarg);
 		else if (opt == 'l')
 			err = model_parse_double("--lambda", optarg, &lambda);
+		else if (opt == 'k')
+			err = model_parse_u64("--cv", optarg, &folds);
 		else
 			return -EINVAL;
 		if (err)
@@ -255,6 +295,8 @@ int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (!out[0] && (err = model_path_state(ctx, out, sizeof(out))))
 		return err;
 	err = model_csv_read(train_path, &train);
+	if (!err && folds)
+		err = choose_lambda(ctx, &train, folds, &lambda);
 	if (!err)
 		err = model_csv_read(test_path, &test);
 	if (!err)
@@ -270,9 +312,10 @@ int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (access(out, F_OK) == 0) {
 		err = model_load(out, &old);
 		if (err) {
-			cbpf_err("model train: not replacing %s, which is not a valid model; remove it "
-				 "first",
-				 out);
+			cbpf_err(
+			    "model train: not replacing %s, which is not a valid model; remove it "
+			    "first",
+			    out);
 			goto done;
 		}
 		m.version = old.version + 1;
@@ -292,8 +335,8 @@ int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_print_json(o);
 		goto done;
 	}
-	printf("trained on %s: %zu samples, lambda %g, %d Newton iterations, %.3f ms\n",
-	       train_path, train.n, lambda, m.iterations, ms);
+	printf("trained on %s: %zu samples, lambda %g, %d Newton iterations, %.3f ms\n", train_path,
+	       train.n, lambda, m.iterations, ms);
 	model_print_weights(&m);
 	printf("test set %s, %zu samples:\n", test_path, test.n);
 	model_print_metrics(&m.test);
@@ -314,13 +357,14 @@ static int write_scores(const char *path, const struct model_data *d, const doub
 	fprintf(t.f, "label,beta\n");
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(t.f, "%d,%.17g\n", d->y[i], beta[i]);
-	return model_file_end(&t, 1);
+	return model_file_end(&t);
 }
 
-static int plots(const struct model_data *d, const double *beta, const char *roc,
-		 const char *calib, const struct model_metrics *met, const char *data_path)
+static int plots(const struct model_data *d, const double *beta, const char *roc, const char *calib,
+		 const struct model_metrics *met, const char *data_path,
+		 const struct model_population *pop)
 {
-	struct model_calib_bin bins[10];
+	struct model_calib_bin bins[10], exact[10];
 	struct model_roc_point *pts;
 	char title[MODEL_PATH_MAX + 64];
 	int n, err = 0;
@@ -331,16 +375,19 @@ static int plots(const struct model_data *d, const double *beta, const char *roc
 			cbpf_err("%s: a ROC curve needs both labels in %s", roc, data_path);
 			return n;
 		}
-		snprintf(title, sizeof(title), "ROC of the network model classifier on %s (%zu samples)",
-			 data_path, d->n);
+		snprintf(title, sizeof(title),
+			 "ROC of the network model classifier on %s (%zu samples)", data_path,
+			 d->n);
 		err = model_plot_roc(roc, pts, (size_t)n, met->auc, title);
 		free(pts);
 	}
 	if (!err && calib) {
-		model_calibration(beta, d->y, d->n, 10, bins);
+		model_calibration(beta, d->y, NULL, d->n, 10, bins);
+		if (pop)
+			model_calibration(pop->score, pop->y, pop->w, pop->n, 10, exact);
 		snprintf(title, sizeof(title), "Reliability of P(macvlan) on %s (%zu samples)",
 			 data_path, d->n);
-		err = model_plot_calibration(calib, bins, 10, title);
+		err = model_plot_calibration(calib, bins, pop ? exact : NULL, 10, title);
 	}
 	return err;
 }
@@ -348,13 +395,17 @@ static int plots(const struct model_data *d, const double *beta, const char *roc
 int model_cmd_eval(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"model", required_argument, NULL, 'M'}, {"data", required_argument, NULL, 'd'},
-		{"roc", required_argument, NULL, 'r'},	 {"calibration", required_argument, NULL, 'c'},
-		{"scores", required_argument, NULL, 's'}, {"population", no_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
+	    {"model", required_argument, NULL, 'M'},
+	    {"data", required_argument, NULL, 'd'},
+	    {"roc", required_argument, NULL, 'r'},
+	    {"calibration", required_argument, NULL, 'c'},
+	    {"scores", required_argument, NULL, 's'},
+	    {"population", no_argument, NULL, 'p'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *model_opt = NULL, *roc = NULL, *calib = NULL, *scores = NULL;
 	char data_path[MODEL_PATH_MAX], path[MODEL_PATH_MAX];
+	struct model_population pop_scores = {0};
 	struct model_metrics met, pop, bayes;
 	struct model_data d = {0};
 	bool population = false;
@@ -404,13 +455,16 @@ int model_cmd_eval(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (!err)
 		err = model_metrics_compute(beta, d.y, NULL, d.n, &met);
 	if (!err && population)
-		err = model_rule_population_metrics(model_lr_score, &m.lr, &pop);
+		err = model_population_score(model_lr_score, &m.lr, &pop_scores);
+	if (!err && population)
+		err = model_metrics_compute(pop_scores.score, pop_scores.y, pop_scores.w,
+					    pop_scores.n, &pop);
 	if (!err && population)
 		err = model_rule_population_metrics(model_rule_score, NULL, &bayes);
 	if (!err && scores)
 		err = write_scores(scores, &d, beta);
 	if (!err)
-		err = plots(&d, beta, roc, calib, &met, data_path);
+		err = plots(&d, beta, roc, calib, &met, data_path, population ? &pop_scores : NULL);
 	if (err)
 		goto out;
 	if (ctx->json) {
@@ -436,6 +490,9 @@ int model_cmd_eval(struct cbpf_ctx *ctx, int argc, char **argv)
 		model_print_metrics(&bayes);
 	}
 out:
+	if (err == -ENOMEM)
+		cbpf_err("model eval: out of memory");
+	model_population_free(&pop_scores);
 	free(beta);
 	model_data_free(&d);
 	return err;
@@ -444,17 +501,20 @@ out:
 int model_cmd_screen(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"train", required_argument, NULL, 't'},     {"C", required_argument, NULL, 'C'},
-		{"resamples", required_argument, NULL, 'n'}, {"fraction", required_argument, NULL, 'f'},
-		{"scaling", required_argument, NULL, 'S'},   {"seed", required_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
+	    {"train", required_argument, NULL, 't'},
+	    {"C", required_argument, NULL, 'C'},
+	    {"resamples", required_argument, NULL, 'n'},
+	    {"fraction", required_argument, NULL, 'f'},
+	    {"scaling", required_argument, NULL, 'S'},
+	    {"seed", required_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
 	};
 	/* A stability path: where the strong features are always kept and the weak ones only
 	 * when the random rescaling spares them, the scores read like the paper's Table 2. */
 	static const double path[] = {0.25, 0.3, 0.4, 0.5, 0.7, 1};
 	double cs[16], freq[16][MODEL_NFEAT];
 	size_t n_c = 0, n_path = sizeof(path) / sizeof(path[0]);
-	struct model_screen_opts o = MODEL_SCREEN_DEFAULTS;
+	struct model_screen_opts o = model_screen_defaults;
 	char train_path[MODEL_PATH_MAX];
 	struct model_data d = {0};
 	uint64_t u;

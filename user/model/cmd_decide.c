@@ -19,14 +19,16 @@ static int print_decision(struct cbpf_ctx *ctx, const struct model_decision *d)
 int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"security", required_argument, NULL, 's'},
-		{"scale", required_argument, NULL, 'n'},
-		{"efficiency", required_argument, NULL, 'e'},
-		{"extensibility", required_argument, NULL, 'x'},
-		{"require", required_argument, NULL, 'r'},
-		{"model", required_argument, NULL, 'M'},
-		MODEL_CONSTRAINT_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"security", required_argument, NULL, 's'},
+	    {"scale", required_argument, NULL, 'n'},
+	    {"efficiency", required_argument, NULL, 'e'},
+	    {"extensibility", required_argument, NULL, 'x'},
+	    {"require", required_argument, NULL, 'r'},
+	    {"model", required_argument, NULL, 'M'},
+	    {"same-l2", required_argument, NULL, 'L'},
+	    {"parent-free", required_argument, NULL, 'P'},
+	    {"passthru", no_argument, NULL, 'T'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char feature_opt[MODEL_NFEAT] = {'s', 'n', 'e', 'x'};
 	struct model_constraints c = {0};
@@ -67,9 +69,10 @@ int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv)
 		return -EINVAL;
 	for (int j = 0; j < MODEL_NFEAT && !spec; j++) {
 		if (!seen[j]) {
-			cbpf_err("model predict: requirement --%s missing (need --security, --scale, "
-				 "--efficiency and --extensibility, each 0..10)",
-				 model_feature_names[j]);
+			cbpf_err(
+			    "model predict: requirement --%s missing (need --security, --scale, "
+			    "--efficiency and --extensibility, each 0..10)",
+			    model_feature_names[j]);
 			return -EINVAL;
 		}
 	}
@@ -85,10 +88,12 @@ int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv)
 int model_cmd_decide(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"require", required_argument, NULL, 'r'},
-		{"model", required_argument, NULL, 'M'},
-		MODEL_CONSTRAINT_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"require", required_argument, NULL, 'r'},
+	    {"model", required_argument, NULL, 'M'},
+	    {"same-l2", required_argument, NULL, 'L'},
+	    {"parent-free", required_argument, NULL, 'P'},
+	    {"passthru", no_argument, NULL, 'T'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct model_constraints c = {0};
 	const char *model_opt = NULL, *spec = NULL;
@@ -118,14 +123,14 @@ int model_cmd_decide(struct cbpf_ctx *ctx, int argc, char **argv)
 static json_object *record_json(const struct model_record *r)
 {
 	struct model_decision d = {
-		.req = r->req,
-		.choice = r->choice,
-		.alpha = r->alpha,
-		.beta = r->beta,
-		.cached = r->source == MODEL_SOURCE_CACHE,
-		.source = r->source,
-		.model_version = r->model_version,
-		.record_id = r->id,
+	    .req = r->req,
+	    .choice = r->choice,
+	    .alpha = r->alpha,
+	    .beta = r->beta,
+	    .cached = r->source == MODEL_SOURCE_CACHE,
+	    .source = r->source,
+	    .model_version = r->model_version,
+	    .record_id = r->id,
 	};
 	json_object *o;
 
@@ -134,9 +139,8 @@ static json_object *record_json(const struct model_record *r)
 	json_object_object_del(o, "cached_from");
 	json_object_object_add(o, "network", json_object_new_string(r->net));
 	json_object_object_add(o, "created_at", json_object_new_string(r->created_at));
-	json_object_object_add(o, "label", r->label < 0 ? NULL
-							: json_object_new_string(
-								  model_choice_name(r->label)));
+	json_object_object_add(
+	    o, "label", r->label < 0 ? NULL : json_object_new_string(model_choice_name(r->label)));
 	return o;
 }
 

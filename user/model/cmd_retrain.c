@@ -29,9 +29,11 @@ static json_object *outcome_json(const char *path, const struct model *old, cons
 int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"model", required_argument, NULL, 'M'}, {"train", required_argument, NULL, 't'},
-		{"test", required_argument, NULL, 'v'},	 {"lambda", required_argument, NULL, 'l'},
-		{NULL, 0, NULL, 0},
+	    {"model", required_argument, NULL, 'M'},
+	    {"train", required_argument, NULL, 't'},
+	    {"test", required_argument, NULL, 'v'},
+	    {"lambda", required_argument, NULL, 'l'},
+	    {NULL, 0, NULL, 0},
 	};
 	char train_path[MODEL_PATH_MAX], test_path[MODEL_PATH_MAX], in_use[MODEL_PATH_MAX];
 	char out[MODEL_PATH_MAX];
@@ -40,6 +42,7 @@ int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 	struct model old, new = {0};
 	struct model_history *h = NULL;
 	double lambda = 0, ms;
+	bool lambda_set = false;
 	bool replaced;
 	int opt, err = 0, n_confirmed = 0;
 
@@ -47,16 +50,18 @@ int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 	model_path_data("test.csv", test_path, sizeof(test_path));
 	optind = 0;
 	while ((opt = model_getopt(argc, argv, opts)) != -1) {
-		if (opt == 'M')
+		if (opt == 'M') {
 			model_opt = optarg;
-		else if (opt == 't')
+		} else if (opt == 't') {
 			snprintf(train_path, sizeof(train_path), "%s", optarg);
-		else if (opt == 'v')
+		} else if (opt == 'v') {
 			snprintf(test_path, sizeof(test_path), "%s", optarg);
-		else if (opt == 'l')
+		} else if (opt == 'l') {
 			err = model_parse_double("--lambda", optarg, &lambda);
-		else
+			lambda_set = true;
+		} else {
 			return -EINVAL;
+		}
 		if (err)
 			return err;
 	}
@@ -81,7 +86,7 @@ int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = n_confirmed < 0 ? n_confirmed : 0;
 	}
 	if (!err)
-		err = model_fit(&train, train_path, n_confirmed, lambda > 0 ? lambda : old.lambda,
+		err = model_fit(&train, train_path, n_confirmed, lambda_set ? lambda : old.lambda,
 				&new, &ms);
 	if (!err)
 		err = model_evaluate(&old.lr, &test, test_path, &old.test);
@@ -99,12 +104,13 @@ int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (err)
 		goto out;
 	if (ctx->json) {
-		cbpf_print_json(outcome_json(replaced ? out : in_use, &old, &new, replaced,
-					     n_confirmed));
+		cbpf_print_json(
+		    outcome_json(replaced ? out : in_use, &old, &new, replaced, n_confirmed));
 		goto out;
 	}
-	printf("retrained on %s plus %d confirmed decisions: %zu samples, %.3f ms\n", train_path,
-	       n_confirmed, train.n, ms);
+	printf("retrained on %s plus %d labelled decisions (confirmed or overridden): %zu "
+	       "samples, %.3f ms\n",
+	       train_path, n_confirmed, train.n, ms);
 	printf("test set %s: accuracy %.4f (new) vs %.4f (model in use, version %u)\n", test_path,
 	       new.test.accuracy, old.test.accuracy, old.version);
 	if (replaced)

@@ -32,11 +32,11 @@ int model_parse_u64(const char *what, const char *text, uint64_t *out);
 /* Requires exactly `want` positional arguments after the options; reports otherwise. */
 int model_positional(int argc, char **argv, int want, const char *usage);
 
-/* Constraint flags shared by predict and decide: --same-l2, --parent-free, --passthru. */
-#define MODEL_CONSTRAINT_OPTIONS                                                                   \
-	{"same-l2", required_argument, NULL, 'L'}, {"parent-free", required_argument, NULL, 'P'},  \
-		{"passthru", no_argument, NULL, 'T'}
-/* Handles one of those options; returns 1 if opt was one, 0 if not, -EINVAL on a bad value. */
+/*
+ * Constraint options of predict and decide: --same-l2 (code 'L'), --parent-free ('P'), both
+ * yes|no|unknown, and --passthru ('T'). Returns 1 if opt was one, 0 if not, -EINVAL on a bad
+ * value.
+ */
 int model_constraint_opt(int opt, const char *arg, struct model_constraints *c);
 
 /* Shared by train and retrain. */

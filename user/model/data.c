@@ -66,9 +66,9 @@ static int parse_line(const char *path, size_t lineno, char *line, struct model_
 		long v = strtol(fields[f], NULL, 10);
 
 		if (!digits || fields[f][digits] || digits > 2 || v > max) {
-			cbpf_err("%s:%zu: field %d (%s): '%s' is not an integer 0..%d", path, lineno,
-				 f + 1, f < MODEL_NFEAT ? model_feature_names[f] : "label", fields[f],
-				 max);
+			cbpf_err("%s:%zu: field %d (%s): '%s' is not an integer 0..%d", path,
+				 lineno, f + 1, f < MODEL_NFEAT ? model_feature_names[f] : "label",
+				 fields[f], max);
 			return -EINVAL;
 		}
 		if (f < MODEL_NFEAT)
@@ -140,5 +140,5 @@ int model_csv_write(const char *path, const struct model_data *d)
 
 		fprintf(t.f, "%d,%d,%d,%d,%d\n", w[0], w[1], w[2], w[3], d->y[i]);
 	}
-	return model_file_end(&t, 1);
+	return model_file_end(&t);
 }

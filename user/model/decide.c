@@ -19,11 +19,6 @@ int model_fact_parse(const char *text, enum model_fact *out)
 	return -EINVAL;
 }
 
-const char *model_fact_name(enum model_fact f)
-{
-	return f == MODEL_FACT_YES ? "yes" : f == MODEL_FACT_NO ? "no" : "unknown";
-}
-
 /* Why macvlan is impossible, or NULL when nothing known rules it out. */
 static const char *forbids_macvlan(const struct model_constraints *c)
 {
@@ -43,7 +38,8 @@ static const char *unchecked(const struct model_constraints *c)
 	bool parent = c->parent_free == MODEL_FACT_UNKNOWN;
 
 	if (l2 && parent)
-		return "; not checked: L2 adjacency of the hosts, a free parent interface (unknown)";
+		return "; not checked: L2 adjacency of the hosts, a free parent interface "
+		       "(unknown)";
 	if (l2)
 		return "; not checked: L2 adjacency of the hosts (unknown)";
 	if (parent)
@@ -70,8 +66,8 @@ void model_predict(const struct model *m, const struct model_req *req,
 		out->choice = MODEL_CHOICE_OVERLAY;
 		out->source = MODEL_SOURCE_CONSTRAINT;
 		snprintf(out->reason, sizeof(out->reason),
-			 "hard constraint: %s (the classifier alone says %s, P(macvlan) %.3f)", rule,
-			 model_choice_name(out->beta > 0.5), out->beta);
+			 "hard constraint: %s (the classifier alone says %s, P(macvlan) %.3f)",
+			 rule, model_choice_name(out->beta > 0.5), out->beta);
 		return;
 	}
 	out->choice = out->beta > 0.5 ? MODEL_CHOICE_MACVLAN : MODEL_CHOICE_OVERLAY;
@@ -89,25 +85,30 @@ void model_predict(const struct model *m, const struct model_req *req,
 static void from_history(const struct model_record *r, const struct model_constraints *c,
 			 struct model_decision *out)
 {
+	bool overridden = r->label >= 0 && r->label != (int)r->choice;
+	char label[128];
+
 	out->choice = r->label >= 0 ? (enum model_choice)r->label : r->choice;
-	out->alpha = r->alpha;
-	out->beta = r->beta;
+	/* The operator's word is certain; the classifier's numbers stay in the reason. */
+	out->beta = overridden ? out->choice : r->beta;
+	out->alpha = 1 - out->beta;
 	out->explained = false;
 	out->cached = true;
 	out->source = MODEL_SOURCE_CACHE;
 	out->model_version = r->model_version;
 	out->cached_from = r->id;
+	if (overridden)
+		snprintf(label, sizeof(label),
+			 "overridden by the operator; the classifier had P(macvlan) %.3f", r->beta);
+	else
+		snprintf(label, sizeof(label), "%s", r->label < 0 ? "not confirmed" : "confirmed");
 	snprintf(out->reason, sizeof(out->reason),
 		 "history: same requirements as decision #%lld (network %s, %s, %s)%s", r->id,
-		 r->net, r->created_at,
-		 r->label < 0		   ? "not yet confirmed"
-		 : r->label == (int)r->choice ? "confirmed"
-					      : "overridden by the operator",
-		 out->choice ? unchecked(c) : "");
+		 r->net, r->created_at, label, out->choice ? unchecked(c) : "");
 }
 
-int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net,
-		 const char *spec, const struct model_constraints *c, struct model_decision *out)
+int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, const char *spec,
+		 const struct model_constraints *c, struct model_decision *out)
 {
 	static const struct model_constraints none;
 	struct model_history *h = NULL;
@@ -120,7 +121,8 @@ int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net,
 	if (!c)
 		c = &none;
 	if (!net || !*net || strlen(net) >= MODEL_NET_MAX) {
-		cbpf_err("model decision: network name must be 1..%d characters", MODEL_NET_MAX - 1);
+		cbpf_err("model decision: network name must be 1..%d characters",
+			 MODEL_NET_MAX - 1);
 		return -EINVAL;
 	}
 	if (!spec) {
@@ -154,12 +156,12 @@ int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net,
 		model_predict(&m, &req, c, out);
 	}
 	rec = (struct model_record){
-		.req = req,
-		.alpha = out->alpha,
-		.beta = out->beta,
-		.choice = out->choice,
-		.source = out->source,
-		.model_version = out->model_version,
+	    .req = req,
+	    .alpha = out->alpha,
+	    .beta = out->beta,
+	    .choice = out->choice,
+	    .source = out->source,
+	    .model_version = out->model_version,
 	};
 	snprintf(rec.net, sizeof(rec.net), "%s", net);
 	snprintf(rec.reason, sizeof(rec.reason), "%s", out->reason);

@@ -26,21 +26,20 @@ struct model_constraints {
 struct model_decision {
 	struct model_req req;
 	enum model_choice choice;
-	double alpha, beta;		/* P(overlay), P(macvlan) */
-	bool explained;			/* contrib and bias are set (not for cache answers) */
-	double contrib[MODEL_NFEAT];	/* each feature's share of log(beta / alpha) */
-	double bias;			/* the rest of it */
-	bool cached;			/* answered from the history */
+	double alpha, beta;	     /* P(overlay), P(macvlan) */
+	bool explained;		     /* contrib and bias are set (not for cache answers) */
+	double contrib[MODEL_NFEAT]; /* each feature's share of log(beta / alpha) */
+	double bias;		     /* the rest of it */
+	bool cached;		     /* answered from the history */
 	enum model_source source;
 	unsigned model_version;
-	long long record_id;		/* the history row written, 0 when not recorded */
-	long long cached_from;		/* the row that answered, when cached */
+	long long record_id;   /* the history row written, 0 when not recorded */
+	long long cached_from; /* the row that answered, when cached */
 	char reason[MODEL_REASON_MAX];
 };
 
 /* Parses yes|no|unknown; returns 0 or -EINVAL (no message). */
 int model_fact_parse(const char *text, enum model_fact *out);
-const char *model_fact_name(enum model_fact f);
 
 /* The constraints and the classifier, without history. */
 void model_predict(const struct model *m, const struct model_req *req,
@@ -51,7 +50,7 @@ void model_predict(const struct model *m, const struct model_req *req,
  * constraints, then the history of ctx->state_dir, then the model in use (model_path NULL) or
  * model_path; records it and fills out. Reports and returns -errno on failure.
  */
-int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net,
-		 const char *spec, const struct model_constraints *c, struct model_decision *out);
+int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, const char *spec,
+		 const struct model_constraints *c, struct model_decision *out);
 
 #endif

@@ -23,7 +23,7 @@ int model_file_begin(struct model_file_tmp *t, const char *path)
 	return 0;
 }
 
-int model_file_end(struct model_file_tmp *t, int ok)
+int model_file_end(struct model_file_tmp *t)
 {
 	int err = 0;
 
@@ -31,11 +31,11 @@ int model_file_end(struct model_file_tmp *t, int ok)
 		err = -EIO;
 	if (fclose(t->f) && !err)
 		err = -errno;
-	if (ok && !err && rename(t->tmp, t->path))
+	if (!err && rename(t->tmp, t->path))
 		err = -errno;
-	if (!ok || err)
+	if (err) {
 		unlink(t->tmp);
-	if (ok && err)
 		cbpf_err("cannot write %s: %s", t->path, strerror(-err));
-	return ok ? err : 0;
+	}
+	return err;
 }

@@ -12,7 +12,8 @@ struct model_file_tmp {
 
 /* Opens "<path>.tmp.<pid>" for writing; reports and returns -errno on failure. */
 int model_file_begin(struct model_file_tmp *t, const char *path);
-/* Closes and renames when ok, otherwise discards; reports failures and returns -errno. */
-int model_file_end(struct model_file_tmp *t, int ok);
+/* Closes and renames over the target; on any failure removes the temporary file, reports and
+ * returns -errno. */
+int model_file_end(struct model_file_tmp *t);
 
 #endif

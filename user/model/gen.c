@@ -18,9 +18,10 @@ int model_gen(uint64_t seed, size_t n_train, size_t n_test, struct model_data *t
 		return -ENOMEM;
 	n_pool = model_rule_population(pool);
 	if (n_train < model_table1_len || n_train - model_table1_len + n_test > n_pool) {
-		cbpf_err("model gen: %zu training and %zu test samples do not fit: the training set "
-			 "holds the %zu Table 1 rows and the grid has %zu other vectors",
-			 n_train, n_test, model_table1_len, n_pool);
+		cbpf_err(
+		    "model gen: %zu training and %zu test samples do not fit: the training set "
+		    "holds the %zu Table 1 rows and the grid has %zu other vectors",
+		    n_train, n_test, model_table1_len, n_pool);
 		free(pool);
 		return -EINVAL;
 	}

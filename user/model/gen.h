@@ -10,7 +10,7 @@
 
 #include "model/data.h"
 
-#define MODEL_GEN_SEED    2019
+#define MODEL_GEN_SEED	  2019
 #define MODEL_GEN_N_TRAIN 2000
 #define MODEL_GEN_N_TEST  300
 

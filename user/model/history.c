@@ -17,31 +17,31 @@ struct model_history {
 };
 
 static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS decisions ("
-	" id INTEGER PRIMARY KEY,"
-	" net TEXT NOT NULL,"
-	" security INTEGER NOT NULL, scale INTEGER NOT NULL,"
-	" efficiency INTEGER NOT NULL, extensibility INTEGER NOT NULL,"
-	" alpha REAL NOT NULL, beta REAL NOT NULL,"
-	" choice INTEGER NOT NULL CHECK (choice IN (0, 1)),"
-	" source TEXT NOT NULL CHECK (source IN ('classifier', 'cache', 'constraint')),"
-	" reason TEXT NOT NULL,"
-	" model_version INTEGER NOT NULL,"
-	" created_at TEXT NOT NULL,"
-	" label INTEGER CHECK (label IN (0, 1)),"
-	" labelled_at TEXT);"
-	"CREATE INDEX IF NOT EXISTS decisions_req"
-	" ON decisions (security, scale, efficiency, extensibility);"
-	"CREATE INDEX IF NOT EXISTS decisions_net ON decisions (net);";
+    "CREATE TABLE IF NOT EXISTS decisions ("
+    " id INTEGER PRIMARY KEY,"
+    " net TEXT NOT NULL,"
+    " security INTEGER NOT NULL, scale INTEGER NOT NULL,"
+    " efficiency INTEGER NOT NULL, extensibility INTEGER NOT NULL,"
+    " alpha REAL NOT NULL, beta REAL NOT NULL,"
+    " choice INTEGER NOT NULL CHECK (choice IN (0, 1)),"
+    " source TEXT NOT NULL CHECK (source IN ('classifier', 'cache', 'constraint')),"
+    " reason TEXT NOT NULL,"
+    " model_version INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " label INTEGER CHECK (label IN (0, 1)),"
+    " labelled_at TEXT);"
+    "CREATE INDEX IF NOT EXISTS decisions_req"
+    " ON decisions (security, scale, efficiency, extensibility);"
+    "CREATE INDEX IF NOT EXISTS decisions_net ON decisions (net);";
 
 static const char columns[] = "id, net, security, scale, efficiency, extensibility, alpha, beta, "
 			      "choice, source, reason, model_version, created_at, label, "
 			      "labelled_at";
 
 static const char *const source_names[] = {
-	[MODEL_SOURCE_CLASSIFIER] = "classifier",
-	[MODEL_SOURCE_CACHE] = "cache",
-	[MODEL_SOURCE_CONSTRAINT] = "constraint",
+    [MODEL_SOURCE_CLASSIFIER] = "classifier",
+    [MODEL_SOURCE_CACHE] = "cache",
+    [MODEL_SOURCE_CONSTRAINT] = "constraint",
 };
 
 const char *model_source_name(enum model_source s)
@@ -157,9 +157,9 @@ static void row(sqlite3_stmt *st, struct model_record *r)
 int model_history_add(struct model_history *h, struct model_record *r)
 {
 	static const char sql[] =
-		"INSERT INTO decisions (net, security, scale, efficiency, extensibility, alpha, "
-		"beta, choice, source, reason, model_version, created_at) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO decisions (net, security, scale, efficiency, extensibility, alpha, "
+	    "beta, choice, source, reason, model_version, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -221,8 +221,8 @@ int model_history_find_net(struct model_history *h, const char *net, struct mode
 	char sql[512];
 	sqlite3_stmt *st;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM decisions WHERE net = ? ORDER BY id DESC LIMIT 1",
-		 columns);
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM decisions WHERE net = ? ORDER BY id DESC LIMIT 1", columns);
 	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "reading history");
 	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);
@@ -277,8 +277,8 @@ int model_history_list(struct model_history *h, const char *net, struct model_re
 	sqlite3_stmt *st;
 	int rc;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM decisions WHERE ?1 IS NULL OR net = ?1 ORDER BY id",
-		 columns);
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM decisions WHERE ?1 IS NULL OR net = ?1 ORDER BY id", columns);
 	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "reading history");
 	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);

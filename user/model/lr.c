@@ -232,3 +232,33 @@ int model_lr_train(const struct model_data *d, double lambda, struct model_lr *l
 	free(s);
 	return err;
 }
+
+int model_lr_cv(const struct model_data *d, double lambda, unsigned k, double *log_loss)
+{
+	double loss = 0;
+	int err = 0;
+
+	if (k < 2 || k > d->n) {
+		cbpf_err("model train: cross-validation needs 2..%zu folds, got %u", d->n, k);
+		return -EINVAL;
+	}
+	for (unsigned f = 0; f < k && !err; f++) {
+		struct model_data fit = {0};
+		struct model_lr lr;
+		struct model_lr_fit info;
+
+		for (size_t i = 0; i < d->n && !err; i++)
+			if (i % k != f)
+				err = model_data_add(&fit, &d->x[i], d->y[i]);
+		if (!err)
+			err = model_lr_train(&fit, lambda, &lr, &info);
+		for (size_t i = f; i < d->n && !err; i += k) {
+			double p = fmin(fmax(model_lr_beta(&lr, &d->x[i]), 1e-15), 1 - 1e-15);
+
+			loss -= d->y[i] ? log(p) : log(1 - p);
+		}
+		model_data_free(&fit);
+	}
+	*log_loss = loss / d->n;
+	return err;
+}

@@ -9,7 +9,8 @@
 #include "model/data.h"
 #include "model/req.h"
 
-#define MODEL_LR_LAMBDA 1.0
+/* 10-fold cross-validation on the shipped data picks it (docs/model.md, `model train --cv`). */
+#define MODEL_LR_LAMBDA 0.1
 
 struct model_lr {
 	double mean[MODEL_NFEAT], std[MODEL_NFEAT];
@@ -29,6 +30,12 @@ struct model_lr_fit {
  */
 int model_lr_train(const struct model_data *d, double lambda, struct model_lr *lr,
 		   struct model_lr_fit *fit);
+
+/*
+ * Mean held-out log loss of K-fold cross-validation (sample i in fold i % k) at lambda.
+ * Reports and returns -errno when a fold cannot be fitted.
+ */
+int model_lr_cv(const struct model_data *d, double lambda, unsigned k, double *log_loss);
 
 double model_sigmoid(double z);
 /* log(beta / alpha); contrib (may be NULL) receives each feature's share of it. */

@@ -75,8 +75,8 @@ int model_metrics_compute(const double *beta, const int *y, const double *w, siz
 	m->precision = m->tp + m->fp > 0 ? m->tp / (m->tp + m->fp) : 0;
 	m->recall = m->tp + m->fn > 0 ? m->tp / (m->tp + m->fn) : 0;
 	m->f1 = m->precision + m->recall > 0
-			? 2 * m->precision * m->recall / (m->precision + m->recall)
-			: 0;
+		    ? 2 * m->precision * m->recall / (m->precision + m->recall)
+		    : 0;
 	m->log_loss = loss / m->n;
 	v = sorted(beta, y, w, n);
 	if (!v)
@@ -117,7 +117,7 @@ int model_roc(const double *beta, const int *y, size_t n, struct model_roc_point
 	return (int)k;
 }
 
-void model_calibration(const double *beta, const int *y, size_t n, size_t nbins,
+void model_calibration(const double *beta, const int *y, const double *w, size_t n, size_t nbins,
 		       struct model_calib_bin *bins)
 {
 	for (size_t b = 0; b < nbins; b++)
@@ -126,10 +126,11 @@ void model_calibration(const double *beta, const int *y, size_t n, size_t nbins,
 	for (size_t i = 0; i < n; i++) {
 		size_t b = (size_t)(beta[i] * nbins);
 		struct model_calib_bin *bin = &bins[b < nbins ? b : nbins - 1];
+		double wi = w ? w[i] : 1.0;
 
-		bin->mean_pred += beta[i];
-		bin->frac_pos += y[i];
-		bin->count++;
+		bin->mean_pred += wi * beta[i];
+		bin->frac_pos += wi * y[i];
+		bin->count += wi;
 	}
 	for (size_t b = 0; b < nbins; b++) {
 		if (bins[b].count) {

@@ -30,13 +30,13 @@ struct model_roc_point {
 int model_roc(const double *beta, const int *y, size_t n, struct model_roc_point **pts);
 
 struct model_calib_bin {
-	double lo, hi;	   /* predicted-probability range */
-	double mean_pred;  /* mean beta in the bin */
-	double frac_pos;   /* observed fraction of macvlan labels */
-	size_t count;
+	double lo, hi;	  /* predicted-probability range */
+	double mean_pred; /* mean beta in the bin */
+	double frac_pos;  /* observed fraction of macvlan labels */
+	double count;	  /* total weight */
 };
-/* Splits [0,1] into nbins equal bins; empty bins have count 0. */
-void model_calibration(const double *beta, const int *y, size_t n, size_t nbins,
+/* Splits [0,1] into nbins equal bins (w = NULL for unit weights); empty bins have count 0. */
+void model_calibration(const double *beta, const int *y, const double *w, size_t n, size_t nbins,
 		       struct model_calib_bin *bins);
 
 #endif

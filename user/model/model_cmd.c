@@ -8,28 +8,29 @@
 #include "model/model_cmd.h"
 
 static const struct cbpf_cmd subcommands[] = {
-	{"gen", model_cmd_gen, "gen [--train FILE --test FILE] [--seed N]  generate the data"},
-	{"train", model_cmd_train, "train [--train FILE] [--test FILE] [--out FILE]"},
-	{"eval", model_cmd_eval, "eval [--data FILE] [--roc PNG] [--calibration PNG]"},
-	{"screen", model_cmd_screen, "screen [--C C]...  randomized logistic regression"},
-	{"predict", model_cmd_predict, "predict --security S --scale N --efficiency E "
-				       "--extensibility X"},
-	{"decide", model_cmd_decide, "decide NET --require SPEC  decide and record"},
-	{"confirm", model_cmd_confirm, "confirm NET  the recorded decision was right"},
-	{"override", model_cmd_override, "override NET overlay|macvlan  it was wrong"},
-	{"history", model_cmd_history, "history [NET]  recorded decisions"},
-	{"retrain", model_cmd_retrain, "retrain  refit with confirmed decisions"},
-	{NULL, NULL, NULL},
+    {"gen", model_cmd_gen, "gen [--train FILE --test FILE] [--seed N]  generate the data"},
+    {"train", model_cmd_train, "train [--train FILE] [--test FILE] [--out FILE]"},
+    {"eval", model_cmd_eval, "eval [--data FILE] [--roc PNG] [--calibration PNG]"},
+    {"screen", model_cmd_screen, "screen [--C C]...  randomized logistic regression"},
+    {"predict", model_cmd_predict,
+     "predict --security S --scale N --efficiency E "
+     "--extensibility X"},
+    {"decide", model_cmd_decide, "decide NET --require SPEC  decide and record"},
+    {"confirm", model_cmd_confirm, "confirm NET  the recorded decision was right"},
+    {"override", model_cmd_override, "override NET overlay|macvlan  it was wrong"},
+    {"history", model_cmd_history, "history [NET]  recorded decisions"},
+    {"retrain", model_cmd_retrain, "retrain  refit with confirmed decisions"},
+    {NULL, NULL, NULL},
 };
 
 int cmd_model(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	if (argc >= 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "--help"))) {
+	if (argc >= 2 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))) {
 		for (const struct cbpf_cmd *c = subcommands; c->name; c++)
 			printf("  model %s\n", c->usage);
 		return 0;
 	}
-	return cbpf_dispatch(ctx, "model", subcommands, argc, argv);
+	return cbpf_dispatch(ctx, "model", subcommands, argc - 1, argv + 1);
 }
 
 int model_getopt(int argc, char **argv, const struct option *opts)
@@ -139,8 +140,7 @@ json_object *model_decision_json(const struct model_decision *d)
 	json_object_object_add(o, "choice", json_object_new_string(model_choice_name(d->choice)));
 	json_object_object_add(o, "alpha", json_object_new_double(d->alpha));
 	json_object_object_add(o, "beta", json_object_new_double(d->beta));
-	json_object_object_add(o, "source",
-			       json_object_new_string(model_source_name(d->source)));
+	json_object_object_add(o, "source", json_object_new_string(model_source_name(d->source)));
 	json_object_object_add(o, "cached", json_object_new_boolean(d->cached));
 	json_object_object_add(o, "reason", json_object_new_string(d->reason));
 	json_object_object_add(o, "model_version", json_object_new_int64(d->model_version));

@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "model/decide.h"
 
-/* `cbpfnet model SUBCOMMAND ...`; argv[0] is the subcommand. */
+/* `cbpfnet model SUBCOMMAND ...`; argv[0] is "model", like every command's. */
 int cmd_model(struct cbpf_ctx *ctx, int argc, char **argv);
 
 /*

@@ -71,8 +71,8 @@ static int end(struct plot *p)
 		unlink(p->tmp);
 		cbpf_err("%s: gnuplot failed%s", p->png,
 			 WIFEXITED(status) && WEXITSTATUS(status) == 127
-				 ? " (not installed? it is in package gnuplot-nox)"
-				 : "");
+			     ? " (not installed? it is in package gnuplot-nox)"
+			     : "");
 		return -EIO;
 	}
 	if (rename(p->tmp, p->png)) {
@@ -96,38 +96,59 @@ int model_plot_roc(const char *png, const struct model_roc_point *pts, size_t n,
 	fprintf(p.gp, "$roc << EOD\n");
 	for (size_t i = 0; i < n; i++)
 		fprintf(p.gp, "%.6f %.6f\n", pts[i].fpr, pts[i].tpr);
-	fprintf(p.gp, "EOD\n"
-		      "set xlabel 'false positive rate (overlay samples called macvlan)'\n"
-		      "set ylabel 'true positive rate (macvlan samples found)'\n"
-		      "plot $roc with lines lw 2 title sprintf('ROC, AUC = %%.4f', %.6f), \\\n"
-		      "     x with lines dt 2 lc 'gray' title 'chance'\n",
+	fprintf(p.gp,
+		"EOD\n"
+		"set xlabel 'false positive rate (overlay samples called macvlan)'\n"
+		"set ylabel 'true positive rate (macvlan samples found)'\n"
+		"plot $roc with lines lw 2 title sprintf('ROC, AUC = %%.4f', %.6f), \\\n"
+		"     x with lines dt 2 lc 'gray' title 'chance'\n",
 		auc);
 	return end(&p);
 }
 
-int model_plot_calibration(const char *png, const struct model_calib_bin *bins, size_t nbins,
-			   const char *title)
+/* 95% Wilson score interval of a binomial share; sane at 0 and 1, unlike p +- s.e. */
+static void wilson(double p, double n, double *lo, double *hi)
+{
+	const double z = 1.959964;
+	double d = 1 + z * z / n, c = (p + z * z / (2 * n)) / d;
+	double h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d;
+
+	*lo = c - h;
+	*hi = c + h;
+}
+
+int model_plot_calibration(const char *png, const struct model_calib_bin *bins,
+			   const struct model_calib_bin *exact, size_t nbins, const char *title)
 {
 	struct plot p;
 	int err = begin(&p, png, title);
 
 	if (err)
 		return err;
-	/* Error bars: the binomial standard error of each bin's observed share. */
 	fprintf(p.gp, "$cal << EOD\n");
 	for (size_t b = 0; b < nbins; b++) {
-		const struct model_calib_bin *c = &bins[b];
+		double lo, hi;
 
-		if (c->count)
-			fprintf(p.gp, "%.6f %.6f %.6f %zu\n", c->mean_pred, c->frac_pos,
-				sqrt(c->frac_pos * (1 - c->frac_pos) / c->count), c->count);
+		if (!bins[b].count)
+			continue;
+		wilson(bins[b].frac_pos, bins[b].count, &lo, &hi);
+		fprintf(p.gp, "%.6f %.6f %.6f %.6f %.0f\n", bins[b].mean_pred, bins[b].frac_pos, lo,
+			hi, bins[b].count);
 	}
-	fprintf(p.gp, "EOD\n"
-		      "set xlabel 'predicted P(macvlan), mean of the bin'\n"
-		      "set ylabel 'observed share of macvlan labels'\n"
-		      "set key top left\n"
-		      "plot $cal using 1:2:3 with yerrorlines lw 2 pt 7 title 'observed (± 1 s.e.)', \\\n"
-		      "     $cal using 1:2:(sprintf('%%d', $4)) with labels offset 0,1 notitle, \\\n"
-		      "     x with lines dt 2 lc 'gray' title 'perfect calibration'\n");
+	fprintf(p.gp, "EOD\n$exact << EOD\n");
+	for (size_t b = 0; exact && b < nbins; b++)
+		if (exact[b].count)
+			fprintf(p.gp, "%.6f %.6f\n", exact[b].mean_pred, exact[b].frac_pos);
+	fprintf(p.gp,
+		"EOD\n"
+		"set xlabel 'predicted P(macvlan), mean of the bin'\n"
+		"set ylabel 'observed share of macvlan labels'\n"
+		"set key top left\n"
+		"plot $cal using 1:2:3:4 with yerrorbars pt 7 title 'test set, 95%% interval', \\\n"
+		"     $cal using 1:2:(sprintf('%%d', $5)) with labels offset 2.5,0 notitle, \\\n");
+	if (exact)
+		fprintf(p.gp, "     $exact with linespoints pt 6 title 'generator distribution "
+			      "(exact)', \\\n");
+	fprintf(p.gp, "     x with lines dt 2 lc 'gray' title 'perfect calibration'\n");
 	return end(&p);
 }

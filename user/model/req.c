@@ -8,10 +8,10 @@
 #include "model/req.h"
 
 const char *const model_feature_names[MODEL_NFEAT] = {
-	[MODEL_SECURITY] = "security",
-	[MODEL_SCALE] = "scale",
-	[MODEL_EFFICIENCY] = "efficiency",
-	[MODEL_EXTENSIBILITY] = "extensibility",
+    [MODEL_SECURITY] = "security",
+    [MODEL_SCALE] = "scale",
+    [MODEL_EFFICIENCY] = "efficiency",
+    [MODEL_EXTENSIBILITY] = "extensibility",
 };
 
 const char *model_choice_name(enum model_choice c)
@@ -46,7 +46,8 @@ int model_weight_parse(const char *what, const char *text, int *out)
 static int feature_index(const char *name, size_t len)
 {
 	for (int i = 0; i < MODEL_NFEAT; i++)
-		if (strlen(model_feature_names[i]) == len && !strncmp(model_feature_names[i], name, len))
+		if (strlen(model_feature_names[i]) == len &&
+		    !strncmp(model_feature_names[i], name, len))
 			return i;
 	return -1;
 }
@@ -78,8 +79,9 @@ int model_req_parse(const char *spec, struct model_req *out)
 			return -EINVAL;
 		}
 		if ((size_t)(item + len - eq - 1) >= sizeof(value)) {
-			cbpf_err("%s: '%.*s' is not an integer weight 0..%d", model_feature_names[f],
-				 (int)(item + len - eq - 1), eq + 1, MODEL_W_MAX);
+			cbpf_err("%s: '%.*s' is not an integer weight 0..%d",
+				 model_feature_names[f], (int)(item + len - eq - 1), eq + 1,
+				 MODEL_W_MAX);
 			return -EINVAL;
 		}
 		snprintf(value, sizeof(value), "%.*s", (int)(item + len - eq - 1), eq + 1);

@@ -5,8 +5,8 @@
 #include "model/rule.h"
 
 const struct model_fixture model_table1[] = {
-	{{{6, 0, 7, 2}}, 0},  {{{2, 8, 9, 5}}, 1}, {{{1, 3, 4, 7}}, 0},  {{{5, 4, 10, 7}}, 1},
-	{{{6, 0, 7, 2}}, 0},  {{{1, 8, 5, 4}}, 1}, {{{4, 4, 6, 10}}, 1}, {{{5, 4, 10, 7}}, 0},
+    {{{6, 0, 7, 2}}, 0}, {{{2, 8, 9, 5}}, 1}, {{{1, 3, 4, 7}}, 0},  {{{5, 4, 10, 7}}, 1},
+    {{{6, 0, 7, 2}}, 0}, {{{1, 8, 5, 4}}, 1}, {{{4, 4, 6, 10}}, 1}, {{{5, 4, 10, 7}}, 0},
 };
 const size_t model_table1_len = sizeof(model_table1) / sizeof(model_table1[0]);
 
@@ -65,30 +65,49 @@ double model_rule_score(const struct model_req *x, const void *arg)
 	return model_rule_prob(x);
 }
 
-int model_rule_population_metrics(model_score_fn score, const void *arg, struct model_metrics *m)
+void model_population_free(struct model_population *p)
+{
+	free(p->score);
+	free(p->w);
+	free(p->y);
+	*p = (struct model_population){0};
+}
+
+int model_population_score(model_score_fn score, const void *arg, struct model_population *p)
 {
 	struct model_req *x = malloc(MODEL_GRID_SIZE * sizeof(*x));
-	double *s = malloc(2 * MODEL_GRID_SIZE * sizeof(*s));
-	double *w = malloc(2 * MODEL_GRID_SIZE * sizeof(*w));
-	int *y = malloc(2 * MODEL_GRID_SIZE * sizeof(*y));
-	int err = -ENOMEM;
+	size_t n;
 
-	if (x && s && w && y) {
-		size_t n = model_rule_population(x);
-
-		/* Each vector appears once per label, weighted by how often it gets that label. */
-		for (size_t i = 0; i < n; i++) {
-			double p = model_rule_prob(&x[i]);
-
-			s[2 * i] = s[2 * i + 1] = score(&x[i], arg);
-			y[2 * i] = 1, w[2 * i] = p;
-			y[2 * i + 1] = 0, w[2 * i + 1] = 1 - p;
-		}
-		err = model_metrics_compute(s, y, w, 2 * n, m);
+	*p = (struct model_population){0};
+	p->score = malloc(2 * MODEL_GRID_SIZE * sizeof(*p->score));
+	p->w = malloc(2 * MODEL_GRID_SIZE * sizeof(*p->w));
+	p->y = malloc(2 * MODEL_GRID_SIZE * sizeof(*p->y));
+	if (!x || !p->score || !p->w || !p->y) {
+		free(x);
+		model_population_free(p);
+		return -ENOMEM;
 	}
+	n = model_rule_population(x);
+	/* Each vector appears once per label, weighted by how often it gets that label. */
+	for (size_t i = 0; i < n; i++) {
+		double q = model_rule_prob(&x[i]);
+
+		p->score[2 * i] = p->score[2 * i + 1] = score(&x[i], arg);
+		p->y[2 * i] = 1, p->w[2 * i] = q;
+		p->y[2 * i + 1] = 0, p->w[2 * i + 1] = 1 - q;
+	}
+	p->n = 2 * n;
 	free(x);
-	free(s);
-	free(w);
-	free(y);
+	return 0;
+}
+
+int model_rule_population_metrics(model_score_fn score, const void *arg, struct model_metrics *m)
+{
+	struct model_population p;
+	int err = model_population_score(score, arg, &p);
+
+	if (!err)
+		err = model_metrics_compute(p.score, p.y, p.w, p.n, m);
+	model_population_free(&p);
 	return err;
 }

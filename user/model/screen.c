@@ -8,6 +8,14 @@
 #include "model/rng.h"
 #include "model/screen.h"
 
+const struct model_screen_opts model_screen_defaults = {
+    .c = 1,
+    .fraction = 0.75,
+    .scaling = 0.5,
+    .resamples = 200,
+    .seed = 2019,
+};
+
 #define MAX_OUTER 100
 #define MAX_SWEEP 1000
 #define TOL	  1e-9

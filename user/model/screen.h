@@ -14,18 +14,15 @@
 #include "model/data.h"
 
 struct model_screen_opts {
-	double c;	  /* inverse L1 penalty, LIBLINEAR's C */
-	double fraction;  /* share of the samples in each resample */
-	double scaling;	  /* how much a feature's scale may shrink, 0 <= scaling < 1 */
+	double c;	 /* inverse L1 penalty, LIBLINEAR's C */
+	double fraction; /* share of the samples in each resample */
+	double scaling;	 /* how much a feature's scale may shrink, 0 <= scaling < 1 */
 	unsigned resamples;
 	uint64_t seed;
 };
 
-#define MODEL_SCREEN_DEFAULTS                                                                      \
-	(struct model_screen_opts)                                                                 \
-	{                                                                                          \
-		.c = 1, .fraction = 0.75, .scaling = 0.5, .resamples = 200, .seed = 2019           \
-	}
+/* scikit-learn's defaults: C 1, 75% of the samples, scaling 0.5, 200 resamples. */
+extern const struct model_screen_opts model_screen_defaults;
 
 /* freq[j] = selection frequency of feature j; reports and returns -EINVAL on bad options. */
 int model_screen(const struct model_data *d, const struct model_screen_opts *o,

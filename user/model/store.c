@@ -89,8 +89,8 @@ int model_save(const char *path, const struct model *m)
 	if (!err) {
 		fprintf(t.f, "%s\n",
 			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_NOSLASHESCAPE));
-		err = model_file_end(&t, 1);
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		err = model_file_end(&t);
 	}
 	json_object_put(o);
 	return err;
@@ -124,8 +124,8 @@ static double get_number(struct loader *l, json_object *v, const char *what)
 
 	if (l->err)
 		return 0;
-	if (!v || !(json_object_is_type(v, json_type_double) ||
-		    json_object_is_type(v, json_type_int))) {
+	if (!v ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))) {
 		cbpf_err("%s: %s is not a number", l->path, what);
 		l->err = -EINVAL;
 		return 0;
@@ -154,8 +154,7 @@ static void get_vector(struct loader *l, json_object *obj, const char *key, doub
 		out[j] = get_number(l, json_object_array_get_idx(a, j), key);
 }
 
-static void get_string(struct loader *l, json_object *obj, const char *key, char *buf,
-		       size_t size)
+static void get_string(struct loader *l, json_object *obj, const char *key, char *buf, size_t size)
 {
 	json_object *v = get(l, obj, key, json_type_string);
 
@@ -241,10 +240,10 @@ static void from_json(struct loader *l, json_object *root, struct model *m)
 	tr = get(l, root, "training", json_type_object);
 	m->lambda = get_number(l, tr ? json_object_object_get(tr, "lambda") : NULL, "lambda");
 	m->n_train = (size_t)get_number(l, tr ? json_object_object_get(tr, "samples") : NULL,
-					 "training.samples");
-	m->n_confirmed = (size_t)get_number(
-		l, tr ? json_object_object_get(tr, "confirmed_samples") : NULL,
-		"training.confirmed_samples");
+					"training.samples");
+	m->n_confirmed =
+	    (size_t)get_number(l, tr ? json_object_object_get(tr, "confirmed_samples") : NULL,
+			       "training.confirmed_samples");
 	m->iterations = (int)get_number(l, tr ? json_object_object_get(tr, "iterations") : NULL,
 					"training.iterations");
 	get_string(l, tr, "data", m->train_data, sizeof(m->train_data));
@@ -307,11 +306,15 @@ int model_load(const char *path, struct model *m)
 		cbpf_err("cannot read model %s: %s", path, strerror(-err));
 		return err;
 	}
-	if (getdelim(&text, &len, '\0', f) < 0 && ferror(f)) {
-		cbpf_err("cannot read model %s: %s", path, strerror(errno));
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		if (ferror(f)) {
+			cbpf_err("cannot read model %s: %s", path, strerror(errno));
+			free(text);
+			fclose(f);
+			return -EIO;
+		}
 		free(text);
-		fclose(f);
-		return -EIO;
+		text = NULL; /* empty file: getdelim leaves the buffer undefined */
 	}
 	fclose(f);
 	root = parse(path, text ? text : "");
