@@ -51,10 +51,16 @@ static __always_inline __sum16 cbpf_ip_checksum(const struct iphdr *ip)
 	return (__sum16)~sum;
 }
 
-/* The inner frame's hash picks the outer source port, so ECMP and RSS spread flows. */
+/*
+ * The inner flow's hash picks the outer source port, so ECMP and RSS spread flows. Sockets
+ * hash their packets already; the flow dissector runs only for those that come unhashed.
+ */
 static __always_inline __be16 cbpf_vxlan_source_port(struct __sk_buff *skb)
 {
-	__u32 hash = bpf_get_hash_recalc(skb);
+	__u32 hash = skb->hash;
+
+	if (!hash)
+		hash = bpf_get_hash_recalc(skb);
 
 	return bpf_htons(VXLAN_PORT_FIRST + hash % (65536 - VXLAN_PORT_FIRST));
 }
