@@ -13,7 +13,8 @@ model-plots: cbpfnet
 		--roc docs/roc.png --calibration docs/calibration.png
 
 # The installed binary falls back to the model installed here.
-$(BUILD)/user/model/store.o: CPPFLAGS += -DCBPF_MODEL_DIR='"$(MODEL_DIR)"'
+$(BUILD)/user/model/store.o: CPPFLAGS += -DCBPF_MODEL_DIR='"$(MODEL_DIR)"' \
+	-DMODEL_SOURCE_DIR='"$(CURDIR)/model"'
 
 install: install-model
 install-model:

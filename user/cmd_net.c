@@ -158,10 +158,10 @@ static int validate_create(struct cbpf_state *st, const struct net_request *req,
 
 /* --model auto: the classifier picks overlay or macvlan from the requirements. */
 static const struct net_model_ops *choose_model(struct cbpf_ctx *ctx, struct cbpf_state *st,
-						 const struct net_request *req)
+						 const struct net_request *req,
+						 struct model_decision *decision)
 {
 	struct model_constraints constraints = {0};
-	struct model_decision decision;
 
 	if (strcmp(req->model, "auto"))
 		return net_model_by_name(req->model);
@@ -177,16 +177,24 @@ static const struct net_model_ops *choose_model(struct cbpf_ctx *ctx, struct cbp
 	for (size_t i = 0; req->parent && i < st->n_nets; i++)
 		if (!strcmp(st->nets[i].parent, req->parent) && constraints.passthru)
 			constraints.parent_free = MODEL_FACT_NO;
-	if (model_auto_decide(ctx, req->name, req->require, &constraints, &decision))
+	if (model_auto_decide(ctx, req->name, req->require, &constraints, decision))
 		return NULL;
-	if (!ctx->json)
-		printf("model auto: %s (P(overlay)=%.3f, P(macvlan)=%.3f%s%s)\n",
-		       decision.choice == MODEL_CHOICE_MACVLAN ? "macvlan" : "overlay",
-		       decision.alpha, decision.beta, decision.cached ? ", from history" : "",
-		       decision.reason[0] ? "; " : "");
-	if (!ctx->json && decision.reason[0])
-		printf("  reason: %s\n", decision.reason);
-	return decision.choice == MODEL_CHOICE_MACVLAN ? &net_model_macvlan : &net_model_overlay;
+	return decision->choice == MODEL_CHOICE_MACVLAN ? &net_model_macvlan : &net_model_overlay;
+}
+
+static json_object *decision_json(const struct model_decision *decision)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "choice",
+			       json_object_new_string(decision->choice == MODEL_CHOICE_MACVLAN
+							      ? "macvlan"
+							      : "overlay"));
+	json_object_object_add(obj, "alpha", json_object_new_double(decision->alpha));
+	json_object_object_add(obj, "beta", json_object_new_double(decision->beta));
+	json_object_object_add(obj, "cached", json_object_new_boolean(decision->cached));
+	json_object_object_add(obj, "reason", json_object_new_string(decision->reason));
+	return obj;
 }
 
 static json_object *net_json(const struct cbpf_network *net)
@@ -218,6 +226,7 @@ static json_object *net_json(const struct cbpf_network *net)
 static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const struct net_model_ops *model;
+	struct model_decision decision = {0};
 	struct net_request req;
 	struct cbpf_network net;
 	struct cbpf_state st;
@@ -238,7 +247,7 @@ static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = validate_create(&st, &req, &net);
 	if (err)
 		goto out;
-	model = choose_model(ctx, &st, &req);
+	model = choose_model(ctx, &st, &req, &decision);
 	if (!model) {
 		err = -EINVAL;
 		goto out;
@@ -263,12 +272,21 @@ static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (ctx->json) {
-		cbpf_print_json(net_json(&net));
+		json_object *doc = net_json(&net);
+
+		if (!strcmp(req.model, "auto"))
+			json_object_object_add(doc, "auto", decision_json(&decision));
+		cbpf_print_json(doc);
 	} else {
 		char subnet[32];
 
 		cbpf_format_cidr(&net.subnet, subnet, sizeof(subnet));
-		printf("created network %s (id %u, %s, icc %s)\n", net.name, net.id, subnet,
+		if (!strcmp(req.model, "auto"))
+			printf("model auto chose %s: P(overlay)=%.3f P(macvlan)=%.3f%s\n  %s\n",
+			       model->name, decision.alpha, decision.beta,
+			       decision.cached ? " (answered from history)" : "", decision.reason);
+		printf("created %s network %s (id %u, %s, icc %s)\n", model->name, net.name, net.id,
+		       subnet,
 		       net.icc ? "on" : "off");
 	}
 out:

@@ -21,8 +21,10 @@
 #ifndef CBPF_MODEL_DIR
 #define CBPF_MODEL_DIR "/usr/local/share/cbpfnet"
 #endif
-/* The source tree's copy, found when cbpfnet runs from a checkout. */
+/* The source tree's copy, found when cbpfnet runs from a checkout, from any directory. */
+#ifndef MODEL_SOURCE_DIR
 #define MODEL_SOURCE_DIR "model"
+#endif
 
 #define MODEL_PATH_MAX 4096
 
