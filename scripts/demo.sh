@@ -44,6 +44,30 @@ run cb h1 policy set web2 db1 deny
 try_ping web2 10.20.0.2
 try_ping web1 10.20.0.2
 
+say "a second host h2 (198.18.0.2) and a VxLAN overlay network across both"
+host_add h2 2
+run cb h2 load
+for h in h1 h2; do
+	run cb $h node add h1 --underlay 198.18.0.1
+	run cb $h node add h2 --underlay 198.18.0.2
+	run cb $h net create app --model overlay --subnet 10.30.0.0/24 --vni 4242
+done
+ns_add app1
+ns_add app2
+run cb h1 ep add app1 --net app --netns "$P-app1" --ip 10.30.0.11
+run cb h2 ep add app2 --net app --netns "$P-app2" --ip 10.30.0.12
+run cb h1 ep add app2 --net app --remote h2 --ip 10.30.0.12
+run cb h2 ep add app1 --net app --remote h1 --ip 10.30.0.11
+try_ping app1 10.30.0.12
+echo "   a ping crossing the underlay, as tshark dissects it:"
+pcap=$(capture fab h1-up "udp port 4789" 2 in_ns app1 ping -c 1 -W 1 10.30.0.12)
+tshark -r "$pcap" -T fields -e vxlan.vni -e ip.src -e ip.dst -E header=y 2>/dev/null | sed 's/^/   /'
+
+say "the classifier picks a model for a new network from weighted requirements"
+run cb h1 net create secure --model auto --subnet 10.40.0.0/24 \
+	--require security=9,scale=3,efficiency=2,extensibility=8
+run cb h1 model predict --security 2 --scale 9 --efficiency 9 --extensibility 1
+
 say "status: maps, drop counters by reason, attachments"
 run cb h1 status
 say "bpftool sees the maps with field names"

@@ -104,8 +104,8 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (err)
 		return err;
 	for (size_t i = 0; i < st.n_eps + st.n_nodes; i++) {
-		const char *ifname = i < st.n_eps ? st.eps[i].host_ifname
-						  : st.nodes[i - st.n_eps].ifname;
+		const char *ifname =
+		    i < st.n_eps ? st.eps[i].host_ifname : st.nodes[i - st.n_eps].ifname;
 		unsigned int ifindex = ifname[0] ? if_nametoindex(ifname) : 0;
 
 		if (ifindex && (err = cbpf_detach(ifindex))) {
@@ -171,18 +171,18 @@ static void print_status_text(json_object *doc)
 {
 	json_object *maps, *drops, *eps;
 
-	printf("pin directory: %s\n", json_object_get_string(json_object_object_get(doc, "pin_dir")));
+	printf("pin directory: %s\n",
+	       json_object_get_string(json_object_object_get(doc, "pin_dir")));
 	printf("build: %s\n", json_object_get_string(json_object_object_get(doc, "build_id")));
 	maps = json_object_object_get(doc, "maps");
 	printf("maps:\n");
 	json_object_object_foreach(maps, name, count)
-		printf("  %-16s %d entries\n", name, json_object_get_int(count));
+	    printf("  %-16s %d entries\n", name, json_object_get_int(count));
 	drops = json_object_object_get(doc, "drops");
 	printf("drops:\n");
-	json_object_object_foreach(drops, reason, stat)
-		printf("  %-20s %llu packets\n", reason,
-		       (unsigned long long)json_object_get_uint64(
-			       json_object_object_get(stat, "packets")));
+	json_object_object_foreach(drops, reason, stat) printf(
+	    "  %-20s %llu packets\n", reason,
+	    (unsigned long long)json_object_get_uint64(json_object_object_get(stat, "packets")));
 	eps = json_object_object_get(doc, "endpoints");
 	printf("endpoints:\n");
 	for (size_t i = 0; i < json_object_array_length(eps); i++) {
@@ -193,6 +193,24 @@ static void print_status_text(json_object *doc)
 		       json_object_get_string(json_object_object_get(ep, "host_ifname")),
 		       json_object_get_string(json_object_object_get(ep, "attached")));
 	}
+}
+
+static const char *attach_state(const struct cbpf_endpoint *ep)
+{
+	unsigned int ifindex;
+	int mask;
+
+	if (!state_ep_is_local(ep))
+		return "remote";
+	ifindex = if_nametoindex(ep->host_ifname);
+	if (!ifindex)
+		return "missing";
+	mask = cbpf_attached(ifindex);
+	if (mask < 0)
+		return "unknown";
+	if ((mask & 3) == 3)
+		return "tc+xdp";
+	return mask & 1 ? "tc" : mask & 2 ? "xdp" : "none";
 }
 
 int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv)
@@ -229,19 +247,13 @@ int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv)
 	json_object_object_add(doc, "drops", drop_counters(maps.drop_stats));
 	eps = json_object_new_array();
 	for (size_t i = 0; i < st.n_eps; i++) {
-		unsigned int ifindex = if_nametoindex(st.eps[i].host_ifname);
-		int mask = ifindex ? cbpf_attached(ifindex) : 0;
 		json_object *ep = json_object_new_object();
 
 		json_object_object_add(ep, "name", json_object_new_string(st.eps[i].name));
 		json_object_object_add(ep, "host_ifname",
 				       json_object_new_string(st.eps[i].host_ifname));
 		json_object_object_add(ep, "attached",
-				       json_object_new_string(!ifindex		 ? "missing"
-							      : mask == 3	 ? "tc+xdp"
-							      : mask & 1	 ? "tc"
-							      : mask & 2	 ? "xdp"
-									 : "none"));
+				       json_object_new_string(attach_state(&st.eps[i])));
 		json_object_array_add(eps, ep);
 	}
 	json_object_object_add(doc, "endpoints", eps);
