@@ -5,15 +5,21 @@
 
 #include "cli.h"
 
+static char last_error[512];
+
 void cbpf_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("cbpfnet: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "cbpfnet: %s\n", last_error);
+}
+
+const char *cbpf_last_error(void)
+{
+	return last_error;
 }
 
 int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd *table, int argc,

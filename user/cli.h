@@ -27,5 +27,7 @@ int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd 
 
 /* Prints "cbpfnet: <message>" on stderr; every user-facing error goes through here. */
 void cbpf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The message of the last cbpf_err, for callers that report errors another way (CNI). */
+const char *cbpf_last_error(void);
 
 #endif

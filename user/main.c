@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cni.h"
 #include "commands.h"
 #include "model/model_cmd.h"
 
@@ -45,6 +46,10 @@ int main(int argc, char **argv)
 		.state_dir = "/var/lib/cbpfnet",
 	};
 	int opt;
+
+	/* A container runtime runs the binary as its CNI plugin: no arguments, CNI_COMMAND set. */
+	if (argc == 1 && getenv("CNI_COMMAND"))
+		return cni_main();
 
 	/* '+' stops at the command name: everything after it belongs to the command. */
 	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
