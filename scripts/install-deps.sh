@@ -8,6 +8,7 @@ packages=(
 	libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev
 	iproute2 iputils-ping netcat-openbsd iperf3 tcpdump tshark python3-scapy
 	ethtool socat jq gnuplot-nox liblinear-tools containernetworking-plugins
+	podman runc busybox-static
 )
 
 missing=()

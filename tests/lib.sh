@@ -25,6 +25,8 @@ lib_init() {
 
 lib_cleanup() {
 	local pid ns h
+	# A test that starts things the harness does not know (containers) ends them first.
+	if declare -F lib_cleanup_hook >/dev/null; then lib_cleanup_hook; fi
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
