@@ -15,6 +15,7 @@ enum cbpf_drop_reason {
 	CBPF_DROP_ICC,          /* same network, inter-container traffic off */
 	CBPF_DROP_NET_ISOLATION, /* different networks, no rule allows it */
 	CBPF_DROP_TTL,
+	CBPF_DROP_VLAN_MISMATCH, /* 802.1Q tag of another network (or none where one is due) */
 	CBPF_DROP_REASON_MAX,
 };
 

@@ -27,6 +27,7 @@ const char *cbpf_drop_reason_name(unsigned int reason)
 		[CBPF_DROP_ICC] = "icc-off",
 		[CBPF_DROP_NET_ISOLATION] = "network-isolation",
 		[CBPF_DROP_TTL] = "ttl-exceeded",
+		[CBPF_DROP_VLAN_MISMATCH] = "vlan-mismatch",
 	};
 
 	return reason < CBPF_DROP_REASON_MAX && names[reason] ? names[reason] : "unknown";

@@ -10,6 +10,7 @@
 #include "network.h"
 #include "policy.h"
 #include "cli.h"
+#include "macvlan_link.h"
 #include "sync.h"
 
 uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep)
@@ -44,7 +45,10 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 		    struct cbpf_ep_value *value)
 {
 	struct cbpf_network *net = state_find_net(st, ep->net);
-	unsigned int ifindex = if_nametoindex(ep->host_ifname);
+	bool macvlan = net && net->model == CBPF_MODEL_MACVLAN;
+	/* A macvlan endpoint has no host side: its interface lives in its own namespace. */
+	unsigned int ifindex = macvlan ? (unsigned int)macvlan_ep_ifindex(ep)
+				       : if_nametoindex(ep->host_ifname);
 
 	if (!net)
 		return -ENOENT;
@@ -54,7 +58,7 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 	value->ifindex = ifindex;
 	value->identity = cbpf_ep_identity(ep);
 	value->net_id = net->id;
-	value->flags = CBPF_EP_LOCAL;
+	value->flags = macvlan ? CBPF_EP_MACVLAN : CBPF_EP_LOCAL;
 	memcpy(value->mac, ep->mac, sizeof(value->mac));
 	return 0;
 }

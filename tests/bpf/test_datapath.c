@@ -13,6 +13,7 @@
 #include "drop.h"
 #include "endpoint.h"
 #include "network.h"
+#include "fixture.h"
 #include "packet.h"
 #include "policy.h"
 #include "tap.h"
@@ -43,14 +44,15 @@ struct fixture {
 	struct pkt in;
 	int tc_verdict;
 	int xdp_verdict;
-	struct pkt out; /* expected output; len 0 means "unchanged" */
+	struct pkt out;	 /* expected output; len 0 means "unchanged" */
 	uint32_t reason; /* drop reason counted, CBPF_DROP_NONE for none */
 };
 
 static void add_net(int fd, uint32_t id, const char *gw, const char *subnet, const uint8_t *mac)
 {
 	struct cbpf_net_key key = {.net_id = id};
-	struct cbpf_net_value value = {.gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
+	struct cbpf_net_value value = {
+	    .gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
 
 	memcpy(value.gateway_mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
@@ -60,32 +62,11 @@ static void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity
 		   const uint8_t *mac)
 {
 	struct cbpf_ep_key key = {.ip = ip(addr)};
-	struct cbpf_ep_value value = {.ifindex = ifindex, .identity = identity, .net_id = net,
-				      .flags = CBPF_EP_LOCAL};
+	struct cbpf_ep_value value = {
+	    .ifindex = ifindex, .identity = identity, .net_id = net, .flags = CBPF_EP_LOCAL};
 
 	memcpy(value.mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
-}
-
-static void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason)
-{
-	struct cbpf_policy_key key = {src, dst};
-	struct cbpf_policy_value value = {.verdict = verdict, .drop_reason = reason, .rule_id = 1};
-
-	bpf_map_update_elem(fd, &key, &value, 0);
-}
-
-static uint64_t drop_count(int fd, uint32_t reason)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct cbpf_drop_stat stats[ncpu];
-	uint64_t sum = 0;
-
-	if (bpf_map_lookup_elem(fd, &reason, stats))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += stats[i].packets;
-	return sum;
 }
 
 static int run(int prog_fd, const struct pkt *in, struct pkt *out, uint32_t *retval)
@@ -117,8 +98,8 @@ static void check_fixture(const char *hook, int prog_fd, int drops_fd, const str
 	CHECK(!err && verdict == (uint32_t)expected_verdict, "%s: %s: verdict %d (want %d)", hook,
 	      f->desc, err ? err : (int)verdict, expected_verdict);
 	if (f->reason != CBPF_DROP_NONE)
-		CHECK(drop_count(drops_fd, f->reason) == before + 1, "%s: %s: drop reason %u counted",
-		      hook, f->desc, f->reason);
+		CHECK(drop_count(drops_fd, f->reason) == before + 1,
+		      "%s: %s: drop reason %u counted", hook, f->desc, f->reason);
 	else
 		CHECK(got.len == want->len && !memcmp(got.data, want->data, want->len),
 		      "%s: %s: output packet as expected", hook, f->desc);
