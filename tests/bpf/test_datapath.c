@@ -44,15 +44,14 @@ struct fixture {
 	struct pkt in;
 	int tc_verdict;
 	int xdp_verdict;
-	struct pkt out;	 /* expected output; len 0 means "unchanged" */
+	struct pkt out; /* expected output; len 0 means "unchanged" */
 	uint32_t reason; /* drop reason counted, CBPF_DROP_NONE for none */
 };
 
 static void add_net(int fd, uint32_t id, const char *gw, const char *subnet, const uint8_t *mac)
 {
 	struct cbpf_net_key key = {.net_id = id};
-	struct cbpf_net_value value = {
-	    .gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
+	struct cbpf_net_value value = {.gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
 
 	memcpy(value.gateway_mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
@@ -62,8 +61,8 @@ static void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity
 		   const uint8_t *mac)
 {
 	struct cbpf_ep_key key = {.ip = ip(addr)};
-	struct cbpf_ep_value value = {
-	    .ifindex = ifindex, .identity = identity, .net_id = net, .flags = CBPF_EP_LOCAL};
+	struct cbpf_ep_value value = {.ifindex = ifindex, .identity = identity, .net_id = net,
+				      .flags = CBPF_EP_LOCAL};
 
 	memcpy(value.mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
@@ -98,8 +97,8 @@ static void check_fixture(const char *hook, int prog_fd, int drops_fd, const str
 	CHECK(!err && verdict == (uint32_t)expected_verdict, "%s: %s: verdict %d (want %d)", hook,
 	      f->desc, err ? err : (int)verdict, expected_verdict);
 	if (f->reason != CBPF_DROP_NONE)
-		CHECK(drop_count(drops_fd, f->reason) == before + 1,
-		      "%s: %s: drop reason %u counted", hook, f->desc, f->reason);
+		CHECK(drop_count(drops_fd, f->reason) == before + 1, "%s: %s: drop reason %u counted",
+		      hook, f->desc, f->reason);
 	else
 		CHECK(got.len == want->len && !memcmp(got.data, want->data, want->len),
 		      "%s: %s: output packet as expected", hook, f->desc);
