@@ -7,20 +7,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "skb.h"
 #include "tunnel.h"
-
-/*
- * clang may keep &skb->data in a register across the pull helper call, which the verifier
- * rejects as a modified context pointer; an asm load pins the access to one instruction.
- */
-#define SKB_LOAD_PTR(skb, field)                                                                   \
-	({                                                                                         \
-		void *ptr_;                                                                        \
-		asm volatile("%0 = *(u32 *)(%1 + %2)"                                              \
-			     : "=r"(ptr_)                                                          \
-			     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, field)));        \
-		ptr_;                                                                              \
-	})
 
 SEC("tc")
 int tc_from_ep(struct __sk_buff *skb)

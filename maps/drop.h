@@ -20,6 +20,7 @@ enum cbpf_drop_reason {
 	CBPF_DROP_MALFORMED_VXLAN,
 	CBPF_DROP_UNKNOWN_VNI,	 /* VxLAN segment of no local network */
 	CBPF_DROP_UNKNOWN_EP,	 /* tunnelled to an address no local endpoint owns */
+	CBPF_DROP_VLAN_MISMATCH, /* 802.1Q tag of another network (or none where one is due) */
 	CBPF_DROP_REASON_MAX,
 };
 

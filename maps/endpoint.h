@@ -9,6 +9,7 @@
 enum cbpf_ep_flags {
 	CBPF_EP_LOCAL = 1 << 0,  /* reached through ifindex on this host */
 	CBPF_EP_REMOTE = 1 << 1, /* reached through node_ip over the underlay */
+	CBPF_EP_MACVLAN = 1 << 2, /* macvlan on this host: ifindex is in the endpoint's netns */
 };
 
 struct cbpf_ep_key {

@@ -131,6 +131,16 @@ static inline void pkt_vxlan(struct pkt *p, const uint8_t *eth_dst, const uint8_
 /* Offset of the outer UDP source port in a frame built by pkt_vxlan. */
 #define PKT_VXLAN_SPORT_OFFSET (14 + 20)
 
+/* Inserts an 802.1Q tag (TCI = pcp << 13 | vid) after the MAC addresses. */
+static inline void pkt_vlan(struct pkt *p, uint16_t tci)
+{
+	uint16_t tag[2] = {htons(0x8100), htons(tci)};
+
+	memmove(p->data + 16, p->data + 12, p->len - 12);
+	memcpy(p->data + 12, tag, sizeof(tag));
+	p->len += 4;
+}
+
 static inline struct iphdr *pkt_iph(struct pkt *p)
 {
 	return (struct iphdr *)(p->data + sizeof(struct ethhdr));

@@ -12,40 +12,52 @@
 #define CBPF_TC_HANDLE	 0xcbf
 #define CBPF_TC_PRIORITY 1
 
-int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
-{
-	const char *pin = hook == CBPF_HOOK_XDP	       ? CBPF_PIN_PROG_XDP
-			  : hook == CBPF_HOOK_UNDERLAY ? CBPF_PIN_PROG_UNDERLAY
-						       : CBPF_PIN_PROG_TC;
-	int prog_fd = cbpf_prog_open(ctx, pin);
-	int err;
-
-	if (prog_fd < 0)
-		return prog_fd;
-	if (hook == CBPF_HOOK_XDP) {
-		err = bpf_xdp_attach(ifindex, prog_fd, 0, NULL);
-	} else {
-		LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE,
-			    .priority = CBPF_TC_PRIORITY, .prog_fd = prog_fd,
-			    .flags = BPF_TC_F_REPLACE);
-
-		err = bpf_tc_hook_create(&tc_hook);
-		if (err == -EEXIST)
-			err = 0;
-		if (!err)
-			err = bpf_tc_attach(&tc_hook, &tc_opts);
-	}
-	close(prog_fd);
-	return err;
-}
-
 static int silent(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	(void)level;
 	(void)fmt;
 	(void)args;
 	return 0;
+}
+
+int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE, .priority = CBPF_TC_PRIORITY,
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	tc_opts.prog_fd = cbpf_prog_open(ctx, pin);
+	if (tc_opts.prog_fd < 0)
+		return tc_opts.prog_fd;
+	/* The clsact qdisc may be there already (the other direction's program): not an error. */
+	libbpf_print_fn_t previous = libbpf_set_print(silent);
+
+	err = bpf_tc_hook_create(&tc_hook);
+	libbpf_set_print(previous);
+	if (err == -EEXIST)
+		err = 0;
+	if (!err)
+		err = bpf_tc_attach(&tc_hook, &tc_opts);
+	close(tc_opts.prog_fd);
+	return err;
+}
+
+int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
+{
+	int prog_fd, err;
+
+	if (hook == CBPF_HOOK_TC)
+		return cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC, false);
+	if (hook == CBPF_HOOK_UNDERLAY)
+		return cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_UNDERLAY, false);
+	prog_fd = cbpf_prog_open(ctx, CBPF_PIN_PROG_XDP);
+	if (prog_fd < 0)
+		return prog_fd;
+	err = bpf_xdp_attach(ifindex, prog_fd, 0, NULL);
+	close(prog_fd);
+	return err;
 }
 
 int cbpf_attached(int ifindex)

@@ -2,6 +2,8 @@
 #ifndef CBPF_ATTACH_H
 #define CBPF_ATTACH_H
 
+#include <stdbool.h>
+
 #include "cli.h"
 
 enum cbpf_hook {
@@ -12,6 +14,8 @@ enum cbpf_hook {
 
 /* Attaches (or replaces) the pinned program for hook on ifindex. */
 int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook);
+/* Attaches (or replaces) the pinned program pin at TC ingress or egress of ifindex. */
+int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress);
 /* Removes cbpfnet's TC filter and XDP program from ifindex; absent ones are fine. */
 int cbpf_detach(int ifindex);
 /* Reports which hooks carry a program: bit 0 TC, bit 1 XDP. Returns a mask or -errno. */

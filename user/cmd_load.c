@@ -12,6 +12,7 @@
 #include "drop.h"
 #include "meta.h"
 #include "loader.h"
+#include "netmodel.h"
 #include "output.h"
 #include "state.h"
 #include "sync.h"
@@ -31,8 +32,15 @@ static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 {
 	for (size_t i = 0; i < st->n_eps; i++) {
 		unsigned int ifindex = if_nametoindex(st->eps[i].host_ifname);
+		const struct cbpf_network *net = state_find_net(st, st->eps[i].net);
 		int err;
 
+		if (net && net_model_of(net)->reattach) {
+			err = net_model_of(net)->reattach(ctx, &st->eps[i], net);
+			if (err)
+				return err;
+			continue;
+		}
 		if (!ifindex)
 			continue;
 		err = cbpf_attach(ctx, ifindex, CBPF_HOOK_TC);
@@ -107,7 +115,15 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 		const char *ifname =
 		    i < st.n_eps ? st.eps[i].host_ifname : st.nodes[i - st.n_eps].ifname;
 		unsigned int ifindex = ifname[0] ? if_nametoindex(ifname) : 0;
+		const struct cbpf_network *net =
+		    i < st.n_eps ? state_find_net(&st, st.eps[i].net) : NULL;
 
+		if (net && net_model_of(net)->detach) {
+			err = net_model_of(net)->detach(ctx, &st.eps[i], net);
+			if (err)
+				goto out;
+			continue;
+		}
 		if (ifindex && (err = cbpf_detach(ifindex))) {
 			cbpf_err("unload: detach from %s: %s", ifname, strerror(-err));
 			goto out;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cbpfnet.skel.h"
+#include "macvlan.skel.h"
 #include "loader.h"
 #include "meta.h"
 
@@ -38,15 +39,20 @@ fail:
 	return -errno;
 }
 
+static uint64_t fnv1a(uint64_t hash, const unsigned char *bytes, size_t size)
+{
+	for (size_t i = 0; i < size; i++)
+		hash = (hash ^ bytes[i]) * 0x100000001b3ULL;
+	return hash;
+}
+
 uint64_t cbpf_build_id(void)
 {
-	size_t size;
+	size_t size, macvlan_size;
 	const unsigned char *elf = cbpfnet_bpf__elf_bytes(&size);
-	uint64_t hash = 0xcbf29ce484222325ULL; /* FNV-1a */
+	const unsigned char *macvlan = macvlan_bpf__elf_bytes(&macvlan_size);
 
-	for (size_t i = 0; i < size; i++)
-		hash = (hash ^ elf[i]) * 0x100000001b3ULL;
-	return hash;
+	return fnv1a(fnv1a(0xcbf29ce484222325ULL, elf, size), macvlan, macvlan_size);
 }
 
 static int read_meta(const struct cbpf_ctx *ctx, struct cbpf_meta *meta)
@@ -74,6 +80,30 @@ static int pin_program(const struct cbpf_ctx *ctx, struct bpf_program *prog, con
 	err = bpf_program__pin(prog, path);
 	if (err)
 		cbpf_err("load: pin program %s: %s", path, strerror(-err));
+	return err;
+}
+
+/* The macvlan programs: a second object whose maps resolve to the pins the first one made. */
+static int load_macvlan(const struct cbpf_ctx *ctx, const char *dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	struct macvlan_bpf *skel = macvlan_bpf__open_opts(&opts);
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		cbpf_err("load: open macvlan BPF object: %s", strerror(errno));
+		return err;
+	}
+	err = macvlan_bpf__load(skel);
+	if (err)
+		cbpf_err("load: load macvlan BPF programs into the kernel: %s", strerror(-err));
+	if (!err)
+		err = pin_program(ctx, skel->progs.tc_macvlan_egress, CBPF_PIN_PROG_MACVLAN_EGRESS);
+	if (!err)
+		err = pin_program(ctx, skel->progs.tc_macvlan_ingress,
+				  CBPF_PIN_PROG_MACVLAN_INGRESS);
+	macvlan_bpf__destroy(skel);
 	return err;
 }
 
@@ -125,6 +155,8 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		err = pin_program(ctx, skel->progs.xdp_from_ep, CBPF_PIN_PROG_XDP);
 	if (!err)
 		err = pin_program(ctx, skel->progs.tc_from_underlay, CBPF_PIN_PROG_UNDERLAY);
+	if (!err)
+		err = load_macvlan(ctx, dir);
 	/* The meta entry goes last: its presence means the pin set is complete. */
 	if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_meta), &zero, &meta, 0)) {
 		err = -errno;
@@ -135,6 +167,7 @@ out:
 	cbpfnet_bpf__destroy(skel);
 	return err;
 }
+
 
 int cbpf_unpin_all(const struct cbpf_ctx *ctx)
 {

@@ -12,6 +12,8 @@
 #define CBPF_PIN_PROG_TC  "prog_tc_from_ep"
 #define CBPF_PIN_PROG_XDP "prog_xdp_from_ep"
 #define CBPF_PIN_PROG_UNDERLAY "prog_tc_from_underlay"
+#define CBPF_PIN_PROG_MACVLAN_EGRESS  "prog_tc_macvlan_egress"
+#define CBPF_PIN_PROG_MACVLAN_INGRESS "prog_tc_macvlan_ingress"
 
 struct cbpf_maps {
 	int endpoints;
@@ -27,7 +29,7 @@ struct cbpf_maps {
 int cbpf_pin_path(const struct cbpf_ctx *ctx, const char *name, char *buf, size_t size);
 /* Mounts a bpffs at ctx->bpffs unless one is there already. */
 int cbpf_bpffs_ensure(const struct cbpf_ctx *ctx);
-/* Identifies the BPF object compiled into this binary. */
+/* Identifies the BPF objects compiled into this binary. */
 uint64_t cbpf_build_id(void);
 
 /* Loads and pins programs and maps; *loaded_now is false when this build was already loaded. */

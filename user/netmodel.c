@@ -39,3 +39,18 @@ int parse_uint_option(const char *text, unsigned long min, unsigned long max,
 		return -EINVAL;
 	return 0;
 }
+
+int netmodel_parse_vlan(const struct net_request *req, uint16_t *vlan)
+{
+	unsigned long value;
+
+	*vlan = 0;
+	if (!req->vlan)
+		return 0;
+	if (parse_uint_option(req->vlan, 1, 4094, &value)) {
+		cbpf_err("net create %s: VLAN ID %s is outside 1..4094", req->name, req->vlan);
+		return -EINVAL;
+	}
+	*vlan = value;
+	return 0;
+}

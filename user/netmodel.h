@@ -7,6 +7,7 @@
 #define CBPF_NETMODEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "state.h"
@@ -43,6 +44,12 @@ struct net_model_ops {
 	/* Removes what plumb made; an interface already gone is fine. */
 	int (*unplumb)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 		       const struct cbpf_network *net);
+	/* Optional, for interfaces outside the host namespace: points ep's interface at the
+	 * pinned programs again after a load (0 when the interface is gone), or detaches them. */
+	int (*reattach)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
+			const struct cbpf_network *net);
+	int (*detach)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
+		      const struct cbpf_network *net);
 };
 
 extern const struct net_model_ops net_model_local;
@@ -59,5 +66,8 @@ int netmodel_reject_option(const struct net_request *req, const char *model, con
 /* Parses a decimal option in [min, max]; returns 0 or -EINVAL (no message). */
 int parse_uint_option(const char *text, unsigned long min, unsigned long max,
 		      unsigned long *value);
+
+/* --vlan as an 802.1Q VLAN ID in 1..4094, 0 when absent; fails with a message. */
+int netmodel_parse_vlan(const struct net_request *req, uint16_t *vlan);
 
 #endif

@@ -104,7 +104,7 @@ void nl_sock_close(struct nl_sock *sock)
 	nl_socket_free(sock);
 }
 
-static int set_mac(struct rtnl_link *link, const uint8_t *mac)
+int nl_link_set_mac(struct rtnl_link *link, const uint8_t *mac)
 {
 	struct nl_addr *addr;
 
@@ -135,9 +135,9 @@ int nl_veth_create(struct nl_sock *sock, const struct nl_veth_spec *spec)
 	}
 	if (spec->peer_ns_fd >= 0)
 		rtnl_link_set_ns_fd(peer, spec->peer_ns_fd);
-	err = set_mac(link, spec->host_mac);
+	err = nl_link_set_mac(link, spec->host_mac);
 	if (!err)
-		err = set_mac(peer, spec->peer_mac);
+		err = nl_link_set_mac(peer, spec->peer_mac);
 	if (!err)
 		err = nl_to_errno(rtnl_link_add(sock, link, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_link_put(peer);
@@ -208,24 +208,25 @@ int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_l
 	return err;
 }
 
-int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway)
+int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t prefix_len,
+		 uint32_t gateway)
 {
-	uint32_t any = 0;
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = nl_addr_build(AF_INET, &any, sizeof(any));
-	struct nl_addr *via = nl_addr_build(AF_INET, &gateway, sizeof(gateway));
+	struct nl_addr *dst = nl_addr_build(AF_INET, &dst_addr, sizeof(dst_addr));
+	struct nl_addr *via = gateway ? nl_addr_build(AF_INET, &gateway, sizeof(gateway)) : NULL;
 	int err = -ENOMEM;
 
-	if (route && nh && dst && via) {
-		nl_addr_set_prefixlen(dst, 0);
+	if (route && nh && dst && (via || !gateway)) {
+		nl_addr_set_prefixlen(dst, prefix_len);
 		rtnl_route_set_family(route, AF_INET);
 		rtnl_route_set_table(route, RT_TABLE_MAIN);
-		rtnl_route_set_scope(route, RT_SCOPE_UNIVERSE);
+		rtnl_route_set_scope(route, gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
 		rtnl_route_set_protocol(route, RTPROT_STATIC);
 		rtnl_route_set_dst(route, dst);
 		rtnl_route_nh_set_ifindex(nh, ifindex);
-		rtnl_route_nh_set_gateway(nh, via);
+		if (via)
+			rtnl_route_nh_set_gateway(nh, via);
 		rtnl_route_add_nexthop(route, nh);
 		nh = NULL; /* owned by the route now */
 		err = nl_to_errno(rtnl_route_add(sock, route, NLM_F_CREATE | NLM_F_EXCL));
@@ -236,6 +237,11 @@ int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway)
 	nl_addr_put(dst);
 	rtnl_route_put(route);
 	return err;
+}
+
+int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway)
+{
+	return nl_route_add(sock, ifindex, 0, 0, gateway);
 }
 
 int nl_addr_owner(struct nl_sock *sock, uint32_t ip, char *ifname)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 struct nl_sock;
+struct rtnl_link;
 
 /* Converts a libnl error (negative NLE_*) to a negative errno. */
 int nl_to_errno(int nl_err);
@@ -25,6 +26,8 @@ struct nl_veth_spec {
 	unsigned int mtu;
 };
 
+/* Sets the MAC of a link about to be created or changed; a NULL mac leaves it alone. */
+int nl_link_set_mac(struct rtnl_link *link, const uint8_t *mac);
 int nl_veth_create(struct nl_sock *sock, const struct nl_veth_spec *spec);
 int nl_link_delete(struct nl_sock *sock, const char *ifname);
 int nl_link_up(struct nl_sock *sock, const char *ifname);
@@ -33,6 +36,9 @@ int nl_link_index(struct nl_sock *sock, const char *ifname);
 int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len);
 /* Finds the interface carrying IPv4 address ip; fills ifname (IFNAMSIZ) or returns -ENOENT. */
 int nl_addr_owner(struct nl_sock *sock, uint32_t ip, char *ifname);
+/* A route to dst_addr/prefix_len through ifindex, via gateway or on-link when gateway is 0. */
+int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t prefix_len,
+		 uint32_t gateway);
 int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway);
 
 #endif

@@ -32,6 +32,7 @@ const char *cbpf_drop_reason_name(unsigned int reason)
 		[CBPF_DROP_MALFORMED_VXLAN] = "malformed-vxlan",
 		[CBPF_DROP_UNKNOWN_VNI] = "unknown-vni",
 		[CBPF_DROP_UNKNOWN_EP] = "unknown-endpoint",
+		[CBPF_DROP_VLAN_MISMATCH] = "vlan-mismatch",
 	};
 
 	return reason < CBPF_DROP_REASON_MAX && names[reason] ? names[reason] : "unknown";

@@ -11,6 +11,7 @@
 #include "overlay.h"
 #include "policy.h"
 #include "cli.h"
+#include "macvlan_link.h"
 #include "sync.h"
 
 uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep)
@@ -45,6 +46,7 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 		    struct cbpf_ep_value *value)
 {
 	struct cbpf_network *net = state_find_net(st, ep->net);
+	struct cbpf_node *node;
 
 	if (!net)
 		return -ENOENT;
@@ -53,12 +55,15 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 	value->net_id = net->id;
 	memcpy(value->mac, ep->mac, sizeof(value->mac));
 	if (state_ep_is_local(ep)) {
-		value->ifindex = if_nametoindex(ep->host_ifname);
-		value->flags = CBPF_EP_LOCAL;
+		/* A macvlan endpoint has no host side: its interface lives in its own namespace. */
+		bool macvlan = net->model == CBPF_MODEL_MACVLAN;
+		int ifindex = macvlan ? macvlan_ep_ifindex(ep) : (int)if_nametoindex(ep->host_ifname);
+
+		value->ifindex = ifindex > 0 ? ifindex : 0;
+		value->flags = macvlan ? CBPF_EP_MACVLAN : CBPF_EP_LOCAL;
 		return value->ifindex ? 0 : -ENODEV;
 	}
-	struct cbpf_node *node = state_find_node(st, ep->node);
-
+	node = state_find_node(st, ep->node);
 	if (!node)
 		return -ENOENT;
 	value->node_ip = node->underlay_ip;

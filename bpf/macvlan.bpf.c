@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * macvlan endpoint programs, on the macvlan interface inside the endpoint's namespace: TC egress
+ * sees what the endpoint sends (source check, pair policy, 802.1Q push), TC ingress what it
+ * receives (tag check and pop, pair policy). The kernel here has no 8021q module; tags are
+ * carried in the skb's VLAN metadata, which veth and bridges keep and captures show.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "datapath.h"
+#include "macvlan.h"
+#include "skb.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CBPF_MAX_MACVLAN_LINKS);
+	__type(key, struct cbpf_macvlan_key);
+	__type(value, struct cbpf_macvlan_link);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_macvlan_links SEC(".maps");
+
+/* Ethernet + 802.1Q + ARP: the most any check reads. */
+#define MACVLAN_HEADERS                                                                            \
+	(sizeof(struct ethhdr) + 4 + sizeof(struct arphdr) + sizeof(struct arp_ipv4))
+
+/*
+ * Who ip is for policy: an endpoint this host knows, else (a peer on another host, the host's
+ * shim) a member of the network whose subnet holds it. Returns 0 for addresses outside it, which
+ * only the gateway reaches.
+ */
+static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_net_value *net, __u16 net_id,
+					struct cbpf_ep_value *out)
+{
+	struct cbpf_ep_key key = {.ip = ip};
+	struct cbpf_ep_value *ep = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	__u32 mask;
+
+	if (ep) {
+		*out = *ep;
+		return 1;
+	}
+	if (net->prefix_len == 0 || net->prefix_len > 32)
+		return 0;
+	mask = bpf_htonl(0xffffffffu << (32 - net->prefix_len));
+	if ((ip & mask) != net->subnet)
+		return 0;
+	__builtin_memset(out, 0, sizeof(*out));
+	out->identity = net_id;
+	out->net_id = net_id;
+	return 1;
+}
+
+/* Returns 0 when the pair (from, to) may talk, else the drop reason. */
+static __always_inline __u32 macvlan_policy(__be32 from, __be32 to,
+					    const struct cbpf_net_value *net, __u16 net_id)
+{
+	struct cbpf_ep_value src, dst;
+
+	if (!macvlan_peer(from, net, net_id, &src) || !macvlan_peer(to, net, net_id, &dst))
+		return 0;
+	return cbpf_policy_check(&src, &dst);
+}
+
+/* What the endpoint sends: its own address only, and only to peers policy allows. */
+static __always_inline __u32 macvlan_check_egress(void *data, void *data_end,
+						  const struct cbpf_macvlan_link *link,
+						  const struct cbpf_net_value *net)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return CBPF_DROP_MALFORMED_ETH;
+	if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
+		struct arp_ipv4 *body = (void *)(eth + 1) + sizeof(struct arphdr);
+
+		if ((void *)(body + 1) > data_end)
+			return CBPF_DROP_MALFORMED_ARP;
+		return body->spa == link->ip ? 0 : CBPF_DROP_SRC_SPOOF;
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = (void *)(eth + 1);
+
+		if ((void *)(iph + 1) > data_end || iph->version != 4 || iph->ihl < 5)
+			return CBPF_DROP_MALFORMED_IP;
+		if (iph->saddr != link->ip)
+			return CBPF_DROP_SRC_SPOOF;
+		return macvlan_policy(iph->saddr, iph->daddr, net, link->net_id);
+	}
+	return 0;
+}
+
+/* What the endpoint receives: policy for IPv4 addressed to it; the rest the kernel judges. */
+static __always_inline __u32 macvlan_check_ingress(void *data, void *data_end,
+						   const struct cbpf_macvlan_link *link,
+						   const struct cbpf_net_value *net)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+
+	if ((void *)(eth + 1) > data_end)
+		return CBPF_DROP_MALFORMED_ETH;
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return 0;
+	if ((void *)(iph + 1) > data_end || iph->version != 4 || iph->ihl < 5)
+		return CBPF_DROP_MALFORMED_IP;
+	if (iph->daddr != link->ip)
+		return 0;
+	return macvlan_policy(iph->saddr, iph->daddr, net, link->net_id);
+}
+
+static __always_inline int macvlan_drop(struct __sk_buff *skb, __u32 reason)
+{
+	cbpf_count_drop(reason, skb->len);
+	return TC_ACT_SHOT;
+}
+
+static __always_inline const struct cbpf_macvlan_link *macvlan_lookup(struct __sk_buff *skb,
+								      struct cbpf_net_value **net)
+{
+	struct cbpf_macvlan_key key = {.ifindex = skb->ifindex};
+	struct cbpf_macvlan_link *link = bpf_map_lookup_elem(&cbpf_macvlan_links, &key);
+	struct cbpf_net_key net_key;
+
+	if (!link)
+		return 0;
+	net_key.net_id = link->net_id;
+	*net = bpf_map_lookup_elem(&cbpf_networks, &net_key);
+	return *net ? link : 0;
+}
+
+SEC("tc")
+int tc_macvlan_egress(struct __sk_buff *skb)
+{
+	const struct cbpf_macvlan_link *link;
+	struct cbpf_net_value *net;
+	__u32 reason;
+
+	link = macvlan_lookup(skb, &net);
+	if (!link)
+		return TC_ACT_OK;
+	if (SKB_LOAD_PTR(skb, data) + MACVLAN_HEADERS > SKB_LOAD_PTR(skb, data_end))
+		bpf_skb_pull_data(skb, MACVLAN_HEADERS);
+	reason =
+	    macvlan_check_egress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link, net);
+	if (reason)
+		return macvlan_drop(skb, reason);
+	/* The tag goes into the skb's VLAN metadata, as a VLAN device would put it. */
+	if (net->vlan && bpf_skb_vlan_push(skb, bpf_htons(CBPF_ETH_P_8021Q), net->vlan))
+		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tc_macvlan_ingress(struct __sk_buff *skb)
+{
+	const struct cbpf_macvlan_link *link;
+	struct cbpf_net_value *net;
+	__u32 reason, tag = 0;
+
+	link = macvlan_lookup(skb, &net);
+	if (!link)
+		return TC_ACT_OK;
+	if (SKB_LOAD_PTR(skb, data) + MACVLAN_HEADERS > SKB_LOAD_PTR(skb, data_end))
+		bpf_skb_pull_data(skb, MACVLAN_HEADERS);
+
+	void *data = SKB_LOAD_PTR(skb, data);
+	void *data_end = SKB_LOAD_PTR(skb, data_end);
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return macvlan_drop(skb, CBPF_DROP_MALFORMED_ETH);
+	/* The receive path moves tags into metadata; a tag still in the frame is read there. */
+	if (skb->vlan_present)
+		tag = skb->vlan_tci & CBPF_VLAN_VID_MASK;
+	else if ((void *)(eth + 1) + 4 <= data_end && eth->h_proto == bpf_htons(CBPF_ETH_P_8021Q))
+		tag = bpf_ntohs(*(__be16 *)(eth + 1)) & CBPF_VLAN_VID_MASK;
+	if (tag != net->vlan)
+		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
+	if (tag && bpf_skb_vlan_pop(skb))
+		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
+	reason =
+	    macvlan_check_ingress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link, net);
+	if (reason)
+		return macvlan_drop(skb, reason);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# macvlan model across simulated hosts whose ul0 uplinks sit on the fabric bridge: the four modes'
+# reachability, 802.1Q tags in BPF (on the wire and VLAN isolation), pair policy, the host shim,
+# unload/load, and bad input leaving live state untouched.
+source "$(dirname "$0")/../lib.sh"
+lib_init
+
+host_add h1 1
+host_add h2 2
+host_add h3 3
+host_add h4 4
+for ns in a1 a2 b1 x1 v1 v2 p1 p2 p3 i1 i2 k1 e1 e2 z1; do ns_add $ns; done
+for h in h1 h2 h3 h4; do check "load on $h" cb $h load; done
+
+mv() { cb "$@" --model macvlan --parent ul0; }
+check "h1: bridge network on VLAN 10" mv h1 net create nbr --subnet 10.20.0.0/24 --mode bridge --vlan 10
+check "h2: the same network, VLAN 10" mv h2 net create nbr --subnet 10.20.0.0/24 --mode bridge --vlan 10
+check "h3: the same subnet on VLAN 11" mv h3 net create nbr --subnet 10.20.0.0/24 --mode bridge --vlan 11
+check "h1: vepa network on VLAN 30" mv h1 net create nvepa --subnet 10.22.0.0/24 --mode vepa --vlan 30
+check "h1: private network on VLAN 40" mv h1 net create npriv --subnet 10.23.0.0/24 --mode private --vlan 40
+check "h2: private network on VLAN 40" mv h2 net create npriv --subnet 10.23.0.0/24 --mode private --vlan 40
+check "h1: icc-off network on VLAN 50" mv h1 net create nicc --subnet 10.25.0.0/24 --vlan 50 --icc off
+check "h2: untagged network with host access" mv h2 net create nha --subnet 10.24.0.0/24 --host-access
+check "h4: passthru network on VLAN 10" mv h4 net create npt --subnet 10.20.0.0/24 --mode passthru --vlan 10
+
+check "ep add a1" cb h1 ep add a1 --net nbr --netns "$P-a1" --ip 10.20.0.2
+check "ep add a2" cb h1 ep add a2 --net nbr --netns "$P-a2" --ip 10.20.0.3
+check "ep add b1 on h2" cb h2 ep add b1 --net nbr --netns "$P-b1" --ip 10.20.0.4
+check "ep add x1 on h3 (VLAN 11)" cb h3 ep add x1 --net nbr --netns "$P-x1" --ip 10.20.0.5
+check "ep add v1" cb h1 ep add v1 --net nvepa --netns "$P-v1"
+check "ep add v2" cb h1 ep add v2 --net nvepa --netns "$P-v2"
+check "ep add p1" cb h1 ep add p1 --net npriv --netns "$P-p1" --ip 10.23.0.2
+check "ep add p2" cb h1 ep add p2 --net npriv --netns "$P-p2" --ip 10.23.0.3
+check "ep add p3 on h2" cb h2 ep add p3 --net npriv --netns "$P-p3" --ip 10.23.0.4
+check "ep add i1" cb h1 ep add i1 --net nicc --netns "$P-i1"
+check "ep add i2" cb h1 ep add i2 --net nicc --netns "$P-i2"
+check "ep add k1 on h2" cb h2 ep add k1 --net nha --netns "$P-k1"
+check "ep add e1 on h4 (passthru)" cb h4 ep add e1 --net npt --netns "$P-e1" --ip 10.20.0.6
+
+a1_link=$(in_ns a1 ip -j -d link show eth0)
+check_eq "a1's eth0 is a bridge-mode macvlan with the endpoint's MAC" "macvlan bridge 02:cb:0a:14:00:02" \
+	"$(echo "$a1_link" | jq -r '.[0] | "\(.linkinfo.info_kind) \(.linkinfo.info_data.mode) \(.address)"')"
+check_eq "v1's eth0 is in vepa mode, p1's in private mode" "vepa private" \
+	"$(in_ns v1 ip -j -d link show eth0 | jq -r '.[0].linkinfo.info_data.mode') $(in_ns p1 ip -j -d link show eth0 | jq -r '.[0].linkinfo.info_data.mode')"
+check_eq "e1's passthru macvlan carries h4's uplink MAC" \
+	"passthru $(in_ns h4 cat /sys/class/net/ul0/address)" \
+	"$(in_ns e1 ip -j -d link show eth0 | jq -r '.[0] | "\(.linkinfo.info_data.mode) \(.address)"')"
+check_eq "a1's default route is the gateway" "default via 10.20.0.1 dev eth0" \
+	"$(in_ns a1 ip route show default | awk '{print $1, $2, $3, $4, $5}')"
+check_contains "egress program on a1's eth0" "tc_macvlan_egre" "$(in_ns a1 tc filter show dev eth0 egress)"
+check_contains "ingress program on a1's eth0" "tc_macvlan_ingr" "$(in_ns a1 tc filter show dev eth0 ingress)"
+
+# Bridge mode: siblings inside the host, peers on the same VLAN across the fabric.
+check "bridge: a1 pings sibling a2" ping_ok a1 10.20.0.3
+check "bridge: TCP a1 -> a2" tcp_ok a1 a2 10.20.0.3 7101
+check "bridge: a1 pings b1 on h2 (same VLAN)" ping_ok a1 10.20.0.4
+check "bridge: TCP b1 -> a1 across hosts" tcp_ok b1 a1 10.20.0.2 7102
+check "passthru: e1 on h4 pings a1 (same VLAN)" ping_ok e1 10.20.0.2
+
+# Tags on the wire: a capture on h1's fabric port dissected by tshark.
+pcap=$(capture fab h1-up "vlan and icmp" 2 in_ns a1 ping -c 1 -W 2 10.20.0.4)
+check_eq "fabric sees a1's echo request tagged with VLAN 10 and its reply too" \
+	"10 10.20.0.2 10.20.0.4,10 10.20.0.4 10.20.0.2" \
+	"$(tshark -r "$pcap" -T fields -e vlan.id -e ip.src -e ip.dst 2>/dev/null | tr '\t' ' ' | paste -sd,)"
+
+# VLAN isolation: same subnet, VLAN 11 on h3.
+before=$(drops h3 vlan-mismatch)
+check "VLAN 10 a1 cannot reach VLAN 11 x1" ping_fails a1 10.20.0.5
+check "VLAN 11 x1 cannot reach VLAN 10 b1" ping_fails x1 10.20.0.4
+check_gt "h3 counted vlan-mismatch drops" "$(drops h3 vlan-mismatch)" "$before"
+
+# VEPA: sibling traffic goes out to the switch and only comes back with hairpin on.
+check "vepa: v1 cannot reach v2 without a hairpin switch port" ping_fails v1 10.22.0.3
+in_ns fab bridge link set dev h1-up hairpin on
+check "vepa: v1 pings v2 through the hairpin port" ping_ok v1 10.22.0.3
+pcap=$(capture fab h1-up "vlan and icmp" 2 ping_ok v1 10.22.0.3)
+check_contains "vepa: the sibling echo request crossed the switch tagged VLAN 30" "30 10.22.0.2 10.22.0.3" \
+	"$(tshark -r "$pcap" -T fields -e vlan.id -e ip.src -e ip.dst 2>/dev/null | tr '\t' ' ')"
+check "vepa: TCP v2 -> v1" tcp_ok v2 v1 10.22.0.2 7103
+
+# Private: siblings never talk, even through the hairpin switch; other hosts are fine.
+check "private: p1 cannot reach sibling p2 (hairpin on)" ping_fails p1 10.23.0.3
+check "private: p1 pings p3 on h2" ping_ok p1 10.23.0.4
+
+# Pair policy and icc off on macvlan endpoints.
+before=$(drops h1 icc-off)
+check "icc off: i1 cannot reach i2" ping_fails i1 10.25.0.3
+check_gt "icc-off drops counted" "$(drops h1 icc-off)" "$before"
+check "policy set a1 -> a2 deny" cb h1 policy set a1 a2 deny
+before=$(drops h1 policy-deny)
+check "a1 cannot reach a2 after the deny" ping_fails a1 10.20.0.3
+check "TCP a1 -> a2 fails after the deny" tcp_fails a1 a2 10.20.0.3 7104
+check_gt "policy-deny drops counted" "$(drops h1 policy-deny)" "$before"
+check "a1 still reaches b1" ping_ok a1 10.20.0.4
+check "policy del a1 a2" cb h1 policy del a1 a2
+check "a1 reaches a2 again" ping_ok a1 10.20.0.3
+
+# Host access through the shim.
+check_eq "h2's shim holds the subnet's last address" "10.24.0.254/32" \
+	"$(in_ns h2 ip -o -4 addr show dev cbm3 | awk '{print $4}')"
+check "h2 pings its endpoint k1 through the shim" ping_ok h2 10.24.0.2
+check "k1 pings the host's shim address" ping_ok k1 10.24.0.254
+check "h1 (no shim) cannot reach its endpoint a1" ping_fails h1 10.20.0.2
+
+# Maps.
+ifindex=$(in_ns a1 cat /sys/class/net/eth0/ifindex)
+check_eq "a1's eth0 got its host-unique ifindex" "$((0x40000001))" "$ifindex"
+check_eq "a1's endpoint entry: ifindex, macvlan flag, network" "$ifindex 4 1" \
+	"$(map_dump h1 cbpf_endpoints | jq -r '.[].formatted.value | select(.identity == 65537) | "\(.ifindex) \(.flags) \(.net_id)"')"
+check_eq "link map names a1's address (bytes 10.20.0.2) and network" '["0x0a","0x14","0x00","0x02"] 1' \
+	"$(map_dump h1 cbpf_macvlan_links | jq -c -r --argjson i "$ifindex" '.[] | select(.formatted.key.ifindex == $i) | "\(.value[0:4]) \(.formatted.value.net_id)"')"
+check_eq "network map holds nbr's VLAN" "10" \
+	"$(map_dump h1 cbpf_networks | jq -r '.[].formatted | select(.key.net_id == 1) | .value.vlan')"
+
+# Bad input: one line on stderr naming the object, exit != 0, nothing changed.
+snapshot() {
+	for m in cbpf_endpoints cbpf_networks cbpf_policy cbpf_macvlan_links; do
+		map_dump "$1" $m | jq -S -c 'sort_by(.key)'
+	done
+	in_ns "$1" ip -o link show | awk -F': ' '{print $2}' | sort
+	for ns in a1 e1 z1; do in_ns $ns ip -o link show | awk -F': ' '{print $2}'; done
+	cat "$WORK/$1/state/state.json"
+}
+bad() {
+	local host=$1 desc=$2 expect=$3 err rc before after
+	shift 3
+	before=$(snapshot "$host")
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	after=$(snapshot "$host")
+	if [ "$rc" -ne 0 ] && [ "$(echo "$err" | wc -l)" -eq 1 ] && [[ "$err" == *"$expect"* ]] &&
+		[ "$before" = "$after" ]; then
+		ok "bad input: $desc"
+	else
+		not_ok "bad input: $desc (rc=$rc, stderr: $err, state changed: $([ "$before" = "$after" ] && echo no || echo yes))"
+	fi
+}
+bad h1 "missing parent" "net create m1: model macvlan needs --parent IFACE" \
+	cb h1 net create m1 --model macvlan --subnet 10.30.0.0/24
+bad h1 "parent not on the host" "net create m1: parent interface 'nope0' does not exist on this host" \
+	cb h1 net create m1 --model macvlan --parent nope0 --subnet 10.30.0.0/24
+bad h1 "VLAN 0" "net create m1: VLAN ID 0 is outside 1..4094" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 0
+bad h1 "VLAN 4095" "net create m1: VLAN ID 4095 is outside 1..4094" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 4095
+bad h1 "VLAN not a number" "net create m1: VLAN ID ten is outside 1..4094" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan ten
+bad h1 "unknown mode" "net create m1: --mode takes bridge, vepa, private or passthru, not 'hub'" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --mode hub --vlan 60
+bad h1 "VNI on macvlan" "net create m1: --vni does not apply to model macvlan" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --vni 5000
+bad h1 "a VLAN the parent already carries" "net create m1: parent ul0 already carries network nbr on VLAN 10" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 10
+bad h1 "passthru on a parent in use" "net create m1: parent ul0 is already used by network nbr; passthru needs it alone" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --mode passthru --vlan 60
+bad h4 "parent already owned in passthru" "net create m1: parent ul0 is owned by passthru network npt" \
+	mv h4 net create m1 --subnet 10.30.0.0/24 --vlan 60
+bad h4 "a second passthru endpoint" "ep add e2: network npt is passthru and endpoint e1 already owns parent ul0" \
+	cb h4 ep add e2 --net npt --netns "$P-e2"
+bad h1 "host access on a tagged network" "net create m1: --host-access needs an untagged network" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 60 --host-access
+bad h1 "host access in passthru" "net create m1: --host-access does not apply to mode passthru" \
+	mv h1 net create m1 --subnet 10.30.0.0/24 --mode passthru --host-access
+bad h2 "the shim's address" "ep add z1: address 10.24.0.254 is reserved for the host shim of network nha" \
+	cb h2 ep add z1 --net nha --netns "$P-z1" --ip 10.24.0.254
+bad h1 "mode change on a network with endpoints (re-create)" "net create nbr: network already exists" \
+	mv h1 net create nbr --subnet 10.20.0.0/24 --mode vepa --vlan 10
+bad h1 "an interface name taken in the netns" "ep add z1: create macvlan lo on ul0 in netns $P-z1: an interface of that name exists" \
+	cb h1 ep add z1 --net nbr --netns "$P-z1" --ifname lo
+
+# unload detaches, load re-attaches and rebuilds the link map.
+check "unload h1" cb h1 unload
+check_eq "no filter left on a1's eth0" "" "$(in_ns a1 tc filter show dev eth0 egress)"
+check "load h1 again" cb h1 load
+check "after reload, a1 pings a2" ping_ok a1 10.20.0.3
+check "after reload, a1 pings b1 (tag pushed again)" ping_ok a1 10.20.0.4
+check_eq "after reload, the link map is rebuilt (8 endpoints on h1)" "8" "$(map_dump h1 cbpf_macvlan_links | jq length)"
+before=$(drops h1 icc-off)
+check "after reload, icc off still holds" ping_fails i1 10.25.0.3
+check_gt "after reload, icc-off counted" "$(drops h1 icc-off)" "$before"
+
+# Endpoint and network removal.
+check "ep del a2" cb h1 ep del a2
+check_fail "a2's macvlan is gone" in_ns a2 ip link show eth0
+check_eq "a2's entries are gone from both maps" "7 7" \
+	"$(map_dump h1 cbpf_endpoints | jq length) $(map_dump h1 cbpf_macvlan_links | jq length)"
+check "ep del k1" cb h2 ep del k1
+check "net delete nha removes the shim" cb h2 net delete nha
+check_fail "h2's shim is gone" in_ns h2 ip link show cbm3
+
+lib_finish
