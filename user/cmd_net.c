@@ -182,6 +182,18 @@ static const struct net_model_ops *choose_model(struct cbpf_ctx *ctx, struct cbp
 	return decision->choice == MODEL_CHOICE_MACVLAN ? &net_model_macvlan : &net_model_overlay;
 }
 
+/* With --model auto the user gave options for either outcome; the loser's do not apply. */
+static void drop_other_model_options(struct net_request *req, const struct net_model_ops *chosen)
+{
+	if (chosen->model == CBPF_MODEL_OVERLAY) {
+		req->parent = NULL;
+		req->mode = NULL;
+		req->host_access = false;
+	} else {
+		req->vni = NULL;
+	}
+}
+
 static json_object *decision_json(const struct model_decision *decision)
 {
 	json_object *obj = json_object_new_object();
@@ -253,6 +265,8 @@ static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	net.model = model->model;
+	if (!strcmp(req.model, "auto"))
+		drop_other_model_options(&req, model);
 	err = model->validate(&st, &req, &net);
 	if (err)
 		goto out;
