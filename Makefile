@@ -31,7 +31,7 @@ TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 HEADERS   := $(wildcard maps/*.h bpf/*.h user/*.h user/*/*.h tests/*.h)
 
 .PHONY: all test install clean format data bench
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 all: cbpfnet $(TEST_BINS)
 
 # vmlinux.h follows the running kernel when it exposes BTF; the committed copy covers the rest.
