@@ -81,7 +81,8 @@ static int ep_add(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_format_ip(ep.ip, ip);
 		if (state_ep_is_local(&ep))
 			printf("added endpoint %s: %s in netns %s, %s, network %s, host side %s\n",
-			       ep.name, ep.ifname, ep.netns, ip, ep.net, ep.host_ifname);
+			       ep.name, ep.ifname, ep.netns, ip, ep.net,
+			       ep.host_ifname[0] ? ep.host_ifname : "none (macvlan)");
 		else
 			printf("added remote endpoint %s: %s on node %s, network %s\n", ep.name, ip,
 			       ep.node, ep.net);
@@ -140,7 +141,7 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			cbpf_format_ip(ep->ip, ip);
 			cbpf_format_mac(ep->mac, mac);
 			printf("%-16s %-12s %-15s %-17s %-10s %s\n", ep->name, ep->net, ip, mac,
-			       state_ep_is_local(ep) ? ep->host_ifname : "-",
+			       ep->host_ifname[0] ? ep->host_ifname : "-",
 			       state_ep_is_local(ep) ? ep->netns : ep->node);
 		}
 	}

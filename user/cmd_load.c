@@ -218,6 +218,8 @@ static const char *attach_state(const struct cbpf_endpoint *ep)
 
 	if (!state_ep_is_local(ep))
 		return "remote";
+	if (!ep->host_ifname[0])
+		return "in-netns"; /* macvlan: the programs sit on the endpoint's own interface */
 	ifindex = if_nametoindex(ep->host_ifname);
 	if (!ifindex)
 		return "missing";

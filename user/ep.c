@@ -136,7 +136,9 @@ static int validate_add(struct cbpf_state *st, const struct ep_request *req,
 		return 0;
 	snprintf(ep->netns, sizeof(ep->netns), "%s", req->netns);
 	snprintf(ep->ifname, sizeof(ep->ifname), "%s", req->ifname);
-	snprintf(ep->host_ifname, sizeof(ep->host_ifname), "cbe%x", ep->id);
+	/* A macvlan endpoint has no host side: its only interface is in its namespace. */
+	if (net->model != CBPF_MODEL_MACVLAN)
+		snprintf(ep->host_ifname, sizeof(ep->host_ifname), "cbe%x", ep->id);
 	cbpf_default_mac(ep->ip, ep->mac);
 	return 0;
 }
