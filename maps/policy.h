@@ -1,32 +1,82 @@
 /*
- * Policy map: verdicts keyed by (source identity, destination identity). An identity names either
- * a network (below CBPF_IDENTITY_EP_BASE, equal to its net_id) or an endpoint (at or above it), so
- * the datapath resolves a pair with at most four exact-match lookups, most specific first:
- * (ep, ep), (ep, net), (net, ep), (net, net). With no entry, a network reaches itself and no other.
+ * Policy map: one LPM trie per generation, keyed by (source identity, destination identity,
+ * protocol, destination port). Identity pairs are always matched exactly (prefix >= 64); the
+ * protocol and port bits make port ranges longest-prefix matches, so a lookup costs the same
+ * whatever the number of rules. The datapath tries every (source level, destination level) pair
+ * in use, most specific first, and keeps the value with the lowest priority number.
+ *
+ * A generation is two tries: the rules and the tables (address identities and the level mask),
+ * reached through the array of maps cbpf_policy_gen (slots 2g and 2g + 1). A reload fills the
+ * idle generation beside the live one and flips cbpf_policy_active in one update, so a packet
+ * sees either the old policy or the new one. In the tables trie, reserved source identities name
+ * the table: ADDR maps external and host addresses to identities, NODE maps a node's underlay
+ * address to its node identity, META holds the mask of level pairs the rules use.
  */
 #ifndef CBPF_MAPS_POLICY_H
 #define CBPF_MAPS_POLICY_H
 
 #include "common.h"
 
-#define CBPF_IDENTITY_EP_BASE 0x10000
-#define CBPF_MAX_POLICY	      (1 << 20)
+/* Identity classes; see docs/policy.md. */
+#define CBPF_IDENTITY_EP_BASE	 0x10000
+#define CBPF_IDENTITY_VLAN_BASE	 0x01000000
+#define CBPF_IDENTITY_NODE_BASE	 0x02000000 /* endpoints hosted on a node; index 0 is this host */
+#define CBPF_IDENTITY_HOST_BASE	 0x03000000 /* a host's own stack; index 0 is this host */
+#define CBPF_IDENTITY_CIDR_BASE	 0x04000000 /* external addresses; CIDR_BASE itself is "world" */
+#define CBPF_IDENTITY_CLASS(id)	 ((id) >> 24)
+#define CBPF_IDENTITY_NODE_TABLE 0xfffffffd
+#define CBPF_IDENTITY_ADDR_TABLE 0xfffffffe
+#define CBPF_IDENTITY_META	 0xffffffff
+
+#define CBPF_MAX_POLICY		(1 << 20)
+#define CBPF_POLICY_GENERATIONS 2
+
+/* Prefix lengths over the key bits after prefixlen. */
+#define CBPF_POLICY_PREFIX_PAIR	 64 /* any protocol, any port */
+#define CBPF_POLICY_PREFIX_PROTO 80 /* protocol and the zero pad byte */
+#define CBPF_POLICY_PREFIX_FULL	 96
+
+/* Identity levels, most specific first; a packet's identities sit at these positions. */
+enum cbpf_level {
+	CBPF_LEVEL_INSTANCE = 0, /* endpoint, host or CIDR */
+	CBPF_LEVEL_NET = 1,
+	CBPF_LEVEL_VLAN = 2,
+	CBPF_LEVEL_NODE = 3,
+	CBPF_LEVELS = 4,
+};
 
 enum cbpf_verdict {
 	CBPF_VERDICT_ALLOW = 1,
 	CBPF_VERDICT_DENY = 2,
+	CBPF_VERDICT_IDENTITY = 3, /* address-table entry: rule_id holds the identity */
+	CBPF_VERDICT_META = 4,	   /* rule_id holds the mask of level pairs in use */
 };
 
 struct cbpf_policy_key {
-	__u32 src_identity;
-	__u32 dst_identity;
+	__u32 prefixlen;
+	__u32 src_identity; /* for the address tables: ADDR or NODE */
+	__u32 dst_identity; /* for the address tables: the address, network byte order */
+	__u8 proto;	    /* IPPROTO_*; 0 in entries that match any protocol */
+	__u8 pad;
+	__be16 dport; /* TCP/UDP destination port, network byte order */
 };
 
 struct cbpf_policy_value {
-	__u8 verdict;     /* enum cbpf_verdict */
+	__u8 verdict;	  /* enum cbpf_verdict */
 	__u8 drop_reason; /* enum cbpf_drop_reason counted when verdict is deny */
-	__u16 pad;
+	__u16 priority;	  /* lower wins; ties go to the more specific level pair */
 	__u32 rule_id;
+};
+
+/* Rule ids: file rules count from 1, `policy set` rules carry this bit, icc defaults are 0. */
+#define CBPF_RULE_STATE_BIT 0x80000000u
+
+/* Per-rule hit counters, not swapped with the policy: ids stay stable across reloads. */
+#define CBPF_MAX_RULE_STATS (1 << 18)
+
+struct cbpf_rule_stat {
+	__u64 packets;
+	__u64 bytes;
 };
 
 #endif

@@ -123,6 +123,8 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 	err = pin_program(ctx, skel->progs.tc_from_ep, CBPF_PIN_PROG_TC);
 	if (!err)
 		err = pin_program(ctx, skel->progs.xdp_from_ep, CBPF_PIN_PROG_XDP);
+	if (!err)
+		err = pin_program(ctx, skel->progs.tc_to_ep, CBPF_PIN_PROG_TC_TO_EP);
 	/* The meta entry goes last: its presence means the pin set is complete. */
 	if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_meta), &zero, &meta, 0)) {
 		err = -errno;
@@ -181,9 +183,11 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 		{"cbpf_endpoints", &maps->endpoints}, {"cbpf_networks", &maps->networks},
 		{"cbpf_policy", &maps->policy},	      {"cbpf_drop_stats", &maps->drop_stats},
 		{"cbpf_meta", &maps->meta},
+		{"cbpf_policy_gen", &maps->policy_gen}, {"cbpf_policy_active", &maps->policy_active},
 	};
 	char dir[256];
 
+	cbpf_pin_path(ctx, NULL, maps->pin_dir, sizeof(maps->pin_dir));
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
 		*pins[i].fd = -1;
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
@@ -203,8 +207,8 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
-	int *fds[] = {&maps->endpoints, &maps->networks, &maps->policy, &maps->drop_stats,
-		      &maps->meta};
+	int *fds[] = {&maps->endpoints,	 &maps->networks,   &maps->policy,	   &maps->drop_stats,
+		      &maps->meta,	 &maps->policy_gen, &maps->policy_active};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -11,6 +11,7 @@
 /* Program pins, beside the maps in the pin directory. */
 #define CBPF_PIN_PROG_TC  "prog_tc_from_ep"
 #define CBPF_PIN_PROG_XDP "prog_xdp_from_ep"
+#define CBPF_PIN_PROG_TC_TO_EP "prog_tc_to_ep"
 
 struct cbpf_maps {
 	int endpoints;
@@ -18,6 +19,9 @@ struct cbpf_maps {
 	int policy;
 	int drop_stats;
 	int meta;
+	int policy_gen;	   /* array of maps: the tries of both policy generations */
+	int policy_active; /* the live generation */
+	char pin_dir[256];
 };
 
 /* <bpffs>/cbpfnet, or <bpffs>/cbpfnet/<name> when name is not NULL. */
