@@ -12,5 +12,7 @@ int cmd_detach(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv);
+int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv);
+int cmd_monitor(struct cbpf_ctx *ctx, int argc, char **argv);
 
 #endif
