@@ -39,8 +39,7 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 	if (hook == CBPF_HOOK_XDP) {
 		err = bpf_xdp_attach(ifindex, prog_fd, 0, NULL);
 	} else {
-		LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_hook, tc_hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, tc_opts, .handle = CBPF_TC_HANDLE,
 			    .priority = CBPF_TC_PRIORITY, .prog_fd = prog_fd,
 			    .flags = BPF_TC_F_REPLACE);

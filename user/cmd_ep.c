@@ -23,11 +23,11 @@ struct ep_request {
 static int parse_add(int argc, char **argv, struct ep_request *req)
 {
 	static const struct option opts[] = {
-	    {"net", required_argument, NULL, 'n'},
-	    {"netns", required_argument, NULL, 's'},
-	    {"ip", required_argument, NULL, 'i'},
-	    {"ifname", required_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
+		{"net", required_argument, NULL, 'n'},
+		{"netns", required_argument, NULL, 's'},
+		{"ip", required_argument, NULL, 'i'},
+		{"ifname", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -316,10 +316,10 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
-	    {"add", ep_add, "ep add NAME --net NET --netns NS [--ip ADDR] [--ifname eth0]"},
-	    {"del", ep_del, "ep del NAME"},
-	    {"list", ep_list, "ep list"},
-	    {NULL, NULL, NULL},
+		{"add", ep_add, "ep add NAME --net NET --netns NS [--ip ADDR] [--ifname eth0]"},
+		{"del", ep_del, "ep del NAME"},
+		{"list", ep_list, "ep list"},
+		{NULL, NULL, NULL},
 	};
 
 	return cbpf_dispatch(ctx, "ep", table, argc - 1, argv + 1);

@@ -164,18 +164,18 @@ static void print_status_text(json_object *doc)
 {
 	json_object *maps, *drops, *eps;
 
-	printf("pin directory: %s\n",
-	       json_object_get_string(json_object_object_get(doc, "pin_dir")));
+	printf("pin directory: %s\n", json_object_get_string(json_object_object_get(doc, "pin_dir")));
 	printf("build: %s\n", json_object_get_string(json_object_object_get(doc, "build_id")));
 	maps = json_object_object_get(doc, "maps");
 	printf("maps:\n");
 	json_object_object_foreach(maps, name, count)
-	    printf("  %-16s %d entries\n", name, json_object_get_int(count));
+		printf("  %-16s %d entries\n", name, json_object_get_int(count));
 	drops = json_object_object_get(doc, "drops");
 	printf("drops:\n");
-	json_object_object_foreach(drops, reason, stat) printf(
-	    "  %-20s %llu packets\n", reason,
-	    (unsigned long long)json_object_get_uint64(json_object_object_get(stat, "packets")));
+	json_object_object_foreach(drops, reason, stat)
+		printf("  %-20s %llu packets\n", reason,
+		       (unsigned long long)json_object_get_uint64(
+			       json_object_object_get(stat, "packets")));
 	eps = json_object_object_get(doc, "endpoints");
 	printf("endpoints:\n");
 	for (size_t i = 0; i < json_object_array_length(eps); i++) {
@@ -230,11 +230,11 @@ int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv)
 		json_object_object_add(ep, "host_ifname",
 				       json_object_new_string(st.eps[i].host_ifname));
 		json_object_object_add(ep, "attached",
-				       json_object_new_string(!ifindex	  ? "missing"
-							      : mask == 3 ? "tc+xdp"
-							      : mask & 1  ? "tc"
-							      : mask & 2  ? "xdp"
-									  : "none"));
+				       json_object_new_string(!ifindex		 ? "missing"
+							      : mask == 3	 ? "tc+xdp"
+							      : mask & 1	 ? "tc"
+							      : mask & 2	 ? "xdp"
+									 : "none"));
 		json_object_array_add(eps, ep);
 	}
 	json_object_object_add(doc, "endpoints", eps);

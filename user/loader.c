@@ -180,13 +180,10 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 		const char *name;
 		int *fd;
 	} pins[] = {
-	    {"cbpf_endpoints", &maps->endpoints},
-	    {"cbpf_networks", &maps->networks},
-	    {"cbpf_policy", &maps->policy},
-	    {"cbpf_drop_stats", &maps->drop_stats},
-	    {"cbpf_meta", &maps->meta},
-	    {"cbpf_policy_gen", &maps->policy_gen},
-	    {"cbpf_policy_active", &maps->policy_active},
+		{"cbpf_endpoints", &maps->endpoints}, {"cbpf_networks", &maps->networks},
+		{"cbpf_policy", &maps->policy},	      {"cbpf_drop_stats", &maps->drop_stats},
+		{"cbpf_meta", &maps->meta},
+		{"cbpf_policy_gen", &maps->policy_gen}, {"cbpf_policy_active", &maps->policy_active},
 	};
 	char dir[256];
 
@@ -210,8 +207,8 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
-	int *fds[] = {&maps->endpoints, &maps->networks,   &maps->policy,	&maps->drop_stats,
-		      &maps->meta,	&maps->policy_gen, &maps->policy_active};
+	int *fds[] = {&maps->endpoints,	 &maps->networks,   &maps->policy,	   &maps->drop_stats,
+		      &maps->meta,	 &maps->policy_gen, &maps->policy_active};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -9,8 +9,8 @@
 #include "cli.h"
 
 /* Program pins, beside the maps in the pin directory. */
-#define CBPF_PIN_PROG_TC       "prog_tc_from_ep"
-#define CBPF_PIN_PROG_XDP      "prog_xdp_from_ep"
+#define CBPF_PIN_PROG_TC  "prog_tc_from_ep"
+#define CBPF_PIN_PROG_XDP "prog_xdp_from_ep"
 #define CBPF_PIN_PROG_TC_TO_EP "prog_tc_to_ep"
 
 struct cbpf_maps {

@@ -14,7 +14,7 @@ static int macvlan_validate(struct cbpf_state *st, const struct net_request *req
 }
 
 const struct net_model_ops net_model_macvlan = {
-    .name = "macvlan",
-    .model = CBPF_MODEL_MACVLAN,
-    .validate = macvlan_validate,
+	.name = "macvlan",
+	.model = CBPF_MODEL_MACVLAN,
+	.validate = macvlan_validate,
 };

@@ -57,6 +57,7 @@ int netmodel_reject_option(const struct net_request *req, const char *model, con
 			   bool given);
 
 /* Parses a decimal option in [min, max]; returns 0 or -EINVAL (no message). */
-int parse_uint_option(const char *text, unsigned long min, unsigned long max, unsigned long *value);
+int parse_uint_option(const char *text, unsigned long min, unsigned long max,
+		      unsigned long *value);
 
 #endif

@@ -22,12 +22,12 @@ int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
 {
 	struct cbpf_net_key key = {.net_id = net->id};
 	struct cbpf_net_value value = {
-	    .gateway_ip = net->gateway,
-	    .subnet = net->subnet.addr,
-	    .prefix_len = net->subnet.prefix_len,
-	    .model = net->model,
-	    .vni = net->vni,
-	    .vlan = net->vlan,
+		.gateway_ip = net->gateway,
+		.subnet = net->subnet.addr,
+		.prefix_len = net->subnet.prefix_len,
+		.model = net->model,
+		.vni = net->vni,
+		.vlan = net->vlan,
 	};
 
 	memcpy(value.gateway_mac, net->gateway_mac, sizeof(value.gateway_mac));
@@ -151,7 +151,8 @@ static int compare_keys(const void *a, const void *b)
 	return memcmp(a, b, sort_key_size);
 }
 
-int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size, size_t value_size)
+int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size,
+		    size_t value_size)
 {
 	char key[64], *stale = NULL;
 	size_t n_stale = 0;
