@@ -215,6 +215,7 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 	struct pol_selector *sels[] = {&r->from, &r->to};
 	json_object *v;
 
+	memset(r, 0, sizeof(*r));
 	if (!json_object_is_type(obj, json_type_object))
 		return fail(err, size, file, line, "a rule must be an object");
 	json_object_object_foreach(obj, key, val)
@@ -382,8 +383,9 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	{
 		(void)val;
 		if (strcmp(key, "rules") && strcmp(key, "description") && strcmp(key, "source")) {
+			e = fail(err, err_size, file, 1, "unknown top-level field '%s'", key);
 			json_object_put(root);
-			return fail(err, err_size, file, 1, "unknown top-level field '%s'", key);
+			return e;
 		}
 	}
 	n = json_object_array_length(rules);
