@@ -130,6 +130,22 @@ static int collect_cidrs(struct pol_compiled *c)
 	return 0;
 }
 
+/* The first CIDR whose address is at or above addr (host byte order). */
+static size_t cidr_lower_bound(const struct pol_compiled *c, uint32_t addr)
+{
+	size_t lo = 0, hi = c->n_cidrs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ntohl(c->cidrs[mid].cidr.addr) < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int ids_push(uint32_t **ids, size_t *n, uint32_t id)
 {
 	uint32_t *grown = realloc(*ids, (*n + 1) * sizeof(**ids));
@@ -188,11 +204,16 @@ int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
 	 */
 	if (sel->kind == POL_SEL_WORLD && ids_push(ids, n, CBPF_IDENTITY_CIDR_BASE))
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n_cidrs; i++) {
+	/* Sorted by address then length: the CIDRs inside sel follow its own position. */
+	size_t i = sel->kind == POL_SEL_CIDR ? cidr_lower_bound(c, ntohl(sel->cidr.addr)) : 0;
+	uint32_t last = ntohl(sel->cidr.addr) | ~ntohl(cbpf_prefix_mask(sel->cidr.prefix_len));
+
+	for (; i < c->n_cidrs; i++) {
 		const struct cbpf_cidr *inner = &c->cidrs[i].cidr;
 
-		if (sel->kind == POL_SEL_CIDR && (inner->prefix_len < sel->cidr.prefix_len ||
-						  !cbpf_cidr_contains(&sel->cidr, inner->addr)))
+		if (sel->kind == POL_SEL_CIDR && ntohl(inner->addr) > last)
+			break;
+		if (sel->kind == POL_SEL_CIDR && inner->prefix_len < sel->cidr.prefix_len)
 			continue;
 		if (ids_push(ids, n, c->cidrs[i].id))
 			return -ENOMEM;

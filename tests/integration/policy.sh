@@ -3,7 +3,7 @@
 # with real ping, TCP and UDP in both directions, replies on one-way rules, the host and an
 # "outside" namespace on the fabric reached through the host (SNAT).
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/policy_lib.sh"
+source "$(dirname "$0")/../policy_lib.sh"
 lib_init
 
 host_add h1 1

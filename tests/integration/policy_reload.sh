@@ -2,7 +2,7 @@
 # Policy reload: SIGHUP swaps under continuous traffic with zero wrongly passed or dropped
 # packets, bad files are rejected with file:line and leave every policy map byte-identical.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/policy_lib.sh"
+source "$(dirname "$0")/../policy_lib.sh"
 lib_init
 
 host_add h1 1
