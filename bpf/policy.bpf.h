@@ -17,22 +17,49 @@
 	__type(key, struct cbpf_policy_key);                                                       \
 	__type(value, struct cbpf_policy_value)
 
-/* The template of an inner map cannot carry a pin; the first generation's tries do. */
+#define CBPF_POLICY_PAIRS_DEF                                                                      \
+	__uint(type, BPF_MAP_TYPE_HASH);                                                           \
+	__uint(max_entries, CBPF_MAX_POLICY);                                                      \
+	__uint(map_flags, BPF_F_NO_PREALLOC);                                                      \
+	__type(key, struct cbpf_pair_key);                                                         \
+	__type(value, struct cbpf_policy_value)
+
+/* Templates of inner maps cannot carry a pin; the first generation's maps do. */
 struct cbpf_policy_trie {
 	CBPF_POLICY_TRIE_DEF;
 };
 
+struct cbpf_policy_pairs {
+	CBPF_POLICY_PAIRS_DEF;
+};
+
 struct {
-	CBPF_POLICY_TRIE_DEF;
+	CBPF_POLICY_PAIRS_DEF;
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_policy SEC(".maps");
 
 struct {
 	CBPF_POLICY_TRIE_DEF;
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_ports SEC(".maps");
+
+struct {
+	CBPF_POLICY_TRIE_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_policy_tables SEC(".maps");
 
-/* Generation g keeps its rules trie in slot 2g and its address tables in slot 2g + 1. */
+/* Generation g keeps its pair hash in slot g. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CBPF_POLICY_GENERATIONS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct cbpf_policy_pairs);
+} cbpf_policy_pairs_gen SEC(".maps") = {
+    .values = {[0] = (void *)&cbpf_policy},
+};
+
+/* Generation g keeps its port trie in slot 2g and its address tables in slot 2g + 1. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 2 * CBPF_POLICY_GENERATIONS);
@@ -40,7 +67,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct cbpf_policy_trie);
 } cbpf_policy_gen SEC(".maps") = {
-    .values = {[0] = (void *)&cbpf_policy, [1] = (void *)&cbpf_policy_tables},
+    .values = {[0] = (void *)&cbpf_policy_ports, [1] = (void *)&cbpf_policy_tables},
 };
 
 /* Index 0: the live generation. A reload fills the other one, then flips this. */
@@ -129,8 +156,15 @@ static __always_inline void cbpf_ids_of_addr(void *tables, __u32 addr, struct cb
 	ids->id[CBPF_LEVEL_NODE] = 0;
 }
 
+struct cbpf_policy_live {
+	void *pairs;
+	void *ports;
+	void *tables;
+};
+
 /* The lowest priority number over every level pair wins; ties keep the more specific pair. */
-static __always_inline void cbpf_policy_decide(void *trie, const struct cbpf_ids *src,
+static __always_inline void cbpf_policy_decide(const struct cbpf_policy_live *live,
+					       const struct cbpf_ids *src,
 					       const struct cbpf_ids *dst, __u32 mask,
 					       const struct cbpf_flow *f, __u32 fallback,
 					       struct cbpf_verdict_out *out)
@@ -138,21 +172,34 @@ static __always_inline void cbpf_policy_decide(void *trie, const struct cbpf_ids
 	struct cbpf_policy_key key = {
 	    .prefixlen = CBPF_POLICY_PREFIX_FULL, .proto = f->proto, .dport = f->dport};
 	__u32 best_prio = 0x10000, best_reason = fallback, best_rule = 0;
-	struct cbpf_policy_value *v;
+	struct cbpf_policy_value *v, *port;
+	struct cbpf_pair_key pair;
+	__u8 verdict;
 
 	for (int i = 0; i < CBPF_LEVELS; i++) {
 		for (int j = 0; j < CBPF_LEVELS; j++) {
 			if (!(mask & (1u << (i * CBPF_LEVELS + j))) || !src->id[i] || !dst->id[j])
 				continue;
-			key.src_identity = src->id[i];
-			key.dst_identity = dst->id[j];
-			v = bpf_map_lookup_elem(trie, &key);
-			if (!v || v->priority >= best_prio ||
-			    (v->verdict != CBPF_VERDICT_ALLOW && v->verdict != CBPF_VERDICT_DENY))
+			pair.src_identity = src->id[i];
+			pair.dst_identity = dst->id[j];
+			v = bpf_map_lookup_elem(live->pairs, &pair);
+			if (!v)
+				continue;
+			/* Port entries already account for the pair's any-protocol rules. */
+			if (v->verdict & CBPF_VERDICT_F_PORTS) {
+				key.src_identity = pair.src_identity;
+				key.dst_identity = pair.dst_identity;
+				port = bpf_map_lookup_elem(live->ports, &key);
+				if (port)
+					v = port;
+			}
+			verdict = v->verdict & CBPF_VERDICT_MASK;
+			if (v->priority >= best_prio ||
+			    (verdict != CBPF_VERDICT_ALLOW && verdict != CBPF_VERDICT_DENY))
 				continue;
 			best_prio = v->priority;
 			best_rule = v->rule_id;
-			best_reason = v->verdict == CBPF_VERDICT_ALLOW ? 0 : v->drop_reason;
+			best_reason = verdict == CBPF_VERDICT_ALLOW ? 0 : v->drop_reason;
 		}
 	}
 	out->reason = best_reason;
@@ -175,8 +222,8 @@ static __always_inline void cbpf_rule_count(__u32 rule_id, __u64 bytes)
 }
 
 /* Replies pass; anything else is judged, and allowed openers are tracked. */
-static __always_inline void cbpf_policy_judge(void *trie, const struct cbpf_flow *f,
-					      const struct cbpf_ids *src,
+static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *live,
+					      const struct cbpf_flow *f, const struct cbpf_ids *src,
 					      const struct cbpf_ids *dst, __u32 mask,
 					      __u32 fallback, __u32 ifindex, __u64 bytes,
 					      struct cbpf_verdict_out *out)
@@ -186,7 +233,7 @@ static __always_inline void cbpf_policy_judge(void *trie, const struct cbpf_flow
 		out->rule_id = 0;
 		return;
 	}
-	cbpf_policy_decide(trie, src, dst, mask, f, fallback, out);
+	cbpf_policy_decide(live, src, dst, mask, f, fallback, out);
 	cbpf_rule_count(out->rule_id, bytes);
 	if (out->reason) {
 		cbpf_emit(CBPF_EVENT_DROP, out->reason, out->rule_id, ifindex, f->saddr, f->daddr,
@@ -198,20 +245,21 @@ static __always_inline void cbpf_policy_judge(void *trie, const struct cbpf_flow
 			  f->sport, f->dport, f->proto);
 }
 
-/* The live generation's rules trie and tables, read once so a packet never mixes two. */
-static __always_inline void *cbpf_policy_live(void **tables)
+/* The live generation's maps, read once so a packet never mixes two generations. */
+static __always_inline int cbpf_policy_live(struct cbpf_policy_live *live)
 {
 	__u32 zero = 0, slot;
 	__u32 *gen = bpf_map_lookup_elem(&cbpf_policy_active, &zero);
-	void *trie;
 
 	if (!gen)
 		return 0;
-	slot = (*gen & 1) * 2;
-	trie = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
+	slot = *gen & 1;
+	live->pairs = bpf_map_lookup_elem(&cbpf_policy_pairs_gen, &slot);
+	slot *= 2;
+	live->ports = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
 	slot++;
-	*tables = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
-	return *tables ? trie : 0;
+	live->tables = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
+	return live->pairs && live->ports && live->tables;
 }
 
 /*
@@ -227,23 +275,23 @@ static __always_inline void cbpf_policy_egress(void *data_end, struct iphdr *iph
 	struct cbpf_ids src_ids, dst_ids;
 	struct cbpf_flow f;
 	__u32 fallback = 0, mask;
-	void *tables, *trie = cbpf_policy_live(&tables);
+	struct cbpf_policy_live live;
 
 	out->reason = 0;
 	out->rule_id = 0;
-	if (!trie)
+	if (!cbpf_policy_live(&live))
 		return;
 	cbpf_flow_parse(data_end, iph, &f);
-	mask = cbpf_level_mask(tables);
-	cbpf_ids_of_ep(tables, src, mask, &src_ids);
+	mask = cbpf_level_mask(live.tables);
+	cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
 	if (dst) {
-		cbpf_ids_of_ep(tables, dst, mask, &dst_ids);
+		cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
 		if (src->net_id != dst->net_id)
 			fallback = CBPF_DROP_NET_ISOLATION;
 	} else {
-		cbpf_ids_of_addr(tables, iph->daddr, &dst_ids);
+		cbpf_ids_of_addr(live.tables, iph->daddr, &dst_ids);
 	}
-	cbpf_policy_judge(trie, &f, &src_ids, &dst_ids, mask, fallback, ifindex,
+	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, fallback, ifindex,
 			  bpf_ntohs(iph->tot_len), out);
 }
 
@@ -259,20 +307,20 @@ static __always_inline void cbpf_policy_ingress(void *data_end, struct iphdr *ip
 	struct cbpf_ids src_ids, dst_ids;
 	struct cbpf_flow f;
 	__u32 mask;
-	void *tables, *trie = cbpf_policy_live(&tables);
+	struct cbpf_policy_live live;
 
 	out->reason = 0;
 	out->rule_id = 0;
-	if (!trie)
+	if (!cbpf_policy_live(&live))
 		return;
 	cbpf_flow_parse(data_end, iph, &f);
-	mask = cbpf_level_mask(tables);
+	mask = cbpf_level_mask(live.tables);
 	if (src)
-		cbpf_ids_of_ep(tables, src, mask, &src_ids);
+		cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
 	else
-		cbpf_ids_of_addr(tables, iph->saddr, &src_ids);
-	cbpf_ids_of_ep(tables, dst, mask, &dst_ids);
-	cbpf_policy_judge(trie, &f, &src_ids, &dst_ids, mask, 0, ifindex, bpf_ntohs(iph->tot_len),
+		cbpf_ids_of_addr(live.tables, iph->saddr, &src_ids);
+	cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
+	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, 0, ifindex, bpf_ntohs(iph->tot_len),
 			  out);
 }
 

@@ -1,16 +1,17 @@
 /*
- * Policy map: one LPM trie per generation, keyed by (source identity, destination identity,
- * protocol, destination port). Identity pairs are always matched exactly (prefix >= 64); the
- * protocol and port bits make port ranges longest-prefix matches, so a lookup costs the same
- * whatever the number of rules. The datapath tries every (source level, destination level) pair
- * in use, most specific first, and keeps the value with the lowest priority number.
+ * Policy maps. cbpf_policy is a hash keyed by (source identity, destination identity): the
+ * verdict for any protocol and port. When rules of the pair name protocols or ports, the entry
+ * carries CBPF_VERDICT_F_PORTS and the LPM trie cbpf_policy_ports holds (pair, protocol, port)
+ * entries whose protocol and port bits make port ranges longest-prefix matches. Either way a
+ * lookup costs the same whatever the number of rules. The datapath tries every (source level,
+ * destination level) pair in use, most specific first, and keeps the lowest priority number.
  *
- * A generation is two tries: the rules and the tables (address identities and the level mask),
- * reached through the array of maps cbpf_policy_gen (slots 2g and 2g + 1). A reload fills the
- * idle generation beside the live one and flips cbpf_policy_active in one update, so a packet
- * sees either the old policy or the new one. In the tables trie, reserved source identities name
- * the table: ADDR maps external and host addresses to identities, NODE maps a node's underlay
- * address to its node identity, META holds the mask of level pairs the rules use.
+ * A generation is the pair hash (cbpf_policy_pairs_gen slot g) and two tries: the port rules
+ * and the tables (address identities and the level mask) in cbpf_policy_gen slots 2g and 2g + 1.
+ * A reload fills the idle generation beside the live one and flips cbpf_policy_active in one
+ * update, so a packet sees either the old policy or the new one. In the tables trie, reserved
+ * source identities name the table: ADDR maps external and host addresses to identities, NODE maps
+ * a node's underlay address to its node identity, META holds the mask of level pairs the rules use.
  */
 #ifndef CBPF_MAPS_POLICY_H
 #define CBPF_MAPS_POLICY_H
@@ -32,7 +33,7 @@
 #define CBPF_POLICY_GENERATIONS 2
 
 /* Prefix lengths over the key bits after prefixlen. */
-#define CBPF_POLICY_PREFIX_PAIR	 64 /* any protocol, any port */
+#define CBPF_POLICY_PREFIX_PAIR	 64 /* any protocol, any port: the pair hash, never the trie */
 #define CBPF_POLICY_PREFIX_PROTO 80 /* protocol and the zero pad byte */
 #define CBPF_POLICY_PREFIX_FULL	 96
 
@@ -50,6 +51,15 @@ enum cbpf_verdict {
 	CBPF_VERDICT_DENY = 2,
 	CBPF_VERDICT_IDENTITY = 3, /* address-table entry: rule_id holds the identity */
 	CBPF_VERDICT_META = 4,	   /* rule_id holds the mask of level pairs in use */
+};
+
+/* Pair-hash entry flag: cbpf_policy_ports has protocol or port entries for this pair. */
+#define CBPF_VERDICT_F_PORTS 0x80
+#define CBPF_VERDICT_MASK    0x7f
+
+struct cbpf_pair_key {
+	__u32 src_identity;
+	__u32 dst_identity;
 };
 
 struct cbpf_policy_key {

@@ -184,6 +184,7 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 		{"cbpf_policy", &maps->policy},	      {"cbpf_drop_stats", &maps->drop_stats},
 		{"cbpf_meta", &maps->meta},
 		{"cbpf_policy_gen", &maps->policy_gen}, {"cbpf_policy_active", &maps->policy_active},
+		{"cbpf_policy_pairs_gen", &maps->policy_pairs_gen},
 	};
 	char dir[256];
 
@@ -208,7 +209,8 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
 	int *fds[] = {&maps->endpoints,	 &maps->networks,   &maps->policy,	   &maps->drop_stats,
-		      &maps->meta,	 &maps->policy_gen, &maps->policy_active};
+		      &maps->meta,	 &maps->policy_gen, &maps->policy_active,
+		      &maps->policy_pairs_gen};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -20,6 +20,7 @@ struct cbpf_maps {
 	int drop_stats;
 	int meta;
 	int policy_gen;	   /* array of maps: the tries of both policy generations */
+	int policy_pairs_gen; /* array of maps: the pair hashes of both generations */
 	int policy_active; /* the live generation */
 	char pin_dir[256];
 };

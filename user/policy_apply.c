@@ -10,8 +10,8 @@
 
 #include "policy_apply.h"
 
-/* A trie of the live one's type, size and BTF, so tools print it with field names. */
-static int trie_create(int live_fd, const char *name)
+/* A map of the live one's type, size and BTF, so tools print it with field names. */
+static int map_like(int live_fd, const char *name)
 {
 	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
@@ -24,8 +24,8 @@ static int trie_create(int live_fd, const char *name)
 		    .btf_fd = btf_fd > 0 ? btf_fd : 0,
 		    .btf_key_type_id = btf_fd > 0 ? info.btf_key_type_id : 0,
 		    .btf_value_type_id = btf_fd > 0 ? info.btf_value_type_id : 0);
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, name, info.key_size, info.value_size,
-			    info.max_entries, &opts);
+	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, info.max_entries,
+			    &opts);
 	if (fd < 0)
 		fd = -errno;
 	if (btf_fd > 0)
@@ -38,6 +38,17 @@ static int trie_fill(int fd, const struct pol_entries *t)
 	for (size_t i = 0; i < t->n; i++)
 		if (bpf_map_update_elem(fd, &t->e[i].key, &t->e[i].value, BPF_ANY))
 			return -errno;
+	return 0;
+}
+
+static int pairs_fill(int fd, const struct pol_entries *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct cbpf_pair_key key = {t->e[i].key.src_identity, t->e[i].key.dst_identity};
+
+		if (bpf_map_update_elem(fd, &key, &t->e[i].value, BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -55,37 +66,47 @@ static int repin(const struct cbpf_maps *maps, int fd, const char *name)
 	return rename(tmp, path) ? -errno : 0;
 }
 
+static int set_slot(int outer, __u32 slot, int inner)
+{
+	return bpf_map_update_elem(outer, &slot, &inner, BPF_ANY) ? -errno : 0;
+}
+
 int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 {
-	__u32 zero = 0, live = 0, next, slot;
-	int rules = trie_create(maps->policy, "cbpf_policy");
-	int tables = rules < 0 ? rules : trie_create(maps->policy, "cbpf_policy_tab");
-	int err = rules < 0 ? rules : tables < 0 ? tables : 0;
+	char path[320];
+	__u32 zero = 0, live = 0, next;
+	int fds[3] = {-1, -1, -1}, trie_fd, err = 0;
+	int *pairs = &fds[0], *ports = &fds[1], *tables = &fds[2];
 
-	if (!err)
-		err = trie_fill(rules, &c->rules);
-	if (!err)
-		err = trie_fill(tables, &c->tables);
+	snprintf(path, sizeof(path), "%s/cbpf_policy_tables", maps->pin_dir);
+	trie_fd = bpf_obj_get(path);
+	if (trie_fd < 0)
+		return -errno;
+	*pairs = map_like(maps->policy, "cbpf_policy");
+	*ports = map_like(trie_fd, "cbpf_policy_por");
+	*tables = map_like(trie_fd, "cbpf_policy_tab");
+	close(trie_fd);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] < 0 && !err)
+			err = fds[i];
+	err = err ?: pairs_fill(*pairs, &c->pairs);
+	err = err ?: trie_fill(*ports, &c->rules);
+	err = err ?: trie_fill(*tables, &c->tables);
 	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
 		err = -errno;
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
-	slot = 2 * next;
-	if (!err && bpf_map_update_elem(maps->policy_gen, &slot, &rules, BPF_ANY))
-		err = -errno;
-	slot++;
-	if (!err && bpf_map_update_elem(maps->policy_gen, &slot, &tables, BPF_ANY))
-		err = -errno;
+	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs);
+	err = err ?: set_slot(maps->policy_gen, 2 * next, *ports);
+	err = err ?: set_slot(maps->policy_gen, 2 * next + 1, *tables);
 	/* The flip: from here on new packets see only the new generation. */
 	if (!err && bpf_map_update_elem(maps->policy_active, &zero, &next, BPF_ANY))
 		err = -errno;
-	if (!err)
-		err = repin(maps, rules, "cbpf_policy");
-	if (!err)
-		err = repin(maps, tables, "cbpf_policy_tables");
-	if (rules >= 0)
-		close(rules);
-	if (tables >= 0)
-		close(tables);
+	err = err ?: repin(maps, *pairs, "cbpf_policy");
+	err = err ?: repin(maps, *ports, "cbpf_policy_ports");
+	err = err ?: repin(maps, *tables, "cbpf_policy_tables");
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return err;
 }
 

@@ -116,24 +116,24 @@ int policy_reload(struct cbpf_ctx *ctx, int argc, char **argv)
 	return ok ? 0 : -EINVAL;
 }
 
-/* The live generation's two tries, opened by id through the array of maps. */
-static int live_tries(const struct cbpf_maps *maps, int *rules, int *tables)
+/* The live generation's pair hash and two tries, opened by id through the arrays of maps. */
+static int live_maps(const struct cbpf_maps *maps, int fds[3])
 {
-	__u32 zero = 0, gen = 0, slot, id;
+	__u32 zero = 0, gen = 0, id;
+	__u32 slots[3][2] = {
+	    {maps->policy_pairs_gen, 0}, {maps->policy_gen, 0}, {maps->policy_gen, 0}};
 
-	*rules = *tables = -1;
+	fds[0] = fds[1] = fds[2] = -1;
 	if (bpf_map_lookup_elem(maps->policy_active, &zero, &gen))
 		return -errno;
-	slot = 2 * (gen % CBPF_POLICY_GENERATIONS);
-	if (bpf_map_lookup_elem(maps->policy_gen, &slot, &id) ||
-	    (*rules = bpf_map_get_fd_by_id(id)) < 0)
-		return -errno;
-	slot++;
-	if (bpf_map_lookup_elem(maps->policy_gen, &slot, &id) ||
-	    (*tables = bpf_map_get_fd_by_id(id)) < 0) {
-		close(*rules);
-		return -errno;
-	}
+	gen %= CBPF_POLICY_GENERATIONS;
+	slots[0][1] = gen;
+	slots[1][1] = 2 * gen;
+	slots[2][1] = 2 * gen + 1;
+	for (int i = 0; i < 3; i++)
+		if (bpf_map_lookup_elem(slots[i][0], &slots[i][1], &id) ||
+		    (fds[i] = bpf_map_get_fd_by_id(id)) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -265,7 +265,7 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	struct end src, dst;
 	uint32_t mask, fallback = 0, best_prio = 0x10000, reason;
 	const char *why = "default: no rule matches";
-	int rules = -1, tables = -1, err;
+	int fds[3] = {-1, -1, -1}, err;
 	bool found;
 
 	if (argc < 3 || argc > 4 ||
@@ -280,13 +280,13 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = cbpf_maps_open(ctx, &maps);
 	if (err)
 		goto out_state;
-	err = live_tries(&maps, &rules, &tables);
+	err = live_maps(&maps, fds);
 	if (err) {
 		cbpf_err("policy explain: live policy in %s: %s", ctx->bpffs, strerror(-err));
 		goto out_maps;
 	}
 	for (int i = 0; i < 2; i++) {
-		err = resolve_end(&maps, &st, tables, argv[1 + i], i ? &dst : &src);
+		err = resolve_end(&maps, &st, fds[2], argv[1 + i], i ? &dst : &src);
 		if (err) {
 			cbpf_err("policy explain: '%s' is no endpoint, address or 'host'",
 				 argv[1 + i]);
@@ -308,16 +308,28 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	} else if (src.is_ep && dst.is_ep) {
 		why = "default: same network";
 	}
-	mask = table_lookup(tables, CBPF_IDENTITY_META, 0, CBPF_POLICY_PREFIX_FULL, &found);
+	mask = table_lookup(fds[2], CBPF_IDENTITY_META, 0, CBPF_POLICY_PREFIX_FULL, &found);
+	/* The same walk as cbpf_policy_decide() in bpf/policy.bpf.h. */
 	for (int i = 0; i < CBPF_LEVELS; i++)
 		for (int j = 0; j < CBPF_LEVELS; j++) {
-			if (!(mask & (1u << (i * CBPF_LEVELS + j))) || !src.ids[i] || !dst.ids[j])
+			struct cbpf_pair_key pair = {src.ids[i], dst.ids[j]};
+			struct cbpf_policy_value port;
+			uint8_t verdict;
+
+			if (!(mask & (1u << (i * CBPF_LEVELS + j))) || !src.ids[i] || !dst.ids[j] ||
+			    bpf_map_lookup_elem(fds[0], &pair, &v))
 				continue;
-			key.src_identity = src.ids[i];
-			key.dst_identity = dst.ids[j];
-			if (bpf_map_lookup_elem(rules, &key, &v) || v.priority >= best_prio)
+			key.src_identity = pair.src_identity;
+			key.dst_identity = pair.dst_identity;
+			if ((v.verdict & CBPF_VERDICT_F_PORTS) &&
+			    !bpf_map_lookup_elem(fds[1], &key, &port))
+				v = port;
+			verdict = v.verdict & CBPF_VERDICT_MASK;
+			if (v.priority >= best_prio ||
+			    (verdict != CBPF_VERDICT_ALLOW && verdict != CBPF_VERDICT_DENY))
 				continue;
 			best = v;
+			best.verdict = verdict;
 			best_prio = v.priority;
 		}
 	reason = best_prio < 0x10000 ? (best.verdict == CBPF_VERDICT_ALLOW ? 0 : best.drop_reason)
@@ -337,8 +349,9 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 		      best_prio < 0x10000 ? policy_find_rule(&c, best.rule_id) : NULL, why);
 	policy_compiled_free(&c);
 out_tries:
-	close(rules);
-	close(tables);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 out_maps:
 	cbpf_maps_close(&maps);
 out_state:

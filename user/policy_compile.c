@@ -293,7 +293,8 @@ static int emit(struct pol_compiled *c, const struct record *rec, uint32_t prefi
 
 	c->mask |=
 	    1u << (policy_identity_level(rec->src) * CBPF_LEVELS + policy_identity_level(rec->dst));
-	return entries_add(&c->rules, &key, &value);
+	return entries_add(prefixlen == CBPF_POLICY_PREFIX_PAIR ? &c->pairs : &c->rules, &key,
+			   &value);
 }
 
 /* [lo, hi] as aligned power-of-two blocks: one trie entry each. */
@@ -405,6 +406,8 @@ static int compile_group(struct pol_compiled *c, const struct record *g, size_t 
 		if (e)
 			return e;
 	}
+	size_t ports_before = c->rules.n;
+
 	for (size_t i = 0; i < n; i++) {
 		uint8_t proto = c->all.rules[g[i].rule].proto;
 		int e;
@@ -416,7 +419,19 @@ static int compile_group(struct pol_compiled *c, const struct record *g, size_t 
 		if (e)
 			return e;
 	}
-	return 0;
+	if (c->rules.n == ports_before)
+		return 0;
+	/* The pair entry sends the datapath on to the port trie; it may have no verdict itself. */
+	if (any) {
+		c->pairs.e[c->pairs.n - 1].value.verdict |= CBPF_VERDICT_F_PORTS;
+		return 0;
+	}
+	struct cbpf_policy_key key = {.prefixlen = CBPF_POLICY_PREFIX_PAIR,
+				      .src_identity = g[0].src,
+				      .dst_identity = g[0].dst};
+	struct cbpf_policy_value value = {.verdict = CBPF_VERDICT_F_PORTS, .priority = 0xffff};
+
+	return entries_add(&c->pairs, &key, &value);
 }
 
 static int table_add(struct pol_compiled *c, uint32_t table, uint32_t addr, uint8_t len,
@@ -561,6 +576,7 @@ fail:
 
 void policy_compiled_free(struct pol_compiled *c)
 {
+	free(c->pairs.e);
 	free(c->rules.e);
 	free(c->tables.e);
 	free(c->cidrs);

@@ -25,7 +25,8 @@ struct pol_cidr {
 };
 
 struct pol_compiled {
-	struct pol_entries rules;  /* the rules trie */
+	struct pol_entries pairs;  /* the pair hash (keys with prefix 64) */
+	struct pol_entries rules;  /* the port trie */
 	struct pol_entries tables; /* address tables and the level mask */
 	struct pol_set all;	   /* file rules, `policy set` rules and icc defaults */
 	struct pol_cidr *cidrs;	   /* sorted by (addr, prefix_len) */

@@ -396,9 +396,12 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	}
 	if (locate_rules(text, offsets, n) != n)
 		memset(offsets, 0, n * sizeof(*offsets));
-	for (size_t i = 0; i < n && !e; i++)
-		e = add_rule(set, json_object_array_get_idx(rules, i), file,
-			     line_of(text, offsets[i]), err, err_size);
+	/* Offsets grow with i: count newlines once, not from the start for every rule. */
+	for (size_t i = 0, pos = 0, line = 1; i < n && !e; i++) {
+		for (; pos < offsets[i]; pos++)
+			line += text[pos] == '\n';
+		e = add_rule(set, json_object_array_get_idx(rules, i), file, line, err, err_size);
+	}
 	free(offsets);
 	json_object_put(root);
 	return e;

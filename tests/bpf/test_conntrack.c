@@ -126,6 +126,16 @@ static void add_net(uint32_t id, const char *gw, const uint8_t *mac)
 	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_networks), &key, &v, 0);
 }
 
+static void add_pair(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason,
+		     uint32_t rule_id)
+{
+	struct cbpf_pair_key key = {src, dst};
+	struct cbpf_policy_value v = {
+	    .verdict = verdict, .drop_reason = reason, .priority = 1000, .rule_id = rule_id};
+
+	bpf_map_update_elem(fd, &key, &v, 0);
+}
+
 static void add_entry(int fd, uint32_t prefixlen, uint32_t src, uint32_t dst, uint8_t verdict,
 		      uint8_t reason, uint32_t rule_id)
 {
@@ -142,7 +152,7 @@ int main(void)
 	struct cbpf_ct_value v, before;
 	struct bpf_map *map;
 	struct pkt p;
-	int rules, tables;
+	int pairs, tables;
 
 	libbpf_set_print(NULL);
 	skel = cbpfnet_bpf__open();
@@ -158,7 +168,7 @@ int main(void)
 	ct_fd = bpf_map__fd(skel->maps.cbpf_ct);
 	from_ep = bpf_program__fd(skel->progs.tc_from_ep);
 	to_ep = bpf_program__fd(skel->progs.tc_to_ep);
-	rules = bpf_map__fd(skel->maps.cbpf_policy);
+	pairs = bpf_map__fd(skel->maps.cbpf_policy);
 	tables = bpf_map__fd(skel->maps.cbpf_policy_tables);
 
 	/* neta (a1) may not open to netb (b1); netb opens to neta; the host may not open to a1. */
@@ -166,10 +176,9 @@ int main(void)
 	add_net(2, "10.2.0.1", GW_B);
 	add_ep("10.1.0.2", 0x10001, 1, A1_MAC);
 	add_ep("10.2.0.2", 0x10002, 2, B1_MAC);
-	add_entry(rules, CBPF_POLICY_PREFIX_PAIR, 2, 1, CBPF_VERDICT_ALLOW, 0, 7);
-	add_entry(rules, CBPF_POLICY_PREFIX_PAIR, 1, 2, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 8);
-	add_entry(rules, CBPF_POLICY_PREFIX_PAIR, CBPF_IDENTITY_HOST_BASE, 1, CBPF_VERDICT_DENY,
-		  CBPF_DROP_POLICY, 9);
+	add_pair(pairs, 2, 1, CBPF_VERDICT_ALLOW, 0, 7);
+	add_pair(pairs, 1, 2, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 8);
+	add_pair(pairs, CBPF_IDENTITY_HOST_BASE, 1, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 9);
 	add_entry(tables, CBPF_POLICY_PREFIX_FULL, CBPF_IDENTITY_META, 0, CBPF_VERDICT_META, 0,
 		  0xffff);
 	add_entry(tables, 64, CBPF_IDENTITY_ADDR_TABLE, ip("198.18.0.1"), CBPF_VERDICT_IDENTITY, 0,

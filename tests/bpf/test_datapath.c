@@ -69,8 +69,7 @@ static void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity
 
 static void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason)
 {
-	struct cbpf_policy_key key = {
-		.prefixlen = CBPF_POLICY_PREFIX_PAIR, .src_identity = src, .dst_identity = dst};
+	struct cbpf_pair_key key = {src, dst};
 	struct cbpf_policy_value value = {.verdict = verdict, .drop_reason = reason, .rule_id = 1};
 
 	bpf_map_update_elem(fd, &key, &value, 0);

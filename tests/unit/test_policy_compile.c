@@ -44,8 +44,9 @@ static const struct pol_entry *lookup(const struct pol_compiled *c, uint32_t src
 	const struct pol_entry *best = NULL;
 	uint32_t want = (uint32_t)proto << 24 | port;
 
-	for (size_t i = 0; i < c->rules.n; i++) {
-		const struct pol_entry *e = &c->rules.e[i];
+	for (size_t i = 0; i < c->pairs.n + c->rules.n; i++) {
+		const struct pol_entry *e =
+		    i < c->pairs.n ? &c->pairs.e[i] : &c->rules.e[i - c->pairs.n];
 		uint32_t have = (uint32_t)e->key.proto << 24 | ntohs(e->key.dport);
 		uint32_t bits = e->key.prefixlen - 64, mask = bits ? ~0u << (32 - bits) : 0;
 
@@ -86,7 +87,8 @@ int main(void)
 	CHECK(e && e->value.drop_reason == CBPF_DROP_ICC && e->value.priority == 65535 &&
 		  e->value.rule_id == 0,
 	      "netc icc off: default deny below every rule");
-	CHECK(c.rules.n == 2, "two entries in all (%zu)", c.rules.n);
+	CHECK(c.pairs.n == 2 && c.rules.n == 0, "two pair entries, no port entries (%zu, %zu)",
+	      c.pairs.n, c.rules.n);
 	CHECK(c.mask == 1u << (CBPF_LEVEL_NET * CBPF_LEVELS + CBPF_LEVEL_NET),
 	      "level mask names only (net, net) (%#x)", c.mask);
 	policy_compiled_free(&c);
@@ -111,6 +113,10 @@ int main(void)
 		  rule_at(&c, A1, 2, 6, 91) == 1 && rule_at(&c, A1, 2, 6, 443) == 2 &&
 		  rule_at(&c, A1, 2, 6, 444) == 1,
 	      "tcp ports: 79 any-allow, 80-84 deny, 85 narrower allow wins, 86-90 deny, 443 deny");
+	e = lookup(&c, A1, 2, 1, 0);
+	CHECK(e && e->key.prefixlen == CBPF_POLICY_PREFIX_PAIR &&
+		  e->value.verdict == (CBPF_VERDICT_ALLOW | CBPF_VERDICT_F_PORTS),
+	      "the pair entry keeps its own verdict and points on to the port trie");
 	CHECK(rule_at(&c, A1, 2, 17, 53) == 1,
 	      "udp: the any-protocol allow at priority 200 beats the udp deny at 300");
 	CHECK(rule_at(&c, A1, 2, 1, 0) == 1, "icmp falls back to the pair entry");
@@ -169,7 +175,7 @@ int main(void)
 	CHECK(compile("{\"rules\": [\n{\"from\": \"ep:ghost\", \"to\": \"net:netb\", \"action\": "
 		      "\"deny\"}]}",
 		      &c, false) == 0 &&
-		  c.rules.n == 1,
+		  c.pairs.n == 1 && c.rules.n == 0,
 	      "lenient: the rule is left out, icc default stays");
 	policy_compiled_free(&c);
 
