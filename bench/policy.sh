@@ -118,10 +118,10 @@ set xlabel "rules (0 rules drawn at 100)"
 set ylabel "throughput / throughput at 0 rules"
 set logscale x
 set xrange [50:200000]
-set yrange [0:1.3]
+set yrange [0:*]
 set key bottom left
 set grid
-plot "$OUT/policy-ratio.dat" using 1:2 with linespoints lw 2 title "cbpfnet (BPF, LPM trie)", \
+plot "$OUT/policy-ratio.dat" using 1:2 with linespoints lw 2 title "cbpfnet (BPF: pair hash, port LPM trie)", \
      "" using 1:3 with linespoints lw 2 title "iptables-nft FORWARD", \
      "" using 1:4 with linespoints lw 2 title "iptables-legacy FORWARD"
 GP

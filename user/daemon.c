@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,12 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_err("daemon: usage: daemon --policy FILE|DIR");
 		return -EINVAL;
 	}
+	/*
+	 * Keep freed memory in the heap: every reload allocates about the same again, and memory
+	 * returned to the kernel has to be faulted in anew, which is most of a large reload.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 30);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 	/* Signals are taken synchronously: a reload never interrupts another. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
