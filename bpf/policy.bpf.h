@@ -70,6 +70,19 @@ struct {
     .values = {[0] = (void *)&cbpf_policy_ports, [1] = (void *)&cbpf_policy_tables},
 };
 
+/*
+ * Per generation: bit (src level * CBPF_LEVELS + dst level) is set when some entry uses that
+ * level pair, so unused levels cost no lookup. An array, so reading it costs the same whatever
+ * the policy holds.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CBPF_POLICY_GENERATIONS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_mask SEC(".maps");
+
 /* Index 0: the live generation. A reload fills the other one, then flips this. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -103,15 +116,6 @@ static __always_inline struct cbpf_policy_value *cbpf_table_lookup(void *trie, _
 	    .prefixlen = prefixlen, .src_identity = table, .dst_identity = addr};
 
 	return bpf_map_lookup_elem(trie, &key);
-}
-
-/* Bit (src level * CBPF_LEVELS + dst level) is set when some entry uses that level pair. */
-static __always_inline __u32 cbpf_level_mask(void *tables)
-{
-	struct cbpf_policy_value *v =
-	    cbpf_table_lookup(tables, CBPF_IDENTITY_META, 0, CBPF_POLICY_PREFIX_FULL);
-
-	return v ? v->rule_id : 0;
 }
 
 static __always_inline void cbpf_ids_of_ep(void *tables, const struct cbpf_ep_value *ep, __u32 mask,
@@ -160,6 +164,7 @@ struct cbpf_policy_live {
 	void *pairs;
 	void *ports;
 	void *tables;
+	__u32 mask;
 };
 
 /* The lowest priority number over every level pair wins; ties keep the more specific pair. */
@@ -248,12 +253,14 @@ static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *liv
 /* The live generation's maps, read once so a packet never mixes two generations. */
 static __always_inline int cbpf_policy_live(struct cbpf_policy_live *live)
 {
-	__u32 zero = 0, slot;
+	__u32 zero = 0, slot, *mask;
 	__u32 *gen = bpf_map_lookup_elem(&cbpf_policy_active, &zero);
 
 	if (!gen)
 		return 0;
 	slot = *gen & 1;
+	mask = bpf_map_lookup_elem(&cbpf_policy_mask, &slot);
+	live->mask = mask ? *mask : 0;
 	live->pairs = bpf_map_lookup_elem(&cbpf_policy_pairs_gen, &slot);
 	slot *= 2;
 	live->ports = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
@@ -282,7 +289,7 @@ static __always_inline void cbpf_policy_egress(void *data_end, struct iphdr *iph
 	if (!cbpf_policy_live(&live))
 		return;
 	cbpf_flow_parse(data_end, iph, &f);
-	mask = cbpf_level_mask(live.tables);
+	mask = live.mask;
 	cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
 	if (dst) {
 		cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
@@ -314,7 +321,7 @@ static __always_inline void cbpf_policy_ingress(void *data_end, struct iphdr *ip
 	if (!cbpf_policy_live(&live))
 		return;
 	cbpf_flow_parse(data_end, iph, &f);
-	mask = cbpf_level_mask(live.tables);
+	mask = live.mask;
 	if (src)
 		cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
 	else

@@ -7,11 +7,12 @@
  * destination level) pair in use, most specific first, and keeps the lowest priority number.
  *
  * A generation is the pair hash (cbpf_policy_pairs_gen slot g) and two tries: the port rules
- * and the tables (address identities and the level mask) in cbpf_policy_gen slots 2g and 2g + 1.
+ * and the tables (address identities) in cbpf_policy_gen slots 2g and 2g + 1.
  * A reload fills the idle generation beside the live one and flips cbpf_policy_active in one
  * update, so a packet sees either the old policy or the new one. In the tables trie, reserved
  * source identities name the table: ADDR maps external and host addresses to identities, NODE maps
- * a node's underlay address to its node identity, META holds the mask of level pairs the rules use.
+ * a node's underlay address to its node identity. cbpf_policy_mask[g] holds the mask of level pairs
+ * generation g uses.
  */
 #ifndef CBPF_MAPS_POLICY_H
 #define CBPF_MAPS_POLICY_H
@@ -27,7 +28,6 @@
 #define CBPF_IDENTITY_CLASS(id)	 ((id) >> 24)
 #define CBPF_IDENTITY_NODE_TABLE 0xfffffffd
 #define CBPF_IDENTITY_ADDR_TABLE 0xfffffffe
-#define CBPF_IDENTITY_META	 0xffffffff
 
 #define CBPF_MAX_POLICY		(1 << 20)
 #define CBPF_POLICY_GENERATIONS 2
@@ -50,7 +50,6 @@ enum cbpf_verdict {
 	CBPF_VERDICT_ALLOW = 1,
 	CBPF_VERDICT_DENY = 2,
 	CBPF_VERDICT_IDENTITY = 3, /* address-table entry: rule_id holds the identity */
-	CBPF_VERDICT_META = 4,	   /* rule_id holds the mask of level pairs in use */
 };
 
 /* Pair-hash entry flag: cbpf_policy_ports has protocol or port entries for this pair. */

@@ -94,6 +94,14 @@ static int on_event(void *data, void *ptr, size_t size)
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int load_names(struct cbpf_ctx *ctx, struct monitor *m)
 {
 	struct cbpf_state st;
@@ -124,7 +132,7 @@ int cmd_monitor(struct cbpf_ctx *ctx, int argc, char **argv)
 	};
 	struct monitor m = {.ctx = ctx, .left = -1};
 	struct ring_buffer *rb = NULL;
-	double timeout = 0, waited = 0;
+	double timeout = 0, start = now_s();
 	char path[320];
 	int opt, fd, err;
 
@@ -156,14 +164,13 @@ int cmd_monitor(struct cbpf_ctx *ctx, int argc, char **argv)
 			cbpf_err("monitor: ring buffer %s: %s", path, strerror(errno));
 		}
 	}
-	while (!err && m.left && (!timeout || waited < timeout)) {
+	while (!err && m.left && (!timeout || now_s() - start < timeout)) {
 		int n = ring_buffer__poll(rb, 100);
 
 		if (n < 0 && n != -EINTR) {
 			err = n;
 			cbpf_err("monitor: poll %s: %s", path, strerror(-n));
 		}
-		waited += 0.1;
 	}
 	ring_buffer__free(rb);
 	free(m.names);

@@ -75,13 +75,20 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 {
 	char path[320];
 	__u32 zero = 0, live = 0, next;
-	int fds[3] = {-1, -1, -1}, trie_fd, err = 0;
+	int fds[3] = {-1, -1, -1}, trie_fd, mask_fd, err = 0;
 	int *pairs = &fds[0], *ports = &fds[1], *tables = &fds[2];
 
 	snprintf(path, sizeof(path), "%s/cbpf_policy_tables", maps->pin_dir);
 	trie_fd = bpf_obj_get(path);
 	if (trie_fd < 0)
 		return -errno;
+	snprintf(path, sizeof(path), "%s/cbpf_policy_mask", maps->pin_dir);
+	mask_fd = bpf_obj_get(path);
+	if (mask_fd < 0) {
+		err = -errno;
+		close(trie_fd);
+		return err;
+	}
 	*pairs = map_like(maps->policy, "cbpf_policy");
 	*ports = map_like(trie_fd, "cbpf_policy_por");
 	*tables = map_like(trie_fd, "cbpf_policy_tab");
@@ -95,6 +102,8 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
 		err = -errno;
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
+	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
+		err = -errno;
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs);
 	err = err ?: set_slot(maps->policy_gen, 2 * next, *ports);
 	err = err ?: set_slot(maps->policy_gen, 2 * next + 1, *tables);
@@ -107,6 +116,7 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	close(mask_fd);
 	return err;
 }
 

@@ -137,6 +137,25 @@ static int live_maps(const struct cbpf_maps *maps, int fds[3])
 	return 0;
 }
 
+static int live_mask(const struct cbpf_ctx *ctx, const struct cbpf_maps *maps, uint32_t *mask)
+{
+	__u32 zero = 0, gen = 0;
+	char path[320];
+	int fd, err = 0;
+
+	cbpf_pin_path(ctx, "cbpf_policy_mask", path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(maps->policy_active, &zero, &gen))
+		err = -errno;
+	gen %= CBPF_POLICY_GENERATIONS;
+	if (!err && bpf_map_lookup_elem(fd, &gen, mask))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static uint32_t table_lookup(int tables, uint32_t table, uint32_t addr, uint32_t prefixlen,
 			     bool *found)
 {
@@ -266,7 +285,6 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	uint32_t mask, fallback = 0, best_prio = 0x10000, reason;
 	const char *why = "default: no rule matches";
 	int fds[3] = {-1, -1, -1}, err;
-	bool found;
 
 	if (argc < 3 || argc > 4 ||
 	    (argc == 4 && parse_proto_port(argv[3], &key.proto, &key.dport))) {
@@ -308,7 +326,11 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	} else if (src.is_ep && dst.is_ep) {
 		why = "default: same network";
 	}
-	mask = table_lookup(fds[2], CBPF_IDENTITY_META, 0, CBPF_POLICY_PREFIX_FULL, &found);
+	err = live_mask(ctx, &maps, &mask);
+	if (err) {
+		cbpf_err("policy explain: level mask in %s: %s", ctx->bpffs, strerror(-err));
+		goto out_tries;
+	}
 	/* The same walk as cbpf_policy_decide() in bpf/policy.bpf.h. */
 	for (int i = 0; i < CBPF_LEVELS; i++)
 		for (int j = 0; j < CBPF_LEVELS; j++) {

@@ -542,9 +542,6 @@ static int emit_records(struct cbpf_state *st, struct pol_compiled *c, bool stri
 int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool strict,
 		   struct pol_compiled *c, char *err, size_t err_size)
 {
-	struct cbpf_policy_value meta = {.verdict = CBPF_VERDICT_META};
-	struct cbpf_policy_key meta_key = {.prefixlen = CBPF_POLICY_PREFIX_FULL,
-					   .src_identity = CBPF_IDENTITY_META};
 	struct record *recs = NULL;
 	size_t n = 0;
 	int e;
@@ -565,8 +562,6 @@ int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool stri
 	}
 	free(recs);
 	e = e ?: host_tables(st, c);
-	meta.rule_id = c->mask;
-	e = e ?: entries_add(&c->tables, &meta_key, &meta);
 	if (!e)
 		return 0;
 fail:

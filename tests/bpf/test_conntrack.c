@@ -179,8 +179,8 @@ int main(void)
 	add_pair(pairs, 2, 1, CBPF_VERDICT_ALLOW, 0, 7);
 	add_pair(pairs, 1, 2, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 8);
 	add_pair(pairs, CBPF_IDENTITY_HOST_BASE, 1, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 9);
-	add_entry(tables, CBPF_POLICY_PREFIX_FULL, CBPF_IDENTITY_META, 0, CBPF_VERDICT_META, 0,
-		  0xffff);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_policy_mask), &(uint32_t){0},
+			    &(uint32_t){0xffff}, 0);
 	add_entry(tables, 64, CBPF_IDENTITY_ADDR_TABLE, ip("198.18.0.1"), CBPF_VERDICT_IDENTITY, 0,
 		  CBPF_IDENTITY_HOST_BASE);
 

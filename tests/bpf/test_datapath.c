@@ -75,14 +75,12 @@ static void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint
 	bpf_map_update_elem(fd, &key, &value, 0);
 }
 
-/* The level mask lives in the tables trie; without it the datapath skips every lookup. */
+/* Without the level mask the datapath skips every policy lookup. */
 static void policy_use_all_levels(int fd)
 {
-	struct cbpf_policy_key key = {
-		.prefixlen = CBPF_POLICY_PREFIX_FULL, .src_identity = CBPF_IDENTITY_META};
-	struct cbpf_policy_value value = {.verdict = CBPF_VERDICT_META, .rule_id = 0xffff};
+	uint32_t zero = 0, all = 0xffff;
 
-	bpf_map_update_elem(fd, &key, &value, 0);
+	bpf_map_update_elem(fd, &zero, &all, 0);
 }
 
 static uint64_t drop_count(int fd, uint32_t reason)
@@ -169,7 +167,7 @@ int main(void)
 	add_ep(eps, "10.2.0.3", 46, 0x10007, 2, B1_MAC);
 	add_ep(eps, "10.3.0.2", LO_IFINDEX, 0x10005, 3, C1_MAC);
 	add_ep(eps, "10.3.0.3", 45, 0x10006, 3, C1_MAC);
-	policy_use_all_levels(bpf_map__fd(skel->maps.cbpf_policy_tables));
+	policy_use_all_levels(bpf_map__fd(skel->maps.cbpf_policy_mask));
 	add_policy(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC);
 	add_policy(pol, 0x10001, 0x10004, CBPF_VERDICT_DENY, CBPF_DROP_POLICY);
 	add_policy(pol, 0x10001, 0x10007, CBPF_VERDICT_ALLOW, 0);
