@@ -112,6 +112,7 @@ int main(int argc, char **argv)
 	add_ep(eps, "10.1.0.4", 43, 0x10004, 1, A2);
 	memcpy(remote.mac, A2, 6);
 	bpf_map_update_elem(eps, &remote_key, &remote, 0);
+	policy_use_all_levels(bpf_map__fd(skel->maps.cbpf_policy_mask));
 	add_policy(bpf_map__fd(skel->maps.cbpf_policy), 0x10001, 0x10004, CBPF_VERDICT_DENY,
 		   CBPF_DROP_POLICY);
 	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_underlay), &zero, &underlay, 0);

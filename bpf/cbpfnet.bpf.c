@@ -28,6 +28,8 @@ int tc_from_ep(struct __sk_buff *skb)
 	switch (d.action) {
 	case CBPF_ACT_DROP:
 		cbpf_count_drop(d.reason, skb->len);
+		if (!d.event_sent)
+			cbpf_emit(CBPF_EVENT_DROP, d.reason, 0, skb->ifindex, 0, 0, 0, 0, 0);
 		return TC_ACT_SHOT;
 	case CBPF_ACT_REPLY:
 		return bpf_redirect(skb->ifindex, 0);
@@ -50,6 +52,27 @@ int tc_from_underlay(struct __sk_buff *skb)
 	if (SKB_LOAD_PTR(skb, data) + headers > SKB_LOAD_PTR(skb, data_end))
 		bpf_skb_pull_data(skb, headers);
 	return cbpf_decap(skb, SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end));
+}
+
+/* Egress of an endpoint's host-side interface: what the host stack sends into the endpoint. */
+SEC("tc")
+int tc_to_ep(struct __sk_buff *skb)
+{
+	struct cbpf_decision d;
+
+	const __u32 headers = sizeof(struct ethhdr) + sizeof(struct iphdr) + 8;
+
+	if (SKB_LOAD_PTR(skb, data) + headers > SKB_LOAD_PTR(skb, data_end))
+		bpf_skb_pull_data(skb, headers);
+
+	void *data = SKB_LOAD_PTR(skb, data);
+	void *data_end = SKB_LOAD_PTR(skb, data_end);
+
+	cbpf_to_endpoint(data, data_end, skb->ifindex, &d);
+	if (d.action != CBPF_ACT_DROP)
+		return TC_ACT_OK;
+	cbpf_count_drop(d.reason, skb->len);
+	return TC_ACT_SHOT;
 }
 
 SEC("xdp")

@@ -8,6 +8,7 @@
 
 #include "proto.h"
 #include "maps.bpf.h"
+#include "policy.bpf.h"
 
 enum cbpf_action {
 	CBPF_ACT_PASS,	    /* hand to the kernel stack unchanged */
@@ -23,6 +24,8 @@ struct cbpf_decision {
 	__u32 ifindex;
 	__u32 node_ip;
 	__u32 net_id;
+	__u32 rule_id;	 /* policy rule behind a drop, 0 for none */
+	__u32 event_sent; /* the policy code already reported this drop */
 };
 
 static __always_inline int cbpf_drop(struct cbpf_decision *d, __u32 reason)
@@ -52,31 +55,6 @@ static __always_inline struct cbpf_ep_value *cbpf_local_source(__be32 ip, __u32 
 	if (!ep || !(ep->flags & CBPF_EP_LOCAL) || ep->ifindex != ingress_ifindex)
 		return 0;
 	return ep;
-}
-
-static __always_inline struct cbpf_policy_value *cbpf_policy_lookup(__u32 src, __u32 dst)
-{
-	struct cbpf_policy_key key = {.src_identity = src, .dst_identity = dst};
-
-	return bpf_map_lookup_elem(&cbpf_policy, &key);
-}
-
-/* Returns 0 to allow, or the drop reason. Most specific entry wins; see maps/policy.h. */
-static __always_inline __u32 cbpf_policy_check(const struct cbpf_ep_value *src,
-					       const struct cbpf_ep_value *dst)
-{
-	struct cbpf_policy_value *v;
-
-	v = cbpf_policy_lookup(src->identity, dst->identity);
-	if (!v)
-		v = cbpf_policy_lookup(src->identity, dst->net_id);
-	if (!v)
-		v = cbpf_policy_lookup(src->net_id, dst->identity);
-	if (!v)
-		v = cbpf_policy_lookup(src->net_id, dst->net_id);
-	if (v)
-		return v->verdict == CBPF_VERDICT_ALLOW ? 0 : v->drop_reason;
-	return src->net_id == dst->net_id ? 0 : CBPF_DROP_NET_ISOLATION;
 }
 
 static __always_inline int cbpf_handle_arp(void *data, void *data_end, __u32 ingress_ifindex,
@@ -150,7 +128,7 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 	struct cbpf_net_value *src_net, *dst_net;
 	struct cbpf_net_key net_key;
 	struct cbpf_ep_key dst_key;
-	__u32 reason;
+	struct cbpf_verdict_out verdict;
 
 	if ((void *)(iph + 1) > data_end)
 		return cbpf_drop(d, CBPF_DROP_MALFORMED_IP);
@@ -163,14 +141,13 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 
 	dst_key.ip = iph->daddr;
 	dst = bpf_map_lookup_elem(&cbpf_endpoints, &dst_key);
-	if (!dst) {
-		d->action = CBPF_ACT_PASS;
-		return 0;
+	cbpf_policy_egress(data_end, iph, src, dst, ingress_ifindex, &verdict);
+	if (verdict.reason) {
+		d->rule_id = verdict.rule_id;
+		d->event_sent = 1;
+		return cbpf_drop(d, verdict.reason);
 	}
-	reason = cbpf_policy_check(src, dst);
-	if (reason)
-		return cbpf_drop(d, reason);
-	if (!(dst->flags & (CBPF_EP_LOCAL | CBPF_EP_REMOTE))) {
+	if (!dst || !(dst->flags & (CBPF_EP_LOCAL | CBPF_EP_REMOTE))) {
 		d->action = CBPF_ACT_PASS;
 		return 0;
 	}
@@ -211,6 +188,8 @@ static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 
 	d->ifindex = 0;
 	d->node_ip = 0;
 	d->net_id = 0;
+	d->rule_id = 0;
+	d->event_sent = 0;
 	if ((void *)(eth + 1) > data_end)
 		return cbpf_drop(d, CBPF_DROP_MALFORMED_ETH);
 	if (eth->h_proto == bpf_htons(ETH_P_ARP))
@@ -218,6 +197,46 @@ static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
 		return cbpf_handle_ipv4(data, data_end, ingress_ifindex, d);
 	/* IPv6 and the rest are not ours yet: the kernel decides, nothing is forwarded here. */
+	return 0;
+}
+
+/*
+ * Entry for frames the host stack sends into a local endpoint (egress of its host-side
+ * interface): from the host itself, from outside through the host, or from a remote endpoint.
+ * Frames one endpoint sends another never come this way: they are redirected to the peer.
+ */
+static __always_inline int cbpf_to_endpoint(void *data, void *data_end, __u32 egress_ifindex,
+					    struct cbpf_decision *d)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct cbpf_ep_value *src, *dst;
+	struct cbpf_ep_key key;
+	struct cbpf_verdict_out verdict;
+
+	d->action = CBPF_ACT_PASS;
+	d->reason = CBPF_DROP_NONE;
+	d->rule_id = 0;
+	d->event_sent = 0;
+	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return 0;
+	if (iph->version != 4 || iph->ihl < 5 || (void *)iph + iph->ihl * 4 > data_end)
+		return 0;
+	key.ip = iph->daddr;
+	dst = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	if (!dst || !(dst->flags & CBPF_EP_LOCAL) || dst->ifindex != egress_ifindex)
+		return 0;
+	key.ip = iph->saddr;
+	src = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	/* A local source was judged when it left its own interface. */
+	if (src && (src->flags & CBPF_EP_LOCAL))
+		return 0;
+	cbpf_policy_ingress(data_end, iph, src, dst, egress_ifindex, &verdict);
+	if (verdict.reason) {
+		d->rule_id = verdict.rule_id;
+		d->event_sent = 1;
+		return cbpf_drop(d, verdict.reason);
+	}
 	return 0;
 }
 

@@ -52,15 +52,18 @@ static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_net_value *
 	return 1;
 }
 
-/* Returns 0 when the pair (from, to) may talk, else the drop reason. */
-static __always_inline __u32 macvlan_policy(__be32 from, __be32 to,
+/* Returns 0 when the packet's pair may talk (or it answers a tracked flow), else the reason. */
+static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 					    const struct cbpf_net_value *net, __u16 net_id)
 {
 	struct cbpf_ep_value src, dst;
+	struct cbpf_verdict_out verdict;
 
-	if (!macvlan_peer(from, net, net_id, &src) || !macvlan_peer(to, net, net_id, &dst))
+	if (!macvlan_peer(iph->saddr, net, net_id, &src) ||
+	    !macvlan_peer(iph->daddr, net, net_id, &dst))
 		return 0;
-	return cbpf_policy_check(&src, &dst);
+	cbpf_policy_egress(data_end, iph, &src, &dst, 0, &verdict);
+	return verdict.reason;
 }
 
 /* What the endpoint sends: its own address only, and only to peers policy allows. */
@@ -86,7 +89,7 @@ static __always_inline __u32 macvlan_check_egress(void *data, void *data_end,
 			return CBPF_DROP_MALFORMED_IP;
 		if (iph->saddr != link->ip)
 			return CBPF_DROP_SRC_SPOOF;
-		return macvlan_policy(iph->saddr, iph->daddr, net, link->net_id);
+		return macvlan_policy(data_end, iph, net, link->net_id);
 	}
 	return 0;
 }
@@ -107,7 +110,7 @@ static __always_inline __u32 macvlan_check_ingress(void *data, void *data_end,
 		return CBPF_DROP_MALFORMED_IP;
 	if (iph->daddr != link->ip)
 		return 0;
-	return macvlan_policy(iph->saddr, iph->daddr, net, link->net_id);
+	return macvlan_policy(data_end, iph, net, link->net_id);
 }
 
 static __always_inline int macvlan_drop(struct __sk_buff *skb, __u32 reason)

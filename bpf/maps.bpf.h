@@ -26,15 +26,6 @@ struct {
 } cbpf_networks SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CBPF_MAX_POLICY);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct cbpf_policy_key);
-	__type(value, struct cbpf_policy_value);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} cbpf_policy SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CBPF_DROP_REASON_MAX);
 	__type(key, __u32);

@@ -207,7 +207,8 @@ static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *d
 	__u8 inner_src[CBPF_ETH_ALEN], inner_dst[CBPF_ETH_ALEN];
 	__be16 proto;
 	struct iphdr *iph;
-	__u32 inner_l2, reason;
+	struct cbpf_verdict_out verdict;
+	__u32 inner_l2;
 
 	if ((void *)(inner + 1) > data_end || outer->eth->h_proto != bpf_htons(ETH_P_IP) ||
 	    outer->ip->ihl != 5 || outer->ip->protocol != IPPROTO_UDP_ ||
@@ -268,9 +269,10 @@ static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *d
 		remote_net.net_id = segment->net_id;
 		src = &remote_net;
 	}
-	reason = cbpf_policy_check(src, dst);
-	if (reason) {
-		cbpf_count_drop(reason, skb->len);
+	/* Judged like the sender judged it, so replies to tracked flows pass here too. */
+	cbpf_policy_egress(data_end, iph, src, dst, skb->ifindex, &verdict);
+	if (verdict.reason) {
+		cbpf_count_drop(verdict.reason, skb->len);
 		return TC_ACT_SHOT;
 	}
 

@@ -49,10 +49,18 @@ static inline void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t i
 
 static inline void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason)
 {
-	struct cbpf_policy_key key = {src, dst};
+	struct cbpf_pair_key key = {src, dst};
 	struct cbpf_policy_value value = {.verdict = verdict, .drop_reason = reason, .rule_id = 1};
 
 	bpf_map_update_elem(fd, &key, &value, 0);
+}
+
+/* Without the level mask the datapath skips every policy lookup. */
+static inline void policy_use_all_levels(int fd)
+{
+	uint32_t zero = 0, all = 0xffff;
+
+	bpf_map_update_elem(fd, &zero, &all, 0);
 }
 
 static inline uint64_t drop_count(int fd, uint32_t reason)

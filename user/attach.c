@@ -48,8 +48,11 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 {
 	int prog_fd, err;
 
-	if (hook == CBPF_HOOK_TC)
-		return cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC, false);
+	/* An endpoint's host side: what it sends (ingress) and what the host sends it (egress). */
+	if (hook == CBPF_HOOK_TC) {
+		err = cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC, false);
+		return err ? err : cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC_TO_EP, true);
+	}
 	if (hook == CBPF_HOOK_UNDERLAY)
 		return cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_UNDERLAY, false);
 	prog_fd = cbpf_prog_open(ctx, CBPF_PIN_PROG_XDP);
@@ -86,9 +89,22 @@ int cbpf_detach(int ifindex)
 
 	/* Query first: detaching a missing filter makes libbpf print a kernel error. */
 	if (cbpf_attached(ifindex) & (1 << CBPF_HOOK_TC)) {
+		LIBBPF_OPTS(bpf_tc_hook, egress, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, egress_opts, .handle = CBPF_TC_HANDLE,
+			    .priority = CBPF_TC_PRIORITY);
+		libbpf_print_fn_t previous;
+
 		tc_opts.prog_fd = tc_opts.prog_id = 0;
 		tc_opts.flags = 0;
 		err = bpf_tc_detach(&tc_hook, &tc_opts);
+		/* Pins of an older build have no egress program: nothing to detach then. */
+		previous = libbpf_set_print(silent);
+		if (!err && !bpf_tc_query(&egress, &egress_opts)) {
+			egress_opts.prog_fd = egress_opts.prog_id = 0;
+			egress_opts.flags = 0;
+			err = bpf_tc_detach(&egress, &egress_opts);
+		}
+		libbpf_set_print(previous);
 	}
 	if (!err)
 		err = bpf_xdp_detach(ifindex, 0, NULL);

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "output.h"
 #include "policy.h"
+#include "policy_cmds.h"
 #include "state.h"
 #include "sync.h"
 
@@ -180,6 +181,10 @@ int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv)
 		{"set", policy_set, "policy set FROM TO allow|deny"},
 		{"del", policy_del, "policy del FROM TO"},
 		{"list", policy_list, "policy list"},
+		{"check", policy_check, "policy check FILE|DIR"},
+		{"reload", policy_reload, "policy reload"},
+		{"explain", policy_explain, "policy explain SRC DST [PROTO/PORT]"},
+		{"stats", policy_stats, "policy stats"},
 		{NULL, NULL, NULL},
 	};
 

@@ -157,6 +157,8 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		err = pin_program(ctx, skel->progs.tc_from_underlay, CBPF_PIN_PROG_UNDERLAY);
 	if (!err)
 		err = load_macvlan(ctx, dir);
+	if (!err)
+		err = pin_program(ctx, skel->progs.tc_to_ep, CBPF_PIN_PROG_TC_TO_EP);
 	/* The meta entry goes last: its presence means the pin set is complete. */
 	if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_meta), &zero, &meta, 0)) {
 		err = -errno;
@@ -217,9 +219,12 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 		{"cbpf_policy", &maps->policy},	      {"cbpf_drop_stats", &maps->drop_stats},
 		{"cbpf_meta", &maps->meta},	      {"cbpf_vnis", &maps->vnis},
 		{"cbpf_underlay", &maps->underlay},
+		{"cbpf_policy_gen", &maps->policy_gen}, {"cbpf_policy_active", &maps->policy_active},
+		{"cbpf_policy_pairs_gen", &maps->policy_pairs_gen},
 	};
 	char dir[256];
 
+	cbpf_pin_path(ctx, NULL, maps->pin_dir, sizeof(maps->pin_dir));
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
 		*pins[i].fd = -1;
 	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
@@ -239,8 +244,9 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
-	int *fds[] = {&maps->endpoints, &maps->networks, &maps->policy, &maps->drop_stats,
-		      &maps->meta,	&maps->vnis,	   &maps->underlay};
+	int *fds[] = {&maps->endpoints,	 &maps->networks,   &maps->policy,	   &maps->drop_stats,
+		      &maps->meta,	 &maps->vnis,	    &maps->underlay,	   &maps->policy_gen,
+		      &maps->policy_active, &maps->policy_pairs_gen};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

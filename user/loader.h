@@ -14,6 +14,7 @@
 #define CBPF_PIN_PROG_UNDERLAY "prog_tc_from_underlay"
 #define CBPF_PIN_PROG_MACVLAN_EGRESS  "prog_tc_macvlan_egress"
 #define CBPF_PIN_PROG_MACVLAN_INGRESS "prog_tc_macvlan_ingress"
+#define CBPF_PIN_PROG_TC_TO_EP "prog_tc_to_ep"
 
 struct cbpf_maps {
 	int endpoints;
@@ -23,6 +24,10 @@ struct cbpf_maps {
 	int meta;
 	int vnis;
 	int underlay;
+	int policy_gen;	   /* array of maps: the tries of both policy generations */
+	int policy_pairs_gen; /* array of maps: the pair hashes of both generations */
+	int policy_active; /* the live generation */
+	char pin_dir[256];
 };
 
 /* <bpffs>/cbpfnet, or <bpffs>/cbpfnet/<name> when name is not NULL. */

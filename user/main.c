@@ -20,7 +20,9 @@ static const struct cbpf_cmd commands[] = {
 	{"net", cmd_net, "net create|list|delete     networks"},
 	{"ep", cmd_ep, "ep add|del|list           endpoints"},
 	{"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
-	{"policy", cmd_policy, "policy set|del|list       pair verdicts"},
+		{"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
+	{"daemon", cmd_daemon, "daemon --policy FILE|DIR  apply a policy file, reload on SIGHUP"},
+	{"monitor", cmd_monitor, "monitor [--count N] [--timeout S]  drop and verdict events"},
 	{"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
 	{NULL, NULL, NULL},
 };

@@ -12,6 +12,7 @@
 #include "policy.h"
 #include "cli.h"
 #include "macvlan_link.h"
+#include "policy_apply.h"
 #include "sync.h"
 
 uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep)
@@ -90,68 +91,9 @@ int sync_endpoint_delete(const struct cbpf_maps *maps, const struct cbpf_endpoin
 	return bpf_map_delete_elem(maps->endpoints, &key) && errno != ENOENT ? -errno : 0;
 }
 
-/* "net:NAME" or "ep:NAME" to an identity; 0 when the object no longer exists. */
-static uint32_t selector_identity(struct cbpf_state *st, const char *selector)
-{
-	if (!strncmp(selector, "net:", 4)) {
-		struct cbpf_network *net = state_find_net(st, selector + 4);
-
-		return net ? net->id : 0;
-	}
-	if (!strncmp(selector, "ep:", 3)) {
-		struct cbpf_endpoint *ep = state_find_ep(st, selector + 3);
-
-		return ep ? cbpf_ep_identity(ep) : 0;
-	}
-	return 0;
-}
-
 int sync_policy(const struct cbpf_maps *maps, struct cbpf_state *st)
 {
-	size_t cap = st->n_rules + st->n_nets, n = 0;
-	struct cbpf_policy_key *keys = calloc(cap ? cap : 1, sizeof(*keys));
-	struct cbpf_policy_value *values = calloc(cap ? cap : 1, sizeof(*values));
-	int err;
-
-	if (!keys || !values) {
-		free(keys);
-		free(values);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < st->n_nets; i++) {
-		const struct cbpf_network *net = &st->nets[i];
-
-		if (net->icc)
-			continue;
-		keys[n] = (struct cbpf_policy_key){net->id, net->id};
-		values[n++] = (struct cbpf_policy_value){.verdict = CBPF_VERDICT_DENY,
-							 .drop_reason = CBPF_DROP_ICC};
-	}
-	for (size_t i = 0; i < st->n_rules; i++) {
-		const struct cbpf_rule *rule = &st->rules[i];
-		struct cbpf_policy_key key = {selector_identity(st, rule->from),
-					      selector_identity(st, rule->to)};
-		size_t slot = n;
-
-		if (!key.src_identity || !key.dst_identity)
-			continue;
-		/* An explicit rule replaces the icc default for the same pair. */
-		for (size_t j = 0; j < n; j++)
-			if (!memcmp(&keys[j], &key, sizeof(key)))
-				slot = j;
-		keys[slot] = key;
-		values[slot] = (struct cbpf_policy_value){
-			.verdict = rule->verdict,
-			.drop_reason = rule->verdict == CBPF_VERDICT_DENY ? CBPF_DROP_POLICY : 0,
-			.rule_id = rule->id,
-		};
-		if (slot == n)
-			n++;
-	}
-	err = map_replace_all(maps->policy, keys, values, n, sizeof(*keys), sizeof(*values));
-	free(keys);
-	free(values);
-	return err;
+	return policy_sync(maps, st);
 }
 
 static int sync_underlay(const struct cbpf_maps *maps, struct cbpf_state *st)

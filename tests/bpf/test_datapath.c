@@ -78,6 +78,7 @@ int main(void)
 	add_ep(eps, "10.2.0.3", 46, 0x10007, 2, B1_MAC);
 	add_ep(eps, "10.3.0.2", LO_IFINDEX, 0x10005, 3, C1_MAC);
 	add_ep(eps, "10.3.0.3", 45, 0x10006, 3, C1_MAC);
+	policy_use_all_levels(bpf_map__fd(skel->maps.cbpf_policy_mask));
 	add_policy(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC);
 	add_policy(pol, 0x10001, 0x10004, CBPF_VERDICT_DENY, CBPF_DROP_POLICY);
 	add_policy(pol, 0x10001, 0x10007, CBPF_VERDICT_ALLOW, 0);

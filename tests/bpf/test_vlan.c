@@ -151,6 +151,7 @@ int main(void)
 	add_macvlan_ep(m.eps, "10.5.0.4", 0x10003, 1);
 	add_macvlan_ep(m.eps, "10.6.0.2", 0x10004, 2);
 	add_macvlan_ep(m.eps, "10.7.0.2", 0x10005, 3);
+	policy_use_all_levels(bpf_map__fd(skel->maps.cbpf_policy_mask));
 	add_policy(m.pol, 0x10001, 0x10003, CBPF_VERDICT_DENY, CBPF_DROP_POLICY);
 	add_policy(m.pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC);
 

@@ -1,0 +1,139 @@
+/* Flow parsing and connection tracking: replies to tracked flows pass without a policy check. */
+#ifndef CBPF_CONNTRACK_BPF_H
+#define CBPF_CONNTRACK_BPF_H
+
+#include "conntrack.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CBPF_MAX_CT);
+	__type(key, struct cbpf_ct_key);
+	__type(value, struct cbpf_ct_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_ct SEC(".maps");
+
+#define CBPF_ICMP_ECHO_REPLY   0
+#define CBPF_ICMP_ECHO_REQUEST 8
+#define CBPF_TCP_FIN	       0x01
+#define CBPF_TCP_RST	       0x04
+#define CBPF_IP_FRAG_OFFSET    0x1fff
+
+enum cbpf_flow_kind {
+	CBPF_FLOW_UNTRACKED = 0, /* no tuple: fragments, ICMP errors, other protocols */
+	CBPF_FLOW_OPENER,	 /* can open a flow: TCP, UDP, ICMP echo request */
+	CBPF_FLOW_REPLY_ONLY,	 /* ICMP echo reply: only ever a reply */
+};
+
+struct cbpf_flow {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport; /* network byte order; ICMP echo: the identifier */
+	__u16 dport;
+	__u8 proto;
+	__u8 tcp_flags;
+	__u8 kind; /* enum cbpf_flow_kind */
+	__u8 pad;
+};
+
+/* Ports sit in the first bytes of the L4 header; what is not linear is treated as unknown. */
+static __always_inline void cbpf_flow_parse(void *data_end, struct iphdr *iph, struct cbpf_flow *f)
+{
+	__u8 *l4 = (__u8 *)iph + iph->ihl * 4;
+
+	__builtin_memset(f, 0, sizeof(*f));
+	f->saddr = iph->saddr;
+	f->daddr = iph->daddr;
+	f->proto = iph->protocol;
+	if (iph->frag_off & bpf_htons(CBPF_IP_FRAG_OFFSET))
+		return;
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
+		if ((void *)(l4 + 4) > data_end)
+			return;
+		f->sport = *(__u16 *)l4;
+		f->dport = *(__u16 *)(l4 + 2);
+		f->kind = CBPF_FLOW_OPENER;
+		if (f->proto == IPPROTO_TCP && (void *)(l4 + 14) <= data_end)
+			f->tcp_flags = l4[13];
+	} else if (f->proto == IPPROTO_ICMP) {
+		if ((void *)(l4 + 6) > data_end)
+			return;
+		if (l4[0] == CBPF_ICMP_ECHO_REQUEST)
+			f->kind = CBPF_FLOW_OPENER;
+		else if (l4[0] == CBPF_ICMP_ECHO_REPLY)
+			f->kind = CBPF_FLOW_REPLY_ONLY;
+		f->sport = *(__u16 *)(l4 + 4);
+	}
+}
+
+static __always_inline int cbpf_ct_expired(const struct cbpf_ct_value *v, __u8 proto, __u64 now)
+{
+	__u64 timeout = CBPF_CT_TIMEOUT_OTHER;
+
+	if (proto == IPPROTO_TCP)
+		timeout =
+		    v->flags & CBPF_CT_CLOSING ? CBPF_CT_TIMEOUT_CLOSING : CBPF_CT_TIMEOUT_TCP;
+	return now - v->last_seen > timeout;
+}
+
+static __always_inline void cbpf_ct_touch(struct cbpf_ct_value *v, const struct cbpf_flow *f,
+					  __u64 now, __u32 flags)
+{
+	if (f->tcp_flags & (CBPF_TCP_FIN | CBPF_TCP_RST))
+		flags |= CBPF_CT_CLOSING;
+	v->last_seen = now;
+	if ((v->flags & flags) != flags)
+		v->flags |= flags;
+}
+
+/* True when the packet answers a live flow opened the other way. */
+static __always_inline int cbpf_ct_is_reply(const struct cbpf_flow *f)
+{
+	struct cbpf_ct_key key = {.saddr = f->daddr, .daddr = f->saddr, .proto = f->proto};
+	struct cbpf_ct_value *v;
+	__u64 now;
+
+	if (f->kind == CBPF_FLOW_UNTRACKED)
+		return 0;
+	if (f->proto == IPPROTO_ICMP) {
+		if (f->kind != CBPF_FLOW_REPLY_ONLY)
+			return 0;
+		key.sport = f->sport;
+	} else {
+		key.sport = f->dport;
+		key.dport = f->sport;
+	}
+	v = bpf_map_lookup_elem(&cbpf_ct, &key);
+	if (!v)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (cbpf_ct_expired(v, f->proto, now))
+		return 0;
+	cbpf_ct_touch(v, f, now, CBPF_CT_SEEN_REPLY);
+	return 1;
+}
+
+/* Records an allowed opening packet; returns 1 when it starts a new flow. */
+static __always_inline int cbpf_ct_track(const struct cbpf_flow *f, __u32 rule_id)
+{
+	struct cbpf_ct_key key = {.saddr = f->saddr,
+				  .daddr = f->daddr,
+				  .sport = f->sport,
+				  .dport = f->dport,
+				  .proto = f->proto};
+	struct cbpf_ct_value fresh = {.rule_id = rule_id}, *v;
+	__u64 now;
+
+	if (f->kind != CBPF_FLOW_OPENER)
+		return 0;
+	now = bpf_ktime_get_ns();
+	v = bpf_map_lookup_elem(&cbpf_ct, &key);
+	if (v && !cbpf_ct_expired(v, f->proto, now)) {
+		cbpf_ct_touch(v, f, now, 0);
+		return 0;
+	}
+	cbpf_ct_touch(&fresh, f, now, 0);
+	bpf_map_update_elem(&cbpf_ct, &key, &fresh, BPF_ANY);
+	return 1;
+}
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * Policy decisions: identities of both ends, one LPM lookup per level pair in use, connection
+ * tracking for replies, per-rule counters and events. Used on the way out of an endpoint
+ * (cbpf_policy_egress) and on the way into one from the host stack (cbpf_policy_ingress).
+ */
+#ifndef CBPF_POLICY_BPF_H
+#define CBPF_POLICY_BPF_H
+
+#include "maps.bpf.h"
+#include "conntrack.bpf.h"
+#include "events.bpf.h"
+
+#define CBPF_POLICY_TRIE_DEF                                                                       \
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                                       \
+	__uint(max_entries, CBPF_MAX_POLICY);                                                      \
+	__uint(map_flags, BPF_F_NO_PREALLOC);                                                      \
+	__type(key, struct cbpf_policy_key);                                                       \
+	__type(value, struct cbpf_policy_value)
+
+#define CBPF_POLICY_PAIRS_DEF                                                                      \
+	__uint(type, BPF_MAP_TYPE_HASH);                                                           \
+	__uint(max_entries, CBPF_MAX_POLICY);                                                      \
+	__uint(map_flags, BPF_F_NO_PREALLOC);                                                      \
+	__type(key, struct cbpf_pair_key);                                                         \
+	__type(value, struct cbpf_policy_value)
+
+/* Templates of inner maps cannot carry a pin; the first generation's maps do. */
+struct cbpf_policy_trie {
+	CBPF_POLICY_TRIE_DEF;
+};
+
+struct cbpf_policy_pairs {
+	CBPF_POLICY_PAIRS_DEF;
+};
+
+struct {
+	CBPF_POLICY_PAIRS_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy SEC(".maps");
+
+struct {
+	CBPF_POLICY_TRIE_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_ports SEC(".maps");
+
+struct {
+	CBPF_POLICY_TRIE_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_tables SEC(".maps");
+
+/* Generation g keeps its pair hash in slot g. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CBPF_POLICY_GENERATIONS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct cbpf_policy_pairs);
+} cbpf_policy_pairs_gen SEC(".maps") = {
+    .values = {[0] = (void *)&cbpf_policy},
+};
+
+/* Generation g keeps its port trie in slot 2g and its address tables in slot 2g + 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2 * CBPF_POLICY_GENERATIONS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct cbpf_policy_trie);
+} cbpf_policy_gen SEC(".maps") = {
+    .values = {[0] = (void *)&cbpf_policy_ports, [1] = (void *)&cbpf_policy_tables},
+};
+
+/*
+ * Per generation: bit (src level * CBPF_LEVELS + dst level) is set when some entry uses that
+ * level pair, so unused levels cost no lookup. An array, so reading it costs the same whatever
+ * the policy holds.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CBPF_POLICY_GENERATIONS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_mask SEC(".maps");
+
+/* Index 0: the live generation. A reload fills the other one, then flips this. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_active SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, CBPF_MAX_RULE_STATS);
+	__type(key, __u32);
+	__type(value, struct cbpf_rule_stat);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_rule_stats SEC(".maps");
+
+struct cbpf_ids {
+	__u32 id[CBPF_LEVELS]; /* 0 where the end has no identity at that level */
+};
+
+struct cbpf_verdict_out {
+	__u32 reason;  /* 0 allows */
+	__u32 rule_id; /* 0 when a default decided */
+};
+
+static __always_inline struct cbpf_policy_value *cbpf_table_lookup(void *trie, __u32 table,
+								   __u32 addr, __u32 prefixlen)
+{
+	struct cbpf_policy_key key = {
+	    .prefixlen = prefixlen, .src_identity = table, .dst_identity = addr};
+
+	return bpf_map_lookup_elem(trie, &key);
+}
+
+static __always_inline void cbpf_ids_of_ep(void *tables, const struct cbpf_ep_value *ep, __u32 mask,
+					   struct cbpf_ids *ids)
+{
+	/* Levels no rule uses are not worth a lookup. */
+	const __u32 vlan_bits = 0x0f00 | 0x4444, node_bits = 0xf000 | 0x8888;
+
+	ids->id[CBPF_LEVEL_INSTANCE] = ep->identity;
+	ids->id[CBPF_LEVEL_NET] = ep->net_id;
+	ids->id[CBPF_LEVEL_VLAN] = 0;
+	ids->id[CBPF_LEVEL_NODE] = 0;
+	if (mask & vlan_bits) {
+		struct cbpf_net_key nk = {.net_id = ep->net_id};
+		struct cbpf_net_value *net = bpf_map_lookup_elem(&cbpf_networks, &nk);
+
+		if (net && net->vlan)
+			ids->id[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net->vlan;
+	}
+	if (mask & node_bits) {
+		if (ep->flags & CBPF_EP_LOCAL) {
+			ids->id[CBPF_LEVEL_NODE] = CBPF_IDENTITY_NODE_BASE;
+		} else {
+			struct cbpf_policy_value *v = cbpf_table_lookup(
+			    tables, CBPF_IDENTITY_NODE_TABLE, ep->node_ip, CBPF_POLICY_PREFIX_PAIR);
+
+			if (v)
+				ids->id[CBPF_LEVEL_NODE] = v->rule_id;
+		}
+	}
+}
+
+/* A host address or a CIDR identity; addresses no table entry covers are "world". */
+static __always_inline void cbpf_ids_of_addr(void *tables, __u32 addr, struct cbpf_ids *ids)
+{
+	struct cbpf_policy_value *v =
+	    cbpf_table_lookup(tables, CBPF_IDENTITY_ADDR_TABLE, addr, CBPF_POLICY_PREFIX_PAIR);
+
+	ids->id[CBPF_LEVEL_INSTANCE] = v ? v->rule_id : CBPF_IDENTITY_CIDR_BASE;
+	ids->id[CBPF_LEVEL_NET] = 0;
+	ids->id[CBPF_LEVEL_VLAN] = 0;
+	ids->id[CBPF_LEVEL_NODE] = 0;
+}
+
+struct cbpf_policy_live {
+	void *pairs;
+	void *ports;
+	void *tables;
+	__u32 mask;
+};
+
+/* The lowest priority number over every level pair wins; ties keep the more specific pair. */
+static __always_inline void cbpf_policy_decide(const struct cbpf_policy_live *live,
+					       const struct cbpf_ids *src,
+					       const struct cbpf_ids *dst, __u32 mask,
+					       const struct cbpf_flow *f, __u32 fallback,
+					       struct cbpf_verdict_out *out)
+{
+	struct cbpf_policy_key key = {
+	    .prefixlen = CBPF_POLICY_PREFIX_FULL, .proto = f->proto, .dport = f->dport};
+	__u32 best_prio = 0x10000, best_reason = fallback, best_rule = 0;
+	struct cbpf_policy_value *v, *port;
+	struct cbpf_pair_key pair;
+	__u8 verdict;
+
+	for (int i = 0; i < CBPF_LEVELS; i++) {
+		for (int j = 0; j < CBPF_LEVELS; j++) {
+			if (!(mask & (1u << (i * CBPF_LEVELS + j))) || !src->id[i] || !dst->id[j])
+				continue;
+			pair.src_identity = src->id[i];
+			pair.dst_identity = dst->id[j];
+			v = bpf_map_lookup_elem(live->pairs, &pair);
+			if (!v)
+				continue;
+			/* Port entries already account for the pair's any-protocol rules. */
+			if (v->verdict & CBPF_VERDICT_F_PORTS) {
+				key.src_identity = pair.src_identity;
+				key.dst_identity = pair.dst_identity;
+				port = bpf_map_lookup_elem(live->ports, &key);
+				if (port)
+					v = port;
+			}
+			verdict = v->verdict & CBPF_VERDICT_MASK;
+			if (v->priority >= best_prio ||
+			    (verdict != CBPF_VERDICT_ALLOW && verdict != CBPF_VERDICT_DENY))
+				continue;
+			best_prio = v->priority;
+			best_rule = v->rule_id;
+			best_reason = verdict == CBPF_VERDICT_ALLOW ? 0 : v->drop_reason;
+		}
+	}
+	out->reason = best_reason;
+	out->rule_id = best_rule;
+}
+
+static __always_inline void cbpf_rule_count(__u32 rule_id, __u64 bytes)
+{
+	struct cbpf_rule_stat *stat, fresh = {.packets = 1, .bytes = bytes};
+
+	if (!rule_id)
+		return;
+	stat = bpf_map_lookup_elem(&cbpf_rule_stats, &rule_id);
+	if (stat) {
+		stat->packets++;
+		stat->bytes += bytes;
+	} else {
+		bpf_map_update_elem(&cbpf_rule_stats, &rule_id, &fresh, BPF_NOEXIST);
+	}
+}
+
+/* Replies pass; anything else is judged, and allowed openers are tracked. */
+static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *live,
+					      const struct cbpf_flow *f, const struct cbpf_ids *src,
+					      const struct cbpf_ids *dst, __u32 mask,
+					      __u32 fallback, __u32 ifindex, __u64 bytes,
+					      struct cbpf_verdict_out *out)
+{
+	if (cbpf_ct_is_reply(f)) {
+		out->reason = 0;
+		out->rule_id = 0;
+		return;
+	}
+	cbpf_policy_decide(live, src, dst, mask, f, fallback, out);
+	cbpf_rule_count(out->rule_id, bytes);
+	if (out->reason) {
+		cbpf_emit(CBPF_EVENT_DROP, out->reason, out->rule_id, ifindex, f->saddr, f->daddr,
+			  f->sport, f->dport, f->proto);
+		return;
+	}
+	if (cbpf_ct_track(f, out->rule_id))
+		cbpf_emit(CBPF_EVENT_ALLOW_NEW, 0, out->rule_id, ifindex, f->saddr, f->daddr,
+			  f->sport, f->dport, f->proto);
+}
+
+/* The live generation's maps, read once so a packet never mixes two generations. */
+static __always_inline int cbpf_policy_live(struct cbpf_policy_live *live)
+{
+	__u32 zero = 0, slot, *mask;
+	__u32 *gen = bpf_map_lookup_elem(&cbpf_policy_active, &zero);
+
+	if (!gen)
+		return 0;
+	slot = *gen & 1;
+	mask = bpf_map_lookup_elem(&cbpf_policy_mask, &slot);
+	live->mask = mask ? *mask : 0;
+	live->pairs = bpf_map_lookup_elem(&cbpf_policy_pairs_gen, &slot);
+	slot *= 2;
+	live->ports = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
+	slot++;
+	live->tables = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
+	return live->pairs && live->ports && live->tables;
+}
+
+/*
+ * A packet leaving local endpoint src for dst (an endpoint, or NULL for any other address).
+ * Without a deciding entry, endpoints reach their own network and no other; other addresses
+ * are reachable.
+ */
+static __always_inline void cbpf_policy_egress(void *data_end, struct iphdr *iph,
+					       const struct cbpf_ep_value *src,
+					       const struct cbpf_ep_value *dst, __u32 ifindex,
+					       struct cbpf_verdict_out *out)
+{
+	struct cbpf_ids src_ids, dst_ids;
+	struct cbpf_flow f;
+	__u32 fallback = 0, mask;
+	struct cbpf_policy_live live;
+
+	out->reason = 0;
+	out->rule_id = 0;
+	if (!cbpf_policy_live(&live))
+		return;
+	cbpf_flow_parse(data_end, iph, &f);
+	mask = live.mask;
+	cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
+	if (dst) {
+		cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
+		if (src->net_id != dst->net_id)
+			fallback = CBPF_DROP_NET_ISOLATION;
+	} else {
+		cbpf_ids_of_addr(live.tables, iph->daddr, &dst_ids);
+	}
+	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, fallback, ifindex,
+			  bpf_ntohs(iph->tot_len), out);
+}
+
+/*
+ * A packet the host stack sends into local endpoint dst: from the host itself, from outside
+ * through the host, or from a remote endpoint the kernel delivered. Allowed by default.
+ */
+static __always_inline void cbpf_policy_ingress(void *data_end, struct iphdr *iph,
+						const struct cbpf_ep_value *src,
+						const struct cbpf_ep_value *dst, __u32 ifindex,
+						struct cbpf_verdict_out *out)
+{
+	struct cbpf_ids src_ids, dst_ids;
+	struct cbpf_flow f;
+	__u32 mask;
+	struct cbpf_policy_live live;
+
+	out->reason = 0;
+	out->rule_id = 0;
+	if (!cbpf_policy_live(&live))
+		return;
+	cbpf_flow_parse(data_end, iph, &f);
+	mask = live.mask;
+	if (src)
+		cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
+	else
+		cbpf_ids_of_addr(live.tables, iph->saddr, &src_ids);
+	cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
+	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, 0, ifindex, bpf_ntohs(iph->tot_len),
+			  out);
+}
+
+#endif

@@ -1,0 +1,64 @@
+# Helpers shared by the policy integration tests (sourced after tests/lib.sh).
+
+# udp_ok SRC_NS DST_NS ADDR PORT: a datagram goes out and the answer comes back.
+udp_ok() {
+	local src=$1 dst=$2 addr=$3 port=$4 pid got
+	in_ns "$dst" timeout 4 socat -T 2 "UDP-LISTEN:$port,reuseaddr" SYSTEM:'read l; echo "re-$l"' &
+	pid=$!
+	PIDS+=("$pid")
+	sleep 0.2
+	got=$(echo "u$port" | in_ns "$src" timeout 3 socat -T 1 - "UDP:$addr:$port")
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ "$got" = "re-u$port" ]
+}
+udp_fails() { ! udp_ok "$@"; }
+
+# host_routes HOST EP...: the host reaches its endpoints through their host-side interfaces
+# (the local model plumbs no host routes yet), forwards, and masquerades toward the fabric.
+host_routes() {
+	local host=$1 ep
+	shift
+	in_ns "$host" sysctl -qw net.ipv4.ip_forward=1
+	for ep in "$@"; do
+		local ip ifname
+		ip=$(cb "$host" --json ep list | jq -r --arg n "$ep" '.[] | select(.name == $n) | .ip')
+		ifname=$(cb "$host" --json ep list | jq -r --arg n "$ep" '.[] | select(.name == $n) | .host_ifname')
+		in_ns "$host" ip route add "$ip/32" dev "$ifname"
+	done
+	in_ns "$host" iptables-nft -t nat -A POSTROUTING -s 10.0.0.0/8 -o ul0 -j MASQUERADE
+}
+
+# outside_add NAME N VIA: a namespace on the fabric at 198.18.0.N that routes 10/8 through VIA.
+outside_add() {
+	local name=$1 n=$2 via=$3
+	ip netns add "$P-$name"
+	ip -n "$P-$name" link set lo up
+	ip -n "$P-fab" link add "$name-up" type veth peer name eth0 netns "$P-$name"
+	ip -n "$P-fab" link set "$name-up" master br0 up
+	ip -n "$P-$name" addr add "198.18.0.$n/15" dev eth0
+	ip -n "$P-$name" link set eth0 up
+	ip -n "$P-$name" route add 10.0.0.0/8 via "$via"
+}
+
+# daemon_start HOST PATH: cbpfnet daemon in the background, its log in $WORK/HOST.daemon.log.
+daemon_start() {
+	local host=$1 path=$2 i
+	rm -f "$WORK/$host/state/daemon.pid"
+	cb "$host" daemon --policy "$path" 2>"$WORK/$host.daemon.log" &
+	DAEMON_PID=$!
+	PIDS+=("$DAEMON_PID")
+	for i in $(seq 50); do
+		[ -s "$WORK/$host/state/daemon.pid" ] && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# daemon_stop HOST: SIGTERM to the daemon itself (DAEMON_PID is the shell around it); returns
+# the daemon's exit status.
+daemon_stop() {
+	kill -TERM "$(cat "$WORK/$1/state/daemon.pid")"
+	wait "$DAEMON_PID"
+}

@@ -1,0 +1,225 @@
+/* Policy compiler: identities, priorities, port ranges as prefixes, CIDR nesting, conflicts. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drop.h"
+#include "policy.h"
+#include "policy_compile.h"
+#include "tap.h"
+
+static struct cbpf_network nets[] = {
+    {.name = "neta", .id = 1, .icc = true},
+    {.name = "netb", .id = 2, .icc = true},
+    {.name = "netc", .id = 3, .icc = false},
+};
+static struct cbpf_endpoint eps[] = {{.name = "a1", .id = 1, .net = "neta"}};
+static struct cbpf_node nodes[] = {{.name = "h2", .underlay_ip = 0x020012c6}};
+static struct cbpf_state st = {.nets = nets,
+			       .n_nets = 3,
+			       .eps = eps,
+			       .n_eps = 1,
+			       .nodes = nodes,
+			       .n_nodes = 1,
+			       .path = "/nonexistent/state.json"};
+static char err[POL_ERR_MAX];
+
+static int compile(const char *text, struct pol_compiled *c, bool strict)
+{
+	struct pol_set set = {0};
+	int rc = policy_parse_text("t.json", text, &set, err, sizeof(err));
+
+	if (!rc)
+		rc = policy_compile(&st, &set, strict, c, err, sizeof(err));
+	policy_set_free(&set);
+	return rc;
+}
+
+/* The entry for (src, dst, proto, port) the way the kernel's LPM trie would pick it. */
+static const struct pol_entry *lookup(const struct pol_compiled *c, uint32_t src, uint32_t dst,
+				      uint8_t proto, uint16_t port)
+{
+	const struct pol_entry *best = NULL;
+	uint32_t want = (uint32_t)proto << 24 | port;
+
+	for (size_t i = 0; i < c->pairs.n + c->rules.n; i++) {
+		const struct pol_entry *e =
+		    i < c->pairs.n ? &c->pairs.e[i] : &c->rules.e[i - c->pairs.n];
+		uint32_t have = (uint32_t)e->key.proto << 24 | ntohs(e->key.dport);
+		uint32_t bits = e->key.prefixlen - 64, mask = bits ? ~0u << (32 - bits) : 0;
+
+		if (e->key.src_identity != src || e->key.dst_identity != dst ||
+		    (have & mask) != (want & mask))
+			continue;
+		if (!best || e->key.prefixlen > best->key.prefixlen)
+			best = e;
+	}
+	return best;
+}
+
+static uint32_t rule_at(const struct pol_compiled *c, uint32_t src, uint32_t dst, uint8_t proto,
+			uint16_t port)
+{
+	const struct pol_entry *e = lookup(c, src, dst, proto, port);
+
+	return e ? e->value.rule_id : 0xdead;
+}
+
+int main(void)
+{
+	struct pol_compiled c;
+	const struct pol_entry *e;
+	const uint32_t A1 = CBPF_IDENTITY_EP_BASE + 1;
+
+	CHECK(compile("{\"rules\": [{\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": "
+		      "\"deny\"}]}",
+		      &c, true) == 0,
+	      "one net rule compiles (%s)", err);
+	e = lookup(&c, 1, 2, 6, 80);
+	CHECK(e && e->key.prefixlen == CBPF_POLICY_PREFIX_PAIR &&
+		  e->value.verdict == CBPF_VERDICT_DENY &&
+		  e->value.drop_reason == CBPF_DROP_POLICY && e->value.rule_id == 1,
+	      "net rule: one pair entry with the deny and rule id 1");
+	CHECK(!lookup(&c, 2, 1, 6, 80), "one-way: nothing for netb -> neta");
+	e = lookup(&c, 3, 3, 1, 0);
+	CHECK(e && e->value.drop_reason == CBPF_DROP_ICC && e->value.priority == 65535 &&
+		  e->value.rule_id == 0,
+	      "netc icc off: default deny below every rule");
+	CHECK(c.pairs.n == 2 && c.rules.n == 0, "two pair entries, no port entries (%zu, %zu)",
+	      c.pairs.n, c.rules.n);
+	CHECK(c.mask == 1u << (CBPF_LEVEL_NET * CBPF_LEVELS + CBPF_LEVEL_NET),
+	      "level mask names only (net, net) (%#x)", c.mask);
+	policy_compiled_free(&c);
+
+	CHECK(
+	    compile(
+		"{\"rules\": [\n"
+		"{\"from\": \"ep:a1\", \"to\": \"net:netb\", \"action\": \"allow\", \"priority\": "
+		"200},\n"
+		"{\"from\": \"ep:a1\", \"to\": \"net:netb\", \"action\": \"deny\", \"protocol\": "
+		"\"tcp\", \"ports\": [\"80-90\", \"443\"], \"priority\": 100},\n"
+		"{\"from\": \"ep:a1\", \"to\": \"net:netb\", \"action\": \"allow\", \"protocol\": "
+		"\"tcp\", \"ports\": \"85\", \"priority\": 50},\n"
+		"{\"from\": \"ep:a1\", \"to\": \"net:netb\", \"action\": \"deny\", \"protocol\": "
+		"\"udp\", \"priority\": 300}\n"
+		"]}",
+		&c, true) == 0,
+	    "port ranges compile (%s)", err);
+	CHECK(rule_at(&c, A1, 2, 6, 79) == 1 && rule_at(&c, A1, 2, 6, 80) == 2 &&
+		  rule_at(&c, A1, 2, 6, 84) == 2 && rule_at(&c, A1, 2, 6, 85) == 3 &&
+		  rule_at(&c, A1, 2, 6, 86) == 2 && rule_at(&c, A1, 2, 6, 90) == 2 &&
+		  rule_at(&c, A1, 2, 6, 91) == 1 && rule_at(&c, A1, 2, 6, 443) == 2 &&
+		  rule_at(&c, A1, 2, 6, 444) == 1,
+	      "tcp ports: 79 any-allow, 80-84 deny, 85 narrower allow wins, 86-90 deny, 443 deny");
+	e = lookup(&c, A1, 2, 1, 0);
+	CHECK(e && e->key.prefixlen == CBPF_POLICY_PREFIX_PAIR &&
+		  e->value.verdict == (CBPF_VERDICT_ALLOW | CBPF_VERDICT_F_PORTS),
+	      "the pair entry keeps its own verdict and points on to the port trie");
+	CHECK(rule_at(&c, A1, 2, 17, 53) == 1,
+	      "udp: the any-protocol allow at priority 200 beats the udp deny at 300");
+	CHECK(rule_at(&c, A1, 2, 1, 0) == 1, "icmp falls back to the pair entry");
+	CHECK(c.mask == (1u << (CBPF_LEVEL_INSTANCE * CBPF_LEVELS + CBPF_LEVEL_NET) |
+			 1u << (CBPF_LEVEL_NET * CBPF_LEVELS + CBPF_LEVEL_NET)),
+	      "level mask names (endpoint, net) and netc's (net, net) icc default");
+	policy_compiled_free(&c);
+
+	CHECK(
+	    compile("{\"rules\": [\n"
+		    "{\"from\": \"net:neta\", \"to\": \"cidr:10.0.0.0/8\", \"action\": \"deny\"},\n"
+		    "{\"from\": \"net:neta\", \"to\": \"cidr:10.9.0.0/16\", \"action\": \"allow\", "
+		    "\"protocol\": \"tcp\", \"ports\": \"22\", \"priority\": 900},\n"
+		    "{\"from\": \"world\", \"to\": \"net:neta\", \"action\": \"deny\", "
+		    "\"direction\": \"two-way\", \"priority\": 5000}\n"
+		    "]}",
+		    &c, true) == 0,
+	    "CIDR rules compile (%s)", err);
+	{
+		uint32_t wide = 0, narrow = 0;
+
+		for (size_t i = 0; i < c.n_cidrs; i++) {
+			if (c.cidrs[i].cidr.prefix_len == 8)
+				wide = c.cidrs[i].id;
+			if (c.cidrs[i].cidr.prefix_len == 16)
+				narrow = c.cidrs[i].id;
+		}
+		CHECK(c.n_cidrs == 2 && wide && narrow, "two CIDR identities");
+		CHECK(rule_at(&c, 1, wide, 6, 22) == 1 && rule_at(&c, 1, narrow, 6, 22) == 2 &&
+			  rule_at(&c, 1, narrow, 6, 23) == 1,
+		      "the /8 deny also binds the nested /16; its port 22 allow is narrower");
+		CHECK(rule_at(&c, CBPF_IDENTITY_CIDR_BASE, 1, 6, 1) == 3 &&
+			  rule_at(&c, narrow, 1, 6, 1) == 3 && rule_at(&c, 1, wide, 17, 1) == 1,
+		      "world covers unlisted addresses and every CIDR, both ways");
+	}
+	policy_compiled_free(&c);
+
+	CHECK(compile("{\"rules\": [\n{\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": "
+		      "\"deny\"},\n{\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": "
+		      "\"allow\", \"protocol\": \"udp\", \"ports\": \"53\"}\n]}",
+		      &c, true) == -EINVAL &&
+		  !strcmp(err, "t.json:3: conflicts with the rule at t.json:2: both have "
+			       "priority 1000, one allows and one denies"),
+	      "conflicting rules at one priority are rejected: %s", err);
+	CHECK(compile("{\"rules\": [\n{\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": "
+		      "\"deny\", \"protocol\": \"tcp\"},\n{\"from\": \"net:neta\", \"to\": "
+		      "\"net:netb\", \"action\": \"allow\", \"protocol\": \"udp\"}\n]}",
+		      &c, true) == 0,
+	      "different protocols at one priority do not conflict");
+	policy_compiled_free(&c);
+	CHECK(compile("{\"rules\": [\n{\"from\": \"ep:ghost\", \"to\": \"net:netb\", \"action\": "
+		      "\"deny\"}]}",
+		      &c, true) == -EINVAL &&
+		  !strcmp(err, "t.json:2: no such object 'ep:ghost'"),
+	      "strict: unknown endpoint rejected: %s", err);
+	CHECK(compile("{\"rules\": [\n{\"from\": \"ep:ghost\", \"to\": \"net:netb\", \"action\": "
+		      "\"deny\"}]}",
+		      &c, false) == 0 &&
+		  c.pairs.n == 1 && c.rules.n == 0,
+	      "lenient: the rule is left out, icc default stays");
+	policy_compiled_free(&c);
+
+	CHECK(compile(
+		  "{\"rules\": [\n"
+		  "{\"from\": \"node:h2\", \"to\": \"net:neta\", \"action\": \"deny\"},\n"
+		  "{\"from\": \"host:h2\", \"to\": \"net:neta\", \"action\": \"allow\", "
+		  "\"protocol\": \"tcp\", \"ports\": \"22\"},\n"
+		  "{\"from\": \"vlan:100\", \"to\": \"host\", \"action\": \"deny\", \"direction\": "
+		  "\"two-way\"}\n"
+		  "]}",
+		  &c, true) == 0,
+	      "node, host and vlan selectors compile (%s)", err);
+	CHECK(rule_at(&c, CBPF_IDENTITY_NODE_BASE + 1, 1, 6, 80) == 1 &&
+		  rule_at(&c, CBPF_IDENTITY_HOST_BASE + 1, 1, 6, 22) == 2 &&
+		  rule_at(&c, CBPF_IDENTITY_VLAN_BASE + 100, CBPF_IDENTITY_HOST_BASE, 1, 0) == 3 &&
+		  rule_at(&c, CBPF_IDENTITY_HOST_BASE, CBPF_IDENTITY_VLAN_BASE + 100, 1, 0) == 3,
+	      "node:h2, host:h2, vlan:100 and host resolve to their identities");
+	{
+		bool node_entry = false, host_entry = false;
+
+		for (size_t i = 0; i < c.tables.n; i++) {
+			const struct pol_entry *t = &c.tables.e[i];
+
+			node_entry |= t->key.src_identity == CBPF_IDENTITY_NODE_TABLE &&
+				      t->key.dst_identity == nodes[0].underlay_ip &&
+				      t->value.rule_id == CBPF_IDENTITY_NODE_BASE + 1;
+			host_entry |= t->key.src_identity == CBPF_IDENTITY_ADDR_TABLE &&
+				      t->key.dst_identity == nodes[0].underlay_ip &&
+				      t->value.rule_id == CBPF_IDENTITY_HOST_BASE + 1;
+		}
+		CHECK(node_entry && host_entry,
+		      "h2's underlay address is in the node and host tables");
+	}
+	policy_compiled_free(&c);
+
+	{
+		struct pol_set set = {0};
+
+		CHECK(policy_parse_path("policy/cross-host", &set, err, sizeof(err)) == 0 &&
+			  policy_compile(&st, &set, true, &c, err, sizeof(err)) == 0,
+		      "the cross-host example compiles against a state with node h2 (%s)", err);
+		policy_compiled_free(&c);
+		policy_set_free(&set);
+	}
+	TAP_EXIT();
+}

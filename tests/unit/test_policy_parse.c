@@ -1,0 +1,128 @@
+/* Policy file parser: fields, defaults, port rows, selectors, and "file:line" errors. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "policy_rules.h"
+#include "tap.h"
+
+static char err[POL_ERR_MAX];
+
+static int parse(const char *text, struct pol_set *set)
+{
+	memset(set, 0, sizeof(*set));
+	err[0] = '\0';
+	return policy_parse_text("t.json", text, set, err, sizeof(err));
+}
+
+/* The error of a one-document parse must start with want. */
+static void rejects(const char *text, const char *want)
+{
+	struct pol_set set;
+	int rc = parse(text, &set);
+
+	CHECK(rc == -EINVAL && !strncmp(err, want, strlen(want)), "rejects: %s (got '%s')", want,
+	      err);
+	policy_set_free(&set);
+}
+
+int main(void)
+{
+	struct pol_set set, back = {0};
+	struct pol_selector sel;
+	char buf[96], dir[] = "/tmp/cbpf-test-policy-XXXXXX";
+
+	CHECK(
+	    parse(
+		"{\"rules\": [\n"
+		"  {\"id\": \"r1\", \"from\": \"net:a\", \"to\": \"ep:b\", \"action\": \"deny\"},\n"
+		"  {\"from\": \"world\", \"to\": \"net:a\", \"action\": \"allow\",\n"
+		"   \"direction\": \"two-way\", \"protocol\": \"tcp\",\n"
+		"   \"ports\": [\"80\", \"8000-8080\", 443], \"priority\": 7}\n"
+		"]}\n",
+		&set) == 0,
+	    "parses a two-rule document (%s)", err);
+	CHECK(set.n == 4 && set.n_ids == 2, "one row per port range: %zu rows, %u rules", set.n,
+	      set.n_ids);
+	CHECK(set.rules[0].id == 1 && !strcmp(set.rules[0].name, "r1") &&
+		  set.rules[0].from.kind == POL_SEL_NET && set.rules[0].to.kind == POL_SEL_EP &&
+		  set.rules[0].verdict == CBPF_VERDICT_DENY && !set.rules[0].two_way &&
+		  set.rules[0].priority == POL_DEFAULT_PRIORITY && set.rules[0].proto == 0 &&
+		  set.rules[0].port_lo == 0 && set.rules[0].port_hi == 65535,
+	      "rule 1 fields and defaults (one-way, priority 1000, any protocol)");
+	CHECK(!strcmp(set.rules[0].origin, "t.json:2") && !strcmp(set.rules[1].origin, "t.json:3"),
+	      "origins are file:line of each rule (%s, %s)", set.rules[0].origin,
+	      set.rules[1].origin);
+	CHECK(set.rules[1].id == 2 && set.rules[3].id == 2 && set.rules[1].two_way &&
+		  set.rules[1].proto == 6 && set.rules[1].priority == 7 &&
+		  set.rules[1].port_lo == 80 && set.rules[1].port_hi == 80 &&
+		  set.rules[2].port_lo == 8000 && set.rules[2].port_hi == 8080 &&
+		  set.rules[3].port_lo == 443,
+	      "rule 2: two-way tcp rows 80, 8000-8080, 443 at priority 7");
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	CHECK(policy_snapshot_write(dir, &set, "t.json") == 0, "snapshot written");
+	CHECK(policy_snapshot_read(dir, &back, err, sizeof(err)) == 0 && back.n == 4 &&
+		  back.n_ids == 2 && back.rules[2].port_lo == 8000 &&
+		  !strcmp(back.rules[1].origin, "t.json:3") && back.rules[3].id == 2,
+	      "snapshot reads back the same rows, ids and origins (%s)", err);
+	policy_snapshot_path(dir, buf, sizeof(buf));
+	unlink(buf);
+	rmdir(dir);
+	policy_set_free(&back);
+	policy_set_free(&set);
+
+	rejects("{\"rules\": [\n  {\"from\": \"net:a\"\n  \"to\": \"net:b\"}\n]}",
+		"t.json:3: JSON syntax");
+	rejects("{\"rules\": [\n", "t.json:2: JSON syntax: unexpected end of file");
+	rejects("{\"rules\": []} x", "t.json:1: JSON syntax");
+	rejects("[1]", "t.json:1: the document must be an object with a \"rules\" array");
+	rejects("{\"rules\": [], \"extra\": 1}", "t.json:1: unknown top-level field 'extra'");
+	rejects(
+	    "{\"rules\": [\n\n {\"from\": \"pod:x\", \"to\": \"net:b\", \"action\": \"deny\"}]}",
+	    "t.json:3: unknown selector 'pod:x'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"drop\"}]}",
+		"t.json:1: action must be \"allow\" or \"deny\"");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"action\": \"deny\"}]}",
+		"t.json:1: 'to' is missing or not a string");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"colour\": 1}]}",
+		"t.json:1: unknown field 'colour'");
+	rejects("{\"rules\": [{\"from\": \"cidr:10.0.0.1/8\", \"to\": \"net:b\", \"action\": "
+		"\"deny\"}]}",
+		"t.json:1: bad from selector 'cidr:10.0.0.1/8'");
+	rejects("{\"rules\": [{\"from\": \"vlan:4095\", \"to\": \"net:b\", \"action\": \"deny\"}]}",
+		"t.json:1: bad from selector 'vlan:4095'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"ports\": \"80\"}]}",
+		"t.json:1: ports need protocol tcp or udp");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": \"udp\", \"ports\": \"90-80\"}]}",
+		"t.json:1: bad port range '90-80'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": \"udp\", \"ports\": [\"1\", \"65536\"]}]}",
+		"t.json:1: bad port range '65536'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"priority\": 65535}]}",
+		"t.json:1: priority must be an integer 0..65534");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"direction\": \"both\"}]}",
+		"t.json:1: direction must be \"one-way\" or \"two-way\"");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": \"sctp\"}]}",
+		"t.json:1: protocol must be tcp, udp, icmp or any, not 'sctp'");
+
+	CHECK(policy_parse_selector("host", &sel) == 0 && sel.kind == POL_SEL_HOST &&
+		  !strcmp(sel.name, "local"),
+	      "'host' is this host");
+	policy_parse_selector("cidr:192.0.2.0/24", &sel);
+	policy_format_selector(&sel, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "cidr:192.0.2.0/24"), "cidr selector round trip: %s", buf);
+	CHECK(policy_parse_selector("node:h2", &sel) == 0 && sel.kind == POL_SEL_NODE,
+	      "node selector");
+	CHECK(policy_parse_selector("ep:bad/name", &sel) == -EDOM, "names are validated");
+	TAP_EXIT();
+}

@@ -1,0 +1,150 @@
+/*
+ * Policy installation. The live generation is never written: the new tries are created and
+ * filled while packets use the old ones, and a single array update makes them live.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_apply.h"
+
+/* A map of the live one's type, size and BTF, so tools print it with field names. */
+static int map_like(int live_fd, const char *name)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	int btf_fd, fd;
+
+	if (bpf_obj_get_info_by_fd(live_fd, &info, &len))
+		return -errno;
+	btf_fd = info.btf_id ? bpf_btf_get_fd_by_id(info.btf_id) : -1;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags,
+		    .btf_fd = btf_fd > 0 ? btf_fd : 0,
+		    .btf_key_type_id = btf_fd > 0 ? info.btf_key_type_id : 0,
+		    .btf_value_type_id = btf_fd > 0 ? info.btf_value_type_id : 0);
+	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, info.max_entries,
+			    &opts);
+	if (fd < 0)
+		fd = -errno;
+	if (btf_fd > 0)
+		close(btf_fd);
+	return fd;
+}
+
+static int trie_fill(int fd, const struct pol_entries *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (bpf_map_update_elem(fd, &t->e[i].key, &t->e[i].value, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int pairs_fill(int fd, const struct pol_entries *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct cbpf_pair_key key = {t->e[i].key.src_identity, t->e[i].key.dst_identity};
+
+		if (bpf_map_update_elem(fd, &key, &t->e[i].value, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Pins under a temporary name, then renames over the old pin: readers always find one. */
+static int repin(const struct cbpf_maps *maps, int fd, const char *name)
+{
+	char path[320], tmp[330];
+
+	snprintf(path, sizeof(path), "%s/%s", maps->pin_dir, name);
+	/* bpffs rejects dots in pin names. */
+	snprintf(tmp, sizeof(tmp), "%s_new", path);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
+}
+
+static int set_slot(int outer, __u32 slot, int inner)
+{
+	return bpf_map_update_elem(outer, &slot, &inner, BPF_ANY) ? -errno : 0;
+}
+
+int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
+{
+	char path[320];
+	__u32 zero = 0, live = 0, next;
+	int fds[3] = {-1, -1, -1}, trie_fd, mask_fd, err = 0;
+	int *pairs = &fds[0], *ports = &fds[1], *tables = &fds[2];
+
+	snprintf(path, sizeof(path), "%s/cbpf_policy_tables", maps->pin_dir);
+	trie_fd = bpf_obj_get(path);
+	if (trie_fd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/cbpf_policy_mask", maps->pin_dir);
+	mask_fd = bpf_obj_get(path);
+	if (mask_fd < 0) {
+		err = -errno;
+		close(trie_fd);
+		return err;
+	}
+	*pairs = map_like(maps->policy, "cbpf_policy");
+	*ports = map_like(trie_fd, "cbpf_policy_por");
+	*tables = map_like(trie_fd, "cbpf_policy_tab");
+	close(trie_fd);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] < 0 && !err)
+			err = fds[i];
+	err = err ?: pairs_fill(*pairs, &c->pairs);
+	err = err ?: trie_fill(*ports, &c->rules);
+	err = err ?: trie_fill(*tables, &c->tables);
+	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
+		err = -errno;
+	next = (live + 1) % CBPF_POLICY_GENERATIONS;
+	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
+		err = -errno;
+	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs);
+	err = err ?: set_slot(maps->policy_gen, 2 * next, *ports);
+	err = err ?: set_slot(maps->policy_gen, 2 * next + 1, *tables);
+	/* The flip: from here on new packets see only the new generation. */
+	if (!err && bpf_map_update_elem(maps->policy_active, &zero, &next, BPF_ANY))
+		err = -errno;
+	err = err ?: repin(maps, *pairs, "cbpf_policy");
+	err = err ?: repin(maps, *ports, "cbpf_policy_ports");
+	err = err ?: repin(maps, *tables, "cbpf_policy_tables");
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	close(mask_fd);
+	return err;
+}
+
+void policy_state_dir(const struct cbpf_state *st, char *buf, size_t size)
+{
+	const char *slash = strrchr(st->path, '/');
+	int len = slash ? (int)(slash - st->path) : 1;
+
+	snprintf(buf, size, "%.*s", len, slash ? st->path : ".");
+}
+
+int policy_sync(const struct cbpf_maps *maps, struct cbpf_state *st)
+{
+	struct pol_set files = {0};
+	struct pol_compiled c;
+	char dir[CBPF_PATH_MAX], err[POL_ERR_MAX];
+	int e;
+
+	policy_state_dir(st, dir, sizeof(dir));
+	e = policy_snapshot_read(dir, &files, err, sizeof(err));
+	if (!e)
+		e = policy_compile(st, &files, false, &c, err, sizeof(err));
+	policy_set_free(&files);
+	if (e) {
+		cbpf_err("policy: %s", err);
+		return e;
+	}
+	e = policy_install(maps, &c);
+	policy_compiled_free(&c);
+	return e;
+}

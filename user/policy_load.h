@@ -1,0 +1,24 @@
+/* Reading, checking and applying a policy path; shared by the daemon and `policy check`. */
+#ifndef CBPF_POLICY_LOAD_H
+#define CBPF_POLICY_LOAD_H
+
+#include "cli.h"
+#include "policy_compile.h"
+
+struct pol_result {
+	size_t n_rules;	  /* file rules */
+	size_t n_entries; /* rules-trie entries */
+	double ms;	  /* parse, compile and install */
+	char message[POL_ERR_MAX];
+};
+
+/* Parses and compiles path against the state without touching any map. */
+int policy_check_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res);
+/* Parses, compiles and installs path, then records it as the accepted policy. */
+int policy_apply_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res);
+
+/* Daemon bookkeeping in the state directory. */
+#define POL_PIDFILE "daemon.pid"
+#define POL_STATUS  "policy-status.json"
+
+#endif

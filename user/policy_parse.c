@@ -1,0 +1,572 @@
+/* JSON policy files to rules, with "file:line" on every error. */
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drop.h"
+#include "policy.h"
+#include "policy_rules.h"
+
+static int line_of(const char *text, size_t offset)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < offset && text[i]; i++)
+		line += text[i] == '\n';
+	return line;
+}
+
+static int fail(char *err, size_t size, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, size, "%s:%d: ", file, line);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < size)
+		vsnprintf(err + n, size - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/*
+ * json-c keeps no positions, so the offsets of the elements of the top-level "rules" array are
+ * found with a small scanner over the same text; offsets[i] is where rules[i] starts.
+ */
+static size_t locate_rules(const char *text, size_t *offsets, size_t max)
+{
+	int depth = 0, in_rules = 0;
+	size_t n = 0, key_start = 0, key_len = 0;
+	int expect_value = 0, last_key_rules = 0;
+
+	for (size_t i = 0; text[i]; i++) {
+		char c = text[i];
+
+		if (c == '"') {
+			size_t start = ++i;
+
+			while (text[i] && text[i] != '"')
+				i += text[i] == '\\' && text[i + 1] ? 2 : 1;
+			if (!text[i])
+				break;
+			if (in_rules && depth == 2 && expect_value && n < max)
+				offsets[n++] = start - 1;
+			expect_value = 0;
+			key_start = start;
+			key_len = i - start;
+			continue;
+		}
+		if (c == ':' && depth == 1)
+			last_key_rules = key_len == 5 && !strncmp(text + key_start, "rules", 5);
+		if (c == '[' || c == '{') {
+			if (in_rules && depth == 2 && expect_value && n < max)
+				offsets[n++] = i;
+			expect_value = 0;
+			depth++;
+			if (c == '[' && depth == 2 && last_key_rules) {
+				in_rules = 1;
+				expect_value = 1;
+			}
+		} else if (c == ']' || c == '}') {
+			depth--;
+			if (depth == 1)
+				in_rules = 0;
+		} else if (c == ',' && in_rules && depth == 2) {
+			expect_value = 1;
+		} else if (in_rules && depth == 2 && expect_value && c > ' ') {
+			if (n < max)
+				offsets[n++] = i;
+			expect_value = 0;
+		}
+	}
+	return n;
+}
+
+int policy_parse_selector(const char *text, struct pol_selector *sel)
+{
+	static const struct {
+		const char *prefix;
+		uint8_t kind;
+	} kinds[] = {
+	    {"ep:", POL_SEL_EP},     {"net:", POL_SEL_NET},   {"vlan:", POL_SEL_VLAN},
+	    {"node:", POL_SEL_NODE}, {"host:", POL_SEL_HOST}, {"cidr:", POL_SEL_CIDR},
+	};
+
+	memset(sel, 0, sizeof(*sel));
+	if (!strcmp(text, "world")) {
+		sel->kind = POL_SEL_WORLD;
+		return 0;
+	}
+	if (!strcmp(text, "host")) {
+		sel->kind = POL_SEL_HOST;
+		strcpy(sel->name, "local");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t len = strlen(kinds[i].prefix);
+		const char *arg = text + len;
+		char *end;
+
+		if (strncmp(text, kinds[i].prefix, len))
+			continue;
+		sel->kind = kinds[i].kind;
+		if (sel->kind == POL_SEL_CIDR)
+			return cbpf_parse_cidr(arg, &sel->cidr) ? -EDOM : 0;
+		if (sel->kind == POL_SEL_VLAN) {
+			unsigned long v = strtoul(arg, &end, 10);
+
+			if (!*arg || *end || v < 1 || v > 4094)
+				return -EDOM;
+			sel->vlan = v;
+			return 0;
+		}
+		if (!state_valid_name(arg))
+			return -EDOM;
+		snprintf(sel->name, sizeof(sel->name), "%s", arg);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+void policy_format_selector(const struct pol_selector *sel, char *buf, size_t size)
+{
+	char cidr[32];
+
+	switch (sel->kind) {
+	case POL_SEL_EP:
+		snprintf(buf, size, "ep:%s", sel->name);
+		break;
+	case POL_SEL_NET:
+		snprintf(buf, size, "net:%s", sel->name);
+		break;
+	case POL_SEL_VLAN:
+		snprintf(buf, size, "vlan:%u", sel->vlan);
+		break;
+	case POL_SEL_NODE:
+		snprintf(buf, size, "node:%s", sel->name);
+		break;
+	case POL_SEL_HOST:
+		snprintf(buf, size, "host:%s", sel->name);
+		break;
+	case POL_SEL_CIDR:
+		cbpf_format_cidr(&sel->cidr, cidr, sizeof(cidr));
+		snprintf(buf, size, "cidr:%s", cidr);
+		break;
+	default:
+		snprintf(buf, size, "world");
+	}
+}
+
+static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)
+{
+	char *end;
+	unsigned long a = strtoul(text, &end, 10), b = a;
+
+	if (end == text)
+		return -EINVAL;
+	if (*end == '-') {
+		const char *second = end + 1;
+
+		b = strtoul(second, &end, 10);
+		if (end == second)
+			return -EINVAL;
+	}
+	if (*end || a > 65535 || b > 65535 || a > b)
+		return -EINVAL;
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+static struct pol_rule *set_append(struct pol_set *set)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		struct pol_rule *grown = realloc(set->rules, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		set->rules = grown;
+		set->cap = cap;
+	}
+	return memset(&set->rules[set->n++], 0, sizeof(struct pol_rule));
+}
+
+static const char *get_string(json_object *rule, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(rule, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Fills everything but the ports; the caller adds one row per port range. */
+static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, int line, char *err,
+		      size_t size)
+{
+	static const char *const known[] = {"id",	"from",	 "to",	     "action", "direction",
+					    "protocol", "ports", "priority", "origin", NULL};
+	const char *text, *keys[] = {"from", "to"};
+	struct pol_selector *sels[] = {&r->from, &r->to};
+	json_object *v;
+
+	memset(r, 0, sizeof(*r));
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(err, size, file, line, "a rule must be an object");
+	json_object_object_foreach(obj, key, val)
+	{
+		size_t k = 0;
+
+		(void)val;
+		while (known[k] && strcmp(known[k], key))
+			k++;
+		if (!known[k])
+			return fail(err, size, file, line, "unknown field '%s'", key);
+	}
+	if (json_object_object_get_ex(obj, "id", &v)) {
+		text = json_object_get_string(v);
+		if (!json_object_is_type(v, json_type_string) || !state_valid_name(text))
+			return fail(err, size, file, line,
+				    "id must be a name of [A-Za-z0-9_.-], 1..63 characters");
+		snprintf(r->name, sizeof(r->name), "%s", text);
+	}
+	for (int i = 0; i < 2; i++) {
+		int e;
+
+		text = get_string(obj, keys[i]);
+		if (!text)
+			return fail(err, size, file, line, "'%s' is missing or not a string",
+				    keys[i]);
+		e = policy_parse_selector(text, sels[i]);
+		if (e == -ENOENT)
+			return fail(err, size, file, line,
+				    "unknown selector '%s' (ep:, net:, vlan:, node:, host, host:, "
+				    "cidr:, world)",
+				    text);
+		if (e)
+			return fail(err, size, file, line, "bad %s selector '%s'", keys[i], text);
+	}
+	text = get_string(obj, "action");
+	if (!text || (strcmp(text, "allow") && strcmp(text, "deny")))
+		return fail(err, size, file, line, "action must be \"allow\" or \"deny\"");
+	r->verdict = strcmp(text, "allow") ? CBPF_VERDICT_DENY : CBPF_VERDICT_ALLOW;
+	r->drop_reason = r->verdict == CBPF_VERDICT_DENY ? CBPF_DROP_POLICY : 0;
+	if (json_object_object_get_ex(obj, "direction", &v)) {
+		text = json_object_get_string(v);
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strcmp(text, "one-way") && strcmp(text, "two-way")))
+			return fail(err, size, file, line,
+				    "direction must be \"one-way\" or \"two-way\"");
+		r->two_way = !strcmp(text, "two-way");
+	}
+	if (json_object_object_get_ex(obj, "protocol", &v)) {
+		text = json_object_get_string(v);
+		if (!strcmp(text, "tcp"))
+			r->proto = 6;
+		else if (!strcmp(text, "udp"))
+			r->proto = 17;
+		else if (!strcmp(text, "icmp"))
+			r->proto = 1;
+		else if (strcmp(text, "any"))
+			return fail(err, size, file, line,
+				    "protocol must be tcp, udp, icmp or any, not '%s'", text);
+	}
+	r->priority = POL_DEFAULT_PRIORITY;
+	if (json_object_object_get_ex(obj, "priority", &v)) {
+		int64_t p = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || p < 0 || p > POL_MAX_PRIORITY)
+			return fail(err, size, file, line, "priority must be an integer 0..%d",
+				    POL_MAX_PRIORITY);
+		r->priority = p;
+	}
+	text = get_string(obj, "origin");
+	if (text)
+		snprintf(r->origin, sizeof(r->origin), "%s", text);
+	else
+		snprintf(r->origin, sizeof(r->origin), "%s:%d", file, line);
+	r->port_lo = 0;
+	r->port_hi = 65535;
+	return 0;
+}
+
+static int add_rule(struct pol_set *set, json_object *obj, const char *file, int line, char *err,
+		    size_t size)
+{
+	struct pol_rule proto_rule, *row;
+	json_object *ports, *one;
+	size_t n_ranges = 1;
+	int e;
+
+	if (set->n >= POL_MAX_RULES)
+		return fail(err, size, file, line, "more than %d rules", POL_MAX_RULES);
+	e = parse_rule(obj, &proto_rule, file, line, err, size);
+	if (e)
+		return e;
+	proto_rule.id = ++set->n_ids;
+	if (!json_object_object_get_ex(obj, "ports", &ports)) {
+		row = set_append(set);
+		if (!row)
+			return -ENOMEM;
+		*row = proto_rule;
+		return 0;
+	}
+	if (proto_rule.proto != 6 && proto_rule.proto != 17)
+		return fail(err, size, file, line, "ports need protocol tcp or udp");
+	if (json_object_is_type(ports, json_type_array))
+		n_ranges = json_object_array_length(ports);
+	if (!n_ranges)
+		return fail(err, size, file, line, "ports is an empty list");
+	for (size_t i = 0; i < n_ranges; i++) {
+		uint16_t lo, hi;
+		const char *text;
+
+		one = json_object_is_type(ports, json_type_array)
+			  ? json_object_array_get_idx(ports, i)
+			  : ports;
+		text = json_object_get_string(one);
+		if ((!json_object_is_type(one, json_type_string) &&
+		     !json_object_is_type(one, json_type_int)) ||
+		    parse_port_range(text, &lo, &hi))
+			return fail(err, size, file, line,
+				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", text);
+		row = set_append(set);
+		if (!row)
+			return -ENOMEM;
+		*row = proto_rule;
+		row->port_lo = lo;
+		row->port_hi = hi;
+	}
+	return 0;
+}
+
+int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+		      size_t err_size)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *root, *rules;
+	size_t len = strlen(text), n, end, *offsets = NULL;
+	enum json_tokener_error je;
+	int e = 0;
+
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, text, len);
+	je = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (je == json_tokener_continue || (je == json_tokener_success && !root))
+		return fail(err, err_size, file, line_of(text, len),
+			    "JSON syntax: unexpected end of file");
+	if (je != json_tokener_success)
+		return fail(err, err_size, file, line_of(text, end), "JSON syntax: %s",
+			    json_tokener_error_desc(je));
+	if (strspn(text + end, " \t\r\n") != len - end) {
+		json_object_put(root);
+		return fail(err, err_size, file, line_of(text, end),
+			    "JSON syntax: text after the document");
+	}
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "rules", &rules) ||
+	    !json_object_is_type(rules, json_type_array)) {
+		json_object_put(root);
+		return fail(err, err_size, file, 1,
+			    "the document must be an object with a "
+			    "\"rules\" array");
+	}
+	json_object_object_foreach(root, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "rules") && strcmp(key, "description") && strcmp(key, "source")) {
+			e = fail(err, err_size, file, 1, "unknown top-level field '%s'", key);
+			json_object_put(root);
+			return e;
+		}
+	}
+	n = json_object_array_length(rules);
+	offsets = calloc(n + 1, sizeof(*offsets));
+	if (!offsets) {
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	if (locate_rules(text, offsets, n) != n)
+		memset(offsets, 0, n * sizeof(*offsets));
+	/* Offsets grow with i: count newlines once, not from the start for every rule. */
+	for (size_t i = 0, pos = 0, line = 1; i < n && !e; i++) {
+		for (; pos < offsets[i]; pos++)
+			line += text[pos] == '\n';
+		e = add_rule(set, json_object_array_get_idx(rules, i), file, line, err, err_size);
+	}
+	free(offsets);
+	json_object_put(root);
+	return e;
+}
+
+static char *read_file(const char *path, char *err, size_t err_size)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	long size;
+
+	if (!f) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !(buf = malloc(size + 1)) || fread(buf, 1, size, f) != (size_t)size) {
+		snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[size] = '\0';
+	fclose(f);
+	if (strlen(buf) != (size_t)size) {
+		snprintf(err, err_size, "%s:%d: NUL byte in a text file", path,
+			 line_of(buf, strlen(buf)));
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int parse_file(const char *path, struct pol_set *set, char *err, size_t err_size)
+{
+	char *text = read_file(path, err, err_size);
+	int e;
+
+	if (!text)
+		return -EINVAL;
+	e = policy_parse_text(path, text, set, err, err_size);
+	free(text);
+	return e;
+}
+
+static int json_name(const struct dirent *d)
+{
+	size_t len = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && len > 5 && !strcmp(d->d_name + len - 5, ".json");
+}
+
+int policy_parse_path(const char *path, struct pol_set *set, char *err, size_t err_size)
+{
+	struct dirent **names;
+	char file[CBPF_PATH_MAX * 2];
+	int n, e = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return errno == ENOTDIR
+			   ? parse_file(path, set, err, err_size)
+			   : (snprintf(err, err_size, "%s: %s", path, strerror(errno)), -EINVAL);
+	closedir(d);
+	n = scandir(path, &names, json_name, alphasort);
+	if (n < 0) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(file, sizeof(file), "%s/%s", path, names[i]->d_name);
+		if (!e)
+			e = parse_file(file, set, err, err_size);
+		free(names[i]);
+	}
+	free(names);
+	return e;
+}
+
+void policy_set_free(struct pol_set *set)
+{
+	free(set->rules);
+	memset(set, 0, sizeof(*set));
+}
+
+int policy_snapshot_path(const char *state_dir, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/policy.json", state_dir);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "any";
+}
+
+/* One object per row; rows of one file rule keep their id through "origin" and order. */
+int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source)
+{
+	char path[CBPF_PATH_MAX + 16], tmp[CBPF_PATH_MAX + 32], sel[96], ports[16];
+	json_object *root = json_object_new_object(), *rules = json_object_new_array();
+	int err = 0;
+
+	policy_snapshot_path(state_dir, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	json_object_object_add(root, "source", json_object_new_string(source));
+	for (size_t i = 0; i < set->n; i++) {
+		const struct pol_rule *r = &set->rules[i];
+		json_object *o = json_object_new_object();
+
+		if (r->name[0])
+			json_object_object_add(o, "id", json_object_new_string(r->name));
+		policy_format_selector(&r->from, sel, sizeof(sel));
+		json_object_object_add(o, "from", json_object_new_string(sel));
+		policy_format_selector(&r->to, sel, sizeof(sel));
+		json_object_object_add(o, "to", json_object_new_string(sel));
+		json_object_object_add(
+		    o, "action",
+		    json_object_new_string(r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny"));
+		json_object_object_add(o, "direction",
+				       json_object_new_string(r->two_way ? "two-way" : "one-way"));
+		json_object_object_add(o, "protocol", json_object_new_string(proto_name(r->proto)));
+		if (r->proto == 6 || r->proto == 17) {
+			snprintf(ports, sizeof(ports), "%u-%u", r->port_lo, r->port_hi);
+			json_object_object_add(o, "ports", json_object_new_string(ports));
+		}
+		json_object_object_add(o, "priority", json_object_new_int(r->priority));
+		json_object_object_add(o, "origin", json_object_new_string(r->origin));
+		json_object_array_add(rules, o);
+	}
+	json_object_object_add(root, "rules", rules);
+	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PLAIN) || rename(tmp, path))
+		err = -errno ? -errno : -EIO;
+	json_object_put(root);
+	return err;
+}
+
+int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, size_t err_size)
+{
+	char path[CBPF_PATH_MAX + 16];
+	struct pol_set raw = {0};
+	int e;
+
+	policy_snapshot_path(state_dir, path, sizeof(path));
+	if (access(path, F_OK))
+		return 0;
+	e = parse_file(path, &raw, err, err_size);
+	if (e) {
+		policy_set_free(&raw);
+		return e;
+	}
+	/* Rows that came from one rule share its origin: give them back one id. */
+	for (size_t i = 0; i < raw.n; i++) {
+		struct pol_rule *row = set_append(set);
+
+		if (!row) {
+			policy_set_free(&raw);
+			return -ENOMEM;
+		}
+		*row = raw.rules[i];
+		if (!i || strcmp(raw.rules[i].origin, raw.rules[i - 1].origin))
+			set->n_ids++;
+		row->id = set->n_ids;
+	}
+	policy_set_free(&raw);
+	return 0;
+}
