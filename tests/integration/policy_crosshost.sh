@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Strategy 6, cross-host one-way isolation, on both network models: a peer on another host cannot
+# open connections to the protected endpoints, they can open to it, and its replies pass
+# (connection tracking on the receiving host).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../policy_lib.sh"
+lib_init
+
+host_add h1 1
+host_add h2 2
+for h in h1 h2; do
+	check "$h: load" cb $h load
+	cb $h node add h1 --underlay 198.18.0.1 >/dev/null
+	cb $h node add h2 --underlay 198.18.0.2 >/dev/null
+	check "$h: overlay ov1" cb $h net create ov1 --model overlay --subnet 10.50.0.0/24 --vni 100
+	check "$h: macvlan mv (VLAN 100 on ul0)" cb $h net create mv --model macvlan --parent ul0 \
+		--mode bridge --vlan 100 --subnet 10.80.0.0/24
+done
+for ep in e1 e2 m1 m2; do ns_add $ep; done
+cb h1 ep add e1 --net ov1 --netns "$P-e1" --ip 10.50.0.11 >/dev/null
+cb h2 ep add e2 --net ov1 --netns "$P-e2" --ip 10.50.0.12 >/dev/null
+cb h1 ep add e2 --net ov1 --remote h2 --ip 10.50.0.12 >/dev/null
+cb h2 ep add e1 --net ov1 --remote h1 --ip 10.50.0.11 >/dev/null
+cb h1 ep add m1 --net mv --netns "$P-m1" --ip 10.80.0.11 >/dev/null
+cb h2 ep add m2 --net mv --netns "$P-m2" --ip 10.80.0.12 >/dev/null
+
+check "before any policy: e2 (h2) pings e1 (h1) over the overlay" ping_ok e2 10.50.0.11
+check "before any policy: m2 (h2) pings m1 (h1) over macvlan" ping_ok m2 10.80.0.11
+
+cat >"$WORK/crosshost.json" <<'JSON'
+{
+  "rules": [
+    { "id": "h2-not-into-ov1", "from": "node:h2", "to": "net:ov1", "action": "deny",
+      "direction": "one-way" },
+    { "id": "mv-not-into-m1", "from": "net:mv", "to": "ep:m1", "action": "deny",
+      "direction": "one-way" }
+  ]
+}
+JSON
+check "policy check accepts the cross-host file" cb h1 policy check "$WORK/crosshost.json"
+check "h1's daemon applies it" daemon_start h1 "$WORK/crosshost.json"
+
+# Overlay: the rule names h2's node; the receiving host judges the decapsulated packet.
+before=$(drops h1 policy-deny)
+check "overlay: e2 on h2 cannot ping e1" ping_fails e2 10.50.0.11
+check "overlay: e2 on h2 cannot open TCP to e1" tcp_fails e2 e1 10.50.0.11 7301
+check_gt "overlay: h1 counted the drops on decapsulation" "$(drops h1 policy-deny)" "$before"
+check "overlay: e1 pings e2 and the replies from h2 pass" ping_ok e1 10.50.0.12
+check "overlay: TCP e1 -> e2, answered across hosts" tcp_ok e1 e2 10.50.0.12 7302
+check "overlay: UDP e1 -> e2 and back" udp_ok e1 e2 10.50.0.12 7303
+
+# macvlan: peers on other hosts count as members of the network; m1 is closed to them.
+check "macvlan: m2 on h2 cannot ping m1" ping_fails m2 10.80.0.11
+check "macvlan: m2 on h2 cannot open TCP to m1" tcp_fails m2 m1 10.80.0.11 7304
+check "macvlan: m1 pings m2 and the replies pass" ping_ok m1 10.80.0.12
+check "macvlan: TCP m1 -> m2, answered across hosts" tcp_ok m1 m2 10.80.0.12 7305
+
+check_contains "explain names the deciding rule" "h2-not-into-ov1" \
+	"$(cb h1 policy explain e2 e1 tcp/80 2>&1)"
+daemon_stop h1 >/dev/null
+check "after SIGTERM the last policy stays in force: e2 still cannot ping e1" ping_fails e2 10.50.0.11
+
+lib_finish
