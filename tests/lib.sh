@@ -84,6 +84,23 @@ check_gt() {
 	if [ "$2" -gt "$3" ]; then ok "$1"; else not_ok "$1: $2 is not > $3"; fi
 }
 
+# bad_input HOST DESC EXPECT CMD...: CMD fails with exactly one stderr line containing EXPECT and
+# leaves HOST as it was; the test defines `snapshot HOST` (map dumps, links, state).
+bad_input() {
+	local host=$1 desc=$2 expect=$3 err rc before after
+	shift 3
+	before=$(snapshot "$host")
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	after=$(snapshot "$host")
+	if [ "$rc" -ne 0 ] && [ "$(echo "$err" | wc -l)" -eq 1 ] && [[ "$err" == *"$expect"* ]] &&
+		[ "$before" = "$after" ]; then
+		ok "bad input: $desc"
+	else
+		not_ok "bad input: $desc (rc=$rc, stderr: $err, state changed: $([ "$before" = "$after" ] && echo no || echo yes))"
+	fi
+}
+
 lib_finish() {
 	[ "$FAILURES" -eq 0 ]
 }

@@ -1,7 +1,7 @@
 # Helpers shared by the policy integration tests (sourced after tests/lib.sh).
 
-# udp_ok SRC_NS DST_NS ADDR PORT: a datagram goes out and the answer comes back.
-udp_ok() {
+# udp_echo_ok SRC_NS DST_NS ADDR PORT: a datagram goes out and the answer comes back.
+udp_echo_ok() {
 	local src=$1 dst=$2 addr=$3 port=$4 pid got
 	in_ns "$dst" timeout 4 socat -T 2 "UDP-LISTEN:$port,reuseaddr" SYSTEM:'read l; echo "re-$l"' &
 	pid=$!
@@ -12,7 +12,7 @@ udp_ok() {
 	wait "$pid" 2>/dev/null
 	[ "$got" = "re-u$port" ]
 }
-udp_fails() { ! udp_ok "$@"; }
+udp_echo_fails() { ! udp_echo_ok "$@"; }
 
 # host_routes HOST EP...: the host reaches its endpoints through their host-side interfaces
 # (the local model plumbs no host routes yet), forwards, and masquerades toward the fabric.

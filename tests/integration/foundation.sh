@@ -98,53 +98,38 @@ snapshot() {
 	in_ns h1 ip -o link show | awk -F': ' '{print $2}' | sort
 	cat "$WORK/h1/state/state.json"
 }
-bad() {
-	local desc=$1 expect=$2 err rc
-	shift 2
-	local before after
-	before=$(snapshot)
-	err=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	after=$(snapshot)
-	if [ "$rc" -ne 0 ] && [ "$(echo "$err" | wc -l)" -eq 1 ] && [[ "$err" == *"$expect"* ]] &&
-		[ "$before" = "$after" ]; then
-		ok "bad input: $desc"
-	else
-		not_ok "bad input: $desc (rc=$rc, stderr: $err, state changed: $([ "$before" = "$after" ] && echo no || echo yes))"
-	fi
-}
-bad "unknown network" "ep add x1: no such network 'nope'" \
+bad_input h1 "unknown network" "ep add x1: no such network 'nope'" \
 	cb h1 ep add x1 --net nope --netns "$P-x1"
-bad "overlapping subnet" "net create netd: subnet 10.1.0.0/16 overlaps network neta (10.1.0.0/24)" \
+bad_input h1 "overlapping subnet" "net create netd: subnet 10.1.0.0/16 overlaps network neta (10.1.0.0/24)" \
 	cb h1 net create netd --subnet 10.1.0.0/16
-bad "address outside the subnet" "ep add x1: address 10.9.0.5 is not a free host address of network neta" \
+bad_input h1 "address outside the subnet" "ep add x1: address 10.9.0.5 is not a free host address of network neta" \
 	cb h1 ep add x1 --net neta --netns "$P-x1" --ip 10.9.0.5
-bad "address taken" "ep add x1: address 10.1.0.2 is taken by endpoint a1" \
+bad_input h1 "address taken" "ep add x1: address 10.1.0.2 is taken by endpoint a1" \
 	cb h1 ep add x1 --net neta --netns "$P-x1" --ip 10.1.0.2
-bad "gateway address" "ep add x1: address 10.1.0.1 is not a free host address" \
+bad_input h1 "gateway address" "ep add x1: address 10.1.0.1 is not a free host address" \
 	cb h1 ep add x1 --net neta --netns "$P-x1" --ip 10.1.0.1
-bad "missing netns" "ep add x1: netns $P-missing: No such file or directory" \
+bad_input h1 "missing netns" "ep add x1: netns $P-missing: No such file or directory" \
 	cb h1 ep add x1 --net neta --netns "$P-missing"
-bad "existing endpoint" "ep add a1: endpoint already exists" \
+bad_input h1 "existing endpoint" "ep add a1: endpoint already exists" \
 	cb h1 ep add a1 --net neta --netns "$P-x1"
-bad "existing network" "net create neta: network already exists" \
+bad_input h1 "existing network" "net create neta: network already exists" \
 	cb h1 net create neta --subnet 10.9.0.0/24
-bad "subnet with host bits" "net create netd: subnet '10.9.0.1/24' is not an IPv4 network" \
+bad_input h1 "subnet with host bits" "net create netd: subnet '10.9.0.1/24' is not an IPv4 network" \
 	cb h1 net create netd --subnet 10.9.0.1/24
-bad "bad icc value" "net create netd: --icc takes on or off, not 'maybe'" \
+bad_input h1 "bad icc value" "net create netd: --icc takes on or off, not 'maybe'" \
 	cb h1 net create netd --subnet 10.9.0.0/24 --icc maybe
-bad "deleting a network in use" "net delete neta: 2 endpoint(s) still attached" \
+bad_input h1 "deleting a network in use" "net delete neta: 2 endpoint(s) still attached" \
 	cb h1 net delete neta
-bad "policy on an unknown object" "policy set: no endpoint or network named 'ghost'" \
+bad_input h1 "policy on an unknown object" "policy set: no endpoint or network named 'ghost'" \
 	cb h1 policy set a1 ghost deny
-bad "non-root" "cbpfnet: ep: needs root" \
+bad_input h1 "non-root" "cbpfnet: ep: needs root" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$CBPFNET" --bpffs "$WORK/h1/bpffs" \
 	--state "$WORK/h1/state" ep add x1 --net neta --netns "$P-x1"
 # A different build's pins: overwrite the recorded build id, then load.
 meta=$(pin h1 cbpf_meta)
 orig=$(bpftool -j map lookup pinned "$meta" key 0 0 0 0 | jq -r '.value | join(" ")')
 bpftool map update pinned "$meta" key 0 0 0 0 value 1 2 3 4 5 6 7 8 1 0 0 0 0 0 0 0
-bad "load over another build's pins" "holds programs of another build" cb h1 load
+bad_input h1 "load over another build's pins" "holds programs of another build" cb h1 load
 bpftool map update pinned "$meta" key 0 0 0 0 value $orig
 
 # Endpoint removal and the unload/load cycle.

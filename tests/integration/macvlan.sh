@@ -121,51 +121,37 @@ snapshot() {
 	for ns in a1 e1 z1; do in_ns $ns ip -o link show | awk -F': ' '{print $2}'; done
 	cat "$WORK/$1/state/state.json"
 }
-bad() {
-	local host=$1 desc=$2 expect=$3 err rc before after
-	shift 3
-	before=$(snapshot "$host")
-	err=$("$@" 2>&1 >/dev/null)
-	rc=$?
-	after=$(snapshot "$host")
-	if [ "$rc" -ne 0 ] && [ "$(echo "$err" | wc -l)" -eq 1 ] && [[ "$err" == *"$expect"* ]] &&
-		[ "$before" = "$after" ]; then
-		ok "bad input: $desc"
-	else
-		not_ok "bad input: $desc (rc=$rc, stderr: $err, state changed: $([ "$before" = "$after" ] && echo no || echo yes))"
-	fi
-}
-bad h1 "missing parent" "net create m1: model macvlan needs --parent IFACE" \
+bad_input h1 "missing parent" "net create m1: model macvlan needs --parent IFACE" \
 	cb h1 net create m1 --model macvlan --subnet 10.30.0.0/24
-bad h1 "parent not on the host" "net create m1: parent interface 'nope0' does not exist on this host" \
+bad_input h1 "parent not on the host" "net create m1: parent interface 'nope0' does not exist on this host" \
 	cb h1 net create m1 --model macvlan --parent nope0 --subnet 10.30.0.0/24
-bad h1 "VLAN 0" "net create m1: VLAN ID 0 is outside 1..4094" \
+bad_input h1 "VLAN 0" "net create m1: VLAN ID 0 is outside 1..4094" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 0
-bad h1 "VLAN 4095" "net create m1: VLAN ID 4095 is outside 1..4094" \
+bad_input h1 "VLAN 4095" "net create m1: VLAN ID 4095 is outside 1..4094" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 4095
-bad h1 "VLAN not a number" "net create m1: VLAN ID ten is outside 1..4094" \
+bad_input h1 "VLAN not a number" "net create m1: VLAN ID ten is outside 1..4094" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan ten
-bad h1 "unknown mode" "net create m1: --mode takes bridge, vepa, private or passthru, not 'hub'" \
+bad_input h1 "unknown mode" "net create m1: --mode takes bridge, vepa, private or passthru, not 'hub'" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --mode hub --vlan 60
-bad h1 "VNI on macvlan" "net create m1: --vni does not apply to model macvlan" \
+bad_input h1 "VNI on macvlan" "net create m1: --vni does not apply to model macvlan" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --vni 5000
-bad h1 "a VLAN the parent already carries" "net create m1: parent ul0 already carries network nbr on VLAN 10" \
+bad_input h1 "a VLAN the parent already carries" "net create m1: parent ul0 already carries network nbr on VLAN 10" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 10
-bad h1 "passthru on a parent in use" "net create m1: parent ul0 is already used by network nbr; passthru needs it alone" \
+bad_input h1 "passthru on a parent in use" "net create m1: parent ul0 is already used by network nbr; passthru needs it alone" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --mode passthru --vlan 60
-bad h4 "parent already owned in passthru" "net create m1: parent ul0 is owned by passthru network npt" \
+bad_input h4 "parent already owned in passthru" "net create m1: parent ul0 is owned by passthru network npt" \
 	mv h4 net create m1 --subnet 10.30.0.0/24 --vlan 60
-bad h4 "a second passthru endpoint" "ep add e2: network npt is passthru and endpoint e1 already owns parent ul0" \
+bad_input h4 "a second passthru endpoint" "ep add e2: network npt is passthru and endpoint e1 already owns parent ul0" \
 	cb h4 ep add e2 --net npt --netns "$P-e2"
-bad h1 "host access on a tagged network" "net create m1: --host-access needs an untagged network" \
+bad_input h1 "host access on a tagged network" "net create m1: --host-access needs an untagged network" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --vlan 60 --host-access
-bad h1 "host access in passthru" "net create m1: --host-access does not apply to mode passthru" \
+bad_input h1 "host access in passthru" "net create m1: --host-access does not apply to mode passthru" \
 	mv h1 net create m1 --subnet 10.30.0.0/24 --mode passthru --host-access
-bad h2 "the shim's address" "ep add z1: address 10.24.0.254 is reserved for the host shim of network nha" \
+bad_input h2 "the shim's address" "ep add z1: address 10.24.0.254 is reserved for the host shim of network nha" \
 	cb h2 ep add z1 --net nha --netns "$P-z1" --ip 10.24.0.254
-bad h1 "mode change on a network with endpoints (re-create)" "net create nbr: network already exists" \
+bad_input h1 "mode change on a network with endpoints (re-create)" "net create nbr: network already exists" \
 	mv h1 net create nbr --subnet 10.20.0.0/24 --mode vepa --vlan 10
-bad h1 "an interface name taken in the netns" "ep add z1: create macvlan lo on ul0 in netns $P-z1: an interface of that name exists" \
+bad_input h1 "an interface name taken in the netns" "ep add z1: create macvlan lo on ul0 in netns $P-z1: an interface of that name exists" \
 	cb h1 ep add z1 --net nbr --netns "$P-z1" --ifname lo
 
 # unload detaches, load re-attaches and rebuilds the link map.

@@ -39,23 +39,23 @@ check_contains "daemon logs the applied policy" "policy applied: $REPO/policy: 1
 check "S1: c1 -/-> c2 ping" ping_fails c1 $C2
 check "S1: c2 -/-> c1 ping" ping_fails c2 $C1
 check "S1: c1 -/-> c2 TCP" tcp_fails c1 c2 $C2 7110
-check "S1: c2 -/-> c1 UDP" udp_fails c2 c1 $C1 7111
+check "S1: c2 -/-> c1 UDP" udp_echo_fails c2 c1 $C1 7111
 check "S1: a1 -> neta peers still fine (a1 is not netc)" ping_ok a1 $A1
 
 # 2. one-way between networks: neta cannot open to netb; netb opens to neta, replies pass
 check "S2: a1 -/-> b1 ping" ping_fails a1 $B1
 check "S2: a1 -/-> b1 TCP" tcp_fails a1 b1 $B1 7120
-check "S2: a1 -/-> b1 UDP" udp_fails a1 b1 $B1 7121
+check "S2: a1 -/-> b1 UDP" udp_echo_fails a1 b1 $B1 7121
 check "S2: b1 -> a1 ping (echo reply passes back)" ping_ok b1 $A1
 check "S2: b1 -> a1 TCP (a1's segments are replies)" tcp_ok b1 a1 $A1 7122
-check "S2: b1 -> a1 UDP request and answer" udp_ok b1 a1 $A1 7123
+check "S2: b1 -> a1 UDP request and answer" udp_echo_ok b1 a1 $A1 7123
 
 # 3. two-way between networks; the allowed pair proves the route exists
 check "S3: b1 -/-> d1 ping" ping_fails b1 $D1
 check "S3: d1 -/-> b1 ping" ping_fails d1 $B1
 check "S3: d1 -/-> b1 TCP" tcp_fails d1 b1 $B1 7130
 check "S3: a1 -> d1 TCP (allowed two-way)" tcp_ok a1 d1 $D1 7131
-check "S3: d1 -> a1 UDP (allowed two-way)" udp_ok d1 a1 $A1 7132
+check "S3: d1 -> a1 UDP (allowed two-way)" udp_echo_ok d1 a1 $A1 7132
 
 # 4. full block of an endpoint
 check "S4: a1 -/-> a2 ping" ping_fails a1 $A2
@@ -70,7 +70,7 @@ check "S5: b1 -/-> host ping" ping_fails b1 $H
 check "S5: b1 -/-> host TCP" tcp_fails b1 h1 $H 7150
 check "S5: host -> b1 ping (b1's echo replies pass)" ping_ok h1 $B1
 check "S5: host -> b1 TCP" tcp_ok h1 b1 $B1 7151
-check "S5: host -> b1 UDP request and answer" udp_ok h1 b1 $B1 7152
+check "S5: host -> b1 UDP request and answer" udp_echo_ok h1 b1 $B1 7152
 check "S5: c1 -/-> host ping" ping_fails c1 $H
 check "S5: host -/-> c1 ping" ping_fails h1 $C1
 check "S5: host -/-> c1 TCP" tcp_fails h1 c1 $C1 7153
@@ -79,10 +79,10 @@ check "S5: d1 -> host TCP (no rule)" tcp_ok d1 h1 $H 7154
 # 7. container -> external one-way, through the host's SNAT
 check "S7: a1 -> outside ping" ping_ok a1 $O
 check "S7: a1 -> outside TCP" tcp_ok a1 out $O 7170
-check "S7: a1 -> outside UDP request and answer" udp_ok a1 out $O 7171
+check "S7: a1 -> outside UDP request and answer" udp_echo_ok a1 out $O 7171
 check "S7: outside -/-> a1 ping" ping_fails out $A1
 check "S7: outside -/-> a1 TCP" tcp_fails out a1 $A1 7172
-check "S7: outside -/-> a1 UDP" udp_fails out a1 $A1 7173
+check "S7: outside -/-> a1 UDP" udp_echo_fails out a1 $A1 7173
 check "S7: outside -> d1 TCP (no inbound rule on netd)" tcp_ok out d1 $D1 7174
 
 # Port ranges: netd is closed to 192.0.2.0/24 on web ports only (checked with explain: the

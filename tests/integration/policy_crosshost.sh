@@ -47,7 +47,7 @@ check "overlay: e2 on h2 cannot open TCP to e1" tcp_fails e2 e1 10.50.0.11 7301
 check_gt "overlay: h1 counted the drops on decapsulation" "$(drops h1 policy-deny)" "$before"
 check "overlay: e1 pings e2 and the replies from h2 pass" ping_ok e1 10.50.0.12
 check "overlay: TCP e1 -> e2, answered across hosts" tcp_ok e1 e2 10.50.0.12 7302
-check "overlay: UDP e1 -> e2 and back" udp_ok e1 e2 10.50.0.12 7303
+check "overlay: UDP e1 -> e2 and back" udp_echo_ok e1 e2 10.50.0.12 7303
 
 # macvlan: peers on other hosts count as members of the network; m1 is closed to them.
 check "macvlan: m2 on h2 cannot ping m1" ping_fails m2 10.80.0.11
