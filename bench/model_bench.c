@@ -1,5 +1,5 @@
 /*
- * Network model classifier timings for docs/benchmarks-model.md: training on the shipped 2000
+ * Network model classifier timings for docs/benchmarks.md: training on the shipped 2000
  * samples, one prediction, one constrained decision with explanation, stability selection.
  * Each figure is the median of many repetitions on a warm cache. Not a test: `make bench-model`.
  */

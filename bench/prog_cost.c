@@ -112,7 +112,12 @@ int main(int argc, char **argv)
 	add_ep(eps, "10.1.0.4", 43, 0x10004, 1, A2);
 	memcpy(remote.mac, A2, 6);
 	bpf_map_update_elem(eps, &remote_key, &remote, 0);
-	policy_use_all_levels(bpf_map__fd(skel->maps.cbpf_policy_mask));
+	/* The levels the compiler would mark for these rules: (endpoint, endpoint) and
+	 * (network, network), as an icc setting or a network rule would add. */
+	uint32_t levels = 1u << (CBPF_LEVEL_INSTANCE * CBPF_LEVELS + CBPF_LEVEL_INSTANCE) |
+			  1u << (CBPF_LEVEL_NET * CBPF_LEVELS + CBPF_LEVEL_NET);
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_policy_mask), &zero, &levels, 0);
 	add_policy(bpf_map__fd(skel->maps.cbpf_policy), 0x10001, 0x10004, CBPF_VERDICT_DENY,
 		   CBPF_DROP_POLICY);
 	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_underlay), &zero, &underlay, 0);
