@@ -15,7 +15,8 @@ int tc_from_ep(struct __sk_buff *skb)
 {
 	struct cbpf_decision d;
 
-	const __u32 headers = sizeof(struct ethhdr) + sizeof(struct arphdr) + sizeof(struct arp_ipv4);
+	const __u32 headers =
+	    sizeof(struct ethhdr) + sizeof(struct arphdr) + sizeof(struct arp_ipv4);
 
 	/* Headers must be linear for direct access; the largest we read is Ethernet + ARP. */
 	if (SKB_LOAD_PTR(skb, data) + headers > SKB_LOAD_PTR(skb, data_end))

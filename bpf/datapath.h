@@ -11,11 +11,11 @@
 #include "policy.bpf.h"
 
 enum cbpf_action {
-	CBPF_ACT_PASS,	    /* hand to the kernel stack unchanged */
-	CBPF_ACT_DROP,	    /* reason says why */
-	CBPF_ACT_REPLY,	    /* frame rewritten in place, send back out the ingress interface */
-	CBPF_ACT_FORWARD,   /* frame rewritten for a local endpoint behind ifindex */
-	CBPF_ACT_ENCAP,	    /* frame rewritten for a remote endpoint: tunnel it to node_ip */
+	CBPF_ACT_PASS,	  /* hand to the kernel stack unchanged */
+	CBPF_ACT_DROP,	  /* reason says why */
+	CBPF_ACT_REPLY,	  /* frame rewritten in place, send back out the ingress interface */
+	CBPF_ACT_FORWARD, /* frame rewritten for a local endpoint behind ifindex */
+	CBPF_ACT_ENCAP,	  /* frame rewritten for a remote endpoint: tunnel it to node_ip */
 };
 
 struct cbpf_decision {
@@ -24,7 +24,7 @@ struct cbpf_decision {
 	__u32 ifindex;
 	__u32 node_ip;
 	__u32 net_id;
-	__u32 rule_id;	 /* policy rule behind a drop, 0 for none */
+	__u32 rule_id;	  /* policy rule behind a drop, 0 for none */
 	__u32 event_sent; /* the policy code already reported this drop */
 };
 

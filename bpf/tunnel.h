@@ -8,12 +8,12 @@
 
 #include "datapath.h"
 
-#define ETH_P_8021Q	 0x8100
-#define IPPROTO_UDP_	 17
-#define IP_DF		 0x4000
-#define IP_MF_OFFSET	 0x3fff
-#define VXLAN_FLAG_VNI	 0x08000000
-#define VXLAN_PORT_FIRST 49152 /* source ports from the dynamic range, RFC 7348 5. */
+#define ETH_P_8021Q	       0x8100
+#define IPPROTO_UDP_	       17
+#define IP_DF		       0x4000
+#define IP_MF_OFFSET	       0x3fff
+#define VXLAN_FLAG_VNI	       0x08000000
+#define VXLAN_PORT_FIRST       49152 /* source ports from the dynamic range, RFC 7348 5. */
 #define ADJ_ROOM_ENCAP_L2(len) (((__u64)(len)&0xff) << 56)
 
 struct cbpf_vxlanhdr {
@@ -89,7 +89,8 @@ static __always_inline int cbpf_encap(struct __sk_buff *skb, const struct cbpf_d
 		hdr.inner.h_proto = bpf_htons(ETH_P_8021Q);
 		inner_l2 += sizeof(struct cbpf_vlan_tag);
 	}
-	room = sizeof(struct iphdr) + sizeof(struct udphdr) + sizeof(struct cbpf_vxlanhdr) + inner_l2;
+	room =
+	    sizeof(struct iphdr) + sizeof(struct udphdr) + sizeof(struct cbpf_vxlanhdr) + inner_l2;
 	flags = BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
 		BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
 		ADJ_ROOM_ENCAP_L2(inner_l2);
@@ -193,10 +194,10 @@ static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end
 static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *data_end)
 {
 	struct cbpf_outer o = {
-		.eth = data,
-		.ip = data + sizeof(struct ethhdr),
-		.udp = data + sizeof(struct ethhdr) + sizeof(struct iphdr),
-		.vxlan = data + sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr),
+	    .eth = data,
+	    .ip = data + sizeof(struct ethhdr),
+	    .udp = data + sizeof(struct ethhdr) + sizeof(struct iphdr),
+	    .vxlan = data + sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr),
 	};
 	const struct cbpf_outer *outer = &o;
 	struct ethhdr *inner = data + CBPF_OUTER_LEN;

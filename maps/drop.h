@@ -9,14 +9,14 @@ enum cbpf_drop_reason {
 	CBPF_DROP_MALFORMED_ETH,
 	CBPF_DROP_MALFORMED_ARP,
 	CBPF_DROP_MALFORMED_IP,
-	CBPF_DROP_SRC_SPOOF,    /* source address not owned by the ingress interface */
-	CBPF_DROP_ARP_UNKNOWN,  /* ARP request for an address no endpoint owns */
-	CBPF_DROP_POLICY,       /* explicit deny rule */
-	CBPF_DROP_ICC,          /* same network, inter-container traffic off */
+	CBPF_DROP_SRC_SPOOF,	 /* source address not owned by the ingress interface */
+	CBPF_DROP_ARP_UNKNOWN,	 /* ARP request for an address no endpoint owns */
+	CBPF_DROP_POLICY,	 /* explicit deny rule */
+	CBPF_DROP_ICC,		 /* same network, inter-container traffic off */
 	CBPF_DROP_NET_ISOLATION, /* different networks, no rule allows it */
 	CBPF_DROP_TTL,
-	CBPF_DROP_NO_ROUTE,	 /* no underlay route to the remote node */
-	CBPF_DROP_ENCAP,	 /* the kernel refused to grow or shrink the packet */
+	CBPF_DROP_NO_ROUTE, /* no underlay route to the remote node */
+	CBPF_DROP_ENCAP,    /* the kernel refused to grow or shrink the packet */
 	CBPF_DROP_MALFORMED_VXLAN,
 	CBPF_DROP_UNKNOWN_VNI,	 /* VxLAN segment of no local network */
 	CBPF_DROP_UNKNOWN_EP,	 /* tunnelled to an address no local endpoint owns */

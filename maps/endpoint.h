@@ -7,8 +7,8 @@
 #define CBPF_MAX_ENDPOINTS 65536
 
 enum cbpf_ep_flags {
-	CBPF_EP_LOCAL = 1 << 0,  /* reached through ifindex on this host */
-	CBPF_EP_REMOTE = 1 << 1, /* reached through node_ip over the underlay */
+	CBPF_EP_LOCAL = 1 << 0,	  /* reached through ifindex on this host */
+	CBPF_EP_REMOTE = 1 << 1,  /* reached through node_ip over the underlay */
 	CBPF_EP_MACVLAN = 1 << 2, /* macvlan on this host: ifindex is in the endpoint's netns */
 };
 
@@ -17,9 +17,9 @@ struct cbpf_ep_key {
 };
 
 struct cbpf_ep_value {
-	__u32 ifindex;  /* host-side interface of a local endpoint */
+	__u32 ifindex;	/* host-side interface of a local endpoint */
 	__u32 identity; /* policy identity, see policy.h */
-	__u32 node_ip;  /* underlay address of the node hosting a remote endpoint */
+	__u32 node_ip;	/* underlay address of the node hosting a remote endpoint */
 	__u16 net_id;
 	__u16 flags; /* enum cbpf_ep_flags */
 	__u8 mac[CBPF_ETH_ALEN];

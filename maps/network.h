@@ -18,7 +18,7 @@ struct cbpf_net_key {
 
 struct cbpf_net_value {
 	__u32 gateway_ip; /* network byte order */
-	__u32 subnet;     /* network byte order */
+	__u32 subnet;	  /* network byte order */
 	__u32 vni;
 	__u16 vlan;
 	__u8 prefix_len;

@@ -26,22 +26,23 @@ static inline uint32_t ip(const char *text)
 	return inet_addr(text);
 }
 
-
-static inline void add_net(int fd, uint32_t id, const char *gw, const char *subnet, const uint8_t *mac)
+static inline void add_net(int fd, uint32_t id, const char *gw, const char *subnet,
+			   const uint8_t *mac)
 {
 	struct cbpf_net_key key = {.net_id = id};
-	struct cbpf_net_value value = {.gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
+	struct cbpf_net_value value = {
+	    .gateway_ip = ip(gw), .subnet = ip(subnet), .prefix_len = 24};
 
 	memcpy(value.gateway_mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
 }
 
-static inline void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity, uint16_t net,
-		   const uint8_t *mac)
+static inline void add_ep(int fd, const char *addr, uint32_t ifindex, uint32_t identity,
+			  uint16_t net, const uint8_t *mac)
 {
 	struct cbpf_ep_key key = {.ip = ip(addr)};
-	struct cbpf_ep_value value = {.ifindex = ifindex, .identity = identity, .net_id = net,
-				      .flags = CBPF_EP_LOCAL};
+	struct cbpf_ep_value value = {
+	    .ifindex = ifindex, .identity = identity, .net_id = net, .flags = CBPF_EP_LOCAL};
 
 	memcpy(value.mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
@@ -86,7 +87,6 @@ static inline int run(int prog_fd, const struct pkt *in, struct pkt *out, uint32
 	*retval = opts.retval;
 	return err;
 }
-
 
 /* Loads an object with every map private (nothing pinned); NULL after printing why. */
 #define FIXTURE_LOAD(skel_type, skel)                                                              \

@@ -11,7 +11,7 @@ static int tap_failures;
 		int check_ok_ = !!(cond);                                                          \
 		printf(check_ok_ ? "ok - " : "not ok - ");                                         \
 		printf(__VA_ARGS__);                                                               \
-		printf("%s\n", check_ok_ ? "" : "  [failed: " #cond "]");                         \
+		printf("%s\n", check_ok_ ? "" : "  [failed: " #cond "]");                          \
 		tap_failures += !check_ok_;                                                        \
 	} while (0)
 

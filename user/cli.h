@@ -7,7 +7,7 @@
 struct cbpf_ctx {
 	const char *bpffs;     /* bpffs mount; pins live under <bpffs>/cbpfnet */
 	const char *state_dir; /* per-host state: networks, endpoints, history */
-	bool json;             /* print one JSON document instead of text */
+	bool json;	       /* print one JSON document instead of text */
 };
 
 typedef int (*cbpf_cmd_fn)(struct cbpf_ctx *ctx, int argc, char **argv);

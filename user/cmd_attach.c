@@ -26,9 +26,9 @@ static int report(struct cbpf_ctx *ctx, const char *verb, const char *ifname, co
 int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"xdp", no_argument, NULL, 'x'},
-		{"tc", no_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+	    {"xdp", no_argument, NULL, 'x'},
+	    {"tc", no_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	enum cbpf_hook hook = CBPF_HOOK_TC;
 	unsigned int ifindex;

@@ -11,17 +11,16 @@
 #include "state.h"
 #include "sync.h"
 
-
 static int parse_add(int argc, char **argv, struct ep_request *req)
 {
 	static const struct option opts[] = {
-		{"net", required_argument, NULL, 'n'},
-		{"netns", required_argument, NULL, 's'},
-		{"ip", required_argument, NULL, 'i'},
-		{"ifname", required_argument, NULL, 'f'},
-		{"remote", required_argument, NULL, 'r'},
-		{"mac", required_argument, NULL, 'm'},
-		{NULL, 0, NULL, 0},
+	    {"net", required_argument, NULL, 'n'},
+	    {"netns", required_argument, NULL, 's'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"ifname", required_argument, NULL, 'f'},
+	    {"remote", required_argument, NULL, 'r'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -54,8 +53,9 @@ static int parse_add(int argc, char **argv, struct ep_request *req)
 	}
 	if (optind != argc - 1 || !req->net || !req->netns == !req->remote ||
 	    (req->remote && !req->ip)) {
-		cbpf_err("ep add: usage: ep add NAME --net NET --netns NS [--ip ADDR] "
-			 "[--ifname eth0] | ep add NAME --net NET --remote NODE --ip ADDR [--mac MAC]");
+		cbpf_err(
+		    "ep add: usage: ep add NAME --net NET --netns NS [--ip ADDR] "
+		    "[--ifname eth0] | ep add NAME --net NET --remote NODE --ip ADDR [--mac MAC]");
 		return -EINVAL;
 	}
 	req->name = argv[optind];
@@ -152,10 +152,10 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
-		{"add", ep_add, "ep add NAME --net NET --netns NS [--ip ADDR] [--ifname eth0]"},
-		{"del", ep_del, "ep del NAME"},
-		{"list", ep_list, "ep list"},
-		{NULL, NULL, NULL},
+	    {"add", ep_add, "ep add NAME --net NET --netns NS [--ip ADDR] [--ifname eth0]"},
+	    {"del", ep_del, "ep del NAME"},
+	    {"list", ep_list, "ep list"},
+	    {NULL, NULL, NULL},
 	};
 
 	return cbpf_dispatch(ctx, "ep", table, argc - 1, argv + 1);

@@ -15,18 +15,12 @@
 static int parse_create(int argc, char **argv, struct net_request *req)
 {
 	static const struct option opts[] = {
-		{"subnet", required_argument, NULL, 's'},
-		{"gateway", required_argument, NULL, 'g'},
-		{"icc", required_argument, NULL, 'i'},
-		{"model", required_argument, NULL, 'm'},
-		{"vni", required_argument, NULL, 'v'},
-		{"vlan", required_argument, NULL, 'l'},
-		{"parent", required_argument, NULL, 'p'},
-		{"mode", required_argument, NULL, 'o'},
-		{"require", required_argument, NULL, 'r'},
-		{"mtu", required_argument, NULL, 'u'},
-		{"host-access", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"subnet", required_argument, NULL, 's'},  {"gateway", required_argument, NULL, 'g'},
+	    {"icc", required_argument, NULL, 'i'},     {"model", required_argument, NULL, 'm'},
+	    {"vni", required_argument, NULL, 'v'},     {"vlan", required_argument, NULL, 'l'},
+	    {"parent", required_argument, NULL, 'p'},  {"mode", required_argument, NULL, 'o'},
+	    {"require", required_argument, NULL, 'r'}, {"mtu", required_argument, NULL, 'u'},
+	    {"host-access", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -74,10 +68,11 @@ static int parse_create(int argc, char **argv, struct net_request *req)
 		}
 	}
 	if (optind != argc - 1 || !req->subnet) {
-		cbpf_err("net create: usage: net create NAME --subnet CIDR [--icc on|off] "
-			 "[--gateway ADDR] [--model local|overlay|macvlan|auto] [--vni N] [--vlan ID] "
-			 "[--parent IFACE --mode bridge|vepa|private|passthru] [--host-access] "
-			 "[--require security=S,scale=N,efficiency=E,extensibility=X] [--mtu N]");
+		cbpf_err(
+		    "net create: usage: net create NAME --subnet CIDR [--icc on|off] "
+		    "[--gateway ADDR] [--model local|overlay|macvlan|auto] [--vni N] [--vlan ID] "
+		    "[--parent IFACE --mode bridge|vepa|private|passthru] [--host-access] "
+		    "[--require security=S,scale=N,efficiency=E,extensibility=X] [--mtu N]");
 		return -EINVAL;
 	}
 	req->name = argv[optind];
@@ -158,8 +153,8 @@ static int validate_create(struct cbpf_state *st, const struct net_request *req,
 
 /* --model auto: the classifier picks overlay or macvlan from the requirements. */
 static const struct net_model_ops *choose_model(struct cbpf_ctx *ctx, struct cbpf_state *st,
-						 const struct net_request *req,
-						 struct model_decision *decision)
+						const struct net_request *req,
+						struct model_decision *decision)
 {
 	struct model_constraints constraints = {0};
 
@@ -200,8 +195,8 @@ static json_object *decision_json(const struct model_decision *decision)
 
 	json_object_object_add(obj, "choice",
 			       json_object_new_string(decision->choice == MODEL_CHOICE_MACVLAN
-							      ? "macvlan"
-							      : "overlay"));
+							  ? "macvlan"
+							  : "overlay"));
 	json_object_object_add(obj, "alpha", json_object_new_double(decision->alpha));
 	json_object_object_add(obj, "beta", json_object_new_double(decision->beta));
 	json_object_object_add(obj, "cached", json_object_new_boolean(decision->cached));
@@ -230,7 +225,8 @@ static json_object *net_json(const struct cbpf_network *net)
 	if (net->parent[0]) {
 		json_object_object_add(obj, "parent", json_object_new_string(net->parent));
 		json_object_object_add(obj, "macvlan_mode", json_object_new_int(net->macvlan_mode));
-		json_object_object_add(obj, "host_access", json_object_new_boolean(net->host_access));
+		json_object_object_add(obj, "host_access",
+				       json_object_new_boolean(net->host_access));
 	}
 	return obj;
 }
@@ -300,8 +296,7 @@ static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 			       model->name, decision.alpha, decision.beta,
 			       decision.cached ? " (answered from history)" : "", decision.reason);
 		printf("created %s network %s (id %u, %s, icc %s)\n", model->name, net.name, net.id,
-		       subnet,
-		       net.icc ? "on" : "off");
+		       subnet, net.icc ? "on" : "off");
 	}
 out:
 	state_close(&st);
@@ -404,10 +399,10 @@ out:
 int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
-		{"create", net_create, "net create NAME --subnet CIDR [--icc on|off]"},
-		{"list", net_list, "net list"},
-		{"delete", net_delete, "net delete NAME"},
-		{NULL, NULL, NULL},
+	    {"create", net_create, "net create NAME --subnet CIDR [--icc on|off]"},
+	    {"list", net_list, "net list"},
+	    {"delete", net_delete, "net delete NAME"},
+	    {NULL, NULL, NULL},
 	};
 
 	return cbpf_dispatch(ctx, "net", table, argc - 1, argv + 1);

@@ -20,9 +20,9 @@
 static int underlay_reachable(uint32_t ip)
 {
 	struct sockaddr_in addr = {
-		.sin_family = AF_INET,
-		.sin_port = htons(CBPF_VXLAN_PORT),
-		.sin_addr.s_addr = ip,
+	    .sin_family = AF_INET,
+	    .sin_port = htons(CBPF_VXLAN_PORT),
+	    .sin_addr.s_addr = ip,
 	};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int err = 0;
@@ -64,8 +64,8 @@ static int attach_underlay(struct cbpf_ctx *ctx, const struct cbpf_node *node)
 static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"underlay", required_argument, NULL, 'u'},
-		{NULL, 0, NULL, 0},
+	    {"underlay", required_argument, NULL, 'u'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *underlay = NULL, *name;
 	struct cbpf_node node = {0};
@@ -142,8 +142,8 @@ static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		cbpf_print_json(node_json(&node));
 	else
-		printf("added node %s (%s%s%s)\n", name, underlay, node.ifname[0] ? ", this host on " : "",
-		       node.ifname);
+		printf("added node %s (%s%s%s)\n", name, underlay,
+		       node.ifname[0] ? ", this host on " : "", node.ifname);
 out:
 	state_close(&st);
 	return err;
@@ -239,10 +239,10 @@ static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
 int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
-		{"add", node_add, "node add NAME --underlay ADDR"},
-		{"del", node_del, "node del NAME"},
-		{"list", node_list, "node list"},
-		{NULL, NULL, NULL},
+	    {"add", node_add, "node add NAME --underlay ADDR"},
+	    {"del", node_del, "node del NAME"},
+	    {"list", node_list, "node list"},
+	    {NULL, NULL, NULL},
 	};
 
 	return cbpf_dispatch(ctx, "node", table, argc - 1, argv + 1);

@@ -178,14 +178,14 @@ static int policy_list(struct cbpf_ctx *ctx, int argc, char **argv)
 int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
-		{"set", policy_set, "policy set FROM TO allow|deny"},
-		{"del", policy_del, "policy del FROM TO"},
-		{"list", policy_list, "policy list"},
-		{"check", policy_check, "policy check FILE|DIR"},
-		{"reload", policy_reload, "policy reload"},
-		{"explain", policy_explain, "policy explain SRC DST [PROTO/PORT]"},
-		{"stats", policy_stats, "policy stats"},
-		{NULL, NULL, NULL},
+	    {"set", policy_set, "policy set FROM TO allow|deny"},
+	    {"del", policy_del, "policy del FROM TO"},
+	    {"list", policy_list, "policy list"},
+	    {"check", policy_check, "policy check FILE|DIR"},
+	    {"reload", policy_reload, "policy reload"},
+	    {"explain", policy_explain, "policy explain SRC DST [PROTO/PORT]"},
+	    {"stats", policy_stats, "policy stats"},
+	    {NULL, NULL, NULL},
 	};
 
 	return cbpf_dispatch(ctx, "policy", table, argc - 1, argv + 1);

@@ -53,7 +53,7 @@ static int cni_error(const char *version, enum cni_code code, const char *msg)
 static int print_json(json_object *doc)
 {
 	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
 	return 0;
 }
@@ -63,9 +63,9 @@ static const char *string_field(json_object *conf, const char *key)
 	json_object *value;
 
 	return json_object_object_get_ex(conf, key, &value) &&
-			       json_object_is_type(value, json_type_string)
-		       ? json_object_get_string(value)
-		       : NULL;
+		       json_object_is_type(value, json_type_string)
+		   ? json_object_get_string(value)
+		   : NULL;
 }
 
 /* One endpoint per container interface; container ids are long hex strings. */
@@ -73,7 +73,8 @@ static void endpoint_name(const char *container, const char *ifname, char *out, 
 {
 	snprintf(out, size, "cni-%.12s-%s", container, ifname);
 	for (char *p = out; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *p))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    *p))
 			*p = '_';
 }
 
@@ -86,7 +87,8 @@ static int parse_request(json_object *conf, struct cni_request *req)
 	if (!req->version || !name)
 		return cni_error(CNI_VERSION, CNI_ERR_CONFIG,
 				 "network configuration needs cniVersion and name");
-	if (strcmp(req->version, supported_versions[0]) && strcmp(req->version, supported_versions[1]))
+	if (strcmp(req->version, supported_versions[0]) &&
+	    strcmp(req->version, supported_versions[1]))
 		return cni_error(CNI_VERSION, CNI_ERR_VERSION,
 				 "unsupported cniVersion; this plugin speaks 0.4.0 and 1.0.0");
 	snprintf(req->network, sizeof(req->network), "%s", network ? network : name);
@@ -143,8 +145,7 @@ static json_object *result(const struct cni_request *req, const struct cbpf_endp
 }
 
 /* The endpoint and its network as recorded, for CHECK and for ADD's result. */
-static int lookup(const struct cni_request *req, struct cbpf_endpoint *ep,
-		  struct cbpf_network *net)
+static int lookup(const struct cni_request *req, struct cbpf_endpoint *ep, struct cbpf_network *net)
 {
 	struct cbpf_state st;
 	struct cbpf_endpoint *found;
@@ -166,10 +167,10 @@ static int lookup(const struct cni_request *req, struct cbpf_endpoint *ep,
 static int cni_add(struct cni_request *req)
 {
 	struct ep_request ep_req = {
-		.name = req->endpoint,
-		.net = req->network,
-		.netns = req->netns,
-		.ifname = req->ifname,
+	    .name = req->endpoint,
+	    .net = req->network,
+	    .netns = req->netns,
+	    .ifname = req->ifname,
 	};
 	struct cbpf_endpoint ep;
 	struct cbpf_network net;
@@ -189,8 +190,8 @@ static int cni_del(struct cni_request *req)
 	if (lookup(req, &ep, &net) == -ENOENT)
 		return 0;
 	return ep_destroy(&req->ctx, req->endpoint)
-		       ? cni_error(req->version, CNI_ERR_PLUGIN, cbpf_last_error())
-		       : 0;
+		   ? cni_error(req->version, CNI_ERR_PLUGIN, cbpf_last_error())
+		   : 0;
 }
 
 static int cni_check(struct cni_request *req)
@@ -204,8 +205,9 @@ static int cni_check(struct cni_request *req)
 		return cni_error(req->version, CNI_ERR_PLUGIN, msg);
 	}
 	if (strcmp(ep.net, req->network) || !if_nametoindex(ep.host_ifname)) {
-		snprintf(msg, sizeof(msg), "endpoint %s: interface %s or network %s is not as created",
-			 ep.name, ep.host_ifname, req->network);
+		snprintf(msg, sizeof(msg),
+			 "endpoint %s: interface %s or network %s is not as created", ep.name,
+			 ep.host_ifname, req->network);
 		return cni_error(req->version, CNI_ERR_PLUGIN, msg);
 	}
 	return 0;

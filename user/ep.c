@@ -38,8 +38,9 @@ static int validate_remote(struct cbpf_state *st, const struct ep_request *req,
 	struct cbpf_node *node = state_find_node(st, req->remote);
 
 	if (net->model != CBPF_MODEL_OVERLAY) {
-		cbpf_err("ep add %s: network %s is not an overlay network; remote endpoints need one",
-			 req->name, net->name);
+		cbpf_err(
+		    "ep add %s: network %s is not an overlay network; remote endpoints need one",
+		    req->name, net->name);
 		return -EINVAL;
 	}
 	if (!node) {

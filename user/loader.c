@@ -101,8 +101,8 @@ static int load_macvlan(const struct cbpf_ctx *ctx, const char *dir)
 	if (!err)
 		err = pin_program(ctx, skel->progs.tc_macvlan_egress, CBPF_PIN_PROG_MACVLAN_EGRESS);
 	if (!err)
-		err = pin_program(ctx, skel->progs.tc_macvlan_ingress,
-				  CBPF_PIN_PROG_MACVLAN_INGRESS);
+		err =
+		    pin_program(ctx, skel->progs.tc_macvlan_ingress, CBPF_PIN_PROG_MACVLAN_INGRESS);
 	macvlan_bpf__destroy(skel);
 	return err;
 }
@@ -170,7 +170,6 @@ out:
 	return err;
 }
 
-
 int cbpf_unpin_all(const struct cbpf_ctx *ctx)
 {
 	char dir[256], path[512];
@@ -215,12 +214,16 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 		const char *name;
 		int *fd;
 	} pins[] = {
-		{"cbpf_endpoints", &maps->endpoints}, {"cbpf_networks", &maps->networks},
-		{"cbpf_policy", &maps->policy},	      {"cbpf_drop_stats", &maps->drop_stats},
-		{"cbpf_meta", &maps->meta},	      {"cbpf_vnis", &maps->vnis},
-		{"cbpf_underlay", &maps->underlay},
-		{"cbpf_policy_gen", &maps->policy_gen}, {"cbpf_policy_active", &maps->policy_active},
-		{"cbpf_policy_pairs_gen", &maps->policy_pairs_gen},
+	    {"cbpf_endpoints", &maps->endpoints},
+	    {"cbpf_networks", &maps->networks},
+	    {"cbpf_policy", &maps->policy},
+	    {"cbpf_drop_stats", &maps->drop_stats},
+	    {"cbpf_meta", &maps->meta},
+	    {"cbpf_vnis", &maps->vnis},
+	    {"cbpf_underlay", &maps->underlay},
+	    {"cbpf_policy_gen", &maps->policy_gen},
+	    {"cbpf_policy_active", &maps->policy_active},
+	    {"cbpf_policy_pairs_gen", &maps->policy_pairs_gen},
 	};
 	char dir[256];
 
@@ -244,9 +247,10 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
-	int *fds[] = {&maps->endpoints,	 &maps->networks,   &maps->policy,	   &maps->drop_stats,
-		      &maps->meta,	 &maps->vnis,	    &maps->underlay,	   &maps->policy_gen,
-		      &maps->policy_active, &maps->policy_pairs_gen};
+	int *fds[] = {&maps->endpoints,	      &maps->networks,	 &maps->policy,
+		      &maps->drop_stats,      &maps->meta,	 &maps->vnis,
+		      &maps->underlay,	      &maps->policy_gen, &maps->policy_active,
+		      &maps->policy_pairs_gen};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

@@ -9,12 +9,12 @@
 #include "cli.h"
 
 /* Program pins, beside the maps in the pin directory. */
-#define CBPF_PIN_PROG_TC  "prog_tc_from_ep"
-#define CBPF_PIN_PROG_XDP "prog_xdp_from_ep"
-#define CBPF_PIN_PROG_UNDERLAY "prog_tc_from_underlay"
+#define CBPF_PIN_PROG_TC	      "prog_tc_from_ep"
+#define CBPF_PIN_PROG_XDP	      "prog_xdp_from_ep"
+#define CBPF_PIN_PROG_UNDERLAY	      "prog_tc_from_underlay"
 #define CBPF_PIN_PROG_MACVLAN_EGRESS  "prog_tc_macvlan_egress"
 #define CBPF_PIN_PROG_MACVLAN_INGRESS "prog_tc_macvlan_ingress"
-#define CBPF_PIN_PROG_TC_TO_EP "prog_tc_to_ep"
+#define CBPF_PIN_PROG_TC_TO_EP	      "prog_tc_to_ep"
 
 struct cbpf_maps {
 	int endpoints;
@@ -24,9 +24,9 @@ struct cbpf_maps {
 	int meta;
 	int vnis;
 	int underlay;
-	int policy_gen;	   /* array of maps: the tries of both policy generations */
+	int policy_gen;	      /* array of maps: the tries of both policy generations */
 	int policy_pairs_gen; /* array of maps: the pair hashes of both generations */
-	int policy_active; /* the live generation */
+	int policy_active;    /* the live generation */
 	char pin_dir[256];
 };
 

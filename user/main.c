@@ -12,24 +12,25 @@
 #include "model/model_cmd.h"
 
 static const struct cbpf_cmd commands[] = {
-	{"load", cmd_load, "load                      load and pin programs and maps"},
-	{"unload", cmd_unload, "unload                    detach and unpin everything"},
-	{"status", cmd_status, "status                    what is loaded, attached and counted"},
-	{"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
-	{"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
-	{"net", cmd_net, "net create|list|delete     networks"},
-	{"ep", cmd_ep, "ep add|del|list           endpoints"},
-	{"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
-		{"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
-	{"daemon", cmd_daemon, "daemon --policy FILE|DIR  apply a policy file, reload on SIGHUP"},
-	{"monitor", cmd_monitor, "monitor [--count N] [--timeout S]  drop and verdict events"},
-	{"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
-	{NULL, NULL, NULL},
+    {"load", cmd_load, "load                      load and pin programs and maps"},
+    {"unload", cmd_unload, "unload                    detach and unpin everything"},
+    {"status", cmd_status, "status                    what is loaded, attached and counted"},
+    {"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
+    {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
+    {"net", cmd_net, "net create|list|delete     networks"},
+    {"ep", cmd_ep, "ep add|del|list           endpoints"},
+    {"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
+    {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
+    {"daemon", cmd_daemon, "daemon --policy FILE|DIR  apply a policy file, reload on SIGHUP"},
+    {"monitor", cmd_monitor, "monitor [--count N] [--timeout S]  drop and verdict events"},
+    {"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: cbpfnet [--bpffs DIR] [--state DIR] [--json] COMMAND ...\n\ncommands:\n", out);
+	fputs("usage: cbpfnet [--bpffs DIR] [--state DIR] [--json] COMMAND ...\n\ncommands:\n",
+	      out);
 	for (const struct cbpf_cmd *c = commands; c->name; c++)
 		fprintf(out, "  %s\n", c->usage);
 }
@@ -37,15 +38,15 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"bpffs", required_argument, NULL, 'b'},
-		{"state", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"bpffs", required_argument, NULL, 'b'},
+	    {"state", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cbpf_ctx ctx = {
-		.bpffs = "/sys/fs/bpf",
-		.state_dir = "/var/lib/cbpfnet",
+	    .bpffs = "/sys/fs/bpf",
+	    .state_dir = "/var/lib/cbpfnet",
 	};
 	int opt;
 

@@ -38,9 +38,9 @@ static int local_validate(struct cbpf_state *st, const struct net_request *req,
 }
 
 const struct net_model_ops net_model_local = {
-	.name = "local",
-	.model = CBPF_MODEL_LOCAL,
-	.validate = local_validate,
-	.plumb = veth_plumb,
-	.unplumb = veth_unplumb,
+    .name = "local",
+    .model = CBPF_MODEL_LOCAL,
+    .validate = local_validate,
+    .plumb = veth_plumb,
+    .unplumb = veth_unplumb,
 };

@@ -5,10 +5,10 @@
 #include "netmodel.h"
 #include "plumb.h"
 
-#define VXLAN_VNI_MAX	   0xffffff
-#define VXLAN_VNI_FIRST	   4096 /* as Docker's overlay driver, leaving low VNIs to operators */
-#define VXLAN_OVERHEAD	   50	/* outer Ethernet 14 + IPv4 20 + UDP 8 + VxLAN 8 */
-#define OVERLAY_MTU_MIN	   576
+#define VXLAN_VNI_MAX	    0xffffff
+#define VXLAN_VNI_FIRST	    4096 /* as Docker's overlay driver, leaving low VNIs to operators */
+#define VXLAN_OVERHEAD	    50	 /* outer Ethernet 14 + IPv4 20 + UDP 8 + VxLAN 8 */
+#define OVERLAY_MTU_MIN	    576
 #define OVERLAY_MTU_DEFAULT (1500 - VXLAN_OVERHEAD)
 
 /* Two overlay networks may share a VNI only as different VLAN segments of it. */
@@ -49,8 +49,8 @@ static int overlay_validate(struct cbpf_state *st, const struct net_request *req
 		}
 		owner = vni_owner(st, value, net->vlan);
 		if (owner) {
-			cbpf_err("net create %s: VNI %lu%s is taken by network %s", req->name, value,
-				 net->vlan ? " with this VLAN" : "", owner->name);
+			cbpf_err("net create %s: VNI %lu%s is taken by network %s", req->name,
+				 value, net->vlan ? " with this VLAN" : "", owner->name);
 			return -EEXIST;
 		}
 		net->vni = value;
@@ -75,9 +75,9 @@ static int overlay_validate(struct cbpf_state *st, const struct net_request *req
 }
 
 const struct net_model_ops net_model_overlay = {
-	.name = "overlay",
-	.model = CBPF_MODEL_OVERLAY,
-	.validate = overlay_validate,
-	.plumb = veth_plumb,
-	.unplumb = veth_unplumb,
+    .name = "overlay",
+    .model = CBPF_MODEL_OVERLAY,
+    .validate = overlay_validate,
+    .plumb = veth_plumb,
+    .unplumb = veth_unplumb,
 };

@@ -5,9 +5,9 @@
 #include "netmodel.h"
 
 static const struct net_model_ops *const models[] = {
-	&net_model_local,
-	&net_model_overlay,
-	&net_model_macvlan,
+    &net_model_local,
+    &net_model_overlay,
+    &net_model_macvlan,
 };
 
 const struct net_model_ops *net_model_by_name(const char *name)
@@ -26,8 +26,7 @@ const struct net_model_ops *net_model_of(const struct cbpf_network *net)
 	return &net_model_local;
 }
 
-int parse_uint_option(const char *text, unsigned long min, unsigned long max,
-		      unsigned long *value)
+int parse_uint_option(const char *text, unsigned long min, unsigned long max, unsigned long *value)
 {
 	char *end;
 

@@ -64,8 +64,7 @@ int netmodel_reject_option(const struct net_request *req, const char *model, con
 			   bool given);
 
 /* Parses a decimal option in [min, max]; returns 0 or -EINVAL (no message). */
-int parse_uint_option(const char *text, unsigned long min, unsigned long max,
-		      unsigned long *value);
+int parse_uint_option(const char *text, unsigned long min, unsigned long max, unsigned long *value);
 
 /* --vlan as an 802.1Q VLAN ID in 1..4094, 0 when absent; fails with a message. */
 int netmodel_parse_vlan(const struct net_request *req, uint16_t *vlan);

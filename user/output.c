@@ -10,29 +10,29 @@
 void cbpf_print_json(json_object *doc)
 {
 	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
 }
 
 const char *cbpf_drop_reason_name(unsigned int reason)
 {
 	static const char *const names[CBPF_DROP_REASON_MAX] = {
-		[CBPF_DROP_NONE] = "none",
-		[CBPF_DROP_MALFORMED_ETH] = "malformed-ethernet",
-		[CBPF_DROP_MALFORMED_ARP] = "malformed-arp",
-		[CBPF_DROP_MALFORMED_IP] = "malformed-ipv4",
-		[CBPF_DROP_SRC_SPOOF] = "source-spoofed",
-		[CBPF_DROP_ARP_UNKNOWN] = "arp-unknown-target",
-		[CBPF_DROP_POLICY] = "policy-deny",
-		[CBPF_DROP_ICC] = "icc-off",
-		[CBPF_DROP_NET_ISOLATION] = "network-isolation",
-		[CBPF_DROP_TTL] = "ttl-exceeded",
-		[CBPF_DROP_NO_ROUTE] = "no-underlay-route",
-		[CBPF_DROP_ENCAP] = "encap-failed",
-		[CBPF_DROP_MALFORMED_VXLAN] = "malformed-vxlan",
-		[CBPF_DROP_UNKNOWN_VNI] = "unknown-vni",
-		[CBPF_DROP_UNKNOWN_EP] = "unknown-endpoint",
-		[CBPF_DROP_VLAN_MISMATCH] = "vlan-mismatch",
+	    [CBPF_DROP_NONE] = "none",
+	    [CBPF_DROP_MALFORMED_ETH] = "malformed-ethernet",
+	    [CBPF_DROP_MALFORMED_ARP] = "malformed-arp",
+	    [CBPF_DROP_MALFORMED_IP] = "malformed-ipv4",
+	    [CBPF_DROP_SRC_SPOOF] = "source-spoofed",
+	    [CBPF_DROP_ARP_UNKNOWN] = "arp-unknown-target",
+	    [CBPF_DROP_POLICY] = "policy-deny",
+	    [CBPF_DROP_ICC] = "icc-off",
+	    [CBPF_DROP_NET_ISOLATION] = "network-isolation",
+	    [CBPF_DROP_TTL] = "ttl-exceeded",
+	    [CBPF_DROP_NO_ROUTE] = "no-underlay-route",
+	    [CBPF_DROP_ENCAP] = "encap-failed",
+	    [CBPF_DROP_MALFORMED_VXLAN] = "malformed-vxlan",
+	    [CBPF_DROP_UNKNOWN_VNI] = "unknown-vni",
+	    [CBPF_DROP_UNKNOWN_EP] = "unknown-endpoint",
+	    [CBPF_DROP_VLAN_MISMATCH] = "vlan-mismatch",
 	};
 
 	return reason < CBPF_DROP_REASON_MAX && names[reason] ? names[reason] : "unknown";

@@ -7,8 +7,7 @@
 #include "nl.h"
 
 /* Address, link and default route inside the endpoint's namespace. */
-int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep,
-			 const struct cbpf_network *net)
+int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep, const struct cbpf_network *net)
 {
 	struct nl_sock *sock;
 	int ifindex, err;
@@ -45,11 +44,11 @@ int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct c
 	       const struct cbpf_network *net)
 {
 	struct nl_veth_spec spec = {
-		.host_ifname = ep->host_ifname,
-		.host_mac = net->gateway_mac,
-		.peer_ifname = ep->ifname,
-		.peer_mac = ep->mac,
-		.mtu = net->mtu,
+	    .host_ifname = ep->host_ifname,
+	    .host_mac = net->gateway_mac,
+	    .peer_ifname = ep->ifname,
+	    .peer_mac = ep->mac,
+	    .mtu = net->mtu,
 	};
 	struct nl_sock *host;
 	int ns_fd, ifindex, err;

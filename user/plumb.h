@@ -16,7 +16,6 @@ int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct c
 int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 		 const struct cbpf_network *net);
 /* Address, link up and default route for ep's interface inside the namespace ns_fd. */
-int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep,
-			 const struct cbpf_network *net);
+int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep, const struct cbpf_network *net);
 
 #endif

@@ -12,9 +12,9 @@
 
 #include "addr.h"
 
-#define CBPF_NAME_MAX  64
+#define CBPF_NAME_MAX	64
 #define CBPF_IFNAME_MAX 16
-#define CBPF_PATH_MAX  256
+#define CBPF_PATH_MAX	256
 
 struct cbpf_network {
 	char name[CBPF_NAME_MAX];
@@ -26,10 +26,10 @@ struct cbpf_network {
 	bool icc;
 	uint32_t vni;
 	uint16_t vlan;
-	uint16_t mtu;			  /* endpoint MTU; 0 means the model's default */
-	char parent[CBPF_IFNAME_MAX];	  /* macvlan: the host uplink */
-	uint8_t macvlan_mode;		  /* macvlan: MACVLAN_MODE_* of linux/if_link.h */
-	bool host_access;		  /* macvlan: host-side shim so the host reaches endpoints */
+	uint16_t mtu;		      /* endpoint MTU; 0 means the model's default */
+	char parent[CBPF_IFNAME_MAX]; /* macvlan: the host uplink */
+	uint8_t macvlan_mode;	      /* macvlan: MACVLAN_MODE_* of linux/if_link.h */
+	bool host_access;	      /* macvlan: host-side shim so the host reaches endpoints */
 };
 
 struct cbpf_endpoint {

@@ -24,12 +24,12 @@ int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
 {
 	struct cbpf_net_key key = {.net_id = net->id};
 	struct cbpf_net_value value = {
-		.gateway_ip = net->gateway,
-		.subnet = net->subnet.addr,
-		.prefix_len = net->subnet.prefix_len,
-		.model = net->model,
-		.vni = net->vni,
-		.vlan = net->vlan,
+	    .gateway_ip = net->gateway,
+	    .subnet = net->subnet.addr,
+	    .prefix_len = net->subnet.prefix_len,
+	    .model = net->model,
+	    .vni = net->vni,
+	    .vlan = net->vlan,
 	};
 
 	memcpy(value.gateway_mac, net->gateway_mac, sizeof(value.gateway_mac));
@@ -58,7 +58,8 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 	if (state_ep_is_local(ep)) {
 		/* A macvlan endpoint has no host side: its interface lives in its own namespace. */
 		bool macvlan = net->model == CBPF_MODEL_MACVLAN;
-		int ifindex = macvlan ? macvlan_ep_ifindex(ep) : (int)if_nametoindex(ep->host_ifname);
+		int ifindex =
+		    macvlan ? macvlan_ep_ifindex(ep) : (int)if_nametoindex(ep->host_ifname);
 
 		value->ifindex = ifindex > 0 ? ifindex : 0;
 		value->flags = macvlan ? CBPF_EP_MACVLAN : CBPF_EP_LOCAL;
@@ -120,12 +121,11 @@ int sync_segments(const struct cbpf_maps *maps, struct cbpf_state *st)
 		for (size_t i = 0; i < st->n_nets; i++) {
 			if (st->nets[i].model != CBPF_MODEL_OVERLAY)
 				continue;
-			keys[n] = (struct cbpf_vni_key){.vni = st->nets[i].vni,
-							.vlan = st->nets[i].vlan};
+			keys[n] =
+			    (struct cbpf_vni_key){.vni = st->nets[i].vni, .vlan = st->nets[i].vlan};
 			values[n++].net_id = st->nets[i].id;
 		}
-		err = map_replace_all(maps->vnis, keys, values, n, sizeof(*keys),
-				      sizeof(*values));
+		err = map_replace_all(maps->vnis, keys, values, n, sizeof(*keys), sizeof(*values));
 	}
 	if (!err)
 		err = sync_underlay(maps, st);
@@ -203,8 +203,7 @@ static int compare_keys(const void *a, const void *b)
 	return memcmp(a, b, sort_key_size);
 }
 
-int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size,
-		    size_t value_size)
+int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size, size_t value_size)
 {
 	char key[64], *stale = NULL;
 	size_t n_stale = 0;

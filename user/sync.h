@@ -28,7 +28,6 @@ int sync_all_if_loaded(const struct cbpf_ctx *ctx, struct cbpf_state *st);
  * Makes a hash map hold exactly the n given entries: upserts them, then deletes other keys.
  * Keys are sorted in place.
  */
-int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size,
-		    size_t value_size);
+int map_replace_all(int fd, void *keys, void *values, size_t n, size_t key_size, size_t value_size);
 
 #endif

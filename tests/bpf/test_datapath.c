@@ -23,7 +23,7 @@ struct fixture {
 	struct pkt in;
 	int tc_verdict;
 	int xdp_verdict;
-	struct pkt out; /* expected output; len 0 means "unchanged" */
+	struct pkt out;	 /* expected output; len 0 means "unchanged" */
 	uint32_t reason; /* drop reason counted, CBPF_DROP_NONE for none */
 };
 
@@ -45,8 +45,8 @@ static void check_fixture(const char *hook, int prog_fd, int drops_fd, const str
 	CHECK(!err && verdict == (uint32_t)expected_verdict, "%s: %s: verdict %d (want %d)", hook,
 	      f->desc, err ? err : (int)verdict, expected_verdict);
 	if (f->reason != CBPF_DROP_NONE)
-		CHECK(drop_count(drops_fd, f->reason) == before + 1, "%s: %s: drop reason %u counted",
-		      hook, f->desc, f->reason);
+		CHECK(drop_count(drops_fd, f->reason) == before + 1,
+		      "%s: %s: drop reason %u counted", hook, f->desc, f->reason);
 	else
 		CHECK(got.len == want->len && !memcmp(got.data, want->data, want->len),
 		      "%s: %s: output packet as expected", hook, f->desc);

@@ -30,8 +30,8 @@ static void add_remote(int fd, const char *addr, uint32_t identity, uint16_t net
 		       const uint8_t *mac, const char *node)
 {
 	struct cbpf_ep_key key = {.ip = ip(addr)};
-	struct cbpf_ep_value value = {.identity = identity, .net_id = net, .flags = CBPF_EP_REMOTE,
-				      .node_ip = ip(node)};
+	struct cbpf_ep_value value = {
+	    .identity = identity, .net_id = net, .flags = CBPF_EP_REMOTE, .node_ip = ip(node)};
 
 	memcpy(value.mac, mac, 6);
 	bpf_map_update_elem(fd, &key, &value, 0);
@@ -72,12 +72,18 @@ int main(void)
 	tc_ep = bpf_program__fd(skel->progs.tc_from_ep);
 	tc_ul = bpf_program__fd(skel->progs.tc_from_underlay);
 
-	/* ov1 (VNI 100): e1 local on lo, e2 on node 198.18.0.2; seg (VNI 300, VLAN 10): s1 local. */
+	/* ov1 (VNI 100): e1 local on lo, e2 on node 198.18.0.2; seg (VNI 300, VLAN 10): s1 local.
+	 */
 	struct cbpf_net_key key1 = {.net_id = 1}, key3 = {.net_id = 3};
-	struct cbpf_net_value ov1 = {.gateway_ip = ip("10.50.0.1"), .prefix_len = 24, .vni = 100,
+	struct cbpf_net_value ov1 = {.gateway_ip = ip("10.50.0.1"),
+				     .prefix_len = 24,
+				     .vni = 100,
 				     .model = CBPF_MODEL_OVERLAY};
-	struct cbpf_net_value seg = {.gateway_ip = ip("10.70.0.1"), .prefix_len = 24, .vni = 300,
-				     .vlan = 10, .model = CBPF_MODEL_OVERLAY};
+	struct cbpf_net_value seg = {.gateway_ip = ip("10.70.0.1"),
+				     .prefix_len = 24,
+				     .vni = 300,
+				     .vlan = 10,
+				     .model = CBPF_MODEL_OVERLAY};
 
 	memcpy(ov1.gateway_mac, GW, 6);
 	memcpy(seg.gateway_mac, GW, 6);
@@ -113,7 +119,7 @@ int main(void)
 	sport = ntohs(*(uint16_t *)(got.data + PKT_VXLAN_SPORT_OFFSET));
 	pkt_vxlan(&want, E2_MAC, S_MAC, ip("198.18.0.1"), ip("198.18.0.2"), sport, 300, 10, &in);
 	CHECK(retval == TC_ACT_REDIRECT && got.len == want.len &&
-		      !memcmp(got.data + 12, want.data + 12, want.len - 12),
+		  !memcmp(got.data + 12, want.data + 12, want.len - 12),
 	      "encap: VLAN 10 segment gets VNI 300 and an inner 802.1Q tag 10");
 
 	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_underlay), &zero,
@@ -141,11 +147,10 @@ int main(void)
 		const char *outer_src;
 		uint32_t reason;
 	} drops_table[] = {
-		{"decap: unknown VNI", 999, 0, "198.18.0.2", CBPF_DROP_UNKNOWN_VNI},
-		{"decap: VLAN 20 of VNI 300 is no segment here", 300, 20, "198.18.0.2",
-		 CBPF_DROP_UNKNOWN_VNI},
-		{"decap: e2's address from the wrong node", 100, 0, "198.18.0.3",
-		 CBPF_DROP_SRC_SPOOF},
+	    {"decap: unknown VNI", 999, 0, "198.18.0.2", CBPF_DROP_UNKNOWN_VNI},
+	    {"decap: VLAN 20 of VNI 300 is no segment here", 300, 20, "198.18.0.2",
+	     CBPF_DROP_UNKNOWN_VNI},
+	    {"decap: e2's address from the wrong node", 100, 0, "198.18.0.3", CBPF_DROP_SRC_SPOOF},
 	};
 	for (size_t i = 0; i < sizeof(drops_table) / sizeof(drops_table[0]); i++) {
 		pkt_ipv4(&inner, E1_MAC, E2_MAC, ip("10.50.0.12"), ip("10.50.0.11"), 64);

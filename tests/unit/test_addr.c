@@ -21,7 +21,7 @@ int main(void)
 	uint8_t mac[6];
 
 	CHECK(cbpf_parse_cidr("10.1.0.0/24", &a) == 0 && a.addr == ip("10.1.0.0") &&
-		      a.prefix_len == 24,
+		  a.prefix_len == 24,
 	      "parse 10.1.0.0/24");
 	CHECK(cbpf_parse_cidr("10.1.0.1/24", &b) == -EINVAL, "reject host bits set");
 	CHECK(cbpf_parse_cidr("10.1.0.0/33", &b) == -EINVAL, "reject prefix 33");

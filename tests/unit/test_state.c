@@ -12,8 +12,8 @@
 static void state_round_trip(void)
 {
 	char dir[] = "/tmp/cbpf-state-XXXXXX";
-	struct cbpf_network net = {.name = "web", .id = 3, .model = 1, .icc = false, .vni = 4242,
-				   .vlan = 10, .mtu = 1450};
+	struct cbpf_network net = {
+	    .name = "web", .id = 3, .model = 1, .icc = false, .vni = 4242, .vlan = 10, .mtu = 1450};
 	struct cbpf_endpoint ep = {.name = "web1", .id = 7, .net = "web", .ifname = "eth0"};
 	struct cbpf_endpoint remote = {.name = "web2", .id = 8, .net = "web", .node = "h2"};
 	struct cbpf_node node = {.name = "h2"};
@@ -39,12 +39,12 @@ static void state_round_trip(void)
 	CHECK(state_open(dir, &st) == 0, "state reopens");
 	struct cbpf_network *n = state_find_net(&st, "web");
 	CHECK(n && n->id == 3 && n->vni == 4242 && n->vlan == 10 && !n->icc && n->mtu == 1450 &&
-		      n->subnet.prefix_len == 24,
+		  n->subnet.prefix_len == 24,
 	      "network fields survive the round trip");
 	CHECK(state_find_ep_ip(&st, ep.ip) && state_ep_is_local(state_find_ep(&st, "web1")),
 	      "local endpoint found by address");
 	CHECK(!state_ep_is_local(state_find_ep(&st, "web2")) &&
-		      !strcmp(state_find_ep(&st, "web2")->node, "h2"),
+		  !strcmp(state_find_ep(&st, "web2")->node, "h2"),
 	      "remote endpoint keeps its node");
 	CHECK(st.next_ep_id == 9, "id allocator survives");
 	state_remove_rules_naming(&st, "ep", "web1");
