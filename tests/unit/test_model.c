@@ -17,39 +17,12 @@
 #include "model/req.h"
 #include "model/rule.h"
 #include "model/screen.h"
+#include "capture.h"
 #include "tap.h"
 
 /* The paper's Table 3. */
 #define PAPER_ACCURACY 0.94701
 
-static char errbuf[4096];
-static int saved_stderr = -1;
-static FILE *captured;
-
-/* cbpf_err writes to stderr; the tests read what it said. */
-static void capture(void)
-{
-	fflush(stderr);
-	saved_stderr = dup(2);
-	captured = tmpfile();
-	dup2(fileno(captured), 2);
-}
-
-static const char *captured_text(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	rewind(captured);
-	n = fread(errbuf, 1, sizeof(errbuf) - 1, captured);
-	while (n > 0 && errbuf[n - 1] == '\n')
-		n--;
-	errbuf[n] = '\0';
-	fclose(captured);
-	return errbuf;
-}
 
 static void test_req(void)
 {

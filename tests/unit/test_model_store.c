@@ -12,35 +12,9 @@
 #include "model/decide.h"
 #include "model/history.h"
 #include "model/store.h"
+#include "capture.h"
 #include "tap.h"
 
-static char errbuf[4096];
-static int saved_stderr = -1;
-static FILE *captured;
-
-static void capture(void)
-{
-	fflush(stderr);
-	saved_stderr = dup(2);
-	captured = tmpfile();
-	dup2(fileno(captured), 2);
-}
-
-static const char *captured_text(void)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	rewind(captured);
-	n = fread(errbuf, 1, sizeof(errbuf) - 1, captured);
-	while (n > 0 && errbuf[n - 1] == '\n')
-		n--;
-	errbuf[n] = '\0';
-	fclose(captured);
-	return errbuf;
-}
 
 static char dir[] = "/tmp/test_model_store_XXXXXX";
 
