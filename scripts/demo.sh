@@ -36,10 +36,11 @@ try_ping web1 10.10.0.3
 try_ping web1 10.20.0.2
 try_ping db1 10.20.0.3
 
-say "allow web -> db and back, then deny one pair"
+say "allow web -> db one way: web opens connections to db, replies pass, db cannot open to web"
 run cb h1 policy set web db allow
-run cb h1 policy set db web allow
 try_ping web1 10.20.0.2
+try_ping db1 10.10.0.2
+say "then deny one pair"
 run cb h1 policy set web2 db1 deny
 try_ping web2 10.20.0.2
 try_ping web1 10.20.0.2
