@@ -109,16 +109,36 @@ struct cbpf_verdict_out {
 	__u32 rule_id; /* 0 when a default decided */
 };
 
-static __always_inline struct cbpf_policy_value *cbpf_table_lookup(void *trie, __u32 table,
-								   __u32 addr, __u32 prefixlen)
+/* The live generation: its pair hash and level mask; its tries are fetched when needed. */
+struct cbpf_policy_live {
+	void *pairs;
+	__u32 slot;
+	__u32 mask;
+};
+
+#define CBPF_TRIE_PORTS	 0
+#define CBPF_TRIE_TABLES 1
+
+/* Generation g keeps its port trie in slot 2g and its address tables in 2g + 1. */
+static __always_inline void *cbpf_live_trie(const struct cbpf_policy_live *live, __u32 which)
+{
+	__u32 slot = live->slot * 2 + which;
+
+	return bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
+}
+
+static __always_inline struct cbpf_policy_value *
+cbpf_table_lookup(const struct cbpf_policy_live *live, __u32 table, __u32 addr, __u32 prefixlen)
 {
 	struct cbpf_policy_key key = {
 	    .prefixlen = prefixlen, .src_identity = table, .dst_identity = addr};
+	void *trie = cbpf_live_trie(live, CBPF_TRIE_TABLES);
 
-	return bpf_map_lookup_elem(trie, &key);
+	return trie ? bpf_map_lookup_elem(trie, &key) : NULL;
 }
 
-static __always_inline void cbpf_ids_of_ep(void *tables, const struct cbpf_ep_value *ep, __u32 mask,
+static __always_inline void cbpf_ids_of_ep(const struct cbpf_policy_live *live,
+					   const struct cbpf_ep_value *ep, __u32 mask,
 					   struct cbpf_ids *ids)
 {
 	/* Levels no rule uses are not worth a lookup. */
@@ -140,7 +160,7 @@ static __always_inline void cbpf_ids_of_ep(void *tables, const struct cbpf_ep_va
 			ids->id[CBPF_LEVEL_NODE] = CBPF_IDENTITY_NODE_BASE;
 		} else {
 			struct cbpf_policy_value *v = cbpf_table_lookup(
-			    tables, CBPF_IDENTITY_NODE_TABLE, ep->node_ip, CBPF_POLICY_PREFIX_PAIR);
+			    live, CBPF_IDENTITY_NODE_TABLE, ep->node_ip, CBPF_POLICY_PREFIX_PAIR);
 
 			if (v)
 				ids->id[CBPF_LEVEL_NODE] = v->rule_id;
@@ -149,23 +169,17 @@ static __always_inline void cbpf_ids_of_ep(void *tables, const struct cbpf_ep_va
 }
 
 /* A host address or a CIDR identity; addresses no table entry covers are "world". */
-static __always_inline void cbpf_ids_of_addr(void *tables, __u32 addr, struct cbpf_ids *ids)
+static __always_inline void cbpf_ids_of_addr(const struct cbpf_policy_live *live, __u32 addr,
+					     struct cbpf_ids *ids)
 {
 	struct cbpf_policy_value *v =
-	    cbpf_table_lookup(tables, CBPF_IDENTITY_ADDR_TABLE, addr, CBPF_POLICY_PREFIX_PAIR);
+	    cbpf_table_lookup(live, CBPF_IDENTITY_ADDR_TABLE, addr, CBPF_POLICY_PREFIX_PAIR);
 
 	ids->id[CBPF_LEVEL_INSTANCE] = v ? v->rule_id : CBPF_IDENTITY_CIDR_BASE;
 	ids->id[CBPF_LEVEL_NET] = 0;
 	ids->id[CBPF_LEVEL_VLAN] = 0;
 	ids->id[CBPF_LEVEL_NODE] = 0;
 }
-
-struct cbpf_policy_live {
-	void *pairs;
-	void *ports;
-	void *tables;
-	__u32 mask;
-};
 
 /* The lowest priority number over every level pair wins; ties keep the more specific pair. */
 static __always_inline void cbpf_policy_decide(const struct cbpf_policy_live *live,
@@ -194,7 +208,9 @@ static __always_inline void cbpf_policy_decide(const struct cbpf_policy_live *li
 			if (v->verdict & CBPF_VERDICT_F_PORTS) {
 				key.src_identity = pair.src_identity;
 				key.dst_identity = pair.dst_identity;
-				port = bpf_map_lookup_elem(live->ports, &key);
+				void *ports = cbpf_live_trie(live, CBPF_TRIE_PORTS);
+
+				port = ports ? bpf_map_lookup_elem(ports, &key) : NULL;
 				if (port)
 					v = port;
 			}
@@ -261,12 +277,9 @@ static __always_inline int cbpf_policy_live(struct cbpf_policy_live *live)
 	slot = *gen & 1;
 	mask = bpf_map_lookup_elem(&cbpf_policy_mask, &slot);
 	live->mask = mask ? *mask : 0;
+	live->slot = slot;
 	live->pairs = bpf_map_lookup_elem(&cbpf_policy_pairs_gen, &slot);
-	slot *= 2;
-	live->ports = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
-	slot++;
-	live->tables = bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
-	return live->pairs && live->ports && live->tables;
+	return live->pairs != NULL;
 }
 
 /*
@@ -290,13 +303,13 @@ static __always_inline void cbpf_policy_egress(void *data_end, struct iphdr *iph
 		return;
 	cbpf_flow_parse(data_end, iph, &f);
 	mask = live.mask;
-	cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
+	cbpf_ids_of_ep(&live, src, mask, &src_ids);
 	if (dst) {
-		cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
+		cbpf_ids_of_ep(&live, dst, mask, &dst_ids);
 		if (src->net_id != dst->net_id)
 			fallback = CBPF_DROP_NET_ISOLATION;
 	} else {
-		cbpf_ids_of_addr(live.tables, iph->daddr, &dst_ids);
+		cbpf_ids_of_addr(&live, iph->daddr, &dst_ids);
 	}
 	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, fallback, ifindex,
 			  bpf_ntohs(iph->tot_len), out);
@@ -323,10 +336,10 @@ static __always_inline void cbpf_policy_ingress(void *data_end, struct iphdr *ip
 	cbpf_flow_parse(data_end, iph, &f);
 	mask = live.mask;
 	if (src)
-		cbpf_ids_of_ep(live.tables, src, mask, &src_ids);
+		cbpf_ids_of_ep(&live, src, mask, &src_ids);
 	else
-		cbpf_ids_of_addr(live.tables, iph->saddr, &src_ids);
-	cbpf_ids_of_ep(live.tables, dst, mask, &dst_ids);
+		cbpf_ids_of_addr(&live, iph->saddr, &src_ids);
+	cbpf_ids_of_ep(&live, dst, mask, &dst_ids);
 	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, 0, ifindex, bpf_ntohs(iph->tot_len),
 			  out);
 }
