@@ -196,6 +196,9 @@ int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct c
 		if (err)
 			cbpf_err("ep add %s: endpoint map: %s", ep.name, strerror(-err));
 	}
+	/* Rules may name the endpoint before it exists: they take effect as it appears. */
+	if (!err)
+		err = sync_policy(&maps, &st);
 	if (!err)
 		err = state_commit(&st);
 	if (err) {

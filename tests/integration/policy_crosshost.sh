@@ -23,6 +23,8 @@ cb h1 ep add e2 --net ov1 --remote h2 --ip 10.50.0.12 >/dev/null
 cb h2 ep add e1 --net ov1 --remote h1 --ip 10.50.0.11 >/dev/null
 cb h1 ep add m1 --net mv --netns "$P-m1" --ip 10.80.0.11 >/dev/null
 cb h2 ep add m2 --net mv --netns "$P-m2" --ip 10.80.0.12 >/dev/null
+ns_add late
+cb h1 ep add late --net ov1 --netns "$P-late" --ip 10.50.0.21 >/dev/null
 
 check "before any policy: e2 (h2) pings e1 (h1) over the overlay" ping_ok e2 10.50.0.11
 check "before any policy: m2 (h2) pings m1 (h1) over macvlan" ping_ok m2 10.80.0.11
@@ -33,6 +35,8 @@ cat >"$WORK/crosshost.json" <<'JSON'
     { "id": "h2-not-into-ov1", "from": "node:h2", "to": "net:ov1", "action": "deny",
       "direction": "one-way" },
     { "id": "mv-not-into-m1", "from": "net:mv", "to": "ep:m1", "action": "deny",
+      "direction": "one-way" },
+    { "id": "e1-not-into-late", "from": "ep:e1", "to": "ep:late", "action": "deny",
       "direction": "one-way" }
   ]
 }
@@ -54,6 +58,14 @@ check "macvlan: m2 on h2 cannot ping m1" ping_fails m2 10.80.0.11
 check "macvlan: m2 on h2 cannot open TCP to m1" tcp_fails m2 m1 10.80.0.11 7304
 check "macvlan: m1 pings m2 and the replies pass" ping_ok m1 10.80.0.12
 check "macvlan: TCP m1 -> m2, answered across hosts" tcp_ok m1 m2 10.80.0.12 7305
+
+# An endpoint that leaves and comes back under its name gets a new identity: the rules naming
+# it follow it without a reload.
+check "e1 cannot open to late" ping_fails e1 10.50.0.21
+check "h1: ep del late" cb h1 ep del late
+check "h1: ep add late again" cb h1 ep add late --net ov1 --netns "$P-late" --ip 10.50.0.21
+check "late can open to e1" ping_ok late 10.50.0.11
+check "e1 still cannot open to late, without a reload" ping_fails e1 10.50.0.21
 
 check_contains "explain names the deciding rule" "h2-not-into-ov1" \
 	"$(cb h1 policy explain e2 e1 tcp/80 2>&1)"
