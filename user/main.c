@@ -17,7 +17,7 @@ static const struct cbpf_cmd commands[] = {
     {"status", cmd_status, "status                    what is loaded, attached and counted"},
     {"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
     {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
-    {"net", cmd_net, "net create|list|delete     networks"},
+    {"net", cmd_net, "net create|list|delete    networks"},
     {"ep", cmd_ep, "ep add|del|list           endpoints"},
     {"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
     {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
@@ -33,6 +33,7 @@ static void usage(FILE *out)
 	      out);
 	for (const struct cbpf_cmd *c = commands; c->name; c++)
 		fprintf(out, "  %s\n", c->usage);
+	fputs("\nRun with no arguments and CNI_COMMAND set, cbpfnet is a CNI plugin (README).\n", out);
 }
 
 int main(int argc, char **argv)
