@@ -85,54 +85,62 @@ static __always_inline void cbpf_ct_touch(struct cbpf_ct_value *v, const struct 
 		v->flags |= flags;
 }
 
-/* True when the packet answers a live flow opened the other way. */
-static __always_inline int cbpf_ct_is_reply(const struct cbpf_flow *f)
+/* The flow's key; returns 1 when the packet comes from end b. */
+static __always_inline __u32 cbpf_ct_key_of(const struct cbpf_flow *f, struct cbpf_ct_key *key)
 {
-	struct cbpf_ct_key key = {.saddr = f->daddr, .daddr = f->saddr, .proto = f->proto};
-	struct cbpf_ct_value *v;
-	__u64 now;
+	__u32 from_b;
 
-	if (f->kind == CBPF_FLOW_UNTRACKED)
-		return 0;
+	__builtin_memset(key, 0, sizeof(*key));
+	key->proto = f->proto;
 	if (f->proto == IPPROTO_ICMP) {
-		if (f->kind != CBPF_FLOW_REPLY_ONLY)
-			return 0;
-		key.sport = f->sport;
-	} else {
-		key.sport = f->dport;
-		key.dport = f->sport;
+		/* The requester is end a: echo requests come from a, echo replies from b. */
+		from_b = f->kind == CBPF_FLOW_REPLY_ONLY;
+		key->addr_a = from_b ? f->daddr : f->saddr;
+		key->addr_b = from_b ? f->saddr : f->daddr;
+		key->port_a = f->sport;
+		return from_b;
 	}
-	v = bpf_map_lookup_elem(&cbpf_ct, &key);
-	if (!v)
-		return 0;
-	now = bpf_ktime_get_ns();
-	if (cbpf_ct_expired(v, f->proto, now))
-		return 0;
-	cbpf_ct_touch(v, f, now, CBPF_CT_SEEN_REPLY);
-	return 1;
+	from_b = f->saddr > f->daddr || (f->saddr == f->daddr && f->sport > f->dport);
+	key->addr_a = from_b ? f->daddr : f->saddr;
+	key->addr_b = from_b ? f->saddr : f->daddr;
+	key->port_a = from_b ? f->dport : f->sport;
+	key->port_b = from_b ? f->sport : f->dport;
+	return from_b;
 }
 
-/* Records an allowed opening packet; returns 1 when it starts a new flow. */
-static __always_inline int cbpf_ct_track(const struct cbpf_flow *f, __u32 rule_id)
+/* The flow's entry when it is tracked and not expired; *now is set whenever an entry exists. */
+static __always_inline struct cbpf_ct_value *cbpf_ct_live(const struct cbpf_ct_key *key, __u8 proto,
+							  __u64 *now)
 {
-	struct cbpf_ct_key key = {.saddr = f->saddr,
-				  .daddr = f->daddr,
-				  .sport = f->sport,
-				  .dport = f->dport,
-				  .proto = f->proto};
-	struct cbpf_ct_value fresh = {.rule_id = rule_id}, *v;
-	__u64 now;
+	struct cbpf_ct_value *v = bpf_map_lookup_elem(&cbpf_ct, key);
 
-	if (f->kind != CBPF_FLOW_OPENER)
+	if (!v)
 		return 0;
-	now = bpf_ktime_get_ns();
-	v = bpf_map_lookup_elem(&cbpf_ct, &key);
-	if (v && !cbpf_ct_expired(v, f->proto, now)) {
+	*now = bpf_ktime_get_coarse_ns();
+	return cbpf_ct_expired(v, proto, *now) ? 0 : v;
+}
+
+/* A packet from the end that did not open the flow answers it. */
+static __always_inline int cbpf_ct_is_reply(const struct cbpf_ct_value *v, __u32 from_b)
+{
+	return !(v->flags & CBPF_CT_OPENED_BY_B) != !from_b;
+}
+
+/* Records an allowed opening packet (v: its live entry, if any); returns 1 for a new flow. */
+static __always_inline int cbpf_ct_track(struct cbpf_ct_value *v, const struct cbpf_ct_key *key,
+					 __u32 from_b, const struct cbpf_flow *f, __u64 now,
+					 __u32 rule_id)
+{
+	struct cbpf_ct_value fresh = {.rule_id = rule_id};
+
+	if (v) {
 		cbpf_ct_touch(v, f, now, 0);
 		return 0;
 	}
-	cbpf_ct_touch(&fresh, f, now, 0);
-	bpf_map_update_elem(&cbpf_ct, &key, &fresh, BPF_ANY);
+	if (!now)
+		now = bpf_ktime_get_coarse_ns();
+	cbpf_ct_touch(&fresh, f, now, from_b ? CBPF_CT_OPENED_BY_B : 0);
+	bpf_map_update_elem(&cbpf_ct, key, &fresh, BPF_ANY);
 	return 1;
 }
 

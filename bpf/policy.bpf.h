@@ -249,10 +249,20 @@ static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *liv
 					      __u32 fallback, __u32 ifindex, __u64 bytes,
 					      struct cbpf_verdict_out *out)
 {
-	if (cbpf_ct_is_reply(f)) {
-		out->reason = 0;
-		out->rule_id = 0;
-		return;
+	struct cbpf_ct_value *ct = 0;
+	struct cbpf_ct_key key;
+	__u32 from_b = 0;
+	__u64 now = 0;
+
+	if (f->kind != CBPF_FLOW_UNTRACKED) {
+		from_b = cbpf_ct_key_of(f, &key);
+		ct = cbpf_ct_live(&key, f->proto, &now);
+		if (ct && cbpf_ct_is_reply(ct, from_b)) {
+			cbpf_ct_touch(ct, f, now, CBPF_CT_SEEN_REPLY);
+			out->reason = 0;
+			out->rule_id = 0;
+			return;
+		}
 	}
 	cbpf_policy_decide(live, src, dst, mask, f, fallback, out);
 	cbpf_rule_count(out->rule_id, bytes);
@@ -261,7 +271,7 @@ static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *liv
 			  f->sport, f->dport, f->proto);
 		return;
 	}
-	if (cbpf_ct_track(f, out->rule_id))
+	if (f->kind == CBPF_FLOW_OPENER && cbpf_ct_track(ct, &key, from_b, f, now, out->rule_id))
 		cbpf_emit(CBPF_EVENT_ALLOW_NEW, 0, out->rule_id, ifindex, f->saddr, f->daddr,
 			  f->sport, f->dport, f->proto);
 }

@@ -33,7 +33,8 @@ static void usage(FILE *out)
 	      out);
 	for (const struct cbpf_cmd *c = commands; c->name; c++)
 		fprintf(out, "  %s\n", c->usage);
-	fputs("\nRun with no arguments and CNI_COMMAND set, cbpfnet is a CNI plugin (README).\n", out);
+	fputs("\nRun with no arguments and CNI_COMMAND set, cbpfnet is a CNI plugin (README).\n",
+	      out);
 }
 
 int main(int argc, char **argv)

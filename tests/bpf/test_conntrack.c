@@ -82,16 +82,32 @@ static int run(int prog, const struct pkt *in)
 	return opts.retval;
 }
 
+/* True when (s, sport) is end b of its flow with (d, dport): the higher end as stored. */
+static int is_end_b(const char *s, const char *d, uint16_t sport, uint16_t dport)
+{
+	uint32_t sa = ip(s), da = ip(d);
+
+	return sa > da || (sa == da && htons(sport) > htons(dport));
+}
+
+/* Key of the flow (s, sport) opened to (d, dport); ICMP: s is the requester, sport the id. */
 static struct cbpf_ct_key ct_key(const char *s, const char *d, uint8_t proto, uint16_t sport,
 				 uint16_t dport)
 {
-	struct cbpf_ct_key k = {.saddr = ip(s),
-				.daddr = ip(d),
-				.sport = htons(sport),
-				.dport = htons(dport),
+	int swap = proto != 1 && is_end_b(s, d, sport, dport);
+	struct cbpf_ct_key k = {.addr_a = ip(swap ? d : s),
+				.addr_b = ip(swap ? s : d),
+				.port_a = htons(swap ? dport : sport),
+				.port_b = htons(swap ? sport : dport),
 				.proto = proto};
 
 	return k;
+}
+
+/* The flags an entry must carry to name (s, sport) as the flow's opener. */
+static uint32_t opener_flag(const char *s, const char *d, uint16_t sport, uint16_t dport)
+{
+	return is_end_b(s, d, sport, dport) ? CBPF_CT_OPENED_BY_B : 0;
 }
 
 static int ct_get(struct cbpf_ct_key k, struct cbpf_ct_value *v)
@@ -188,9 +204,9 @@ int main(void)
 	pkt_l4(&p, GW_A, B1_MAC, ip("10.2.0.2"), ip("10.1.0.2"), 6, 40000, 80, TCP_SYN);
 	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT, "new: allowed SYN b1 -> a1 is forwarded");
 	CHECK(!ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &v) && v.rule_id == 7 &&
-		  !(v.flags & CBPF_CT_SEEN_REPLY),
-	      "new: the flow is tracked in the opening direction with its rule (flags %u)",
-	      v.flags);
+		  !(v.flags & CBPF_CT_SEEN_REPLY) &&
+		  (v.flags & CBPF_CT_OPENED_BY_B) == opener_flag("10.2.0.2", "10.1.0.2", 40000, 80),
+	      "new: the flow is tracked with b1 as its opener and its rule (flags %u)", v.flags);
 	/* reply */
 	pkt_l4(&p, GW_B, A1_MAC, ip("10.1.0.2"), ip("10.2.0.2"), 6, 80, 40000, TCP_SYN | TCP_ACK);
 	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT,
@@ -198,11 +214,13 @@ int main(void)
 	CHECK(!ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &v) &&
 		  (v.flags & CBPF_CT_SEEN_REPLY),
 	      "reply: the entry is marked seen-reply");
-	CHECK(ct_get(ct_key("10.1.0.2", "10.2.0.2", 6, 80, 40000), &v) == -ENOENT,
-	      "reply: no entry is created for the reply direction");
+	CHECK((v.flags & CBPF_CT_OPENED_BY_B) == opener_flag("10.2.0.2", "10.1.0.2", 40000, 80),
+	      "reply: the entry still names b1 as the opener");
 	/* established */
 	before = v;
 	ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &before);
+	/* The datapath's clock advances once per tick (at most 10 ms at HZ=100). */
+	nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
 	pkt_l4(&p, GW_A, B1_MAC, ip("10.2.0.2"), ip("10.1.0.2"), 6, 40000, 80, TCP_ACK);
 	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT, "established: b1's ACK is forwarded");
 	CHECK(!ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &v) &&
@@ -256,6 +274,18 @@ int main(void)
 	CHECK(run(from_ep, &p) == TC_ACT_OK, "a1 opens to the host: handed to the stack");
 	pkt_l4(&p, A1_MAC, GW_A, ip("198.18.0.1"), ip("10.1.0.2"), 6, 22, 40100, TCP_SYN | TCP_ACK);
 	CHECK(run(to_ep, &p) == TC_ACT_OK, "to_ep: the host's reply to a1 passes");
+	/* an opener that is end a of its flow: b1 to a higher outside address */
+	pkt_l4(&p, GW_B, B1_MAC, ip("10.2.0.2"), ip("10.2.0.3"), 17, 6000, 7000, 0);
+	CHECK(run(from_ep, &p) == TC_ACT_OK &&
+		  !ct_get(ct_key("10.2.0.2", "10.2.0.3", 17, 6000, 7000), &v) &&
+		  opener_flag("10.2.0.2", "10.2.0.3", 6000, 7000) == 0 &&
+		  !(v.flags & CBPF_CT_OPENED_BY_B),
+	      "end a opening: tracked without the opened-by-b flag (flags %u)", v.flags);
+	pkt_l4(&p, B1_MAC, GW_B, ip("10.2.0.3"), ip("10.2.0.2"), 17, 7000, 6000, 0);
+	CHECK(run(to_ep, &p) == TC_ACT_OK &&
+		  !ct_get(ct_key("10.2.0.2", "10.2.0.3", 17, 6000, 7000), &v) &&
+		  (v.flags & CBPF_CT_SEEN_REPLY) && !(v.flags & CBPF_CT_OPENED_BY_B),
+	      "end a opening: the answer from end b is seen as its reply (flags %u)", v.flags);
 	pkt_l4(&p, B1_MAC, GW_B, ip("10.1.0.2"), ip("10.2.0.2"), 6, 1, 2, TCP_SYN);
 	CHECK(run(to_ep, &p) == TC_ACT_OK,
 	      "to_ep: a packet from a local endpoint is not judged twice");

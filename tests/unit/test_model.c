@@ -23,7 +23,6 @@
 /* The paper's Table 3. */
 #define PAPER_ACCURACY 0.94701
 
-
 static void test_req(void)
 {
 	struct model_req r;

@@ -15,7 +15,6 @@
 #include "capture.h"
 #include "tap.h"
 
-
 static char dir[] = "/tmp/test_model_store_XXXXXX";
 
 static const char *path_in(const char *name)
