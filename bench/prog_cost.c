@@ -2,7 +2,8 @@
  * Per-packet cost of the datapath programs with BPF_PROG_TEST_RUN, next to an empty TC program
  * measured the same way, in two modes:
  * - repeat: one test run of REPEAT packets; the kernel reuses one skb across repeats, so this
- *   suits only programs that leave the packet as they found it (forward, deny);
+ *   suits only programs that leave the packet as they found it (forward, deny), and the tunnel
+ *   programs wrapped with their inverse step (bpf/tunnel_cost.bpf.c: an upper bound of each);
  * - single: SINGLES test runs of one packet each, for encapsulation and decapsulation, which
  *   change the packet's length; each run pays the timer's fixed overhead, so the figure that
  *   means something is the difference to the empty program.
@@ -16,6 +17,7 @@
 #include "fixture.h"
 #include "noop.skel.h"
 #include "overlay.h"
+#include "tunnel_cost.skel.h"
 
 #define RUNS 7
 
@@ -35,7 +37,7 @@ static int compare(const void *a, const void *b)
  * The kernel reports each run's mean.
  */
 static double cost(int prog, const struct pkt *in, unsigned int runs, unsigned int repeat,
-		   uint32_t *verdict)
+		   uint32_t *verdict, int *same)
 {
 	struct pkt out;
 	double samples[RUNS];
@@ -51,6 +53,7 @@ static double cost(int prog, const struct pkt *in, unsigned int runs, unsigned i
 				return -1;
 			total += opts.duration;
 			*verdict = opts.retval;
+			*same = opts.data_size_out == in->len && !memcmp(out.data, in->data, in->len);
 		}
 		samples[i] = (double)total / runs;
 	}
@@ -69,44 +72,59 @@ static void table(const char *mode, const struct row *rows, size_t n, unsigned i
 {
 	double base = 0;
 	uint32_t v = 0;
+	int same = 0;
 
-	printf("| %s mode | verdict | ns/packet | minus empty program | vs empty program |\n",
+	printf("| %s mode | verdict | output = input | ns/packet | minus empty program | vs empty "
+	       "program |\n",
 	       mode);
-	printf("| --- | --- | --- | --- | --- |\n");
+	printf("| --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < n; i++) {
-		double ns = cost(rows[i].prog, rows[i].in, runs, repeat, &v);
+		double ns = cost(rows[i].prog, rows[i].in, runs, repeat, &v, &same);
 
 		if (i == 0)
 			base = ns;
-		printf("| %s | %u | %.1f | %.1f | %.2fx |\n", rows[i].what, v, ns, ns - base,
-		       base > 0 ? ns / base : 0);
+		printf("| %s | %u | %s | %.1f | %.1f | %.2fx |\n", rows[i].what, v, same ? "yes" : "no",
+		       ns, ns - base, base > 0 ? ns / base : 0);
 	}
 	printf("\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * Gives an echo request from pkt_ipv4 `bytes` of payload: the kernel refuses to strip a header
+ * longer than what follows it, and the inverse of encapsulation strips 50 bytes.
+ */
+static void pad_echo(struct pkt *p, unsigned int bytes)
 {
-	unsigned int repeat = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
-	unsigned int singles = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
+	struct iphdr *iph = pkt_iph(p);
+
+	memset(p->data + p->len, 0xa5, bytes);
+	p->len += bytes;
+	iph->tot_len = htons(ntohs(iph->tot_len) + bytes);
+	iph->check = 0;
+	iph->check = pkt_ip_checksum(iph);
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	return bpf_object__find_map_fd_by_name(obj, name);
+}
+
+/*
+ * One host: local endpoints 10.1.0.2-4 in network 1 (10.1.0.4 denied to 10.1.0.2), remote
+ * endpoint 10.1.0.9 behind 198.18.0.2, VNI 100.
+ */
+static void fill(struct bpf_object *obj)
+{
 	struct cbpf_underlay underlay = {.ifindex = LO_IFINDEX, .ip = ip("198.18.0.1")};
 	struct cbpf_vni_key vni = {.vni = 100};
 	struct cbpf_vni_value segment = {.net_id = 1};
 	struct cbpf_ep_key remote_key = {.ip = ip("10.1.0.9")};
 	struct cbpf_ep_value remote = {.identity = 0x10009, .net_id = 1, .flags = CBPF_EP_REMOTE,
 				       .node_ip = ip("198.18.0.2")};
-	struct cbpfnet_bpf *skel;
-	struct noop_bpf *noop;
-	struct pkt fwd, deny, encap, decap, frame;
+	int eps = map_fd(obj, "cbpf_endpoints");
 	uint32_t zero = 0;
-	int eps;
 
-	libbpf_set_print(NULL);
-	FIXTURE_LOAD(cbpfnet_bpf, skel);
-	FIXTURE_LOAD(noop_bpf, noop);
-	if (!skel || !noop)
-		return 1;
-	eps = bpf_map__fd(skel->maps.cbpf_endpoints);
-	add_net(bpf_map__fd(skel->maps.cbpf_networks), 1, "10.1.0.1", "10.1.0.0", UL);
+	add_net(map_fd(obj, "cbpf_networks"), 1, "10.1.0.1", "10.1.0.0", UL);
 	add_ep(eps, "10.1.0.2", LO_IFINDEX, 0x10001, 1, A1);
 	add_ep(eps, "10.1.0.3", 42, 0x10002, 1, A2);
 	add_ep(eps, "10.1.0.4", 43, 0x10004, 1, A2);
@@ -117,16 +135,40 @@ int main(int argc, char **argv)
 	uint32_t levels = 1u << (CBPF_LEVEL_INSTANCE * CBPF_LEVELS + CBPF_LEVEL_INSTANCE) |
 			  1u << (CBPF_LEVEL_NET * CBPF_LEVELS + CBPF_LEVEL_NET);
 
-	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_policy_mask), &zero, &levels, 0);
-	add_policy(bpf_map__fd(skel->maps.cbpf_policy), 0x10001, 0x10004, CBPF_VERDICT_DENY,
+	bpf_map_update_elem(map_fd(obj, "cbpf_policy_mask"), &zero, &levels, 0);
+	add_policy(map_fd(obj, "cbpf_policy"), 0x10001, 0x10004, CBPF_VERDICT_DENY,
 		   CBPF_DROP_POLICY);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_underlay), &zero, &underlay, 0);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_vnis), &vni, &segment, 0);
+	bpf_map_update_elem(map_fd(obj, "cbpf_underlay"), &zero, &underlay, 0);
+	bpf_map_update_elem(map_fd(obj, "cbpf_vnis"), &vni, &segment, 0);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int repeat = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
+	unsigned int singles = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
+	struct cbpfnet_bpf *skel;
+	struct noop_bpf *noop;
+	struct tunnel_cost_bpf *tunnel;
+	struct pkt fwd, deny, encap, decap, frame;
+
+	libbpf_set_print(NULL);
+	FIXTURE_LOAD(cbpfnet_bpf, skel);
+	FIXTURE_LOAD(noop_bpf, noop);
+	FIXTURE_LOAD(tunnel_cost_bpf, tunnel);
+	if (!skel || !noop || !tunnel)
+		return 1;
+	fill(skel->obj);
+	fill(tunnel->obj);
 
 	pkt_ipv4(&fwd, A2, A1, ip("10.1.0.2"), ip("10.1.0.3"), 64);
 	pkt_ipv4(&deny, A2, A1, ip("10.1.0.2"), ip("10.1.0.4"), 64);
 	pkt_ipv4(&encap, A2, A1, ip("10.1.0.2"), ip("10.1.0.9"), 64);
 	pkt_ipv4(&frame, A1, A2, ip("10.1.0.9"), ip("10.1.0.2"), 64);
+	/* Frames of 106 bytes, on both sides of the tunnel alike. */
+	pad_echo(&fwd, 64);
+	pad_echo(&deny, 64);
+	pad_echo(&encap, 64);
+	pad_echo(&frame, 64);
 	pkt_vxlan(&decap, UL, UL, ip("198.18.0.2"), ip("198.18.0.1"), 50000, 100, 0, &frame);
 
 	int noop_fd = bpf_program__fd(noop->progs.tc_noop);
@@ -136,6 +178,12 @@ int main(int argc, char **argv)
 		{"tc_from_ep: allowed forward", ep_fd, &fwd},
 		{"tc_from_ep: denied pair", ep_fd, &deny},
 		{"xdp_from_ep: denied pair", bpf_program__fd(skel->progs.xdp_from_ep), &deny},
+		{"inverse steps alone (push + restore + strip)",
+		 bpf_program__fd(tunnel->progs.tc_inverse_only), &decap},
+		{"tc_from_ep: VxLAN encap, then strip", bpf_program__fd(tunnel->progs.tc_encap_then_strip),
+		 &encap},
+		{"tc_from_underlay: VxLAN decap, then restore",
+		 bpf_program__fd(tunnel->progs.tc_decap_then_restore), &decap},
 	};
 	const struct row single_rows[] = {
 		{"empty TC program (baseline)", noop_fd, &fwd},
@@ -150,6 +198,7 @@ int main(int argc, char **argv)
 	printf("repeat mode: %u packets in one run; single mode: %u runs of one packet; median of "
 	       "%d rounds each.\n",
 	       repeat, singles, RUNS);
+	tunnel_cost_bpf__destroy(tunnel);
 	cbpfnet_bpf__destroy(skel);
 	noop_bpf__destroy(noop);
 	return 0;

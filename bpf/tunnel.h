@@ -16,6 +16,17 @@
 #define VXLAN_PORT_FIRST       49152 /* source ports from the dynamic range, RFC 7348 5. */
 #define ADJ_ROOM_ENCAP_L2(len) (((__u64)(len)&0xff) << 56)
 
+/*
+ * Marks that tell the stack (GSO, checksum offload) where the inner headers start. The kernel
+ * refuses to encapsulate an skb that carries them already, which is what BPF_PROG_TEST_RUN's
+ * repeat mode hands a program on its second run; the benchmark object leaves them out there.
+ */
+#ifndef CBPF_ENCAP_MARKS
+#define CBPF_ENCAP_MARKS(inner_l2)                                                                 \
+	(BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L4_UDP |                              \
+	 BPF_F_ADJ_ROOM_ENCAP_L2_ETH | ADJ_ROOM_ENCAP_L2(inner_l2))
+#endif
+
 struct cbpf_vxlanhdr {
 	__be32 flags;
 	__be32 vni; /* VNI in the upper 24 bits */
@@ -37,6 +48,11 @@ struct cbpf_encap_hdr {
 
 _Static_assert(__builtin_offsetof(struct cbpf_encap_hdr, tag) == 50,
 	       "encap headers must be contiguous, as they go on the wire");
+
+/* Bytes of struct cbpf_encap_hdr that go on the wire (its size counts alignment padding). */
+#define CBPF_ENCAP_HDR_LEN(tagged)                                                                 \
+	(__builtin_offsetof(struct cbpf_encap_hdr, tag) +                                          \
+	 ((tagged) ? sizeof(struct cbpf_vlan_tag) : 0))
 
 static __always_inline __sum16 cbpf_ip_checksum(const struct iphdr *ip)
 {
@@ -80,8 +96,11 @@ static __always_inline int cbpf_encap(struct __sk_buff *skb, const struct cbpf_d
 	if (!net || !underlay || !underlay->ifindex)
 		goto drop_route;
 
-	if (bpf_skb_load_bytes(skb, 0, &hdr.inner, sizeof(hdr.inner)))
+	struct ethhdr *eth = SKB_LOAD_PTR(skb, data);
+
+	if ((void *)(eth + 1) > SKB_LOAD_PTR(skb, data_end))
 		goto drop_encap;
+	__builtin_memcpy(&hdr.inner, eth, sizeof(hdr.inner));
 	inner_l2 = sizeof(struct ethhdr);
 	if (net->vlan) {
 		hdr.tag.tci = bpf_htons(net->vlan);
@@ -91,9 +110,7 @@ static __always_inline int cbpf_encap(struct __sk_buff *skb, const struct cbpf_d
 	}
 	room =
 	    sizeof(struct iphdr) + sizeof(struct udphdr) + sizeof(struct cbpf_vxlanhdr) + inner_l2;
-	flags = BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 |
-		BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
-		ADJ_ROOM_ENCAP_L2(inner_l2);
+	flags = BPF_F_ADJ_ROOM_FIXED_GSO | CBPF_ENCAP_MARKS(inner_l2);
 	hdr.udp.source = cbpf_vxlan_source_port(skb);
 	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_MAC, flags))
 		goto drop_encap;
@@ -112,8 +129,15 @@ static __always_inline int cbpf_encap(struct __sk_buff *skb, const struct cbpf_d
 	hdr.udp.len = bpf_htons(len - sizeof(struct iphdr));
 	hdr.vxlan.flags = bpf_htonl(VXLAN_FLAG_VNI);
 	hdr.vxlan.vni = bpf_htonl(net->vni << 8);
-	if (bpf_skb_store_bytes(skb, sizeof(struct ethhdr), &hdr, room, 0))
+	/* Direct writes: the headroom adjust_room made is linear and ours. */
+	void *outer = SKB_LOAD_PTR(skb, data) + sizeof(struct ethhdr);
+
+	if (outer + CBPF_ENCAP_HDR_LEN(1) > SKB_LOAD_PTR(skb, data_end))
 		goto drop_encap;
+	if (net->vlan)
+		__builtin_memcpy(outer, &hdr, CBPF_ENCAP_HDR_LEN(1));
+	else
+		__builtin_memcpy(outer, &hdr, CBPF_ENCAP_HDR_LEN(0));
 
 	/*
 	 * The kernel routes the outer packet as this host's own traffic out of the underlay
@@ -284,11 +308,13 @@ static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *d
 		cbpf_count_drop(CBPF_DROP_ENCAP, skb->len);
 		return TC_ACT_SHOT;
 	}
-	if (bpf_skb_store_bytes(skb, 0, inner_dst, CBPF_ETH_ALEN, 0) ||
-	    bpf_skb_store_bytes(skb, CBPF_ETH_ALEN, inner_src, CBPF_ETH_ALEN, 0)) {
+	inner = SKB_LOAD_PTR(skb, data);
+	if ((void *)(inner + 1) > SKB_LOAD_PTR(skb, data_end)) {
 		cbpf_count_drop(CBPF_DROP_ENCAP, skb->len);
 		return TC_ACT_SHOT;
 	}
+	cbpf_mac_copy(inner->h_dest, inner_dst);
+	cbpf_mac_copy(inner->h_source, inner_src);
 	return bpf_redirect_peer(dst->ifindex, 0);
 }
 
