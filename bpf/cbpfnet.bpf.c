@@ -48,8 +48,9 @@ int xdp_from_ep(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct cbpf_decision d;
+	__u32 *mark;
 
-	cbpf_from_endpoint(data, data_end, ctx->ingress_ifindex, &d);
+	cbpf_from_endpoint(data, data_end, ctx->ingress_ifindex, 0, &d);
 	switch (d.action) {
 	case CBPF_ACT_DROP:
 		cbpf_count_drop(d.reason, data_end - data);
@@ -57,7 +58,14 @@ int xdp_from_ep(struct xdp_md *ctx)
 	case CBPF_ACT_REPLY:
 		return XDP_TX;
 	default:
-		/* Allowed frames go on to the TC program, which can redirect into a peer netns. */
+		/* Allowed frames go on to the TC program, which can redirect into a peer netns;
+		 * the mark spares them a second judgement there. */
+		if (!d.judged || !cbpf_xdp_mark ||
+		    bpf_xdp_adjust_meta(ctx, -(int)sizeof(cbpf_xdp_mark)))
+			return XDP_PASS;
+		mark = (void *)(long)ctx->data_meta;
+		if ((void *)(mark + 1) <= (void *)(long)ctx->data)
+			*mark = cbpf_xdp_mark;
 		return XDP_PASS;
 	}
 }

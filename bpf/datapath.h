@@ -26,6 +26,7 @@ struct cbpf_decision {
 	__u32 net_id;
 	__u32 rule_id;	  /* policy rule behind a drop, 0 for none */
 	__u32 event_sent; /* the policy code already reported this drop */
+	__u32 judged;	  /* the policy allowed the packet (XDP tells TC so) */
 };
 
 static __always_inline int cbpf_drop(struct cbpf_decision *d, __u32 reason)
@@ -120,7 +121,7 @@ static __always_inline void cbpf_decrement_ttl(struct iphdr *iph)
 }
 
 static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 ingress_ifindex,
-					    struct cbpf_decision *d)
+					    __u32 judged_before, struct cbpf_decision *d)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
@@ -141,12 +142,15 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 
 	dst_key.ip = iph->daddr;
 	dst = bpf_map_lookup_elem(&cbpf_endpoints, &dst_key);
-	cbpf_policy_egress(data_end, iph, src, dst, ingress_ifindex, &verdict);
-	if (verdict.reason) {
-		d->rule_id = verdict.rule_id;
-		d->event_sent = 1;
-		return cbpf_drop(d, verdict.reason);
+	if (!judged_before) {
+		cbpf_policy_egress(data_end, iph, src, dst, ingress_ifindex, &verdict);
+		if (verdict.reason) {
+			d->rule_id = verdict.rule_id;
+			d->event_sent = 1;
+			return cbpf_drop(d, verdict.reason);
+		}
 	}
+	d->judged = 1;
 	if (!dst || !(dst->flags & (CBPF_EP_LOCAL | CBPF_EP_REMOTE))) {
 		d->action = CBPF_ACT_PASS;
 		return 0;
@@ -182,9 +186,13 @@ deliver:
 	return 0;
 }
 
-/* Entry for frames an endpoint sends, seen on the host side of its interface. */
+/*
+ * Entry for frames an endpoint sends, seen on the host side of its interface. judged_before:
+ * the XDP stage already judged this frame against the policy and allowed it, so judging it
+ * again would count its rule twice and track its flow twice.
+ */
 static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 ingress_ifindex,
-					      struct cbpf_decision *d)
+					      __u32 judged_before, struct cbpf_decision *d)
 {
 	struct ethhdr *eth = data;
 
@@ -195,12 +203,13 @@ static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 
 	d->net_id = 0;
 	d->rule_id = 0;
 	d->event_sent = 0;
+	d->judged = 0;
 	if ((void *)(eth + 1) > data_end)
 		return cbpf_drop(d, CBPF_DROP_MALFORMED_ETH);
 	if (eth->h_proto == bpf_htons(ETH_P_ARP))
 		return cbpf_handle_arp(data, data_end, ingress_ifindex, d);
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return cbpf_handle_ipv4(data, data_end, ingress_ifindex, d);
+		return cbpf_handle_ipv4(data, data_end, ingress_ifindex, judged_before, d);
 	/* IPv6 and the rest are not ours yet: the kernel decides, nothing is forwarded here. */
 	return 0;
 }

@@ -8,9 +8,27 @@
 #include "skb.h"
 #include "tunnel.h"
 
+/*
+ * The XDP stage marks frames it judged and allowed with this value in the metadata in front of
+ * the frame, which veth hands on to TC. The loader draws it at random (0 turns marks off), so
+ * nothing but this program set's XDP stage can claim a frame was judged.
+ */
+const volatile __u32 cbpf_xdp_mark = 0;
+
+/* True when the XDP stage judged and allowed this frame. */
+static __always_inline __u32 cbpf_xdp_judged(struct __sk_buff *skb)
+{
+	__u32 *mark = SKB_LOAD_PTR(skb, data_meta);
+
+	if (!cbpf_xdp_mark || (void *)(mark + 1) > SKB_LOAD_PTR(skb, data))
+		return 0;
+	return *mark == cbpf_xdp_mark;
+}
+
 /* Frames an endpoint sends, at the ingress of its host-side interface. */
 static __always_inline int cbpf_tc_from_ep(struct __sk_buff *skb)
 {
+	__u32 judged = cbpf_xdp_judged(skb);
 	struct cbpf_decision d;
 
 	const __u32 headers =
@@ -23,7 +41,7 @@ static __always_inline int cbpf_tc_from_ep(struct __sk_buff *skb)
 	void *data = SKB_LOAD_PTR(skb, data);
 	void *data_end = SKB_LOAD_PTR(skb, data_end);
 
-	cbpf_from_endpoint(data, data_end, skb->ifindex, &d);
+	cbpf_from_endpoint(data, data_end, skb->ifindex, judged, &d);
 	switch (d.action) {
 	case CBPF_ACT_DROP:
 		cbpf_count_drop(d.reason, skb->len);

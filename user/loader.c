@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -53,6 +54,18 @@ uint64_t cbpf_build_id(void)
 	const unsigned char *macvlan = macvlan_bpf__elf_bytes(&macvlan_size);
 
 	return fnv1a(fnv1a(0xcbf29ce484222325ULL, elf, size), macvlan, macvlan_size);
+}
+
+/* A random non-zero mark: frames carrying it were judged by this load's XDP stage. */
+static int draw_xdp_mark(volatile uint32_t *mark)
+{
+	uint32_t value = 0;
+
+	while (!value)
+		if (getrandom(&value, sizeof(value), 0) != sizeof(value))
+			return -errno;
+	*mark = value;
+	return 0;
 }
 
 static int read_meta(const struct cbpf_ctx *ctx, struct cbpf_meta *meta)
@@ -143,6 +156,11 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		err = -errno;
 		cbpf_err("load: open BPF object: %s", strerror(errno));
 		return err;
+	}
+	err = draw_xdp_mark(&skel->rodata->cbpf_xdp_mark);
+	if (err) {
+		cbpf_err("load: draw the XDP stage's mark from getrandom: %s", strerror(-err));
+		goto out;
 	}
 	err = cbpfnet_bpf__load(skel);
 	if (err) {

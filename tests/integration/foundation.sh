@@ -80,6 +80,12 @@ check_eq "status shows tc+xdp on a1" "tc+xdp" \
 	"$(cb h1 --json status | jq -r '.endpoints[] | select(.name == "a1") | .attached')"
 check "with XDP, a1 still reaches a2" ping_ok a1 10.1.0.3
 check "with XDP, TCP a1 -> a2" tcp_ok a1 a2 10.1.0.3 7005
+# XDP passes what it allowed on to TC with a mark: each packet is judged, and counted, once.
+check "policy set a1 -> a2 allow (a counted rule)" cb h1 policy set a1 a2 allow
+rule_packets() { cb h1 --json policy stats | jq '[.[] | select(.from == "ep:a1" and .to == "ep:a2") | .packets] | add // 0'; }
+before=$(rule_packets)
+check "with XDP, 5 pings a1 -> a2" in_ns a1 ping -c 5 -i 0.2 -W 2 10.1.0.3
+check_eq "with XDP, the allow rule counts each of the 5 requests once" 5 $(($(rule_packets) - before))
 check "policy set a1 -> a2 deny again" cb h1 policy set a1 a2 deny
 before=$(drops h1 policy-deny)
 check "XDP drops the denied pair" ping_fails a1 10.1.0.3
