@@ -7,6 +7,10 @@
 #   routed    h5 -> h6  no encapsulation: host routes between the container subnets through the
 #                       underlay, forwarding on, MTU 1500 (as a routed network runs it)
 #   veth      h7 -> h8  host <-> host over the fabric on the uplinks, MTU 1500 (the limit)
+#   md        h9 -> h10 the design alternative (docs/design.md): the same cbpfnet overlay, but
+#                       the endpoint program sets a tunnel key and redirects to one vxlan device
+#                       in external (collect_md) mode per host, which builds and strips the
+#                       headers (bpf/tunnel_md.bpf.c, loaded by build/bench/tunnel_md_load)
 # Targets: cbpfnet >= 1.05x vxlan and >= 0.95x routed. Prints a Markdown table; see
 # docs/benchmarks-throughput.md.
 #
@@ -20,7 +24,8 @@ die() {
 	exit 1
 }
 
-for i in $(seq 8); do host_add "h$i" "$i"; done
+[ -x "$REPO/build/bench/tunnel_md_load" ] || die "build/bench/tunnel_md_load missing: run make bench"
+for i in $(seq 10); do host_add "h$i" "$i"; done
 
 # (a) cbpfnet overlay, commands as in tests/integration/overlay.sh.
 for h in h1 h2; do
@@ -72,19 +77,52 @@ routed_host() { # HOST N PEER_N CONTAINER
 routed_host h5 5 6 ra
 routed_host h6 6 5 rb
 
+# (d) collect_md: a cbpfnet overlay built by the same commands, then its tunnel step swapped
+# for the vxlan device's: the endpoint's ingress program and the device's ingress program come
+# from bpf/tunnel_md.bpf.c and share the host's pinned maps; the underlay program is removed so
+# the device's UDP socket receives the tunnel traffic.
+for h in h9 h10; do
+	cb "$h" load >/dev/null || die "$h: load"
+	for n in 9 10; do cb "$h" node add "h$n" --underlay "198.18.0.$n" >/dev/null || die "$h: node h$n"; done
+	cb "$h" net create ov --model overlay --subnet 10.93.0.0/24 --vni 100 >/dev/null ||
+		die "$h: net create"
+done
+ns_add ma
+ns_add mb
+cb h9 ep add ma --net ov --netns "$P-ma" --ip 10.93.0.11 >/dev/null || die "ep add ma"
+cb h10 ep add ma --net ov --remote h9 --ip 10.93.0.11 >/dev/null || die "ep add ma (remote)"
+cb h10 ep add mb --net ov --netns "$P-mb" --ip 10.93.0.12 >/dev/null || die "ep add mb"
+cb h9 ep add mb --net ov --remote h10 --ip 10.93.0.12 >/dev/null || die "ep add mb (remote)"
+md_host() { # HOST ENDPOINT
+	local h=$1 e=$2 ifname
+	ifname=$(cb "$h" --json ep list | jq -r --arg n "$e" '.[] | select(.name == $n) | .host_ifname')
+	in_ns "$h" ip link add vxmd type vxlan external dstport 4789 &&
+		in_ns "$h" ip link set vxmd up &&
+		in_ns "$h" "$REPO/build/bench/tunnel_md_load" "$WORK/$h/bpffs/cbpfnet" vxmd &&
+		in_ns "$h" tc filter del dev ul0 ingress &&
+		in_ns "$h" tc filter del dev "$ifname" ingress &&
+		in_ns "$h" tc filter add dev "$ifname" ingress bpf da pinned "$(pin "$h" bench_md_from_ep)" &&
+		in_ns "$h" tc qdisc add dev vxmd clsact &&
+		in_ns "$h" tc filter add dev vxmd ingress bpf da pinned "$(pin "$h" bench_md_from_vxlan)"
+}
+md_host h9 ma || die "collect_md on h9"
+md_host h10 mb || die "collect_md on h10"
+
 ping_ok ca 10.90.0.12 >/dev/null || die "cbpfnet: ca cannot ping cb"
+ping_ok ma 10.93.0.12 >/dev/null || die "collect_md: ma cannot ping mb"
 ping_ok ka 10.91.0.12 >/dev/null || die "kernel vxlan: ka cannot ping kb"
 ping_ok ra 10.92.6.2 >/dev/null || die "routed: ra cannot ping rb"
 ping_ok h7 198.18.0.8 >/dev/null || die "veth: h7 cannot ping h8"
 
 # path: label, source ns, destination ns, destination address, MTU source ns.
-PATHS=(cbpfnet vxlan routed veth)
-declare -A SRC=([cbpfnet]=ca [vxlan]=ka [routed]=ra [veth]=h7)
-declare -A DST=([cbpfnet]=cb [vxlan]=kb [routed]=rb [veth]=h8)
-declare -A ADDR=([cbpfnet]=10.90.0.12 [vxlan]=10.91.0.12 [routed]=10.92.6.2 [veth]=198.18.0.8)
-declare -A IFACE=([cbpfnet]=eth0 [vxlan]=eth0 [routed]=eth0 [veth]=ul0)
+PATHS=(cbpfnet md vxlan routed veth)
+declare -A SRC=([cbpfnet]=ca [md]=ma [vxlan]=ka [routed]=ra [veth]=h7)
+declare -A DST=([cbpfnet]=cb [md]=mb [vxlan]=kb [routed]=rb [veth]=h8)
+declare -A ADDR=([cbpfnet]=10.90.0.12 [md]=10.93.0.12 [vxlan]=10.91.0.12 [routed]=10.92.6.2 [veth]=198.18.0.8)
+declare -A IFACE=([cbpfnet]=eth0 [md]=eth0 [vxlan]=eth0 [routed]=eth0 [veth]=ul0)
 declare -A LABEL=(
 	[cbpfnet]="cbpfnet overlay (VxLAN in BPF)"
+	[md]="cbpfnet overlay, collect_md vxlan device (alternative)"
 	[vxlan]="kernel vxlan + bridge"
 	[routed]="routed, no encapsulation"
 	[veth]="host <-> host veth over the fabric"
@@ -109,15 +147,17 @@ for p in "${PATHS[@]}"; do
 	SPREAD[$p]=$(spread "${v[@]}")
 done
 bench_header
-echo "| path (host A container -> host B container) | MTU | median Gbit/s | min-max | retransmits per run | / kernel vxlan | / routed | / host veth |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| path (host A container -> host B container) | MTU | median Gbit/s | min-max | retransmits per run | / kernel vxlan | / routed | / host veth | / collect_md |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for p in "${PATHS[@]}"; do
-	printf '| %s | %s | %.2f | %s | %s | %s | %s | %s |\n' "${LABEL[$p]}" \
+	printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$p]}" \
 		"$(in_ns "${SRC[$p]}" cat "/sys/class/net/${IFACE[$p]}/mtu")" "${MED[$p]}" \
 		"${SPREAD[$p]}" "${RTX[$p]% }" "$(ratio "${MED[$p]}" "${MED[vxlan]}")" \
-		"$(ratio "${MED[$p]}" "${MED[routed]}")" "$(ratio "${MED[$p]}" "${MED[veth]}")"
+		"$(ratio "${MED[$p]}" "${MED[routed]}")" "$(ratio "${MED[$p]}" "${MED[veth]}")" \
+		"$(ratio "${MED[$p]}" "${MED[md]}")"
 done
 echo
 echo "Target cbpfnet >= 1.05x kernel vxlan + bridge: $(meets "${MED[cbpfnet]}" "${MED[vxlan]}" 1.05)"
 echo "Target cbpfnet >= 0.95x routed: $(meets "${MED[cbpfnet]}" "${MED[routed]}" 0.95)"
-echo "cbpfnet drops during the run: h1 $(drops_total h1), h2 $(drops_total h2)"
+echo "Design choice, headers in BPF vs collect_md device: $(ratio "${MED[cbpfnet]}" "${MED[md]}")x"
+echo "cbpfnet drops during the run: h1 $(drops_total h1), h2 $(drops_total h2), h9 $(drops_total h9), h10 $(drops_total h10)"

@@ -8,6 +8,11 @@
 #include "skb.h"
 #include "tunnel.h"
 
+/* The tunnel step for remote endpoints; bpf/tunnel_md.bpf.c swaps in the collect_md one. */
+#ifndef CBPF_ENCAP
+#define CBPF_ENCAP cbpf_encap
+#endif
+
 /*
  * The XDP stage marks frames it judged and allowed with this value in the metadata in front of
  * the frame, which veth hands on to TC. The loader draws it at random (0 turns marks off), so
@@ -53,7 +58,7 @@ static __always_inline int cbpf_tc_from_ep(struct __sk_buff *skb)
 	case CBPF_ACT_FORWARD:
 		return bpf_redirect_peer(d.ifindex, 0);
 	case CBPF_ACT_ENCAP:
-		return cbpf_encap(skb, &d);
+		return CBPF_ENCAP(skb, &d);
 	default:
 		return TC_ACT_OK;
 	}

@@ -7,6 +7,7 @@
 #define CBPF_TUNNEL_H
 
 #include "datapath.h"
+#include "skb.h"
 
 #define ETH_P_8021Q	       0x8100
 #define IPPROTO_UDP_	       17
@@ -212,6 +213,57 @@ static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end
 }
 
 /*
+ * A frame out of a tunnel with VNI segment net_id, sent by the node at peer_ip: the inner
+ * destination must be a local endpoint of that network, the source must not claim an address
+ * registered elsewhere, and the policy must allow it. Returns 0 with *dst set to deliver it,
+ * or a TC verdict.
+ */
+static __always_inline int cbpf_tunnel_admit(struct __sk_buff *skb, void *data_end, void *inner_l3,
+					     __be16 proto, __u32 net_id, __be32 peer_ip,
+					     struct cbpf_ep_value **dst_out)
+{
+	struct cbpf_ep_value *src, *dst, remote_net;
+	struct cbpf_verdict_out verdict;
+	struct iphdr *iph = inner_l3;
+	struct cbpf_ep_key key;
+
+	if (proto != bpf_htons(ETH_P_IP)) {
+		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	if ((void *)(iph + 1) > data_end) {
+		cbpf_count_drop(CBPF_DROP_MALFORMED_IP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	key.ip = iph->daddr;
+	dst = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	if (!dst || !(dst->flags & CBPF_EP_LOCAL) || dst->net_id != net_id) {
+		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
+		return TC_ACT_SHOT;
+	}
+	key.ip = iph->saddr;
+	src = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	if (src && (!(src->flags & CBPF_EP_REMOTE) || src->node_ip != peer_ip)) {
+		cbpf_count_drop(CBPF_DROP_SRC_SPOOF, skb->len);
+		return TC_ACT_SHOT;
+	}
+	if (!src) {
+		/* A tunnel peer nobody registered speaks for its network, nothing narrower. */
+		remote_net.identity = net_id;
+		remote_net.net_id = net_id;
+		src = &remote_net;
+	}
+	/* Judged like the sender judged it, so replies to tracked flows pass here too. */
+	cbpf_policy_egress(data_end, iph, src, dst, skb->ifindex, &verdict);
+	if (verdict.reason) {
+		cbpf_count_drop(verdict.reason, skb->len);
+		return TC_ACT_SHOT;
+	}
+	*dst_out = dst;
+	return 0;
+}
+
+/*
  * Frames arriving on the underlay: VxLAN to a local endpoint is checked against policy,
  * stripped and delivered into the endpoint's namespace; everything else is the host's.
  */
@@ -227,13 +279,11 @@ static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *d
 	struct ethhdr *inner = data + CBPF_OUTER_LEN;
 	struct cbpf_vni_key vni_key = {};
 	struct cbpf_vni_value *segment;
-	struct cbpf_ep_value *src, *dst, remote_net;
-	struct cbpf_ep_key key;
+	struct cbpf_ep_value *dst;
 	__u8 inner_src[CBPF_ETH_ALEN], inner_dst[CBPF_ETH_ALEN];
 	__be16 proto;
-	struct iphdr *iph;
-	struct cbpf_verdict_out verdict;
 	__u32 inner_l2;
+	int verdict;
 
 	if ((void *)(inner + 1) > data_end || outer->eth->h_proto != bpf_htons(ETH_P_IP) ||
 	    outer->ip->ihl != 5 || outer->ip->protocol != IPPROTO_UDP_ ||
@@ -266,40 +316,10 @@ static __always_inline int cbpf_decap(struct __sk_buff *skb, void *data, void *d
 	}
 	if (proto == bpf_htons(ETH_P_ARP) && inner_l2 == sizeof(struct ethhdr))
 		return cbpf_tunnel_arp(skb, data_end, outer, inner, segment->net_id);
-	if (proto != bpf_htons(ETH_P_IP)) {
-		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
-		return TC_ACT_SHOT;
-	}
-
-	iph = (void *)inner + inner_l2;
-	if ((void *)(iph + 1) > data_end) {
-		cbpf_count_drop(CBPF_DROP_MALFORMED_IP, skb->len);
-		return TC_ACT_SHOT;
-	}
-	key.ip = iph->daddr;
-	dst = bpf_map_lookup_elem(&cbpf_endpoints, &key);
-	if (!dst || !(dst->flags & CBPF_EP_LOCAL) || dst->net_id != segment->net_id) {
-		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
-		return TC_ACT_SHOT;
-	}
-	key.ip = iph->saddr;
-	src = bpf_map_lookup_elem(&cbpf_endpoints, &key);
-	if (src && (!(src->flags & CBPF_EP_REMOTE) || src->node_ip != outer->ip->saddr)) {
-		cbpf_count_drop(CBPF_DROP_SRC_SPOOF, skb->len);
-		return TC_ACT_SHOT;
-	}
-	if (!src) {
-		/* A tunnel peer nobody registered speaks for its network, nothing narrower. */
-		remote_net.identity = segment->net_id;
-		remote_net.net_id = segment->net_id;
-		src = &remote_net;
-	}
-	/* Judged like the sender judged it, so replies to tracked flows pass here too. */
-	cbpf_policy_egress(data_end, iph, src, dst, skb->ifindex, &verdict);
-	if (verdict.reason) {
-		cbpf_count_drop(verdict.reason, skb->len);
-		return TC_ACT_SHOT;
-	}
+	verdict = cbpf_tunnel_admit(skb, data_end, (void *)inner + inner_l2, proto, segment->net_id,
+				    outer->ip->saddr, &dst);
+	if (verdict)
+		return verdict;
 
 	cbpf_mac_copy(inner_src, inner->h_source);
 	cbpf_mac_copy(inner_dst, dst->mac);
