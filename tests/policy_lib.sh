@@ -14,19 +14,11 @@ udp_echo_ok() {
 }
 udp_echo_fails() { ! udp_echo_ok "$@"; }
 
-# host_routes HOST EP...: the host reaches its endpoints through their host-side interfaces
-# (the local model plumbs no host routes yet), forwards, and masquerades toward the fabric.
-host_routes() {
-	local host=$1 ep
-	shift
-	in_ns "$host" sysctl -qw net.ipv4.ip_forward=1
-	for ep in "$@"; do
-		local ip ifname
-		ip=$(cb "$host" --json ep list | jq -r --arg n "$ep" '.[] | select(.name == $n) | .ip')
-		ifname=$(cb "$host" --json ep list | jq -r --arg n "$ep" '.[] | select(.name == $n) | .host_ifname')
-		in_ns "$host" ip route add "$ip/32" dev "$ifname"
-	done
-	in_ns "$host" iptables-nft -t nat -A POSTROUTING -s 10.0.0.0/8 -o ul0 -j MASQUERADE
+# host_forwarding HOST: the host forwards and masquerades toward the fabric (cbpfnet routes
+# the host to its endpoints itself; forwarding and NAT stay the host's business).
+host_forwarding() {
+	in_ns "$1" sysctl -qw net.ipv4.ip_forward=1
+	in_ns "$1" iptables-nft -t nat -A POSTROUTING -s 10.0.0.0/8 -o ul0 -j MASQUERADE
 }
 
 # outside_add NAME N VIA: a namespace on the fabric at 198.18.0.N that routes 10/8 through VIA.

@@ -84,6 +84,17 @@ int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct c
 			 strerror(-err));
 		goto undo;
 	}
+	/*
+	 * The host reaches its endpoints the way a bridge host reaches its containers; the
+	 * route goes when the link does.
+	 */
+	err = nl_route_add(host, ifindex, ep->ip, 32, 0);
+	if (err) {
+		cbpf_err("ep add %s: host route to %s via %s: %s", ep->name, ep->name,
+			 ep->host_ifname,
+			 err == -EEXIST ? "the host already routes that address" : strerror(-err));
+		goto undo;
+	}
 	goto out;
 undo:
 	nl_link_delete(host, ep->host_ifname);

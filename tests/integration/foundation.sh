@@ -33,6 +33,13 @@ check "TCP a2 -> a1" tcp_ok a2 a1 10.1.0.2 7002
 check_eq "a1 learned a2's MAC from the BPF ARP reply" "02:cb:0a:01:00:03" \
 	"$(in_ns a1 ip neigh show 10.1.0.3 | awk '{print $5}')"
 
+# The host reaches its endpoints, as a bridge host reaches its containers.
+a1_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "a1") | .host_ifname')
+check_eq "the host routes a1's address through a1's host interface" "10.1.0.2 dev $a1_if" \
+	"$(in_ns h1 ip route show 10.1.0.2/32 | awk '{print $1, $2, $3}')"
+check "the host pings a1" ping_ok h1 10.1.0.2
+check "TCP host -> a1" tcp_ok h1 a1 10.1.0.2 7010
+
 # Docker defaults: networks are isolated from each other, icc off isolates inside.
 before=$(drops h1 network-isolation)
 check "a1 cannot reach b1 (other network)" ping_fails a1 10.2.0.2
@@ -143,6 +150,7 @@ check "ep del a2" cb h1 ep del a2
 check_eq "a2's map entry is gone" "4" "$(map_dump h1 cbpf_endpoints | jq length)"
 check_fail "a2's host interface is gone" in_ns h1 ip link show cbe2
 check "a1 no longer reaches a2's address" ping_fails a1 10.1.0.3
+check_eq "the host's route to a2 went with its interface" "" "$(in_ns h1 ip route show 10.1.0.3/32)"
 check "unload" cb h1 unload
 check_fail "pins are gone after unload" test -e "$(pin h1 cbpf_endpoints)"
 check_eq "no filter left on a1's interface" "" "$(in_ns h1 tc filter show dev cbe1 ingress)"

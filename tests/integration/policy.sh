@@ -20,7 +20,7 @@ cb h1 net create netd --subnet 10.4.0.0/24 >/dev/null
 for e in a1:neta a2:neta b1:netb c1:netc c2:netc d1:netd; do
 	cb h1 ep add "${e%%:*}" --net "${e##*:}" --netns "$P-${e%%:*}" >/dev/null
 done
-host_routes h1 a1 a2 b1 c1 c2 d1
+host_forwarding h1
 A1=10.1.0.2 A2=10.1.0.3 B1=10.2.0.2 C1=10.3.0.2 C2=10.3.0.3 D1=10.4.0.2
 
 # Before any file policy: Docker defaults, and the host and outside paths work at all.
