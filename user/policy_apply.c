@@ -5,13 +5,15 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "map_fill.h"
 #include "policy_apply.h"
 
-/* A map of the live one's type, size and BTF, so tools print it with field names. */
-static int map_like(int live_fd, const char *name)
+/* A map of the live one's type, sizes and BTF, so tools print it with field names. */
+static int map_like(int live_fd, const char *name, __u32 max_entries)
 {
 	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
@@ -24,8 +26,7 @@ static int map_like(int live_fd, const char *name)
 		    .btf_fd = btf_fd > 0 ? btf_fd : 0,
 		    .btf_key_type_id = btf_fd > 0 ? info.btf_key_type_id : 0,
 		    .btf_value_type_id = btf_fd > 0 ? info.btf_value_type_id : 0);
-	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, info.max_entries,
-			    &opts);
+	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, max_entries, &opts);
 	if (fd < 0)
 		fd = -errno;
 	if (btf_fd > 0)
@@ -33,23 +34,42 @@ static int map_like(int live_fd, const char *name)
 	return fd;
 }
 
-static int trie_fill(int fd, const struct pol_entries *t)
+/*
+ * A hash allocates and initialises all its buckets at creation: for CBPF_MAX_POLICY entries
+ * that took longer than filling 10 000 pairs. Every change installs a fresh map, so the map
+ * never grows after the fill and can be just as large as the policy; past the cap the fill
+ * fails with E2BIG as it did before.
+ */
+static __u32 pairs_capacity(size_t n)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (bpf_map_update_elem(fd, &t->e[i].key, &t->e[i].value, BPF_ANY))
-			return -errno;
-	return 0;
+	return n < 1 ? 1 : n > CBPF_MAX_POLICY ? CBPF_MAX_POLICY : n;
 }
 
-static int pairs_fill(int fd, const struct pol_entries *t)
+/* Keys and values as the maps take them: two packed arrays. */
+static int fill_entries(int fd, const struct pol_entries *t, bool pairs)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct cbpf_pair_key key = {t->e[i].key.src_identity, t->e[i].key.dst_identity};
+	struct cbpf_pair_key *pair_keys = pairs ? calloc(t->n + 1, sizeof(*pair_keys)) : NULL;
+	struct cbpf_policy_key *keys = pairs ? NULL : calloc(t->n + 1, sizeof(*keys));
+	struct cbpf_policy_value *values = calloc(t->n + 1, sizeof(*values));
+	int err = -ENOMEM;
 
-		if (bpf_map_update_elem(fd, &key, &t->e[i].value, BPF_ANY))
-			return -errno;
+	if ((pair_keys || keys) && values) {
+		for (size_t i = 0; i < t->n; i++) {
+			if (pairs)
+				pair_keys[i] = (struct cbpf_pair_key){t->e[i].key.src_identity,
+								      t->e[i].key.dst_identity};
+			else
+				keys[i] = t->e[i].key;
+			values[i] = t->e[i].value;
+		}
+		err = pairs ? map_fill(fd, pair_keys, sizeof(*pair_keys), values, sizeof(*values),
+				       t->n)
+			    : map_fill(fd, keys, sizeof(*keys), values, sizeof(*values), t->n);
 	}
-	return 0;
+	free(pair_keys);
+	free(keys);
+	free(values);
+	return err;
 }
 
 /* Pins under a temporary name, then renames over the old pin: readers always find one. */
@@ -89,16 +109,16 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 		close(trie_fd);
 		return err;
 	}
-	*pairs = map_like(maps->policy, "cbpf_policy");
-	*ports = map_like(trie_fd, "cbpf_policy_por");
-	*tables = map_like(trie_fd, "cbpf_policy_tab");
+	*pairs = map_like(maps->policy, "cbpf_policy", pairs_capacity(c->pairs.n));
+	*ports = map_like(trie_fd, "cbpf_policy_por", CBPF_MAX_POLICY);
+	*tables = map_like(trie_fd, "cbpf_policy_tab", CBPF_MAX_POLICY);
 	close(trie_fd);
 	for (int i = 0; i < 3; i++)
 		if (fds[i] < 0 && !err)
 			err = fds[i];
-	err = err ?: pairs_fill(*pairs, &c->pairs);
-	err = err ?: trie_fill(*ports, &c->rules);
-	err = err ?: trie_fill(*tables, &c->tables);
+	err = err ?: fill_entries(*pairs, &c->pairs, true);
+	err = err ?: fill_entries(*ports, &c->rules, false);
+	err = err ?: fill_entries(*tables, &c->tables, false);
 	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
 		err = -errno;
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
