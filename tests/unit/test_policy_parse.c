@@ -64,11 +64,18 @@ int main(void)
 	      "rule 2: two-way tcp rows 80, 8000-8080, 443 at priority 7");
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
-	CHECK(policy_snapshot_write(dir, &set, "t.json") == 0, "snapshot written");
+	/* File names reach the snapshot through origins: any byte but NUL. */
+	snprintf(set.rules[0].origin, sizeof(set.rules[0].origin), "a \"b\"\\c\td\x01/t.json:2");
+	CHECK(policy_snapshot_write(dir, &set, "dir \"x\"") == 0, "snapshot written");
 	CHECK(policy_snapshot_read(dir, &back, err, sizeof(err)) == 0 && back.n == 4 &&
 		  back.n_ids == 2 && back.rules[2].port_lo == 8000 &&
 		  !strcmp(back.rules[1].origin, "t.json:3") && back.rules[3].id == 2,
 	      "snapshot reads back the same rows, ids and origins (%s)", err);
+	CHECK(back.n == 4 && !strcmp(back.rules[0].origin, set.rules[0].origin) &&
+		  !strcmp(back.rules[0].name, "r1") && back.rules[1].two_way &&
+		  back.rules[1].priority == 7 && back.rules[1].from.kind == POL_SEL_WORLD,
+	      "snapshot keeps quotes, backslashes and control characters in origins (%s)",
+	      back.n ? back.rules[0].origin : "");
 	policy_snapshot_path(dir, buf, sizeof(buf));
 	unlink(buf);
 	rmdir(dir);
