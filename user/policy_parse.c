@@ -265,7 +265,8 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 		r->two_way = !strcmp(text, "two-way");
 	}
 	if (json_object_object_get_ex(obj, "protocol", &v)) {
-		text = json_object_get_string(v);
+		/* json-c gives JSON null as a NULL object, and NULL for its text. */
+		text = v ? json_object_get_string(v) : "null";
 		if (!strcmp(text, "tcp"))
 			r->proto = 6;
 		else if (!strcmp(text, "udp"))
@@ -329,7 +330,7 @@ static int add_rule(struct pol_set *set, json_object *obj, const char *file, int
 		one = json_object_is_type(ports, json_type_array)
 			  ? json_object_array_get_idx(ports, i)
 			  : ports;
-		text = json_object_get_string(one);
+		text = one ? json_object_get_string(one) : "null";
 		if ((!json_object_is_type(one, json_type_string) &&
 		     !json_object_is_type(one, json_type_int)) ||
 		    parse_port_range(text, &lo, &hi))

@@ -121,6 +121,12 @@ int main(void)
 	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
 		"\"protocol\": \"sctp\"}]}",
 		"t.json:1: protocol must be tcp, udp, icmp or any, not 'sctp'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": null}]}",
+		"t.json:1: protocol must be tcp, udp, icmp or any, not 'null'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": \"tcp\", \"ports\": [\"80\", null]}]}",
+		"t.json:1: bad port range 'null'");
 
 	CHECK(policy_parse_selector("host", &sel) == 0 && sel.kind == POL_SEL_HOST &&
 		  !strcmp(sel.name, "local"),
