@@ -10,6 +10,7 @@
 
 #include "drop.h"
 #include "policy.h"
+#include "policy_fields.h"
 #include "policy_rules.h"
 
 static int line_of(const char *text, size_t offset)
@@ -196,52 +197,49 @@ static struct pol_rule *set_append(struct pol_set *set)
 	return memset(&set->rules[set->n++], 0, sizeof(struct pol_rule));
 }
 
-static const char *get_string(json_object *rule, const char *key)
-{
-	json_object *v;
+static const char *const field_names[POL_F_COUNT] = {
+    "id", "from", "to", "action", "direction", "protocol", "ports", "priority", "origin"};
 
-	if (!json_object_object_get_ex(rule, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+enum pol_field policy_field_index(const char *name, size_t len)
+{
+	int k = 0;
+
+	while (k < POL_F_COUNT &&
+	       (strlen(field_names[k]) != len || memcmp(field_names[k], name, len)))
+		k++;
+	return k;
+}
+
+/* A string field's text; NULL when it is missing or not a string. */
+static const char *string_field(const struct pol_fields *f, enum pol_field k)
+{
+	return f->has[k] && f->v[k].type == json_type_string ? f->v[k].text : NULL;
 }
 
 /* Fills everything but the ports; the caller adds one row per port range. */
-static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, int line, char *err,
-		      size_t size)
+static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char *file, int line,
+		      char *err, size_t size)
 {
-	static const char *const known[] = {"id",	"from",	 "to",	     "action", "direction",
-					    "protocol", "ports", "priority", "origin", NULL};
-	const char *text, *keys[] = {"from", "to"};
+	static const enum pol_field sel_fields[] = {POL_F_FROM, POL_F_TO};
 	struct pol_selector *sels[] = {&r->from, &r->to};
-	json_object *v;
+	const struct pol_value *v;
+	const char *text;
 
 	memset(r, 0, sizeof(*r));
-	if (!json_object_is_type(obj, json_type_object))
-		return fail(err, size, file, line, "a rule must be an object");
-	json_object_object_foreach(obj, key, val)
-	{
-		size_t k = 0;
-
-		(void)val;
-		while (known[k] && strcmp(known[k], key))
-			k++;
-		if (!known[k])
-			return fail(err, size, file, line, "unknown field '%s'", key);
-	}
-	if (json_object_object_get_ex(obj, "id", &v)) {
-		text = json_object_get_string(v);
-		if (!json_object_is_type(v, json_type_string) || !state_valid_name(text))
+	if (f->has[POL_F_ID]) {
+		v = &f->v[POL_F_ID];
+		if (v->type != json_type_string || !state_valid_name(v->text))
 			return fail(err, size, file, line,
 				    "id must be a name of [A-Za-z0-9_.-], 1..63 characters");
-		snprintf(r->name, sizeof(r->name), "%s", text);
+		snprintf(r->name, sizeof(r->name), "%s", v->text);
 	}
 	for (int i = 0; i < 2; i++) {
+		const char *key = field_names[sel_fields[i]];
 		int e;
 
-		text = get_string(obj, keys[i]);
+		text = string_field(f, sel_fields[i]);
 		if (!text)
-			return fail(err, size, file, line, "'%s' is missing or not a string",
-				    keys[i]);
+			return fail(err, size, file, line, "'%s' is missing or not a string", key);
 		e = policy_parse_selector(text, sels[i]);
 		if (e == -ENOENT)
 			return fail(err, size, file, line,
@@ -249,24 +247,23 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 				    "cidr:, world)",
 				    text);
 		if (e)
-			return fail(err, size, file, line, "bad %s selector '%s'", keys[i], text);
+			return fail(err, size, file, line, "bad %s selector '%s'", key, text);
 	}
-	text = get_string(obj, "action");
+	text = string_field(f, POL_F_ACTION);
 	if (!text || (strcmp(text, "allow") && strcmp(text, "deny")))
 		return fail(err, size, file, line, "action must be \"allow\" or \"deny\"");
 	r->verdict = strcmp(text, "allow") ? CBPF_VERDICT_DENY : CBPF_VERDICT_ALLOW;
 	r->drop_reason = r->verdict == CBPF_VERDICT_DENY ? CBPF_DROP_POLICY : 0;
-	if (json_object_object_get_ex(obj, "direction", &v)) {
-		text = json_object_get_string(v);
-		if (!json_object_is_type(v, json_type_string) ||
-		    (strcmp(text, "one-way") && strcmp(text, "two-way")))
+	if (f->has[POL_F_DIRECTION]) {
+		text = string_field(f, POL_F_DIRECTION);
+		if (!text || (strcmp(text, "one-way") && strcmp(text, "two-way")))
 			return fail(err, size, file, line,
 				    "direction must be \"one-way\" or \"two-way\"");
 		r->two_way = !strcmp(text, "two-way");
 	}
-	if (json_object_object_get_ex(obj, "protocol", &v)) {
-		/* json-c gives JSON null as a NULL object, and NULL for its text. */
-		text = v ? json_object_get_string(v) : "null";
+	if (f->has[POL_F_PROTOCOL]) {
+		/* Only a string can name one; the message quotes whatever else was there. */
+		text = f->v[POL_F_PROTOCOL].text;
 		if (!strcmp(text, "tcp"))
 			r->proto = 6;
 		else if (!strcmp(text, "udp"))
@@ -278,15 +275,14 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 				    "protocol must be tcp, udp, icmp or any, not '%s'", text);
 	}
 	r->priority = POL_DEFAULT_PRIORITY;
-	if (json_object_object_get_ex(obj, "priority", &v)) {
-		int64_t p = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || p < 0 || p > POL_MAX_PRIORITY)
+	if (f->has[POL_F_PRIORITY]) {
+		v = &f->v[POL_F_PRIORITY];
+		if (v->type != json_type_int || v->num < 0 || v->num > POL_MAX_PRIORITY)
 			return fail(err, size, file, line, "priority must be an integer 0..%d",
 				    POL_MAX_PRIORITY);
-		r->priority = p;
+		r->priority = v->num;
 	}
-	text = get_string(obj, "origin");
+	text = string_field(f, POL_F_ORIGIN);
 	if (text)
 		snprintf(r->origin, sizeof(r->origin), "%s", text);
 	else
@@ -296,21 +292,16 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 	return 0;
 }
 
-static int add_rule(struct pol_set *set, json_object *obj, const char *file, int line, char *err,
-		    size_t size)
+int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file, int line,
+		      char *err, size_t size)
 {
 	struct pol_rule proto_rule, *row;
-	json_object *ports, *one;
-	size_t n_ranges = 1;
-	int e;
+	int e = check_rule(f, &proto_rule, file, line, err, size);
 
-	if (set->n >= POL_MAX_RULES)
-		return fail(err, size, file, line, "more than %d rules", POL_MAX_RULES);
-	e = parse_rule(obj, &proto_rule, file, line, err, size);
 	if (e)
 		return e;
 	proto_rule.id = ++set->n_ids;
-	if (!json_object_object_get_ex(obj, "ports", &ports)) {
+	if (!f->has[POL_F_PORTS]) {
 		row = set_append(set);
 		if (!row)
 			return -ENOMEM;
@@ -319,23 +310,16 @@ static int add_rule(struct pol_set *set, json_object *obj, const char *file, int
 	}
 	if (proto_rule.proto != 6 && proto_rule.proto != 17)
 		return fail(err, size, file, line, "ports need protocol tcp or udp");
-	if (json_object_is_type(ports, json_type_array))
-		n_ranges = json_object_array_length(ports);
-	if (!n_ranges)
+	if (!f->n_ports)
 		return fail(err, size, file, line, "ports is an empty list");
-	for (size_t i = 0; i < n_ranges; i++) {
+	for (size_t i = 0; i < f->n_ports; i++) {
+		const struct pol_value *one = &f->ports[i];
 		uint16_t lo, hi;
-		const char *text;
 
-		one = json_object_is_type(ports, json_type_array)
-			  ? json_object_array_get_idx(ports, i)
-			  : ports;
-		text = one ? json_object_get_string(one) : "null";
-		if ((!json_object_is_type(one, json_type_string) &&
-		     !json_object_is_type(one, json_type_int)) ||
-		    parse_port_range(text, &lo, &hi))
+		if ((one->type != json_type_string && one->type != json_type_int) ||
+		    parse_port_range(one->text, &lo, &hi))
 			return fail(err, size, file, line,
-				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", text);
+				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", one->text);
 		row = set_append(set);
 		if (!row)
 			return -ENOMEM;
@@ -346,7 +330,53 @@ static int add_rule(struct pol_set *set, json_object *obj, const char *file, int
 	return 0;
 }
 
-int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+/* json-c gives JSON null as a NULL object, and NULL for its text. */
+static struct pol_value json_value(json_object *obj)
+{
+	return (struct pol_value){.type = json_object_get_type(obj),
+				  .text = obj ? json_object_get_string(obj) : "null",
+				  .num = json_object_get_int64(obj)};
+}
+
+static int add_json_rule(struct pol_set *set, json_object *obj, const char *file, int line,
+			 char *err, size_t size)
+{
+	struct pol_fields f = {0};
+	struct pol_value *items = NULL;
+	json_object *ports = NULL;
+	int e;
+
+	if (set->n >= POL_MAX_RULES)
+		return fail(err, size, file, line, "more than %d rules", POL_MAX_RULES);
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(err, size, file, line, "a rule must be an object");
+	json_object_object_foreach(obj, key, val)
+	{
+		enum pol_field k = policy_field_index(key, strlen(key));
+
+		if (k == POL_F_COUNT)
+			return fail(err, size, file, line, "unknown field '%s'", key);
+		f.has[k] = true;
+		f.v[k] = json_value(val);
+	}
+	json_object_object_get_ex(obj, "ports", &ports);
+	f.ports = &f.v[POL_F_PORTS];
+	f.n_ports = 1;
+	if (json_object_is_type(ports, json_type_array)) {
+		f.n_ports = json_object_array_length(ports);
+		items = calloc(f.n_ports + 1, sizeof(*items));
+		if (!items)
+			return -ENOMEM;
+		for (size_t i = 0; i < f.n_ports; i++)
+			items[i] = json_value(json_object_array_get_idx(ports, i));
+		f.ports = items;
+	}
+	e = policy_add_fields(set, &f, file, line, err, size);
+	free(items);
+	return e;
+}
+
+int policy_parse_json(const char *file, const char *text, struct pol_set *set, char *err,
 		      size_t err_size)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -401,11 +431,20 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	for (size_t i = 0, pos = 0, line = 1; i < n && !e; i++) {
 		for (; pos < offsets[i]; pos++)
 			line += text[pos] == '\n';
-		e = add_rule(set, json_object_array_get_idx(rules, i), file, line, err, err_size);
+		e = add_json_rule(set, json_object_array_get_idx(rules, i), file, line, err,
+				  err_size);
 	}
 	free(offsets);
 	json_object_put(root);
 	return e;
+}
+
+int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+		      size_t err_size)
+{
+	int e = policy_scan_text(file, text, set);
+
+	return e == -EAGAIN ? policy_parse_json(file, text, set, err, err_size) : e;
 }
 
 static char *read_file(const char *path, char *err, size_t err_size)
