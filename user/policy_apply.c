@@ -1,6 +1,7 @@
 /*
- * Policy installation. The live generation is never written: the new tries are created and
- * filled while packets use the old ones, and a single array update makes them live.
+ * Policy installation. The live generation is never written: the idle generation's maps are
+ * brought to the new policy (or fresh ones filled) while packets use the live ones, and a
+ * single array update makes them live.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "map_fill.h"
+#include "map_cache.h"
 #include "policy_apply.h"
 
 /* A map of the live one's type, sizes and BTF, so tools print it with field names. */
@@ -36,13 +37,35 @@ static int map_like(int live_fd, const char *name, __u32 max_entries)
 
 /*
  * A hash allocates and initialises all its buckets at creation: for CBPF_MAX_POLICY entries
- * that took longer than filling 10 000 pairs. Every change installs a fresh map, so the map
- * never grows after the fill and can be just as large as the policy; past the cap the fill
- * fails with E2BIG as it did before.
+ * that took longer than filling 10 000 pairs. So a fresh pair hash holds the policy's pairs
+ * and whatever else fits its power-of-two bucket count at no cost; a policy it cannot hold
+ * gets a fresh map, and past the cap the fill fails with E2BIG as it did before.
  */
 static __u32 pairs_capacity(size_t n)
 {
-	return n < 1 ? 1 : n > CBPF_MAX_POLICY ? CBPF_MAX_POLICY : n;
+	__u32 cap = 64;
+
+	while (cap < n && cap < CBPF_MAX_POLICY)
+		cap *= 2;
+	return cap;
+}
+
+/*
+ * The idle generation's map when this process wrote it and it has room: only what differs is
+ * then written. Otherwise a fresh map like the live one.
+ */
+static int idle_or_new(int outer, __u32 slot, size_t n, int live_fd, const char *name,
+		       __u32 max_entries)
+{
+	__u32 id;
+	int fd;
+
+	if (!bpf_map_lookup_elem(outer, &slot, &id) && (fd = bpf_map_get_fd_by_id(id)) >= 0) {
+		if (map_cache_known(fd, n))
+			return fd;
+		close(fd);
+	}
+	return map_like(live_fd, name, max_entries);
 }
 
 /* Keys and values as the maps take them: two packed arrays. */
@@ -62,9 +85,10 @@ static int fill_entries(int fd, const struct pol_entries *t, bool pairs)
 				keys[i] = t->e[i].key;
 			values[i] = t->e[i].value;
 		}
-		err = pairs ? map_fill(fd, pair_keys, sizeof(*pair_keys), values, sizeof(*values),
-				       t->n)
-			    : map_fill(fd, keys, sizeof(*keys), values, sizeof(*values), t->n);
+		err = pairs
+			  ? map_cache_write(fd, pair_keys, sizeof(*pair_keys), values,
+					    sizeof(*values), t->n)
+			  : map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), t->n);
 	}
 	free(pair_keys);
 	free(keys);
@@ -109,9 +133,15 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 		close(trie_fd);
 		return err;
 	}
-	*pairs = map_like(maps->policy, "cbpf_policy", pairs_capacity(c->pairs.n));
-	*ports = map_like(trie_fd, "cbpf_policy_por", CBPF_MAX_POLICY);
-	*tables = map_like(trie_fd, "cbpf_policy_tab", CBPF_MAX_POLICY);
+	if (bpf_map_lookup_elem(maps->policy_active, &zero, &live))
+		err = -errno;
+	next = (live + 1) % CBPF_POLICY_GENERATIONS;
+	*pairs = idle_or_new(maps->policy_pairs_gen, next, c->pairs.n, maps->policy, "cbpf_policy",
+			     pairs_capacity(c->pairs.n));
+	*ports = idle_or_new(maps->policy_gen, 2 * next, c->rules.n, trie_fd, "cbpf_policy_por",
+			     CBPF_MAX_POLICY);
+	*tables = idle_or_new(maps->policy_gen, 2 * next + 1, c->tables.n, trie_fd,
+			      "cbpf_policy_tab", CBPF_MAX_POLICY);
 	close(trie_fd);
 	for (int i = 0; i < 3; i++)
 		if (fds[i] < 0 && !err)
@@ -119,9 +149,6 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	err = err ?: fill_entries(*pairs, &c->pairs, true);
 	err = err ?: fill_entries(*ports, &c->rules, false);
 	err = err ?: fill_entries(*tables, &c->tables, false);
-	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
-		err = -errno;
-	next = (live + 1) % CBPF_POLICY_GENERATIONS;
 	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
 		err = -errno;
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs);

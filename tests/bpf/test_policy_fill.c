@@ -1,7 +1,8 @@
 /*
  * map_fill (one batch update per map) against the one-entry-at-a-time fill it replaced: the
  * same entries in the policy trie and the pair hash, the same errors for a full hash and a bad
- * key. Needs root (it creates maps).
+ * key. map_cache_write, which rewrites a known map by difference, against a fresh fill of the
+ * same entries. Needs root (it creates maps).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "map_cache.h"
 #include "map_fill.h"
 #include "policy.h"
 #include "tap.h"
@@ -65,6 +67,57 @@ static void policy_entries(struct cbpf_policy_key *keys, struct cbpf_policy_valu
 	}
 }
 
+/* The trie one update per entry, in order, makes of these entries: the reference. */
+static int single_fill(const struct cbpf_policy_key *keys, const struct cbpf_policy_value *values,
+		       size_t n)
+{
+	int fd = trie();
+
+	for (size_t i = 0; i < n; i++)
+		bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY);
+	return fd;
+}
+
+static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value *values)
+{
+	int fd = trie(), ref, err;
+	size_t n = N;
+
+	CHECK(!map_cache_known(fd, N), "a map this process did not write is not known");
+	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), N);
+	CHECK(!err && map_cache_known(fd, N), "written once: filled (%d) and known", err);
+	/* Next policy: a fifth of the entries gone, some changed, some new, one key twice. */
+	memmove(keys, keys + N / 5, (N - N / 5) * sizeof(*keys));
+	memmove(values, values + N / 5, (N - N / 5) * sizeof(*values));
+	n -= N / 5;
+	for (size_t i = 0; i < n; i += 7)
+		values[i].priority ^= 0x100;
+	for (size_t i = n; i < N - 2; i++) {
+		keys[i] = keys[i - n];
+		keys[i].dst_identity += 0x100000;
+		values[i] = values[i - n];
+	}
+	keys[N - 2] = keys[3];
+	values[N - 2] = values[3];
+	values[N - 2].rule_id = 424242;
+	n = N - 1;
+	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
+	ref = single_fill(keys, values, n);
+	CHECK(
+	    !err && same_entries(fd, ref, sizeof(*keys), N - 2) &&
+		same_entries(ref, fd, sizeof(*keys), N - 2),
+	    "rewritten by difference: the entries a fresh fill gives, the last of a repeated key");
+	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
+	CHECK(!err && same_entries(fd, ref, sizeof(*keys), N - 2),
+	      "rewritten with the same entries: unchanged");
+	CHECK(!map_cache_known(fd, CBPF_MAX_POLICY + 1), "no room for more than max_entries");
+	keys[0].prefixlen = CBPF_POLICY_PREFIX_FULL + 1;
+	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
+	CHECK(err == -EINVAL && !map_cache_known(fd, n),
+	      "a failed write: -EINVAL (%d), and the map is no longer known", err);
+	keys[0].prefixlen = CBPF_POLICY_PREFIX_PROTO;
+}
+
 int main(void)
 {
 	struct cbpf_policy_key *keys = calloc(N, sizeof(*keys));
@@ -100,6 +153,8 @@ int main(void)
 	      "pair hash: the same entries as one update per entry");
 	err = map_fill(hash(N - 1), pairs, sizeof(*pairs), values, sizeof(*values), N);
 	CHECK(err == -E2BIG, "one pair more than the hash holds: -E2BIG (%d)", err);
+
+	cache_checks(keys, values);
 
 	keys[N / 2].prefixlen = CBPF_POLICY_PREFIX_FULL + 1;
 	err = map_fill(trie(), keys, sizeof(*keys), values, sizeof(*values), N);
