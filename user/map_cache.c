@@ -48,13 +48,6 @@ static void forget(struct record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-bool map_cache_known(int fd, size_t n)
-{
-	struct bpf_map_info info;
-
-	return !map_info(fd, &info) && find(info.id) && n <= info.max_entries;
-}
-
 struct entries {
 	const char *keys, *values;
 	size_t key_size, value_size, n;
@@ -87,8 +80,11 @@ static size_t *by_key(const struct entries *e, size_t *n)
 	return idx;
 }
 
-/* Deletes the keys only old has, then writes the entries new adds or changes. */
-static int write_difference(int fd, const struct entries *old, const struct entries *new)
+/*
+ * Deletes the keys only old has, then writes the entries new adds or changes; with fd < 0
+ * only counts them.
+ */
+static int difference(int fd, const struct entries *old, const struct entries *new, size_t *changes)
 {
 	size_t ks = new->key_size, vs = new->value_size, n_old, n_new, i = 0, j = 0, n_drop = 0,
 	       n_put = 0;
@@ -113,8 +109,9 @@ static int write_difference(int fd, const struct entries *old, const struct entr
 			i += c <= 0;
 			j += c >= 0;
 		}
-		err = map_drop(fd, drop, ks, n_drop);
-		err = err ?: map_fill(fd, put_keys, ks, put_values, vs, n_put);
+		*changes = n_drop + n_put;
+		err = fd < 0 ? 0 : map_drop(fd, drop, ks, n_drop);
+		err = err ?: fd < 0 ? 0 : map_fill(fd, put_keys, ks, put_values, vs, n_put);
 	}
 	free(io);
 	free(in);
@@ -122,6 +119,29 @@ static int write_difference(int fd, const struct entries *old, const struct entr
 	free(put_keys);
 	free(put_values);
 	return err;
+}
+
+static bool same(const struct record *r, const struct entries *e)
+{
+	return r->n == e->n && !memcmp(r->keys, e->keys, e->n * e->key_size) &&
+	       !memcmp(r->values, e->values, e->n * e->value_size);
+}
+
+bool map_cache_reusable(int fd, const void *keys, size_t key_size, const void *values,
+			size_t value_size, size_t n)
+{
+	struct entries new = {keys, values, key_size, value_size, n};
+	struct bpf_map_info info;
+	struct record *r;
+	size_t changes;
+
+	if (map_info(fd, &info) || !(r = find(info.id)) || n > info.max_entries)
+		return false;
+	if (same(r, &new))
+		return true;
+	struct entries old = {r->keys, r->values, key_size, value_size, r->n};
+
+	return !difference(-1, &old, &new, &changes) && changes <= n;
 }
 
 static struct record *least_used(void)
@@ -145,15 +165,15 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 	if (err)
 		return err;
 	r = find(info.id);
-	if (r && r->n == n && !memcmp(r->keys, keys, n * key_size) &&
-	    !memcmp(r->values, values, n * value_size)) {
+	if (r && same(r, &new)) {
 		r->used = ++uses;
 		return 0;
 	}
 	if (r) {
 		struct entries old = {r->keys, r->values, key_size, value_size, r->n};
+		size_t changes;
 
-		err = write_difference(fd, &old, &new);
+		err = difference(fd, &old, &new, &changes);
 	} else {
 		err = map_fill(fd, keys, key_size, values, value_size, n);
 		r = least_used();

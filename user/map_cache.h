@@ -9,8 +9,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Whether this process knows what the map holds, and the map has room for n entries. */
-bool map_cache_known(int fd, size_t n);
+/*
+ * Whether the map can be rewritten to hold these entries with no more writes than filling an
+ * empty one: this process knows what it holds, it has room, and they differ in at most n.
+ */
+bool map_cache_reusable(int fd, const void *keys, size_t key_size, const void *values,
+			size_t value_size, size_t n);
 /*
  * Makes the map hold exactly these n entries (of a repeated key, the last), and remembers
  * them. A map that is not known must be empty. On an error the map is no longer known.

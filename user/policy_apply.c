@@ -50,49 +50,55 @@ static __u32 pairs_capacity(size_t n)
 	return cap;
 }
 
-/*
- * The idle generation's map when this process wrote it and it has room: only what differs is
- * then written. Otherwise a fresh map like the live one.
- */
-static int idle_or_new(int outer, __u32 slot, size_t n, int live_fd, const char *name,
-		       __u32 max_entries)
-{
-	__u32 id;
-	int fd;
+/* Keys and values as the maps take them: two packed arrays. */
+struct packed {
+	void *keys;
+	size_t key_size, n;
+	struct cbpf_policy_value *values;
+};
 
-	if (!bpf_map_lookup_elem(outer, &slot, &id) && (fd = bpf_map_get_fd_by_id(id)) >= 0) {
-		if (map_cache_known(fd, n))
-			return fd;
-		close(fd);
+static int pack(const struct pol_entries *t, bool pairs, struct packed *p)
+{
+	p->key_size = pairs ? sizeof(struct cbpf_pair_key) : sizeof(struct cbpf_policy_key);
+	p->n = t->n;
+	p->keys = calloc(t->n + 1, p->key_size);
+	p->values = calloc(t->n + 1, sizeof(*p->values));
+	if (!p->keys || !p->values)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		if (pairs)
+			((struct cbpf_pair_key *)p->keys)[i] = (struct cbpf_pair_key){
+			    t->e[i].key.src_identity, t->e[i].key.dst_identity};
+		else
+			((struct cbpf_policy_key *)p->keys)[i] = t->e[i].key;
+		p->values[i] = t->e[i].value;
 	}
-	return map_like(live_fd, name, max_entries);
+	return 0;
 }
 
-/* Keys and values as the maps take them: two packed arrays. */
-static int fill_entries(int fd, const struct pol_entries *t, bool pairs)
+/*
+ * Brings the idle generation's map in slot to the entries: in place when this process wrote
+ * it and that takes fewer writes than a fresh fill, else a fresh map like the live one. *fd
+ * is the map written.
+ */
+static int write_idle(int outer, __u32 slot, const struct pol_entries *t, bool pairs, int live_fd,
+		      const char *name, __u32 max_entries, int *fd)
 {
-	struct cbpf_pair_key *pair_keys = pairs ? calloc(t->n + 1, sizeof(*pair_keys)) : NULL;
-	struct cbpf_policy_key *keys = pairs ? NULL : calloc(t->n + 1, sizeof(*keys));
-	struct cbpf_policy_value *values = calloc(t->n + 1, sizeof(*values));
-	int err = -ENOMEM;
+	struct packed p;
+	__u32 id;
+	int err = pack(t, pairs, &p);
 
-	if ((pair_keys || keys) && values) {
-		for (size_t i = 0; i < t->n; i++) {
-			if (pairs)
-				pair_keys[i] = (struct cbpf_pair_key){t->e[i].key.src_identity,
-								      t->e[i].key.dst_identity};
-			else
-				keys[i] = t->e[i].key;
-			values[i] = t->e[i].value;
-		}
-		err = pairs
-			  ? map_cache_write(fd, pair_keys, sizeof(*pair_keys), values,
-					    sizeof(*values), t->n)
-			  : map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), t->n);
+	if (!err && !bpf_map_lookup_elem(outer, &slot, &id) &&
+	    (*fd = bpf_map_get_fd_by_id(id)) >= 0 &&
+	    !map_cache_reusable(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n)) {
+		close(*fd);
+		*fd = -1;
 	}
-	free(pair_keys);
-	free(keys);
-	free(values);
+	if (!err && *fd < 0)
+		err = (*fd = map_like(live_fd, name, max_entries)) < 0 ? *fd : 0;
+	err = err ?: map_cache_write(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n);
+	free(p.keys);
+	free(p.values);
 	return err;
 }
 
@@ -136,19 +142,16 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	if (bpf_map_lookup_elem(maps->policy_active, &zero, &live))
 		err = -errno;
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
-	*pairs = idle_or_new(maps->policy_pairs_gen, next, c->pairs.n, maps->policy, "cbpf_policy",
-			     pairs_capacity(c->pairs.n));
-	*ports = idle_or_new(maps->policy_gen, 2 * next, c->rules.n, trie_fd, "cbpf_policy_por",
-			     CBPF_MAX_POLICY);
-	*tables = idle_or_new(maps->policy_gen, 2 * next + 1, c->tables.n, trie_fd,
-			      "cbpf_policy_tab", CBPF_MAX_POLICY);
+	err = err
+		  ?: write_idle(maps->policy_pairs_gen, next, &c->pairs, true, maps->policy,
+				"cbpf_policy", pairs_capacity(c->pairs.n), pairs);
+	err = err
+		  ?: write_idle(maps->policy_gen, 2 * next, &c->rules, false, trie_fd,
+				"cbpf_policy_por", CBPF_MAX_POLICY, ports);
+	err = err
+		  ?: write_idle(maps->policy_gen, 2 * next + 1, &c->tables, false, trie_fd,
+				"cbpf_policy_tab", CBPF_MAX_POLICY, tables);
 	close(trie_fd);
-	for (int i = 0; i < 3; i++)
-		if (fds[i] < 0 && !err)
-			err = fds[i];
-	err = err ?: fill_entries(*pairs, &c->pairs, true);
-	err = err ?: fill_entries(*ports, &c->rules, false);
-	err = err ?: fill_entries(*tables, &c->tables, false);
 	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
 		err = -errno;
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs);

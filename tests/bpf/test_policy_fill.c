@@ -83,9 +83,11 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	int fd = trie(), ref, err;
 	size_t n = N;
 
-	CHECK(!map_cache_known(fd, N), "a map this process did not write is not known");
+	CHECK(!map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), N),
+	      "a map this process did not write is not reused");
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), N);
-	CHECK(!err && map_cache_known(fd, N), "written once: filled (%d) and known", err);
+	CHECK(!err && map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), N),
+	      "written once: filled (%d), and reused for the same entries", err);
 	/* Next policy: a fifth of the entries gone, some changed, some new, one key twice. */
 	memmove(keys, keys + N / 5, (N - N / 5) * sizeof(*keys));
 	memmove(values, values + N / 5, (N - N / 5) * sizeof(*values));
@@ -101,6 +103,8 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	values[N - 2] = values[3];
 	values[N - 2].rule_id = 424242;
 	n = N - 1;
+	CHECK(map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), n),
+	      "reused for entries that differ in fewer than their number");
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
 	ref = single_fill(keys, values, n);
 	CHECK(
@@ -110,10 +114,19 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
 	CHECK(!err && same_entries(fd, ref, sizeof(*keys), N - 2),
 	      "rewritten with the same entries: unchanged");
-	CHECK(!map_cache_known(fd, CBPF_MAX_POLICY + 1), "no room for more than max_entries");
+	CHECK(!map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values),
+				  CBPF_MAX_POLICY + 1),
+	      "not reused for more entries than max_entries");
+	for (size_t i = 0; i < n; i++)
+		keys[i].dst_identity += 0x200000;
+	CHECK(!map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), n),
+	      "not reused for entries all new: deleting the old ones would cost more");
+	for (size_t i = 0; i < n; i++)
+		keys[i].dst_identity -= 0x200000;
 	keys[0].prefixlen = CBPF_POLICY_PREFIX_FULL + 1;
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
-	CHECK(err == -EINVAL && !map_cache_known(fd, n),
+	CHECK(err == -EINVAL &&
+		  !map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), n),
 	      "a failed write: -EINVAL (%d), and the map is no longer known", err);
 	keys[0].prefixlen = CBPF_POLICY_PREFIX_PROTO;
 }
