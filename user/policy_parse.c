@@ -133,33 +133,53 @@ int policy_parse_selector(const char *text, struct pol_selector *sel)
 	return -ENOENT;
 }
 
+/* Digits of v ending at end; returns where they start. */
+static char *format_uint(unsigned int v, char *end)
+{
+	*end = '\0';
+	do
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
+}
+
+/* Without snprintf: a snapshot formats two selectors per rule. */
 void policy_format_selector(const struct pol_selector *sel, char *buf, size_t size)
 {
-	char cidr[32];
+	static const char *const prefixes[] = {
+	    [POL_SEL_EP] = "ep:",     [POL_SEL_NET] = "net:",	[POL_SEL_VLAN] = "vlan:",
+	    [POL_SEL_NODE] = "node:", [POL_SEL_HOST] = "host:", [POL_SEL_CIDR] = "cidr:",
+	};
+	char num[12], cidr[CBPF_IP_STRLEN + sizeof(num)];
+	const char *prefix = sel->kind < POL_SEL_WORLD ? prefixes[sel->kind] : "world", *arg;
+	size_t n = strlen(prefix), m;
 
 	switch (sel->kind) {
-	case POL_SEL_EP:
-		snprintf(buf, size, "ep:%s", sel->name);
-		break;
-	case POL_SEL_NET:
-		snprintf(buf, size, "net:%s", sel->name);
-		break;
 	case POL_SEL_VLAN:
-		snprintf(buf, size, "vlan:%u", sel->vlan);
-		break;
-	case POL_SEL_NODE:
-		snprintf(buf, size, "node:%s", sel->name);
-		break;
-	case POL_SEL_HOST:
-		snprintf(buf, size, "host:%s", sel->name);
+		arg = format_uint(sel->vlan, num + sizeof(num) - 1);
 		break;
 	case POL_SEL_CIDR:
-		cbpf_format_cidr(&sel->cidr, cidr, sizeof(cidr));
-		snprintf(buf, size, "cidr:%s", cidr);
+		cbpf_format_ip(sel->cidr.addr, cidr);
+		strcat(strcat(cidr, "/"), format_uint(sel->cidr.prefix_len, num + sizeof(num) - 1));
+		arg = cidr;
+		break;
+	case POL_SEL_EP:
+	case POL_SEL_NET:
+	case POL_SEL_NODE:
+	case POL_SEL_HOST:
+		arg = sel->name;
 		break;
 	default:
-		snprintf(buf, size, "world");
+		arg = "";
 	}
+	if (!size)
+		return;
+	n = n < size - 1 ? n : size - 1;
+	memcpy(buf, prefix, n);
+	m = strlen(arg);
+	m = m < size - 1 - n ? m : size - 1 - n;
+	memcpy(buf + n, arg, m);
+	buf[n + m] = '\0';
 }
 
 static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)

@@ -4,7 +4,9 @@
  * reload. policy_parse reads it back like any policy file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,103 +25,154 @@ static const char *proto_name(uint8_t proto)
 	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "any";
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
-static void put_string(FILE *f, const char *s)
+/* The file's text, built in memory and written with one call. */
+struct out {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+static void put(struct out *o, const char *s, size_t n)
 {
-	fputc_unlocked('"', f);
+	if (o->err)
+		return;
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		char *grown;
+
+		while (cap < o->len + n)
+			cap *= 2;
+		grown = realloc(o->buf, cap);
+		if (!grown) {
+			o->err = -ENOMEM;
+			return;
+		}
+		o->buf = grown;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void put_text(struct out *o, const char *text)
+{
+	put(o, text, strlen(text));
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
+static void put_string(struct out *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	put(o, "\"", 1);
 	while (*s) {
 		size_t n = 0;
 
 		while ((unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
 			n++;
-		fwrite_unlocked(s, 1, n, f);
+		put(o, s, n);
 		s += n;
 		if (!*s)
 			break;
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else
-			fprintf(f, "\\u%04x", (unsigned char)*s);
+		if (*s == '"' || *s == '\\') {
+			char esc[2] = {'\\', *s};
+
+			put(o, esc, 2);
+		} else {
+			char esc[6] = {'\\', 'u', '0', '0', hex[*s >> 4], hex[*s & 15]};
+
+			put(o, esc, 6);
+		}
 		s++;
 	}
-	fputc_unlocked('"', f);
+	put(o, "\"", 1);
 }
 
-/* fprintf was most of the writing: plain pieces and numbers go out as they are. */
-static void put_text(FILE *f, const char *text)
-{
-	fputs_unlocked(text, f);
-}
-
-static void put_uint(FILE *f, unsigned int v)
+static void put_uint(struct out *o, unsigned int v)
 {
 	char buf[12], *p = buf + sizeof(buf);
 
 	do
 		*--p = '0' + v % 10;
 	while (v /= 10);
-	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, f);
+	put(o, p, buf + sizeof(buf) - p);
 }
 
-static void put_rule(FILE *f, const struct pol_rule *r)
+static void put_rule(struct out *o, const struct pol_rule *r)
 {
 	char sel[96];
 
-	put_text(f, "{");
+	put_text(o, "{");
 	if (r->name[0]) {
-		put_text(f, "\"id\":");
-		put_string(f, r->name);
-		put_text(f, ",");
+		put_text(o, "\"id\":");
+		put_string(o, r->name);
+		put_text(o, ",");
 	}
 	policy_format_selector(&r->from, sel, sizeof(sel));
-	put_text(f, "\"from\":");
-	put_string(f, sel);
+	put_text(o, "\"from\":");
+	put_string(o, sel);
 	policy_format_selector(&r->to, sel, sizeof(sel));
-	put_text(f, ",\"to\":");
-	put_string(f, sel);
-	put_text(f, r->verdict == CBPF_VERDICT_ALLOW ? ",\"action\":\"allow\""
+	put_text(o, ",\"to\":");
+	put_string(o, sel);
+	put_text(o, r->verdict == CBPF_VERDICT_ALLOW ? ",\"action\":\"allow\""
 						     : ",\"action\":\"deny\"");
-	put_text(f, r->two_way ? ",\"direction\":\"two-way\"" : ",\"direction\":\"one-way\"");
-	put_text(f, ",\"protocol\":\"");
-	put_text(f, proto_name(r->proto));
+	put_text(o, r->two_way ? ",\"direction\":\"two-way\"" : ",\"direction\":\"one-way\"");
+	put_text(o, ",\"protocol\":\"");
+	put_text(o, proto_name(r->proto));
 	if (r->proto == 6 || r->proto == 17) {
-		put_text(f, "\",\"ports\":\"");
-		put_uint(f, r->port_lo);
-		put_text(f, "-");
-		put_uint(f, r->port_hi);
+		put_text(o, "\",\"ports\":\"");
+		put_uint(o, r->port_lo);
+		put_text(o, "-");
+		put_uint(o, r->port_hi);
 	}
-	put_text(f, "\",\"priority\":");
-	put_uint(f, r->priority);
-	put_text(f, ",\"origin\":");
-	put_string(f, r->origin);
-	put_text(f, "}");
+	put_text(o, "\",\"priority\":");
+	put_uint(o, r->priority);
+	put_text(o, ",\"origin\":");
+	put_string(o, r->origin);
+	put_text(o, "}");
+}
+
+static int write_file(const char *path, const char *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len && !err) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		if (n > 0) {
+			buf += n;
+			len -= n;
+		}
+	}
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
 }
 
 /* Rows of one file rule keep their id through "origin" and order. */
 int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source)
 {
 	char path[CBPF_PATH_MAX + 16], tmp[CBPF_PATH_MAX + 32];
-	FILE *f;
-	int err = 0;
+	struct out o = {0};
+	int err;
 
 	policy_snapshot_path(state_dir, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	put_text(f, "{\"source\":");
-	put_string(f, source);
-	put_text(f, ",\"rules\":[");
+	put_text(&o, "{\"source\":");
+	put_string(&o, source);
+	put_text(&o, ",\"rules\":[");
 	for (size_t i = 0; i < set->n; i++) {
 		if (i)
-			put_text(f, ",");
-		put_rule(f, &set->rules[i]);
+			put_text(&o, ",");
+		put_rule(&o, &set->rules[i]);
 	}
-	put_text(f, "]}");
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
+	put_text(&o, "]}");
+	err = o.err ?: write_file(tmp, o.buf, o.len);
+	free(o.buf);
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)

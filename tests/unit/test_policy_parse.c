@@ -33,6 +33,9 @@ int main(void)
 {
 	struct pol_set set, back = {0};
 	struct pol_selector sel;
+	static const char *const round_trip[] = {
+	    "ep:a1",	  "net:neta",	    "vlan:4094",	"node:h-2",
+	    "host:local", "cidr:0.0.0.0/0", "cidr:10.1.2.3/32", "world"};
 	char buf[96], dir[] = "/tmp/cbpf-test-policy-XXXXXX";
 
 	CHECK(
@@ -134,6 +137,15 @@ int main(void)
 	policy_parse_selector("cidr:192.0.2.0/24", &sel);
 	policy_format_selector(&sel, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "cidr:192.0.2.0/24"), "cidr selector round trip: %s", buf);
+	for (size_t i = 0; i < sizeof(round_trip) / sizeof(round_trip[0]); i++) {
+		policy_parse_selector(round_trip[i], &sel);
+		policy_format_selector(&sel, buf, sizeof(buf));
+		CHECK(!strcmp(buf, round_trip[i]), "selector round trip: %s (%s)", round_trip[i],
+		      buf);
+	}
+	policy_parse_selector("net:abcdef", &sel);
+	policy_format_selector(&sel, buf, 7);
+	CHECK(!strcmp(buf, "net:ab"), "a selector cut to the buffer (%s)", buf);
 	CHECK(policy_parse_selector("node:h2", &sel) == 0 && sel.kind == POL_SEL_NODE,
 	      "node selector");
 	CHECK(policy_parse_selector("ep:bad/name", &sel) == -EDOM, "names are validated");
