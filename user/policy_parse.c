@@ -203,17 +203,27 @@ static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
-static struct pol_rule *set_append(struct pol_set *set)
+int policy_set_reserve(struct pol_set *set, size_t n)
 {
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		struct pol_rule *grown = realloc(set->rules, cap * sizeof(*grown));
+	size_t cap = set->cap ? set->cap * 2 : 64;
+	struct pol_rule *grown;
 
-		if (!grown)
-			return NULL;
-		set->rules = grown;
-		set->cap = cap;
-	}
+	if (set->n + n <= set->cap)
+		return 0;
+	if (cap < set->n + n)
+		cap = set->n + n;
+	grown = realloc(set->rules, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	set->rules = grown;
+	set->cap = cap;
+	return 0;
+}
+
+struct pol_rule *policy_set_append(struct pol_set *set)
+{
+	if (policy_set_reserve(set, 1))
+		return NULL;
 	return memset(&set->rules[set->n++], 0, sizeof(struct pol_rule));
 }
 
@@ -322,7 +332,7 @@ int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const cha
 		return e;
 	proto_rule.id = ++set->n_ids;
 	if (!f->has[POL_F_PORTS]) {
-		row = set_append(set);
+		row = policy_set_append(set);
 		if (!row)
 			return -ENOMEM;
 		*row = proto_rule;
@@ -340,7 +350,7 @@ int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const cha
 		    parse_port_range(one->text, &lo, &hi))
 			return fail(err, size, file, line,
 				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", one->text);
-		row = set_append(set);
+		row = policy_set_append(set);
 		if (!row)
 			return -ENOMEM;
 		*row = proto_rule;
@@ -445,6 +455,8 @@ int policy_parse_json(const char *file, const char *text, struct pol_set *set, c
 		json_object_put(root);
 		return -ENOMEM;
 	}
+	/* Only to save moving rows as they come: without the memory, appending reports it. */
+	policy_set_reserve(set, n < POL_MAX_RULES ? n : POL_MAX_RULES);
 	if (locate_rules(text, offsets, n) != n)
 		memset(offsets, 0, n * sizeof(*offsets));
 	/* Offsets grow with i: count newlines once, not from the start for every rule. */

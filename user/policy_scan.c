@@ -251,9 +251,14 @@ static bool document(struct scan *s)
 int policy_scan_text(const char *file, const char *text, struct pol_set *set)
 {
 	struct scan s = {.p = text, .file = file, .set = set, .counted = text, .line = 1};
-	size_t n = set->n;
+	size_t n = set->n, objects = 0;
 	uint32_t n_ids = set->n_ids;
 
+	/* Every rule opens a brace: room for them all saves moving rows as they come. */
+	for (const char *p = strchr(text, '{'); p && objects < POL_MAX_RULES;
+	     p = strchr(p + 1, '{'))
+		objects++;
+	policy_set_reserve(set, objects);
 	if (document(&s))
 		return 0;
 	set->n = n;
