@@ -111,7 +111,9 @@ for n in $COUNTS; do
 	printf '%s %s %s %s %s %s %s %s %s\n' "$n" "$cg" "$ck" "$cn" "${res[@]}" "${reload:-0}" | tee -a "$OUT/policy.dat"
 done
 # Reload time of 10k and 100k rules, RELOADS times each (the largest above set them up once):
-# the same file again, then a file with 1 % of its rules edited anew before every reload.
+# the same file again; a file with 1 % of its rules edited anew before every reload; and one
+# with r more rules on 10.200.x.0/24 at reload r, which renumbers every CIDR identity, so no
+# entry of any map stays the same.
 for n in 10000 100000; do
 	policy_file "$n" >"$WORK/p.json"
 	for ((r = 1; r <= RELOADS; r++)); do
@@ -120,6 +122,16 @@ for n in 10000 100000; do
 	for ((r = 1; r <= RELOADS; r++)); do
 		policy_file "$n" "$r" >"$WORK/p.json"
 		echo "reload $n, 1 % edited: $(reload_ms) ms"
+	done
+	for ((r = 1; r <= RELOADS; r++)); do
+		{
+			policy_file "$n" | sed '$d'
+			for ((i = 0; i < r; i++)); do
+				printf ',{"from": "net:neta", "to": "cidr:10.200.%d.0/24", "action": "deny", "protocol": "udp", "ports": "9"}\n' $i
+			done
+			echo ']}'
+		} >"$WORK/p.json"
+		echo "reload $n, identities renumbered: $(reload_ms) ms"
 	done
 done | tee "$OUT/policy-reload.txt"
 daemon_stop h1
