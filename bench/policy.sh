@@ -4,6 +4,7 @@
 # kernel-routed path built in the same run, plus policy reload time.
 #
 #   bench/policy.sh [OUT_DIR]      (root; writes OUT_DIR/policy.dat, policy.png, policy.md)
+#   ONLY=reload RELOADS=7 bench/policy.sh [OUT_DIR]   (only the reload times: policy-reload.txt)
 #
 # Rule shape, identical in meaning on both sides: "from the client's network to one /32 of
 # 172.16.0.0/12, TCP to one port: drop". None matches the measured flow, so every rule is on
@@ -14,6 +15,8 @@ source "$(dirname "$0")/../tests/policy_lib.sh"
 OUT=${1:-$REPO/docs}
 SECS=${SECS:-3}
 COUNTS=${COUNTS:-"0 1000 10000 100000"}
+ONLY=${ONLY:-}          # "reload": no traffic, iptables or plot; the same reloads in the same order
+RELOADS=${RELOADS:-3}   # reloads per count and kind in the reload section
 lib_init
 mkdir -p "$OUT"
 
@@ -36,11 +39,13 @@ for i in 1 2; do
 	ip -n "$P-k$i" route add default via 10.9.$i.1
 done
 
-policy_file() { # N: N deny rules plus the allow for the measured pair
+policy_file() { # N [EDIT]: N deny rules plus the allow for the measured pair; EDIT > 0 moves
+	# the port of every 100th rule by EDIT (an edit of 1 % of the rules)
+	local edit=${2:-0}
 	echo '{"rules": [{"from": "net:neta", "to": "net:netb", "action": "allow", "direction": "two-way", "priority": 10}'
 	for ((i = 0; i < $1; i++)); do
 		printf ',{"from": "net:neta", "to": "cidr:172.%d.%d.%d/32", "action": "deny", "protocol": "tcp", "ports": "%d"}\n' \
-			$((16 + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((1000 + i % 50000))
+			$((16 + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((1000 + (i + (i % 100 ? 0 : edit)) % 50000))
 	done
 	echo ']}'
 }
@@ -80,15 +85,20 @@ stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; lib_cleanup' EXIT
 
-printf '# rules cbpf_gbps cbpf_kpps cbpf_ns nft_gbps nft_kpps legacy_gbps legacy_kpps reload_ms\n' >"$OUT/policy.dat"
+reload_ms() { cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p'; }
+
+[ "$ONLY" = reload ] || printf '# rules cbpf_gbps cbpf_kpps cbpf_ns nft_gbps nft_kpps legacy_gbps legacy_kpps reload_ms\n' >"$OUT/policy.dat"
 policy_file 0 >"$WORK/p.json"
 daemon_start h1 "$WORK/p.json" || { echo "daemon failed: $(cat "$WORK/h1.daemon.log")"; exit 1; }
-# Warm-up: the first iperf3 run of a fresh namespace pair is slow on this machine.
-tcp_gbps a1 b1 10.2.0.2 >/dev/null
-tcp_gbps k1 k2 10.9.2.2 >/dev/null
+if [ "$ONLY" != reload ]; then
+	# Warm-up: the first iperf3 run of a fresh namespace pair is slow on this machine.
+	tcp_gbps a1 b1 10.2.0.2 >/dev/null
+	tcp_gbps k1 k2 10.9.2.2 >/dev/null
+fi
 for n in $COUNTS; do
 	policy_file "$n" >"$WORK/p.json"
-	reload=$(cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p')
+	reload=$(reload_ms)
+	[ "$ONLY" = reload ] && continue
 	cg=$(tcp_gbps a1 b1 10.2.0.2)
 	ck=$(udp_kpps a1 b1 10.2.0.2)
 	cn=$(bpf_ns)
@@ -100,14 +110,32 @@ for n in $COUNTS; do
 	done
 	printf '%s %s %s %s %s %s %s %s %s\n' "$n" "$cg" "$ck" "$cn" "${res[@]}" "${reload:-0}" | tee -a "$OUT/policy.dat"
 done
-# Reload time of 10k and 100k rules, three times each (the largest above set them up once).
+# Reload time of 10k and 100k rules, RELOADS times each (the largest above set them up once):
+# the same file again; a file with 1 % of its rules edited anew before every reload; and one
+# with r more rules on 10.200.x.0/24 at reload r, which renumbers every CIDR identity, so no
+# entry of any map stays the same.
 for n in 10000 100000; do
 	policy_file "$n" >"$WORK/p.json"
-	for r in 1 2 3; do
-		echo "reload $n: $(cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p') ms"
+	for ((r = 1; r <= RELOADS; r++)); do
+		echo "reload $n: $(reload_ms) ms"
+	done
+	for ((r = 1; r <= RELOADS; r++)); do
+		policy_file "$n" "$r" >"$WORK/p.json"
+		echo "reload $n, 1 % edited: $(reload_ms) ms"
+	done
+	for ((r = 1; r <= RELOADS; r++)); do
+		{
+			policy_file "$n" | sed '$d'
+			for ((i = 0; i < r; i++)); do
+				printf ',{"from": "net:neta", "to": "cidr:10.200.%d.0/24", "action": "deny", "protocol": "udp", "ports": "9"}\n' $i
+			done
+			echo ']}'
+		} >"$WORK/p.json"
+		echo "reload $n, identities renumbered: $(reload_ms) ms"
 	done
 done | tee "$OUT/policy-reload.txt"
 daemon_stop h1
+[ "$ONLY" = reload ] && { echo "wrote $OUT/policy-reload.txt"; exit 0; }
 
 # Ratios against 0 rules of the same system (the first row).
 awk '!/^#/ { if (!c0) { c0 = $2; n0 = $5; l0 = $7 }

@@ -1,17 +1,20 @@
 /*
- * Policy installation. The live generation is never written: the new tries are created and
- * filled while packets use the old ones, and a single array update makes them live.
+ * Policy installation. The live generation is never written: the idle generation's maps are
+ * brought to the new policy (or fresh ones filled) while packets use the live ones, and a
+ * single array update makes them live.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "map_cache.h"
 #include "policy_apply.h"
 
-/* A map of the live one's type, size and BTF, so tools print it with field names. */
-static int map_like(int live_fd, const char *name)
+/* A map of the live one's type, sizes and BTF, so tools print it with field names. */
+static int map_like(int live_fd, const char *name, __u32 max_entries)
 {
 	struct bpf_map_info info = {0};
 	__u32 len = sizeof(info);
@@ -24,8 +27,7 @@ static int map_like(int live_fd, const char *name)
 		    .btf_fd = btf_fd > 0 ? btf_fd : 0,
 		    .btf_key_type_id = btf_fd > 0 ? info.btf_key_type_id : 0,
 		    .btf_value_type_id = btf_fd > 0 ? info.btf_value_type_id : 0);
-	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, info.max_entries,
-			    &opts);
+	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, max_entries, &opts);
 	if (fd < 0)
 		fd = -errno;
 	if (btf_fd > 0)
@@ -33,23 +35,71 @@ static int map_like(int live_fd, const char *name)
 	return fd;
 }
 
-static int trie_fill(int fd, const struct pol_entries *t)
+/*
+ * A hash allocates and initialises all its buckets at creation: for CBPF_MAX_POLICY entries
+ * that took longer than filling 10 000 pairs. So a fresh pair hash holds the policy's pairs
+ * and whatever else fits its power-of-two bucket count at no cost; a policy it cannot hold
+ * gets a fresh map, and past the cap the fill fails with E2BIG as it did before.
+ */
+static __u32 pairs_capacity(size_t n)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (bpf_map_update_elem(fd, &t->e[i].key, &t->e[i].value, BPF_ANY))
-			return -errno;
+	__u32 cap = 64;
+
+	while (cap < n && cap < CBPF_MAX_POLICY)
+		cap *= 2;
+	return cap;
+}
+
+/* Keys and values as the maps take them: two packed arrays. */
+struct packed {
+	void *keys;
+	size_t key_size, n;
+	struct cbpf_policy_value *values;
+};
+
+static int pack(const struct pol_entries *t, bool pairs, struct packed *p)
+{
+	p->key_size = pairs ? sizeof(struct cbpf_pair_key) : sizeof(struct cbpf_policy_key);
+	p->n = t->n;
+	p->keys = calloc(t->n + 1, p->key_size);
+	p->values = calloc(t->n + 1, sizeof(*p->values));
+	if (!p->keys || !p->values)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		if (pairs)
+			((struct cbpf_pair_key *)p->keys)[i] = (struct cbpf_pair_key){
+			    t->e[i].key.src_identity, t->e[i].key.dst_identity};
+		else
+			((struct cbpf_policy_key *)p->keys)[i] = t->e[i].key;
+		p->values[i] = t->e[i].value;
+	}
 	return 0;
 }
 
-static int pairs_fill(int fd, const struct pol_entries *t)
+/*
+ * Brings the idle generation's map in slot to the entries: in place when this process wrote
+ * it and that takes fewer writes than a fresh fill, else a fresh map like the live one. *fd
+ * is the map written.
+ */
+static int write_idle(int outer, __u32 slot, const struct pol_entries *t, bool pairs, int live_fd,
+		      const char *name, __u32 max_entries, int *fd)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct cbpf_pair_key key = {t->e[i].key.src_identity, t->e[i].key.dst_identity};
+	struct packed p;
+	__u32 id;
+	int err = pack(t, pairs, &p);
 
-		if (bpf_map_update_elem(fd, &key, &t->e[i].value, BPF_ANY))
-			return -errno;
+	if (!err && !bpf_map_lookup_elem(outer, &slot, &id) &&
+	    (*fd = bpf_map_get_fd_by_id(id)) >= 0 &&
+	    !map_cache_reusable(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n)) {
+		close(*fd);
+		*fd = -1;
 	}
-	return 0;
+	if (!err && *fd < 0)
+		err = (*fd = map_like(live_fd, name, max_entries)) < 0 ? *fd : 0;
+	err = err ?: map_cache_write(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n);
+	free(p.keys);
+	free(p.values);
+	return err;
 }
 
 /* Pins under a temporary name, then renames over the old pin: readers always find one. */
@@ -89,19 +139,19 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 		close(trie_fd);
 		return err;
 	}
-	*pairs = map_like(maps->policy, "cbpf_policy");
-	*ports = map_like(trie_fd, "cbpf_policy_por");
-	*tables = map_like(trie_fd, "cbpf_policy_tab");
-	close(trie_fd);
-	for (int i = 0; i < 3; i++)
-		if (fds[i] < 0 && !err)
-			err = fds[i];
-	err = err ?: pairs_fill(*pairs, &c->pairs);
-	err = err ?: trie_fill(*ports, &c->rules);
-	err = err ?: trie_fill(*tables, &c->tables);
-	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
+	if (bpf_map_lookup_elem(maps->policy_active, &zero, &live))
 		err = -errno;
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
+	err = err
+		  ?: write_idle(maps->policy_pairs_gen, next, &c->pairs, true, maps->policy,
+				"cbpf_policy", pairs_capacity(c->pairs.n), pairs);
+	err = err
+		  ?: write_idle(maps->policy_gen, 2 * next, &c->rules, false, trie_fd,
+				"cbpf_policy_por", CBPF_MAX_POLICY, ports);
+	err = err
+		  ?: write_idle(maps->policy_gen, 2 * next + 1, &c->tables, false, trie_fd,
+				"cbpf_policy_tab", CBPF_MAX_POLICY, tables);
+	close(trie_fd);
 	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
 		err = -errno;
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs);

@@ -35,28 +35,25 @@ static int entries_add(struct pol_entries *t, const struct cbpf_policy_key *key,
 	return 0;
 }
 
-static int add_rule_row(struct pol_set *set, const struct pol_rule *r)
+static int append_row(struct pol_set *set, const struct pol_rule *r)
 {
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		struct pol_rule *grown = realloc(set->rules, cap * sizeof(*grown));
+	struct pol_rule *row = policy_set_append(set);
 
-		if (!grown)
-			return -ENOMEM;
-		set->rules = grown;
-		set->cap = cap;
-	}
-	set->rules[set->n++] = *r;
+	if (!row)
+		return -ENOMEM;
+	*row = *r;
 	return 0;
 }
 
 /* File rules first, then `policy set` rules and icc defaults from the state. */
 static int collect(struct cbpf_state *st, const struct pol_set *files, struct pol_set *all)
 {
-	int err = 0;
+	int err = policy_set_reserve(all, files->n + st->n_rules + st->n_nets);
 
-	for (size_t i = 0; i < files->n && !err; i++)
-		err = add_rule_row(all, &files->rules[i]);
+	if (!err && files->n) {
+		memcpy(all->rules + all->n, files->rules, files->n * sizeof(*files->rules));
+		all->n += files->n;
+	}
 	for (size_t i = 0; i < st->n_rules && !err; i++) {
 		const struct cbpf_rule *sr = &st->rules[i];
 		struct pol_rule r = {
@@ -71,7 +68,7 @@ static int collect(struct cbpf_state *st, const struct pol_set *files, struct po
 		    policy_parse_selector(sr->to, &r.to))
 			continue;
 		snprintf(r.origin, sizeof(r.origin), "policy set rule %u", sr->id);
-		err = add_rule_row(all, &r);
+		err = append_row(all, &r);
 	}
 	for (size_t i = 0; i < st->n_nets && !err; i++) {
 		struct pol_rule r = {
@@ -88,7 +85,7 @@ static int collect(struct cbpf_state *st, const struct pol_set *files, struct po
 		snprintf(r.from.name, sizeof(r.from.name), "%s", st->nets[i].name);
 		r.to = r.from;
 		snprintf(r.origin, sizeof(r.origin), "net %s --icc off", st->nets[i].name);
-		err = add_rule_row(all, &r);
+		err = append_row(all, &r);
 	}
 	return err;
 }

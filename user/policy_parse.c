@@ -10,6 +10,7 @@
 
 #include "drop.h"
 #include "policy.h"
+#include "policy_fields.h"
 #include "policy_rules.h"
 
 static int line_of(const char *text, size_t offset)
@@ -132,33 +133,53 @@ int policy_parse_selector(const char *text, struct pol_selector *sel)
 	return -ENOENT;
 }
 
+/* Digits of v ending at end; returns where they start. */
+static char *format_uint(unsigned int v, char *end)
+{
+	*end = '\0';
+	do
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
+}
+
+/* Without snprintf: a snapshot formats two selectors per rule. */
 void policy_format_selector(const struct pol_selector *sel, char *buf, size_t size)
 {
-	char cidr[32];
+	static const char *const prefixes[] = {
+	    [POL_SEL_EP] = "ep:",     [POL_SEL_NET] = "net:",	[POL_SEL_VLAN] = "vlan:",
+	    [POL_SEL_NODE] = "node:", [POL_SEL_HOST] = "host:", [POL_SEL_CIDR] = "cidr:",
+	};
+	char num[12], cidr[CBPF_IP_STRLEN + sizeof(num)];
+	const char *prefix = sel->kind < POL_SEL_WORLD ? prefixes[sel->kind] : "world", *arg;
+	size_t n = strlen(prefix), m;
 
 	switch (sel->kind) {
-	case POL_SEL_EP:
-		snprintf(buf, size, "ep:%s", sel->name);
-		break;
-	case POL_SEL_NET:
-		snprintf(buf, size, "net:%s", sel->name);
-		break;
 	case POL_SEL_VLAN:
-		snprintf(buf, size, "vlan:%u", sel->vlan);
-		break;
-	case POL_SEL_NODE:
-		snprintf(buf, size, "node:%s", sel->name);
-		break;
-	case POL_SEL_HOST:
-		snprintf(buf, size, "host:%s", sel->name);
+		arg = format_uint(sel->vlan, num + sizeof(num) - 1);
 		break;
 	case POL_SEL_CIDR:
-		cbpf_format_cidr(&sel->cidr, cidr, sizeof(cidr));
-		snprintf(buf, size, "cidr:%s", cidr);
+		cbpf_format_ip(sel->cidr.addr, cidr);
+		strcat(strcat(cidr, "/"), format_uint(sel->cidr.prefix_len, num + sizeof(num) - 1));
+		arg = cidr;
+		break;
+	case POL_SEL_EP:
+	case POL_SEL_NET:
+	case POL_SEL_NODE:
+	case POL_SEL_HOST:
+		arg = sel->name;
 		break;
 	default:
-		snprintf(buf, size, "world");
+		arg = "";
 	}
+	if (!size)
+		return;
+	n = n < size - 1 ? n : size - 1;
+	memcpy(buf, prefix, n);
+	m = strlen(arg);
+	m = m < size - 1 - n ? m : size - 1 - n;
+	memcpy(buf + n, arg, m);
+	buf[n + m] = '\0';
 }
 
 static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)
@@ -182,66 +203,73 @@ static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
-static struct pol_rule *set_append(struct pol_set *set)
+int policy_set_reserve(struct pol_set *set, size_t n)
 {
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		struct pol_rule *grown = realloc(set->rules, cap * sizeof(*grown));
+	size_t cap = set->cap ? set->cap * 2 : 64;
+	struct pol_rule *grown;
 
-		if (!grown)
-			return NULL;
-		set->rules = grown;
-		set->cap = cap;
-	}
+	if (set->n + n <= set->cap)
+		return 0;
+	if (cap < set->n + n)
+		cap = set->n + n;
+	grown = realloc(set->rules, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	set->rules = grown;
+	set->cap = cap;
+	return 0;
+}
+
+struct pol_rule *policy_set_append(struct pol_set *set)
+{
+	if (policy_set_reserve(set, 1))
+		return NULL;
 	return memset(&set->rules[set->n++], 0, sizeof(struct pol_rule));
 }
 
-static const char *get_string(json_object *rule, const char *key)
-{
-	json_object *v;
+static const char *const field_names[POL_F_COUNT] = {
+    "id", "from", "to", "action", "direction", "protocol", "ports", "priority", "origin"};
 
-	if (!json_object_object_get_ex(rule, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
+enum pol_field policy_field_index(const char *name, size_t len)
+{
+	int k = 0;
+
+	while (k < POL_F_COUNT &&
+	       (strlen(field_names[k]) != len || memcmp(field_names[k], name, len)))
+		k++;
+	return k;
+}
+
+/* A string field's text; NULL when it is missing or not a string. */
+static const char *string_field(const struct pol_fields *f, enum pol_field k)
+{
+	return f->has[k] && f->v[k].type == json_type_string ? f->v[k].text : NULL;
 }
 
 /* Fills everything but the ports; the caller adds one row per port range. */
-static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, int line, char *err,
-		      size_t size)
+static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char *file, int line,
+		      char *err, size_t size)
 {
-	static const char *const known[] = {"id",	"from",	 "to",	     "action", "direction",
-					    "protocol", "ports", "priority", "origin", NULL};
-	const char *text, *keys[] = {"from", "to"};
+	static const enum pol_field sel_fields[] = {POL_F_FROM, POL_F_TO};
 	struct pol_selector *sels[] = {&r->from, &r->to};
-	json_object *v;
+	const struct pol_value *v;
+	const char *text;
 
 	memset(r, 0, sizeof(*r));
-	if (!json_object_is_type(obj, json_type_object))
-		return fail(err, size, file, line, "a rule must be an object");
-	json_object_object_foreach(obj, key, val)
-	{
-		size_t k = 0;
-
-		(void)val;
-		while (known[k] && strcmp(known[k], key))
-			k++;
-		if (!known[k])
-			return fail(err, size, file, line, "unknown field '%s'", key);
-	}
-	if (json_object_object_get_ex(obj, "id", &v)) {
-		text = json_object_get_string(v);
-		if (!json_object_is_type(v, json_type_string) || !state_valid_name(text))
+	if (f->has[POL_F_ID]) {
+		v = &f->v[POL_F_ID];
+		if (v->type != json_type_string || !state_valid_name(v->text))
 			return fail(err, size, file, line,
 				    "id must be a name of [A-Za-z0-9_.-], 1..63 characters");
-		snprintf(r->name, sizeof(r->name), "%s", text);
+		snprintf(r->name, sizeof(r->name), "%s", v->text);
 	}
 	for (int i = 0; i < 2; i++) {
+		const char *key = field_names[sel_fields[i]];
 		int e;
 
-		text = get_string(obj, keys[i]);
+		text = string_field(f, sel_fields[i]);
 		if (!text)
-			return fail(err, size, file, line, "'%s' is missing or not a string",
-				    keys[i]);
+			return fail(err, size, file, line, "'%s' is missing or not a string", key);
 		e = policy_parse_selector(text, sels[i]);
 		if (e == -ENOENT)
 			return fail(err, size, file, line,
@@ -249,23 +277,23 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 				    "cidr:, world)",
 				    text);
 		if (e)
-			return fail(err, size, file, line, "bad %s selector '%s'", keys[i], text);
+			return fail(err, size, file, line, "bad %s selector '%s'", key, text);
 	}
-	text = get_string(obj, "action");
+	text = string_field(f, POL_F_ACTION);
 	if (!text || (strcmp(text, "allow") && strcmp(text, "deny")))
 		return fail(err, size, file, line, "action must be \"allow\" or \"deny\"");
 	r->verdict = strcmp(text, "allow") ? CBPF_VERDICT_DENY : CBPF_VERDICT_ALLOW;
 	r->drop_reason = r->verdict == CBPF_VERDICT_DENY ? CBPF_DROP_POLICY : 0;
-	if (json_object_object_get_ex(obj, "direction", &v)) {
-		text = json_object_get_string(v);
-		if (!json_object_is_type(v, json_type_string) ||
-		    (strcmp(text, "one-way") && strcmp(text, "two-way")))
+	if (f->has[POL_F_DIRECTION]) {
+		text = string_field(f, POL_F_DIRECTION);
+		if (!text || (strcmp(text, "one-way") && strcmp(text, "two-way")))
 			return fail(err, size, file, line,
 				    "direction must be \"one-way\" or \"two-way\"");
 		r->two_way = !strcmp(text, "two-way");
 	}
-	if (json_object_object_get_ex(obj, "protocol", &v)) {
-		text = json_object_get_string(v);
+	if (f->has[POL_F_PROTOCOL]) {
+		/* Only a string can name one; the message quotes whatever else was there. */
+		text = f->v[POL_F_PROTOCOL].text;
 		if (!strcmp(text, "tcp"))
 			r->proto = 6;
 		else if (!strcmp(text, "udp"))
@@ -277,15 +305,14 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 				    "protocol must be tcp, udp, icmp or any, not '%s'", text);
 	}
 	r->priority = POL_DEFAULT_PRIORITY;
-	if (json_object_object_get_ex(obj, "priority", &v)) {
-		int64_t p = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || p < 0 || p > POL_MAX_PRIORITY)
+	if (f->has[POL_F_PRIORITY]) {
+		v = &f->v[POL_F_PRIORITY];
+		if (v->type != json_type_int || v->num < 0 || v->num > POL_MAX_PRIORITY)
 			return fail(err, size, file, line, "priority must be an integer 0..%d",
 				    POL_MAX_PRIORITY);
-		r->priority = p;
+		r->priority = v->num;
 	}
-	text = get_string(obj, "origin");
+	text = string_field(f, POL_F_ORIGIN);
 	if (text)
 		snprintf(r->origin, sizeof(r->origin), "%s", text);
 	else
@@ -295,22 +322,17 @@ static int parse_rule(json_object *obj, struct pol_rule *r, const char *file, in
 	return 0;
 }
 
-static int add_rule(struct pol_set *set, json_object *obj, const char *file, int line, char *err,
-		    size_t size)
+int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file, int line,
+		      char *err, size_t size)
 {
 	struct pol_rule proto_rule, *row;
-	json_object *ports, *one;
-	size_t n_ranges = 1;
-	int e;
+	int e = check_rule(f, &proto_rule, file, line, err, size);
 
-	if (set->n >= POL_MAX_RULES)
-		return fail(err, size, file, line, "more than %d rules", POL_MAX_RULES);
-	e = parse_rule(obj, &proto_rule, file, line, err, size);
 	if (e)
 		return e;
 	proto_rule.id = ++set->n_ids;
-	if (!json_object_object_get_ex(obj, "ports", &ports)) {
-		row = set_append(set);
+	if (!f->has[POL_F_PORTS]) {
+		row = policy_set_append(set);
 		if (!row)
 			return -ENOMEM;
 		*row = proto_rule;
@@ -318,24 +340,17 @@ static int add_rule(struct pol_set *set, json_object *obj, const char *file, int
 	}
 	if (proto_rule.proto != 6 && proto_rule.proto != 17)
 		return fail(err, size, file, line, "ports need protocol tcp or udp");
-	if (json_object_is_type(ports, json_type_array))
-		n_ranges = json_object_array_length(ports);
-	if (!n_ranges)
+	if (!f->n_ports)
 		return fail(err, size, file, line, "ports is an empty list");
-	for (size_t i = 0; i < n_ranges; i++) {
+	for (size_t i = 0; i < f->n_ports; i++) {
+		const struct pol_value *one = &f->ports[i];
 		uint16_t lo, hi;
-		const char *text;
 
-		one = json_object_is_type(ports, json_type_array)
-			  ? json_object_array_get_idx(ports, i)
-			  : ports;
-		text = json_object_get_string(one);
-		if ((!json_object_is_type(one, json_type_string) &&
-		     !json_object_is_type(one, json_type_int)) ||
-		    parse_port_range(text, &lo, &hi))
+		if ((one->type != json_type_string && one->type != json_type_int) ||
+		    parse_port_range(one->text, &lo, &hi))
 			return fail(err, size, file, line,
-				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", text);
-		row = set_append(set);
+				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", one->text);
+		row = policy_set_append(set);
 		if (!row)
 			return -ENOMEM;
 		*row = proto_rule;
@@ -345,7 +360,53 @@ static int add_rule(struct pol_set *set, json_object *obj, const char *file, int
 	return 0;
 }
 
-int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+/* json-c gives JSON null as a NULL object, and NULL for its text. */
+static struct pol_value json_value(json_object *obj)
+{
+	return (struct pol_value){.type = json_object_get_type(obj),
+				  .text = obj ? json_object_get_string(obj) : "null",
+				  .num = json_object_get_int64(obj)};
+}
+
+static int add_json_rule(struct pol_set *set, json_object *obj, const char *file, int line,
+			 char *err, size_t size)
+{
+	struct pol_fields f = {0};
+	struct pol_value *items = NULL;
+	json_object *ports = NULL;
+	int e;
+
+	if (set->n >= POL_MAX_RULES)
+		return fail(err, size, file, line, "more than %d rules", POL_MAX_RULES);
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(err, size, file, line, "a rule must be an object");
+	json_object_object_foreach(obj, key, val)
+	{
+		enum pol_field k = policy_field_index(key, strlen(key));
+
+		if (k == POL_F_COUNT)
+			return fail(err, size, file, line, "unknown field '%s'", key);
+		f.has[k] = true;
+		f.v[k] = json_value(val);
+	}
+	json_object_object_get_ex(obj, "ports", &ports);
+	f.ports = &f.v[POL_F_PORTS];
+	f.n_ports = 1;
+	if (json_object_is_type(ports, json_type_array)) {
+		f.n_ports = json_object_array_length(ports);
+		items = calloc(f.n_ports + 1, sizeof(*items));
+		if (!items)
+			return -ENOMEM;
+		for (size_t i = 0; i < f.n_ports; i++)
+			items[i] = json_value(json_object_array_get_idx(ports, i));
+		f.ports = items;
+	}
+	e = policy_add_fields(set, &f, file, line, err, size);
+	free(items);
+	return e;
+}
+
+int policy_parse_json(const char *file, const char *text, struct pol_set *set, char *err,
 		      size_t err_size)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -394,17 +455,28 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 		json_object_put(root);
 		return -ENOMEM;
 	}
+	/* Only to save moving rows as they come: without the memory, appending reports it. */
+	policy_set_reserve(set, n < POL_MAX_RULES ? n : POL_MAX_RULES);
 	if (locate_rules(text, offsets, n) != n)
 		memset(offsets, 0, n * sizeof(*offsets));
 	/* Offsets grow with i: count newlines once, not from the start for every rule. */
 	for (size_t i = 0, pos = 0, line = 1; i < n && !e; i++) {
 		for (; pos < offsets[i]; pos++)
 			line += text[pos] == '\n';
-		e = add_rule(set, json_object_array_get_idx(rules, i), file, line, err, err_size);
+		e = add_json_rule(set, json_object_array_get_idx(rules, i), file, line, err,
+				  err_size);
 	}
 	free(offsets);
 	json_object_put(root);
 	return e;
+}
+
+int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+		      size_t err_size)
+{
+	int e = policy_scan_text(file, text, set);
+
+	return e == -EAGAIN ? policy_parse_json(file, text, set, err, err_size) : e;
 }
 
 static char *read_file(const char *path, char *err, size_t err_size)
@@ -485,88 +557,4 @@ void policy_set_free(struct pol_set *set)
 {
 	free(set->rules);
 	memset(set, 0, sizeof(*set));
-}
-
-int policy_snapshot_path(const char *state_dir, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/policy.json", state_dir);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-static const char *proto_name(uint8_t proto)
-{
-	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "any";
-}
-
-/* One object per row; rows of one file rule keep their id through "origin" and order. */
-int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source)
-{
-	char path[CBPF_PATH_MAX + 16], tmp[CBPF_PATH_MAX + 32], sel[96], ports[16];
-	json_object *root = json_object_new_object(), *rules = json_object_new_array();
-	int err = 0;
-
-	policy_snapshot_path(state_dir, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	json_object_object_add(root, "source", json_object_new_string(source));
-	for (size_t i = 0; i < set->n; i++) {
-		const struct pol_rule *r = &set->rules[i];
-		json_object *o = json_object_new_object();
-
-		if (r->name[0])
-			json_object_object_add(o, "id", json_object_new_string(r->name));
-		policy_format_selector(&r->from, sel, sizeof(sel));
-		json_object_object_add(o, "from", json_object_new_string(sel));
-		policy_format_selector(&r->to, sel, sizeof(sel));
-		json_object_object_add(o, "to", json_object_new_string(sel));
-		json_object_object_add(
-		    o, "action",
-		    json_object_new_string(r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny"));
-		json_object_object_add(o, "direction",
-				       json_object_new_string(r->two_way ? "two-way" : "one-way"));
-		json_object_object_add(o, "protocol", json_object_new_string(proto_name(r->proto)));
-		if (r->proto == 6 || r->proto == 17) {
-			snprintf(ports, sizeof(ports), "%u-%u", r->port_lo, r->port_hi);
-			json_object_object_add(o, "ports", json_object_new_string(ports));
-		}
-		json_object_object_add(o, "priority", json_object_new_int(r->priority));
-		json_object_object_add(o, "origin", json_object_new_string(r->origin));
-		json_object_array_add(rules, o);
-	}
-	json_object_object_add(root, "rules", rules);
-	if (json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PLAIN) || rename(tmp, path))
-		err = -errno ? -errno : -EIO;
-	json_object_put(root);
-	return err;
-}
-
-int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, size_t err_size)
-{
-	char path[CBPF_PATH_MAX + 16];
-	struct pol_set raw = {0};
-	int e;
-
-	policy_snapshot_path(state_dir, path, sizeof(path));
-	if (access(path, F_OK))
-		return 0;
-	e = parse_file(path, &raw, err, err_size);
-	if (e) {
-		policy_set_free(&raw);
-		return e;
-	}
-	/* Rows that came from one rule share its origin: give them back one id. */
-	for (size_t i = 0; i < raw.n; i++) {
-		struct pol_rule *row = set_append(set);
-
-		if (!row) {
-			policy_set_free(&raw);
-			return -ENOMEM;
-		}
-		*row = raw.rules[i];
-		if (!i || strcmp(raw.rules[i].origin, raw.rules[i - 1].origin))
-			set->n_ids++;
-		row->id = set->n_ids;
-	}
-	policy_set_free(&raw);
-	return 0;
 }

@@ -62,6 +62,10 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 /* A file, or every *.json in a directory in name order. */
 int policy_parse_path(const char *path, struct pol_set *set, char *err, size_t err_size);
 void policy_set_free(struct pol_set *set);
+/* Room for n more rows, so that appending them moves none: 0 or -ENOMEM. */
+int policy_set_reserve(struct pol_set *set, size_t n);
+/* A zeroed row at the end; NULL without memory. */
+struct pol_rule *policy_set_append(struct pol_set *set);
 int policy_parse_selector(const char *text, struct pol_selector *sel);
 void policy_format_selector(const struct pol_selector *sel, char *buf, size_t size);
 

@@ -33,6 +33,9 @@ int main(void)
 {
 	struct pol_set set, back = {0};
 	struct pol_selector sel;
+	static const char *const round_trip[] = {
+	    "ep:a1",	  "net:neta",	    "vlan:4094",	"node:h-2",
+	    "host:local", "cidr:0.0.0.0/0", "cidr:10.1.2.3/32", "world"};
 	char buf[96], dir[] = "/tmp/cbpf-test-policy-XXXXXX";
 
 	CHECK(
@@ -64,11 +67,18 @@ int main(void)
 	      "rule 2: two-way tcp rows 80, 8000-8080, 443 at priority 7");
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
-	CHECK(policy_snapshot_write(dir, &set, "t.json") == 0, "snapshot written");
+	/* File names reach the snapshot through origins: any byte but NUL. */
+	snprintf(set.rules[0].origin, sizeof(set.rules[0].origin), "a \"b\"\\c\td\x01/t.json:2");
+	CHECK(policy_snapshot_write(dir, &set, "dir \"x\"") == 0, "snapshot written");
 	CHECK(policy_snapshot_read(dir, &back, err, sizeof(err)) == 0 && back.n == 4 &&
 		  back.n_ids == 2 && back.rules[2].port_lo == 8000 &&
 		  !strcmp(back.rules[1].origin, "t.json:3") && back.rules[3].id == 2,
 	      "snapshot reads back the same rows, ids and origins (%s)", err);
+	CHECK(back.n == 4 && !strcmp(back.rules[0].origin, set.rules[0].origin) &&
+		  !strcmp(back.rules[0].name, "r1") && back.rules[1].two_way &&
+		  back.rules[1].priority == 7 && back.rules[1].from.kind == POL_SEL_WORLD,
+	      "snapshot keeps quotes, backslashes and control characters in origins (%s)",
+	      back.n ? back.rules[0].origin : "");
 	policy_snapshot_path(dir, buf, sizeof(buf));
 	unlink(buf);
 	rmdir(dir);
@@ -114,6 +124,12 @@ int main(void)
 	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
 		"\"protocol\": \"sctp\"}]}",
 		"t.json:1: protocol must be tcp, udp, icmp or any, not 'sctp'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": null}]}",
+		"t.json:1: protocol must be tcp, udp, icmp or any, not 'null'");
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"protocol\": \"tcp\", \"ports\": [\"80\", null]}]}",
+		"t.json:1: bad port range 'null'");
 
 	CHECK(policy_parse_selector("host", &sel) == 0 && sel.kind == POL_SEL_HOST &&
 		  !strcmp(sel.name, "local"),
@@ -121,6 +137,15 @@ int main(void)
 	policy_parse_selector("cidr:192.0.2.0/24", &sel);
 	policy_format_selector(&sel, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "cidr:192.0.2.0/24"), "cidr selector round trip: %s", buf);
+	for (size_t i = 0; i < sizeof(round_trip) / sizeof(round_trip[0]); i++) {
+		policy_parse_selector(round_trip[i], &sel);
+		policy_format_selector(&sel, buf, sizeof(buf));
+		CHECK(!strcmp(buf, round_trip[i]), "selector round trip: %s (%s)", round_trip[i],
+		      buf);
+	}
+	policy_parse_selector("net:abcdef", &sel);
+	policy_format_selector(&sel, buf, 7);
+	CHECK(!strcmp(buf, "net:ab"), "a selector cut to the buffer (%s)", buf);
 	CHECK(policy_parse_selector("node:h2", &sel) == 0 && sel.kind == POL_SEL_NODE,
 	      "node selector");
 	CHECK(policy_parse_selector("ep:bad/name", &sel) == -EDOM, "names are validated");

@@ -1,0 +1,25 @@
+/*
+ * Maps this process wrote, and what it wrote into each, so that writing one of them again
+ * changes only the entries that differ. Only the writer knows a map's contents this way: a
+ * map written by another process counts as unknown.
+ */
+#ifndef CBPF_MAP_CACHE_H
+#define CBPF_MAP_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Whether the map can be rewritten to hold these entries with no more writes than filling an
+ * empty one: this process knows what it holds, it has room, and they differ in at most n.
+ */
+bool map_cache_reusable(int fd, const void *keys, size_t key_size, const void *values,
+			size_t value_size, size_t n);
+/*
+ * Makes the map hold exactly these n entries (of a repeated key, the last), and remembers
+ * them. A map that is not known must be empty. On an error the map is no longer known.
+ */
+int map_cache_write(int fd, const void *keys, size_t key_size, const void *values,
+		    size_t value_size, size_t n);
+
+#endif
