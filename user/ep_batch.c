@@ -95,7 +95,13 @@ int ep_batch_parse(const char *text, json_object **ops)
 		json_object *doc = json_tokener_parse_ex(tok, text + pos, len - pos);
 		enum json_tokener_error je = json_tokener_get_error(tok);
 
-		if (je != json_tokener_success || !doc) {
+		if (je == json_tokener_success && !doc) {
+			cbpf_err("ep apply: entry %zu is not a JSON object",
+				 json_object_array_length(*ops) + 1);
+			err = -EINVAL;
+			break;
+		}
+		if (je != json_tokener_success) {
 			cbpf_err("ep apply: JSON syntax after entry %zu: %s",
 				 json_object_array_length(*ops),
 				 je == json_tokener_continue ? "unexpected end of input"
