@@ -4,10 +4,13 @@
 
 #include <stdbool.h>
 
+struct cbpf_pin_cache;
+
 struct cbpf_ctx {
-	const char *bpffs;     /* bpffs mount; pins live under <bpffs>/cbpfnet */
-	const char *state_dir; /* per-host state: networks, endpoints, history */
-	bool json;	       /* print one JSON document instead of text */
+	const char *bpffs;	     /* bpffs mount; pins live under <bpffs>/cbpfnet */
+	const char *state_dir;	     /* per-host state: networks, endpoints, history */
+	bool json;		     /* print one JSON document instead of text */
+	struct cbpf_pin_cache *pins; /* pins kept open across endpoints; NULL: opened per use */
 };
 
 typedef int (*cbpf_cmd_fn)(struct cbpf_ctx *ctx, int argc, char **argv);

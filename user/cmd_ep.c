@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "ep.h"
+#include "ep_batch.h"
 #include "output.h"
 #include "state.h"
 #include "sync.h"
@@ -112,6 +114,97 @@ static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* All of a stream, NUL-terminated; NULL when it cannot be read. */
+static char *read_stream(FILE *in)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *grown = realloc(text, cap = 2 * cap + 4096 + 1);
+
+			if (!grown) {
+				free(text);
+				return NULL;
+			}
+			text = grown;
+		}
+		size_t n = fread(text + len, 1, cap - len - 1, in);
+
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(in)) {
+		free(text);
+		return NULL;
+	}
+	text[len] = '\0';
+	return text;
+}
+
+static void print_report(json_object *report)
+{
+	json_object *ops = json_object_object_get(report, "ops");
+
+	for (size_t i = 0; i < json_object_array_length(ops); i++) {
+		json_object *op = json_object_array_get_idx(ops, i);
+
+		printf("%s %s %s %.3f ms\n",
+		       json_object_get_string(json_object_object_get(op, "op")),
+		       json_object_get_string(json_object_object_get(op, "name")),
+		       json_object_get_boolean(json_object_object_get(op, "ok")) ? "ok" : "failed",
+		       json_object_get_double(json_object_object_get(op, "ms")));
+	}
+	printf("%zu operations, %d failed, state %s (%.3f ms), %.3f ms in all\n",
+	       json_object_array_length(ops),
+	       json_object_get_int(json_object_object_get(report, "failed")),
+	       json_object_get_boolean(json_object_object_get(report, "committed")) ? "written"
+										    : "NOT written",
+	       json_object_get_double(json_object_object_get(report, "commit_ms")),
+	       json_object_get_double(json_object_object_get(report, "ms")));
+}
+
+static int ep_apply(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	json_object *ops, *report;
+	FILE *in;
+	char *text;
+	int err;
+
+	if (argc != 2) {
+		cbpf_err("ep apply: usage: ep apply FILE|-  (JSON operations, see README)");
+		return -EINVAL;
+	}
+	in = strcmp(argv[1], "-") ? fopen(argv[1], "r") : stdin;
+	if (!in) {
+		err = -errno;
+		cbpf_err("ep apply: %s: %s", argv[1], strerror(errno));
+		return err;
+	}
+	text = read_stream(in);
+	if (in != stdin)
+		fclose(in);
+	if (!text) {
+		cbpf_err("ep apply: %s: read failed", argv[1]);
+		return -EIO;
+	}
+	err = ep_batch_parse(text, &ops);
+	free(text);
+	if (err)
+		return err;
+	err = ep_batch_run(ctx, ops, &report);
+	json_object_put(ops);
+	if (ctx->json)
+		cbpf_print_json(report);
+	else {
+		print_report(report);
+		json_object_put(report);
+	}
+	return err;
+}
+
 static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct cbpf_state st;
@@ -154,6 +247,7 @@ int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv)
 	static const struct cbpf_cmd table[] = {
 	    {"add", ep_add, "ep add NAME --net NET --netns NS [--ip ADDR] [--ifname eth0]"},
 	    {"del", ep_del, "ep del NAME"},
+	    {"apply", ep_apply, "ep apply FILE|-"},
 	    {"list", ep_list, "ep list"},
 	    {NULL, NULL, NULL},
 	};

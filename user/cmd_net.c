@@ -1,4 +1,4 @@
-/* net create | list | delete */
+/* net create | list | delete | set */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -396,12 +396,59 @@ out:
 	return err;
 }
 
+static int net_set(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"mode", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *mode = NULL;
+	struct cbpf_network *net;
+	struct cbpf_state st;
+	int opt, err;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'o')
+			return -EINVAL;
+		mode = optarg;
+	}
+	if (optind != argc - 1 || !mode) {
+		cbpf_err("net set: usage: net set NAME --mode bridge|vepa|private|passthru");
+		return -EINVAL;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err)
+		return err;
+	net = state_find_net(&st, argv[optind]);
+	if (!net) {
+		cbpf_err("net set %s: no such network", argv[optind]);
+		err = -ENOENT;
+	} else if (net->model != CBPF_MODEL_MACVLAN) {
+		cbpf_err("net set %s: --mode applies to macvlan networks; %s is %s", net->name,
+			 net->name, cbpf_model_name(net->model));
+		err = -EINVAL;
+	} else {
+		err = macvlan_set_mode(&st, net, mode);
+	}
+	err = err ?: state_commit(&st);
+	if (!err) {
+		if (ctx->json)
+			cbpf_print_json(net_json(net));
+		else
+			printf("network %s: mode %s\n", net->name, mode);
+	}
+	state_close(&st);
+	return err;
+}
+
 int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
 	    {"create", net_create, "net create NAME --subnet CIDR [--icc on|off]"},
 	    {"list", net_list, "net list"},
 	    {"delete", net_delete, "net delete NAME"},
+	    {"set", net_set, "net set NAME --mode bridge|vepa|private|passthru"},
 	    {NULL, NULL, NULL},
 	};
 

@@ -1,148 +1,18 @@
 /* Creating and destroying endpoints, for the command line and the CNI plugin alike. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ep.h"
 #include "netmodel.h"
-#include "network.h"
-#include "nl.h"
+#include "netns.h"
+#include "policy_apply.h"
 #include "sync.h"
-
-static uint32_t first_free_ip(struct cbpf_state *st, const struct cbpf_network *net)
-{
-	for (uint32_t n = 1;; n++) {
-		uint32_t ip = cbpf_cidr_host(&net->subnet, n);
-
-		if (!ip)
-			return 0;
-		if (ip != net->gateway && !state_find_ep_ip(st, ip))
-			return ip;
-	}
-}
-
-/* The address is unique in the cluster, so the MAC derived from it is too: every host derives
- * the same MAC for an endpoint without asking. */
-static void cbpf_default_mac(uint32_t ip, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0xcb;
-	memcpy(&mac[2], &ip, 4);
-}
-
-/* An endpoint on another node of an overlay network, reached through the tunnel. */
-static int validate_remote(struct cbpf_state *st, const struct ep_request *req,
-			   const struct cbpf_network *net, struct cbpf_endpoint *ep)
-{
-	struct cbpf_node *node = state_find_node(st, req->remote);
-
-	if (net->model != CBPF_MODEL_OVERLAY) {
-		cbpf_err(
-		    "ep add %s: network %s is not an overlay network; remote endpoints need one",
-		    req->name, net->name);
-		return -EINVAL;
-	}
-	if (!node) {
-		cbpf_err("ep add %s: no such node '%s' (add it with 'cbpfnet node add')", req->name,
-			 req->remote);
-		return -ENOENT;
-	}
-	if (node->ifname[0]) {
-		cbpf_err("ep add %s: node %s is this host; add a local endpoint with --netns",
-			 req->name, node->name);
-		return -EINVAL;
-	}
-	snprintf(ep->node, sizeof(ep->node), "%s", node->name);
-	if (!req->mac) {
-		cbpf_default_mac(ep->ip, ep->mac);
-	} else if (cbpf_parse_mac(req->mac, ep->mac) || (ep->mac[0] & 1)) {
-		cbpf_err("ep add %s: '%s' is not a unicast MAC address", req->name, req->mac);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int validate_add(struct cbpf_state *st, const struct ep_request *req,
-			struct cbpf_endpoint *ep)
-{
-	const char *name = req->name;
-	struct cbpf_network *net;
-	struct cbpf_endpoint *owner;
-	int ns_fd, err;
-
-	memset(ep, 0, sizeof(*ep));
-	if (!state_valid_name(name)) {
-		cbpf_err("ep add %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
-		return -EINVAL;
-	}
-	if (state_find_ep(st, name)) {
-		cbpf_err("ep add %s: endpoint already exists", name);
-		return -EEXIST;
-	}
-	net = state_find_net(st, req->net);
-	if (!net) {
-		cbpf_err("ep add %s: no such network '%s'", name, req->net);
-		return -ENOENT;
-	}
-	if (req->ip) {
-		if (cbpf_parse_ip(req->ip, &ep->ip) || !cbpf_cidr_is_host(&net->subnet, ep->ip) ||
-		    ep->ip == net->gateway) {
-			char subnet[32];
-
-			cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
-			cbpf_err("ep add %s: address %s is not a free host address of network %s "
-				 "(%s, gateway excluded)",
-				 name, req->ip, net->name, subnet);
-			return -EINVAL;
-		}
-		owner = state_find_ep_ip(st, ep->ip);
-		if (owner) {
-			cbpf_err("ep add %s: address %s is taken by endpoint %s", name, req->ip,
-				 owner->name);
-			return -EADDRINUSE;
-		}
-	} else {
-		ep->ip = first_free_ip(st, net);
-		if (!ep->ip) {
-			cbpf_err("ep add %s: network %s has no free address", name, net->name);
-			return -ENOSPC;
-		}
-	}
-	if (req->remote) {
-		err = validate_remote(st, req, net, ep);
-		if (err)
-			return err;
-	} else {
-		if (strlen(req->ifname) >= CBPF_IFNAME_MAX || !*req->ifname ||
-		    strchr(req->ifname, '/')) {
-			cbpf_err("ep add %s: invalid interface name '%s'", name, req->ifname);
-			return -EINVAL;
-		}
-		if (strlen(req->netns) >= CBPF_PATH_MAX) {
-			cbpf_err("ep add %s: netns path too long", name);
-			return -ENAMETOOLONG;
-		}
-		ns_fd = nl_netns_open(req->netns);
-		if (ns_fd < 0) {
-			cbpf_err("ep add %s: netns %s: %s", name, req->netns, strerror(-ns_fd));
-			return ns_fd;
-		}
-		close(ns_fd);
-	}
-	snprintf(ep->name, sizeof(ep->name), "%s", name);
-	snprintf(ep->net, sizeof(ep->net), "%s", net->name);
-	ep->id = st->next_ep_id;
-	if (req->remote)
-		return 0;
-	snprintf(ep->netns, sizeof(ep->netns), "%s", req->netns);
-	snprintf(ep->ifname, sizeof(ep->ifname), "%s", req->ifname);
-	/* A macvlan endpoint has no host side: its only interface is in its namespace. */
-	if (net->model != CBPF_MODEL_MACVLAN)
-		snprintf(ep->host_ifname, sizeof(ep->host_ifname), "cbe%x", ep->id);
-	cbpf_default_mac(ep->ip, ep->mac);
-	return 0;
-}
 
 json_object *ep_json(const struct cbpf_endpoint *ep)
 {
@@ -165,95 +35,345 @@ json_object *ep_json(const struct cbpf_endpoint *ep)
 	return obj;
 }
 
-int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct cbpf_endpoint *out)
+int ep_session_open(const struct cbpf_ctx *ctx, struct ep_session *s)
 {
-	const struct net_model_ops *model;
-	struct cbpf_network *net;
-	struct cbpf_endpoint ep;
-	struct cbpf_maps maps;
-	struct cbpf_state st;
+	memset(s, 0, sizeof(*s));
+	s->ctx = *ctx;
+	s->ctx.pins = &s->pins;
+	cbpf_pin_cache_init(&s->pins);
+	return state_open(ctx->state_dir, &s->st);
+}
+
+static int session_maps(struct ep_session *s)
+{
 	int err;
 
-	err = state_open(ctx->state_dir, &st);
+	if (s->maps_open)
+		return 0;
+	err = cbpf_maps_open(&s->ctx, &s->maps);
+	s->maps_open = !err;
+	return err;
+}
+
+/*
+ * Compiled policy names endpoints only through ep: selectors, so an endpoint no rule names
+ * changes no entry; recompiling anyway (fresh maps, a generation flip) would cost more than all
+ * the rest of an add.
+ */
+static int policy_names_ep(struct ep_session *s, const char *name, bool *named)
+{
+	char selector[CBPF_NAME_MAX + 8], dir[CBPF_PATH_MAX], err[POL_ERR_MAX];
+	int e;
+
+	*named = false;
+	snprintf(selector, sizeof(selector), "ep:%s", name);
+	for (size_t i = 0; i < s->st.n_rules && !*named; i++)
+		*named =
+		    !strcmp(s->st.rules[i].from, selector) || !strcmp(s->st.rules[i].to, selector);
+	if (!s->files_read) {
+		policy_state_dir(&s->st, dir, sizeof(dir));
+		e = policy_snapshot_read(dir, &s->files, err, sizeof(err));
+		if (e) {
+			cbpf_err("policy: %s", err);
+			return e;
+		}
+		s->files_read = true;
+	}
+	for (size_t i = 0; i < s->files.n && !*named; i++) {
+		const struct pol_rule *r = &s->files.rules[i];
+
+		*named = (r->from.kind == POL_SEL_EP && !strcmp(r->from.name, name)) ||
+			 (r->to.kind == POL_SEL_EP && !strcmp(r->to.name, name));
+	}
+	return 0;
+}
+
+/* Rules may name the endpoint before it exists: they take effect as it appears. */
+static int sync_policy_for(struct ep_session *s, const char *name)
+{
+	bool named;
+	int err = policy_names_ep(s, name, &named);
+
+	return err ?: (named ? sync_policy(&s->maps, &s->st) : 0);
+}
+
+static void unmake(struct ep_session *s, const struct cbpf_endpoint *ep,
+		   const struct cbpf_network *net, bool created_netns)
+{
+	sync_endpoint_delete(&s->maps, ep);
+	if (state_ep_is_local(ep))
+		net_model_of(net)->unplumb(&s->ctx, ep, net);
+	if (created_netns)
+		netns_delete(ep->netns);
+}
+
+int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cbpf_endpoint *out)
+{
+	struct cbpf_network *net;
+	struct cbpf_endpoint ep;
+	struct ep_added *added;
+	bool created_netns = false;
+	int err;
+
+	err = ep_validate_add(&s->st, req, &ep);
+	err = err ?: session_maps(s);
 	if (err)
 		return err;
-	err = validate_add(&st, req, &ep);
-	if (err)
-		goto out;
-	err = cbpf_maps_open(ctx, &maps);
-	if (err)
-		goto out;
-	net = state_find_net(&st, ep.net);
-	model = net_model_of(net);
-	err = state_ep_is_local(&ep) ? model->plumb(ctx, &st, &ep, net) : 0;
-	if (err)
-		goto close_maps;
-	st.next_ep_id++;
-	if (!state_add_ep(&st, &ep))
-		err = -ENOMEM;
+	net = state_find_net(&s->st, ep.net);
+	if (req->create_netns) {
+		err = netns_create(ep.netns);
+		if (err) {
+			cbpf_err("ep add %s: create netns %s: %s", ep.name, ep.netns,
+				 err == -EEXIST ? "it exists already" : strerror(-err));
+			return err;
+		}
+		created_netns = true;
+	}
+	err = state_ep_is_local(&ep) ? net_model_of(net)->plumb(&s->ctx, &s->st, &ep, net) : 0;
+	if (err) {
+		if (created_netns)
+			netns_delete(ep.netns);
+		return err;
+	}
+	added = realloc(s->added, (s->n_added + 1) * sizeof(*added));
+	if (added)
+		s->added = added;
+	err = added ? 0 : -ENOMEM;
+	err = err ?: (state_add_ep(&s->st, &ep) ? 0 : -ENOMEM);
 	if (!err) {
-		err = sync_endpoint(&maps, &st, &ep);
+		s->st.next_ep_id++;
+		err = sync_endpoint(&s->maps, &s->st, &ep);
 		if (err)
 			cbpf_err("ep add %s: endpoint map: %s", ep.name, strerror(-err));
+		err = err ?: sync_policy_for(s, ep.name);
+		if (err) {
+			state_remove_ep(&s->st, state_find_ep(&s->st, ep.name));
+			s->st.next_ep_id--;
+		}
 	}
-	/* Rules may name the endpoint before it exists: they take effect as it appears. */
-	if (!err)
-		err = sync_policy(&maps, &st);
-	if (!err)
-		err = state_commit(&st);
 	if (err) {
-		sync_endpoint_delete(&maps, &ep);
-		if (state_ep_is_local(&ep))
-			model->unplumb(ctx, &ep, net);
-		goto close_maps;
+		unmake(s, &ep, net, created_netns);
+		return err;
 	}
-	*out = ep;
-close_maps:
-	cbpf_maps_close(&maps);
-out:
-	state_close(&st);
+	s->added[s->n_added++] = (struct ep_added){ep, created_netns};
+	if (out)
+		*out = ep;
+	return 0;
+}
+
+/*
+ * A namespace unmounted while links are still being deleted makes the kernel tear it down
+ * alongside them, one namespace at a time, and every link deletion then waits for that; freed
+ * together after the last link, the namespaces share one teardown.
+ */
+static int doom_netns(struct ep_session *s, const char *netns)
+{
+	char **grown = realloc(s->doomed_netns, (s->n_doomed + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	s->doomed_netns = grown;
+	grown[s->n_doomed] = strdup(netns);
+	return grown[s->n_doomed] ? (s->n_doomed++, 0) : -ENOMEM;
+}
+
+/* Checks, then takes the endpoint out of the maps and the state: a second del of the same name
+ * in one batch finds nothing, as it would had the first one finished. */
+static int del_prepare(struct ep_session *s, struct ep_del_op *op)
+{
+	struct cbpf_endpoint *found = state_find_ep(&s->st, op->name);
+	int err;
+
+	if (!found) {
+		cbpf_err("ep del %s: no such endpoint", op->name);
+		return -ENOENT;
+	}
+	if (op->delete_netns && (!state_ep_is_local(found) || !netns_valid_name(found->netns))) {
+		cbpf_err("ep del %s: netns %s is not a name under /run/netns; not deleting it",
+			 op->name, found->netns);
+		return -EINVAL;
+	}
+	err = session_maps(s);
+	err = err ?: policy_names_ep(s, op->name, &op->named);
+	if (err)
+		return err;
+	op->ep = *found;
+	err = sync_endpoint_delete(&s->maps, &op->ep);
+	if (err) {
+		cbpf_err("ep del %s: endpoint map: %s", op->name, strerror(-err));
+		return err;
+	}
+	state_remove_ep(&s->st, found);
+	return 0;
+}
+
+/* Runs on worker threads: reads the state, writes nothing shared, reports nothing. */
+static int del_unplumb(struct ep_session *s, const struct ep_del_op *op)
+{
+	const struct cbpf_network *net = state_find_net(&s->st, op->ep.net);
+
+	if (!net || !state_ep_is_local(&op->ep))
+		return 0;
+	return net_model_of(net)->unplumb(&s->ctx, &op->ep, net);
+}
+
+static int del_finish(struct ep_session *s, struct ep_del_op *op)
+{
+	const struct cbpf_endpoint *ep = &op->ep;
+	int err = 0;
+
+	if (op->err) {
+		cbpf_err("ep del %s: remove %s: %s", ep->name,
+			 ep->host_ifname[0] ? ep->host_ifname : ep->ifname, strerror(-op->err));
+		/* All or nothing: the endpoint stays known, and a later del finishes the job. */
+		if (state_add_ep(&s->st, ep))
+			sync_endpoint(&s->maps, &s->st, ep);
+		return op->err;
+	}
+	state_remove_rules_naming(&s->st, "ep", ep->name);
+	for (size_t i = 0; i < s->n_added; i++)
+		if (!strcmp(s->added[i].ep.name, ep->name))
+			s->added[i] = s->added[--s->n_added];
+	err = op->named ? sync_policy(&s->maps, &s->st) : 0;
+	if (!err && op->delete_netns)
+		err = doom_netns(s, ep->netns);
+	return err;
+}
+
+int ep_session_del(struct ep_session *s, const char *name, bool delete_netns)
+{
+	struct ep_del_op op = {.name = name, .delete_netns = delete_netns};
+	int err = del_prepare(s, &op);
+
+	if (err)
+		return err;
+	op.err = del_unplumb(s, &op);
+	return del_finish(s, &op);
+}
+
+double ep_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+struct del_pool {
+	struct ep_session *s;
+	struct ep_del_op *ops;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *del_worker(void *arg)
+{
+	struct del_pool *pool = arg;
+
+	for (size_t i; (i = atomic_fetch_add(&pool->next, 1)) < pool->n;) {
+		struct ep_del_op *op = &pool->ops[i];
+		double t = ep_now_ms();
+
+		if (!op->err) {
+			op->err = del_unplumb(pool->s, op);
+			op->ms += ep_now_ms() - t;
+		}
+	}
+	return NULL;
+}
+
+void ep_session_del_many(struct ep_session *s, struct ep_del_op *ops, size_t n)
+{
+	struct del_pool pool = {.s = s, .ops = ops, .n = n};
+	pthread_t threads[EP_DEL_THREADS];
+	size_t started = 0;
+	double t;
+
+	for (size_t i = 0; i < n; i++) {
+		t = ep_now_ms();
+		ops[i].err = del_prepare(s, &ops[i]);
+		ops[i].prepared = !ops[i].err;
+		if (ops[i].err)
+			snprintf(ops[i].error, sizeof(ops[i].error), "%s", cbpf_last_error());
+		ops[i].ms = ep_now_ms() - t;
+	}
+	atomic_init(&pool.next, 0);
+	while (started < EP_DEL_THREADS && started < n &&
+	       !pthread_create(&threads[started], NULL, del_worker, &pool))
+		started++;
+	/* Without threads the work is the same, one link at a time. */
+	del_worker(&pool);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (!ops[i].prepared)
+			continue;
+		t = ep_now_ms();
+		ops[i].err = del_finish(s, &ops[i]);
+		ops[i].ms += ep_now_ms() - t;
+		if (ops[i].err)
+			snprintf(ops[i].error, sizeof(ops[i].error), "%s", cbpf_last_error());
+	}
+}
+
+int ep_session_commit(struct ep_session *s)
+{
+	int err = 0, e;
+
+	for (size_t i = 0; i < s->n_doomed; i++) {
+		e = netns_delete(s->doomed_netns[i]);
+		if (e && e != -ENOENT) {
+			cbpf_err("ep del: delete netns %s: %s", s->doomed_netns[i], strerror(-e));
+			err = err ?: e;
+		}
+	}
+	e = state_commit(&s->st);
+	/* The endpoints exist only as far as the state knows them. */
+	for (size_t i = 0; e && i < s->n_added; i++) {
+		const struct ep_added *a = &s->added[i];
+
+		unmake(s, &a->ep, state_find_net(&s->st, a->ep.net), a->created_netns);
+	}
+	s->n_added = 0;
+	return e ?: err;
+}
+
+void ep_session_close(struct ep_session *s)
+{
+	if (s->maps_open)
+		cbpf_maps_close(&s->maps);
+	if (s->files_read)
+		policy_set_free(&s->files);
+	cbpf_pin_cache_close(&s->pins);
+	for (size_t i = 0; i < s->n_doomed; i++)
+		free(s->doomed_netns[i]);
+	free(s->doomed_netns);
+	free(s->added);
+	state_close(&s->st);
+}
+
+int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct cbpf_endpoint *out)
+{
+	struct ep_session s;
+	int err = ep_session_open(ctx, &s);
+
+	if (err)
+		return err;
+	err = ep_session_add(&s, req, out);
+	err = err ?: ep_session_commit(&s);
+	ep_session_close(&s);
 	return err;
 }
 
 int ep_destroy(const struct cbpf_ctx *ctx, const char *name)
 {
-	struct cbpf_endpoint *found, ep;
-	struct cbpf_network *net;
-	struct cbpf_maps maps;
-	struct cbpf_state st;
-	int err;
+	struct ep_session s;
+	int err = ep_session_open(ctx, &s);
 
-	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
-	found = state_find_ep(&st, name);
-	if (!found) {
-		cbpf_err("ep del %s: no such endpoint", name);
-		err = -ENOENT;
-		goto out;
-	}
-	err = cbpf_maps_open(ctx, &maps);
-	if (err)
-		goto out;
-	ep = *found;
-	net = state_find_net(&st, ep.net);
-	err = sync_endpoint_delete(&maps, &ep);
-	if (!err && net && state_ep_is_local(&ep))
-		err = net_model_of(net)->unplumb(ctx, &ep, net);
-	if (err) {
-		cbpf_err("ep del %s: remove %s: %s", ep.name, ep.host_ifname, strerror(-err));
-		goto close_maps;
-	}
-	state_remove_rules_naming(&st, "ep", ep.name);
-	state_remove_ep(&st, found);
-	err = sync_policy(&maps, &st);
-	if (!err)
-		err = state_commit(&st);
-	if (err)
-		goto close_maps;
-close_maps:
-	cbpf_maps_close(&maps);
-out:
-	state_close(&st);
+	err = ep_session_del(&s, name, false);
+	err = err ?: ep_session_commit(&s);
+	ep_session_close(&s);
 	return err;
 }

@@ -5,6 +5,8 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "loader.h"
+#include "policy_rules.h"
 #include "state.h"
 
 /* What `ep add` was asked; NULL fields were not given. */
@@ -16,7 +18,64 @@ struct ep_request {
 	const char *ifname;
 	const char *remote;
 	const char *mac;
+	bool create_netns; /* netns is a name to create under /run/netns first */
 };
+
+struct ep_added {
+	struct cbpf_endpoint ep;
+	bool created_netns;
+};
+
+/*
+ * Endpoint changes in one process: the state is locked and read once, maps, program pins and
+ * the accepted policy are opened once, and the state is written once by ep_session_commit. Each
+ * add or del is all or nothing on its own; its effect on the host and the maps is immediate.
+ */
+struct ep_session {
+	struct cbpf_ctx ctx; /* the caller's, with the session's pin cache */
+	struct cbpf_state st;
+	struct cbpf_maps maps;
+	bool maps_open;
+	struct pol_set files; /* the accepted policy file rules */
+	bool files_read;
+	struct ep_added *added; /* undone if the commit fails */
+	size_t n_added;
+	char **doomed_netns; /* deleted by the commit, after every link of the session */
+	size_t n_doomed;
+	struct cbpf_pin_cache pins;
+};
+
+int ep_session_open(const struct cbpf_ctx *ctx, struct ep_session *s);
+/* Like ep_create, inside s; out may be NULL. */
+int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cbpf_endpoint *out);
+/* Like ep_destroy, inside s; with delete_netns, the commit removes the endpoint's namespace. */
+int ep_session_del(struct ep_session *s, const char *name, bool delete_netns);
+/* A link deletion is mostly the kernel waiting out RCU grace periods, and waits overlap. */
+#define EP_DEL_THREADS 16
+
+struct ep_del_op {
+	const char *name;
+	bool delete_netns;
+	int err;	 /* the result, as ep_session_del would return it */
+	char error[512]; /* its message when err is set */
+	double ms;	 /* this endpoint's own work, not the time it waited for a thread */
+	/* for the session */
+	struct cbpf_endpoint ep;
+	bool named, prepared;
+};
+
+/*
+ * Each op as ep_session_del, in order, except that the links go on EP_DEL_THREADS threads
+ * between the checks and the bookkeeping. Ops must not depend on each other's links.
+ */
+void ep_session_del_many(struct ep_session *s, struct ep_del_op *ops, size_t n);
+/* Deletes the namespaces of deleted endpoints, then writes the state; if that fails, the
+ * endpoints added in s are removed again. */
+int ep_session_commit(struct ep_session *s);
+void ep_session_close(struct ep_session *s);
+
+/* Checks req against st and fills ep (id, MAC, address, names); touches nothing live. */
+int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct cbpf_endpoint *ep);
 
 /*
  * Validates req, plumbs the endpoint (local) or registers it (remote), fills the maps and
@@ -26,5 +85,7 @@ int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct c
 /* Removes endpoint name from the host, the maps and the state; -ENOENT when there is none. */
 int ep_destroy(const struct cbpf_ctx *ctx, const char *name);
 json_object *ep_json(const struct cbpf_endpoint *ep);
+/* A monotonic clock in ms, for per-endpoint timings. */
+double ep_now_ms(void);
 
 #endif

@@ -279,5 +279,47 @@ void cbpf_maps_close(struct cbpf_maps *maps)
 
 int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name)
 {
-	return open_pin(ctx, pin_name);
+	return cbpf_pin_open_cached(ctx, pin_name);
+}
+
+void cbpf_pin_cache_init(struct cbpf_pin_cache *cache)
+{
+	memset(cache, 0, sizeof(*cache));
+	pthread_mutex_init(&cache->lock, NULL);
+}
+
+static int pin_cache_open(const struct cbpf_ctx *ctx, struct cbpf_pin_cache *cache,
+			  const char *name)
+{
+	int fd;
+
+	for (size_t i = 0; i < cache->n; i++)
+		if (!strcmp(cache->pins[i].name, name))
+			return (fd = dup(cache->pins[i].fd)) < 0 ? -errno : fd;
+	fd = open_pin(ctx, name);
+	if (fd < 0 || cache->n == CBPF_PIN_CACHE_MAX || strlen(name) >= sizeof(cache->pins[0].name))
+		return fd;
+	snprintf(cache->pins[cache->n].name, sizeof(cache->pins[0].name), "%s", name);
+	cache->pins[cache->n++].fd = fd;
+	return (fd = dup(fd)) < 0 ? -errno : fd;
+}
+
+int cbpf_pin_open_cached(const struct cbpf_ctx *ctx, const char *name)
+{
+	int fd;
+
+	if (!ctx->pins)
+		return open_pin(ctx, name);
+	pthread_mutex_lock(&ctx->pins->lock);
+	fd = pin_cache_open(ctx, ctx->pins, name);
+	pthread_mutex_unlock(&ctx->pins->lock);
+	return fd;
+}
+
+void cbpf_pin_cache_close(struct cbpf_pin_cache *cache)
+{
+	for (size_t i = 0; i < cache->n; i++)
+		close(cache->pins[i].fd);
+	cache->n = 0;
+	pthread_mutex_destroy(&cache->lock);
 }

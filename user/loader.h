@@ -2,6 +2,7 @@
 #ifndef CBPF_LOADER_H
 #define CBPF_LOADER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,5 +46,26 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps);
 void cbpf_maps_close(struct cbpf_maps *maps);
 /* Opens a pinned program by pin name; returns an fd or -errno. */
 int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name);
+
+#define CBPF_PIN_CACHE_MAX 8
+
+/*
+ * A caller handling many endpoints in one process opens each pin once: path lookups in bpffs
+ * would otherwise repeat for every endpoint. Only pins never replaced while cbpfnet runs belong
+ * here (programs, the macvlan link map), not the policy maps, which are repinned on every flip.
+ */
+struct cbpf_pin_cache {
+	pthread_mutex_t lock; /* endpoint deletions run on several threads */
+	size_t n;
+	struct {
+		char name[48];
+		int fd;
+	} pins[CBPF_PIN_CACHE_MAX];
+};
+
+void cbpf_pin_cache_init(struct cbpf_pin_cache *cache);
+/* Opens a never-repinned pin, through ctx->pins when set; returns an fd to close or -errno. */
+int cbpf_pin_open_cached(const struct cbpf_ctx *ctx, const char *name);
+void cbpf_pin_cache_close(struct cbpf_pin_cache *cache);
 
 #endif

@@ -91,12 +91,7 @@ int macvlan_detach(int ns_fd, int ifindex)
 
 static int links_open(const struct cbpf_ctx *ctx)
 {
-	char path[256];
-	int fd;
-
-	cbpf_pin_path(ctx, "cbpf_macvlan_links", path, sizeof(path));
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
+	return cbpf_pin_open_cached(ctx, "cbpf_macvlan_links");
 }
 
 int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip, uint16_t net_id)

@@ -18,7 +18,7 @@ static const struct cbpf_cmd commands[] = {
     {"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
     {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
     {"net", cmd_net, "net create|list|delete    networks"},
-    {"ep", cmd_ep, "ep add|del|list           endpoints"},
+    {"ep", cmd_ep, "ep add|del|apply|list     endpoints"},
     {"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
     {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
     {"daemon", cmd_daemon, "daemon --policy FILE|DIR  apply a policy file, reload on SIGHUP"},

@@ -39,24 +39,26 @@ static void shim_name(const struct cbpf_network *net, char name[IFNAMSIZ])
 	snprintf(name, IFNAMSIZ, "cbm%x", net->id);
 }
 
-/* Another network hanging on the same parent that rules this one out, with a message. */
-static int check_parent_users(struct cbpf_state *st, const struct net_request *req,
+/* Another network hanging on the same parent that rules this one out, with a message; `what`
+ * is the command ("net create NAME"); net itself may be in st already. */
+static int check_parent_users(struct cbpf_state *st, const char *what,
 			      const struct cbpf_network *net)
 {
 	for (size_t i = 0; i < st->n_nets; i++) {
 		const struct cbpf_network *other = &st->nets[i];
 
-		if (other->model != CBPF_MODEL_MACVLAN || strcmp(other->parent, net->parent))
+		if (!strcmp(other->name, net->name) || other->model != CBPF_MODEL_MACVLAN ||
+		    strcmp(other->parent, net->parent))
 			continue;
 		if (other->macvlan_mode == MACVLAN_MODE_PASSTHRU) {
-			cbpf_err("net create %s: parent %s is owned by passthru network %s",
-				 req->name, net->parent, other->name);
+			cbpf_err("%s: parent %s is owned by passthru network %s", what, net->parent,
+				 other->name);
 			return -EBUSY;
 		}
 		if (net->macvlan_mode == MACVLAN_MODE_PASSTHRU) {
-			cbpf_err("net create %s: parent %s is already used by network %s; passthru "
-				 "needs it alone",
-				 req->name, net->parent, other->name);
+			cbpf_err("%s: parent %s is already used by network %s; passthru needs it "
+				 "alone",
+				 what, net->parent, other->name);
 			return -EBUSY;
 		}
 		if (other->vlan == net->vlan) {
@@ -64,25 +66,22 @@ static int check_parent_users(struct cbpf_state *st, const struct net_request *r
 
 			if (net->vlan)
 				snprintf(vlan, sizeof(vlan), "on VLAN %u", net->vlan);
-			cbpf_err("net create %s: parent %s already carries network %s %s",
-				 req->name, net->parent, other->name, vlan);
+			cbpf_err("%s: parent %s already carries network %s %s", what, net->parent,
+				 other->name, vlan);
 			return -EEXIST;
 		}
 	}
 	return 0;
 }
 
-static int parse_mode(const struct net_request *req, uint8_t *mode)
+static int parse_mode(const char *what, const char *name, uint8_t *mode)
 {
-	const char *name = req->mode ? req->mode : "bridge";
-
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(modes[i].name, name)) {
 			*mode = modes[i].mode;
 			return 0;
 		}
-	cbpf_err("net create %s: --mode takes bridge, vepa, private or passthru, not '%s'",
-		 req->name, name);
+	cbpf_err("%s: --mode takes bridge, vepa, private or passthru, not '%s'", what, name);
 	return -EINVAL;
 }
 
@@ -90,8 +89,10 @@ static int macvlan_validate(struct cbpf_state *st, const struct net_request *req
 			    struct cbpf_network *net)
 {
 	unsigned long value;
+	char what[CBPF_NAME_MAX + 16];
 	int err;
 
+	snprintf(what, sizeof(what), "net create %s", req->name);
 	err = netmodel_reject_option(req, "macvlan", "vni", req->vni);
 	if (err)
 		return err;
@@ -106,7 +107,7 @@ static int macvlan_validate(struct cbpf_state *st, const struct net_request *req
 		return -ENODEV;
 	}
 	snprintf(net->parent, sizeof(net->parent), "%s", req->parent);
-	err = parse_mode(req, &net->macvlan_mode);
+	err = parse_mode(what, req->mode ? req->mode : "bridge", &net->macvlan_mode);
 	if (err)
 		return err;
 	err = netmodel_parse_vlan(req, &net->vlan);
@@ -140,7 +141,41 @@ static int macvlan_validate(struct cbpf_state *st, const struct net_request *req
 			 req->name);
 		return -EINVAL;
 	}
-	return check_parent_users(st, req, net);
+	return check_parent_users(st, what, net);
+}
+
+int macvlan_set_mode(struct cbpf_state *st, struct cbpf_network *net, const char *mode)
+{
+	struct cbpf_network changed = *net;
+	char what[CBPF_NAME_MAX + 16];
+	size_t users = 0;
+	int err;
+
+	snprintf(what, sizeof(what), "net set %s", net->name);
+	err = parse_mode(what, mode, &changed.macvlan_mode);
+	if (err)
+		return err;
+	for (size_t i = 0; i < st->n_eps; i++)
+		users += !strcmp(st->eps[i].net, net->name);
+	/* The kernel fixes a macvlan's mode when the link is made: a change would hold only for
+	 * endpoints added later, and the network would run two modes at once. */
+	if (users && changed.macvlan_mode != net->macvlan_mode) {
+		cbpf_err("%s: %zu endpoint(s) use the network; its mode changes only without "
+			 "endpoints (delete them first)",
+			 what, users);
+		return -EBUSY;
+	}
+	if (changed.host_access && changed.macvlan_mode == MACVLAN_MODE_PASSTHRU) {
+		cbpf_err("%s: mode passthru does not go with --host-access (the endpoint owns the "
+			 "parent)",
+			 what);
+		return -EINVAL;
+	}
+	err = check_parent_users(st, what, &changed);
+	if (err)
+		return err;
+	net->macvlan_mode = changed.macvlan_mode;
+	return 0;
 }
 
 /* --host-access: a bridge-mode macvlan on the parent in the host namespace, since a macvlan's

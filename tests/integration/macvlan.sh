@@ -9,7 +9,7 @@ host_add h1 1
 host_add h2 2
 host_add h3 3
 host_add h4 4
-for ns in a1 a2 b1 x1 v1 v2 p1 p2 p3 i1 i2 k1 e1 e2 z1; do ns_add $ns; done
+for ns in a1 a2 b1 x1 v1 v2 p1 p2 p3 i1 i2 k1 e1 e2 z1 s1; do ns_add $ns; done
 for h in h1 h2 h3 h4; do check "load on $h" cb $h load; done
 
 mv() { cb "$@" --model macvlan --parent ul0; }
@@ -153,6 +153,24 @@ bad_input h1 "mode change on a network with endpoints (re-create)" "net create n
 	mv h1 net create nbr --subnet 10.20.0.0/24 --mode vepa --vlan 10
 bad_input h1 "an interface name taken in the netns" "ep add z1: create macvlan lo on ul0 in netns $P-z1: an interface of that name exists" \
 	cb h1 ep add z1 --net nbr --netns "$P-z1" --ifname lo
+
+# net set --mode: the kernel fixes a macvlan's mode at creation, so only an empty network changes.
+bad_input h1 "mode change on a network with endpoints" \
+	"net set nbr: 2 endpoint(s) use the network; its mode changes only without endpoints" \
+	cb h1 net set nbr --mode vepa
+bad_input h1 "mode change to an unknown mode" \
+	"net set nbr: --mode takes bridge, vepa, private or passthru, not 'hub'" cb h1 net set nbr --mode hub
+bad_input h1 "mode change of a missing network" "net set nope: no such network" \
+	cb h1 net set nope --mode vepa
+check "h3: empty bridge network on VLAN 12" mv h3 net create nset --subnet 10.26.0.0/24 --vlan 12
+bad_input h3 "mode change to passthru on a shared parent" \
+	"net set nset: parent ul0 is already used by network nbr; passthru needs it alone" \
+	cb h3 net set nset --mode passthru
+check "h3: the empty network changes to private" cb h3 net set nset --mode private
+check "h3: ep add s1 on it" cb h3 ep add s1 --net nset --netns "$P-s1"
+check_eq "s1's macvlan is made in the new mode" private \
+	"$(in_ns s1 ip -j -d link show eth0 | jq -r '.[0].linkinfo.info_data.mode')"
+check "h3: ep del s1" cb h3 ep del s1
 
 # unload detaches, load re-attaches and rebuilds the link map.
 check "unload h1" cb h1 unload

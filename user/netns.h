@@ -1,0 +1,14 @@
+/* Named network namespaces under /run/netns, made and removed the way `ip netns add/del` do. */
+#ifndef CBPF_NETNS_H
+#define CBPF_NETNS_H
+
+#include <stdbool.h>
+
+/* A name (not a path) a namespace can be created under. */
+bool netns_valid_name(const char *name);
+/* Creates /run/netns/NAME; -EEXIST when it is there already. The caller's namespace is kept. */
+int netns_create(const char *name);
+/* Unmounts and removes /run/netns/NAME; the kernel frees the namespace with its last user. */
+int netns_delete(const char *name);
+
+#endif
