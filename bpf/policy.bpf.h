@@ -256,7 +256,9 @@ static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *liv
 
 	if (f->kind != CBPF_FLOW_UNTRACKED) {
 		from_b = cbpf_ct_key_of(f, &key);
-		ct = cbpf_ct_live(&key, f->proto, &now);
+		/* An echo request answers nothing: its entry matters only once it is allowed. */
+		if (f->proto != IPPROTO_ICMP || f->kind == CBPF_FLOW_REPLY_ONLY)
+			ct = cbpf_ct_live(&key, f->proto, &now);
 		if (ct && cbpf_ct_is_reply(ct, from_b)) {
 			cbpf_ct_touch(ct, f, now, CBPF_CT_SEEN_REPLY);
 			out->reason = 0;
@@ -271,7 +273,11 @@ static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *liv
 			  f->sport, f->dport, f->proto);
 		return;
 	}
-	if (f->kind == CBPF_FLOW_OPENER && cbpf_ct_track(ct, &key, from_b, f, now, out->rule_id))
+	if (f->kind != CBPF_FLOW_OPENER)
+		return;
+	if (f->proto == IPPROTO_ICMP)
+		ct = cbpf_ct_live(&key, f->proto, &now);
+	if (cbpf_ct_track(ct, &key, from_b, f, now, out->rule_id))
 		cbpf_emit(CBPF_EVENT_ALLOW_NEW, 0, out->rule_id, ifindex, f->saddr, f->daddr,
 			  f->sport, f->dport, f->proto);
 }
