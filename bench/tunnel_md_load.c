@@ -4,13 +4,40 @@
  * Run inside the host's network namespace (the vxlan device's index is looked up there).
  * Usage: build/bench/tunnel_md_load PIN_DIR VXLAN_DEVICE   (PIN_DIR: <bpffs>/cbpfnet)
  */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tunnel_md.skel.h"
+
+/*
+ * The daemon sizes some maps to the policy it installs; the object must declare the pinned
+ * sizes for libbpf to share those maps.
+ */
+static void match_pinned_sizes(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[512];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			bpf_map__set_max_entries(map, info.max_entries);
+		close(fd);
+	}
+}
 
 static int pin(struct bpf_program *prog, const char *dir, const char *name)
 {
@@ -47,6 +74,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->cbpf_md_ifindex = ifindex;
+	match_pinned_sizes(skel->obj, argv[1]);
 	err = tunnel_md_bpf__load(skel);
 	if (err)
 		fprintf(stderr, "tunnel_md_load: load with the maps pinned in %s: %s\n", argv[1],
