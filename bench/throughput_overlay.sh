@@ -27,19 +27,29 @@ die() {
 [ -x "$REPO/build/bench/tunnel_md_load" ] || die "build/bench/tunnel_md_load missing: run make bench"
 for i in $(seq 10); do host_add "h$i" "$i"; done
 
-# (a) cbpfnet overlay, commands as in tests/integration/overlay.sh.
-for h in h1 h2; do
-	cb "$h" load >/dev/null || die "$h: load"
-	for n in 1 2; do cb "$h" node add "h$n" --underlay "198.18.0.$n" >/dev/null || die "$h: node h$n"; done
-	cb "$h" net create ov --model overlay --subnet 10.90.0.0/24 --vni 100 >/dev/null ||
-		die "$h: net create"
-done
-ns_add ca
-ns_add cb
-cb h1 ep add ca --net ov --netns "$P-ca" --ip 10.90.0.11 >/dev/null || die "ep add ca"
-cb h2 ep add ca --net ov --remote h1 --ip 10.90.0.11 >/dev/null || die "ep add ca (remote)"
-cb h2 ep add cb --net ov --netns "$P-cb" --ip 10.90.0.12 >/dev/null || die "ep add cb"
-cb h1 ep add cb --net ov --remote h2 --ip 10.90.0.12 >/dev/null || die "ep add cb (remote)"
+# overlay_pair N M SUBNET A B: a cbpfnet overlay network SUBNET.0/24 (VNI 100) on hosts hN and
+# hM, endpoint A (SUBNET.11) on hN and B (SUBNET.12) on hM, commands as in
+# tests/integration/overlay.sh.
+overlay_pair() {
+	local n=$1 m=$2 subnet=$3 a=$4 b=$5 h k
+	for h in "h$n" "h$m"; do
+		cb "$h" load >/dev/null || die "$h: load"
+		for k in "$n" "$m"; do
+			cb "$h" node add "h$k" --underlay "198.18.0.$k" >/dev/null || die "$h: node h$k"
+		done
+		cb "$h" net create ov --model overlay --subnet "$subnet.0/24" --vni 100 >/dev/null ||
+			die "$h: net create"
+	done
+	ns_add "$a"
+	ns_add "$b"
+	cb "h$n" ep add "$a" --net ov --netns "$P-$a" --ip "$subnet.11" >/dev/null || die "ep add $a"
+	cb "h$m" ep add "$a" --net ov --remote "h$n" --ip "$subnet.11" >/dev/null || die "ep add $a (remote)"
+	cb "h$m" ep add "$b" --net ov --netns "$P-$b" --ip "$subnet.12" >/dev/null || die "ep add $b"
+	cb "h$n" ep add "$b" --net ov --remote "h$m" --ip "$subnet.12" >/dev/null || die "ep add $b (remote)"
+}
+
+# (a) cbpfnet overlay.
+overlay_pair 1 2 10.90.0 ca cb
 
 # (b) kernel vxlan + bridge: the vxlan device and the container veths on one bridge per host,
 # every peer MAC pinned in the fdb (no learning, no flooding but broadcast for ARP).
@@ -81,18 +91,7 @@ routed_host h6 6 5 rb
 # for the vxlan device's: the endpoint's ingress program and the device's ingress program come
 # from bpf/tunnel_md.bpf.c and share the host's pinned maps; the underlay program is removed so
 # the device's UDP socket receives the tunnel traffic.
-for h in h9 h10; do
-	cb "$h" load >/dev/null || die "$h: load"
-	for n in 9 10; do cb "$h" node add "h$n" --underlay "198.18.0.$n" >/dev/null || die "$h: node h$n"; done
-	cb "$h" net create ov --model overlay --subnet 10.93.0.0/24 --vni 100 >/dev/null ||
-		die "$h: net create"
-done
-ns_add ma
-ns_add mb
-cb h9 ep add ma --net ov --netns "$P-ma" --ip 10.93.0.11 >/dev/null || die "ep add ma"
-cb h10 ep add ma --net ov --remote h9 --ip 10.93.0.11 >/dev/null || die "ep add ma (remote)"
-cb h10 ep add mb --net ov --netns "$P-mb" --ip 10.93.0.12 >/dev/null || die "ep add mb"
-cb h9 ep add mb --net ov --remote h10 --ip 10.93.0.12 >/dev/null || die "ep add mb (remote)"
+overlay_pair 9 10 10.93.0 ma mb
 md_host() { # HOST ENDPOINT
 	local h=$1 e=$2 ifname
 	ifname=$(cb "$h" --json ep list | jq -r --arg n "$e" '.[] | select(.name == $n) | .host_ifname')

@@ -16,22 +16,11 @@
 
 json_object *ep_json(const struct cbpf_endpoint *ep)
 {
-	json_object *obj = json_object_new_object();
-	char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
+	json_object *obj = state_ep_json(ep);
 
-	cbpf_format_ip(ep->ip, ip);
-	cbpf_format_mac(ep->mac, mac);
-	json_object_object_add(obj, "name", json_object_new_string(ep->name));
-	json_object_object_add(obj, "id", json_object_new_int64(ep->id));
 	json_object_object_add(obj, "identity", json_object_new_int64(cbpf_ep_identity(ep)));
-	json_object_object_add(obj, "net", json_object_new_string(ep->net));
-	json_object_object_add(obj, "netns", json_object_new_string(ep->netns));
-	json_object_object_add(obj, "ifname", json_object_new_string(ep->ifname));
-	json_object_object_add(obj, "host_ifname", json_object_new_string(ep->host_ifname));
-	json_object_object_add(obj, "ip", json_object_new_string(ip));
-	json_object_object_add(obj, "mac", json_object_new_string(mac));
-	if (!state_ep_is_local(ep))
-		json_object_object_add(obj, "node", json_object_new_string(ep->node));
+	if (state_ep_is_local(ep))
+		json_object_object_del(obj, "node");
 	return obj;
 }
 

@@ -159,7 +159,7 @@ static int ep_from_json(json_object *obj, struct cbpf_endpoint *ep)
 	return 0;
 }
 
-static json_object *ep_to_json(const struct cbpf_endpoint *ep)
+json_object *state_ep_json(const struct cbpf_endpoint *ep)
 {
 	json_object *obj = json_object_new_object();
 	char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
@@ -311,7 +311,7 @@ int state_commit(struct cbpf_state *st)
 	for (size_t i = 0; i < st->n_nets; i++)
 		json_object_array_add(nets, net_to_json(&st->nets[i]));
 	for (size_t i = 0; i < st->n_eps; i++)
-		json_object_array_add(eps, ep_to_json(&st->eps[i]));
+		json_object_array_add(eps, state_ep_json(&st->eps[i]));
 	for (size_t i = 0; i < st->n_rules; i++)
 		json_object_array_add(rules, rule_to_json(&st->rules[i]));
 	for (size_t i = 0; i < st->n_nodes; i++)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <json-c/json.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -104,5 +105,7 @@ void state_remove_rules_naming(struct cbpf_state *st, const char *kind, const ch
 bool state_valid_name(const char *name);
 /* Local endpoints have an interface on this host; remote ones live on another node. */
 bool state_ep_is_local(const struct cbpf_endpoint *ep);
+/* An endpoint as state.json records it. */
+json_object *state_ep_json(const struct cbpf_endpoint *ep);
 
 #endif
