@@ -80,7 +80,10 @@ static __always_inline void cbpf_ct_touch(struct cbpf_ct_value *v, const struct 
 {
 	if (f->tcp_flags & (CBPF_TCP_FIN | CBPF_TCP_RST))
 		flags |= CBPF_CT_CLOSING;
-	v->last_seen = now;
+	/* Both directions touch one entry, often from two CPUs: storing only what changes (the
+	 * coarse clock moves once per tick) keeps its cache line shared between them. */
+	if (v->last_seen != now)
+		v->last_seen = now;
 	if ((v->flags & flags) != flags)
 		v->flags |= flags;
 }
