@@ -17,7 +17,7 @@ static const struct cbpf_cmd commands[] = {
     {"status", cmd_status, "status                    what is loaded, attached and counted"},
     {"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
     {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
-    {"net", cmd_net, "net create|list|delete    networks"},
+    {"net", cmd_net, "net create|set|list|delete networks"},
     {"ep", cmd_ep, "ep add|del|apply|list     endpoints"},
     {"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
     {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
