@@ -11,6 +11,12 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 STREAMS=${STREAMS:-1}
 IPERF_PORT=5201
 
+# die MESSAGE: a setup step failed; the run stops (lib.sh's trap cleans up).
+die() {
+	echo "setup failed: $*" >&2
+	exit 1
+}
+
 # wait_listen NS PORT: until a TCP listener on PORT exists in NS (2 s at most).
 wait_listen() {
 	for _ in $(seq 40); do

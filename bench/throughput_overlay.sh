@@ -12,17 +12,12 @@
 #                       in external (collect_md) mode per host, which builds and strips the
 #                       headers (bpf/tunnel_md.bpf.c, loaded by build/bench/tunnel_md_load)
 # Targets: cbpfnet >= 1.05x vxlan and >= 0.95x routed. Prints a Markdown table; see
-# docs/benchmarks-throughput.md.
+# docs/benchmarks.md.
 #
 #   RUNS=5 SECONDS_PER_RUN=5 STREAMS=1 bench/throughput_overlay.sh
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/throughput_lib.sh"
 lib_init
-
-die() {
-	echo "setup failed: $*" >&2
-	exit 1
-}
 
 [ -x "$REPO/build/bench/tunnel_md_load" ] || die "build/bench/tunnel_md_load missing: run make bench"
 for i in $(seq 10); do host_add "h$i" "$i"; done

@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
 # Same-host endpoint <-> endpoint TCP throughput (issue 2): two cbpfnet endpoints of one network
 # on one simulated host against two veths on a Linux bridge on another, built in the same run.
-# Target: cbpfnet >= 1.0x the bridge. Prints a Markdown table; see docs/benchmarks-throughput.md.
+# Target: cbpfnet >= 1.0x the bridge. Prints a Markdown table; see docs/benchmarks.md.
 #
 #   RUNS=5 SECONDS_PER_RUN=5 STREAMS=1 bench/throughput_same_host.sh
 source "$(dirname "$0")/../tests/lib.sh"
 source "$(dirname "$0")/throughput_lib.sh"
 lib_init
-
-die() {
-	echo "setup failed: $*" >&2
-	exit 1
-}
 
 # cbpfnet: host h1, network bench, endpoints a and b (MTU and offloads as cbpfnet sets them).
 host_add h1 1
