@@ -52,17 +52,23 @@ static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_net_value *
 	return 1;
 }
 
-/* Returns 0 when the packet's pair may talk (or it answers a tracked flow), else the reason. */
+/*
+ * Returns 0 when the packet's pair may talk (or it answers a tracked flow), else the reason. A
+ * flow already judged under the current epoch needs no peer lookups.
+ */
 static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 					    const struct cbpf_net_value *net, __u16 net_id)
 {
 	struct cbpf_ep_value src, dst;
 	struct cbpf_verdict_out verdict;
+	struct cbpf_policy_pkt p;
 
+	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_EGRESS, &p, &verdict))
+		return verdict.reason;
 	if (!macvlan_peer(iph->saddr, net, net_id, &src) ||
 	    !macvlan_peer(iph->daddr, net, net_id, &dst))
 		return 0;
-	cbpf_policy_egress(data_end, iph, &src, &dst, 0, &verdict);
+	cbpf_policy_egress_judge(&p, &src, &dst, 0, &verdict);
 	return verdict.reason;
 }
 

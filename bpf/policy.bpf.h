@@ -83,6 +83,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_policy_mask SEC(".maps");
 
+/* Index 0: the policy epoch (maps/policy.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_epoch SEC(".maps");
+
 /* Index 0: the live generation. A reload fills the other one, then flips this. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -114,6 +123,7 @@ struct cbpf_policy_live {
 	void *pairs;
 	__u32 slot;
 	__u32 mask;
+	__u32 epoch;
 };
 
 #define CBPF_TRIE_PORTS	 0
@@ -242,52 +252,15 @@ static __always_inline void cbpf_rule_count(__u32 rule_id, __u64 bytes)
 	}
 }
 
-/* Replies pass; anything else is judged, and allowed openers are tracked. */
-static __always_inline void cbpf_policy_judge(const struct cbpf_policy_live *live,
-					      const struct cbpf_flow *f, const struct cbpf_ids *src,
-					      const struct cbpf_ids *dst, __u32 mask,
-					      __u32 fallback, __u32 ifindex, __u64 bytes,
-					      struct cbpf_verdict_out *out)
-{
-	struct cbpf_ct_value *ct = 0;
-	struct cbpf_ct_key key;
-	__u32 from_b = 0;
-	__u64 now = 0;
-
-	if (f->kind != CBPF_FLOW_UNTRACKED) {
-		from_b = cbpf_ct_key_of(f, &key);
-		/* An echo request answers nothing: its entry matters only once it is allowed. */
-		if (f->proto != IPPROTO_ICMP || f->kind == CBPF_FLOW_REPLY_ONLY)
-			ct = cbpf_ct_live(&key, f->proto, &now);
-		if (ct && cbpf_ct_is_reply(ct, from_b)) {
-			cbpf_ct_touch(ct, f, now, CBPF_CT_SEEN_REPLY);
-			out->reason = 0;
-			out->rule_id = 0;
-			return;
-		}
-	}
-	cbpf_policy_decide(live, src, dst, mask, f, fallback, out);
-	cbpf_rule_count(out->rule_id, bytes);
-	if (out->reason) {
-		cbpf_emit(CBPF_EVENT_DROP, out->reason, out->rule_id, ifindex, f->saddr, f->daddr,
-			  f->sport, f->dport, f->proto);
-		return;
-	}
-	if (f->kind != CBPF_FLOW_OPENER)
-		return;
-	if (f->proto == IPPROTO_ICMP)
-		ct = cbpf_ct_live(&key, f->proto, &now);
-	if (cbpf_ct_track(ct, &key, from_b, f, now, out->rule_id))
-		cbpf_emit(CBPF_EVENT_ALLOW_NEW, 0, out->rule_id, ifindex, f->saddr, f->daddr,
-			  f->sport, f->dport, f->proto);
-}
-
 /* The live generation's maps, read once so a packet never mixes two generations. */
 static __always_inline int cbpf_policy_live(struct cbpf_policy_live *live)
 {
-	__u32 zero = 0, slot, *mask;
+	__u32 zero = 0, slot, *mask, *epoch;
 	__u32 *gen = bpf_map_lookup_elem(&cbpf_policy_active, &zero);
 
+	/* Read before any map the verdict derives from: a writer moves it after its change. */
+	epoch = bpf_map_lookup_elem(&cbpf_policy_epoch, &zero);
+	live->epoch = epoch ? *epoch : 0;
 	if (!gen)
 		return 0;
 	slot = *gen & 1;
@@ -296,6 +269,117 @@ static __always_inline int cbpf_policy_live(struct cbpf_policy_live *live)
 	live->slot = slot;
 	live->pairs = bpf_map_lookup_elem(&cbpf_policy_pairs_gen, &slot);
 	return live->pairs != NULL;
+}
+
+enum cbpf_judgement {
+	CBPF_JUDGE_EGRESS,  /* a packet leaving a local endpoint */
+	CBPF_JUDGE_INGRESS, /* a packet the host delivers into a local endpoint */
+};
+
+/* A packet on its way through the policy: its flow, and the flow's entry when tracked and live. */
+struct cbpf_policy_pkt {
+	struct cbpf_policy_live live;
+	struct cbpf_flow f;
+	struct cbpf_ct_key key;
+	struct cbpf_ct_value *ct;
+	__u64 now;
+	__u32 from_b;
+	__u32 judgement; /* enum cbpf_judgement */
+	__u32 bytes;
+};
+
+/*
+ * First step of a judgement, before any identity is looked up. Returns 1 when the packet is
+ * decided already (in out): no policy is loaded, it answers a tracked flow, or its flow's
+ * direction was allowed under the current epoch. Returns 0 when identities must decide
+ * (cbpf_policy_finish).
+ */
+static __always_inline int cbpf_policy_start(void *data_end, struct iphdr *iph, __u32 judgement,
+					     struct cbpf_policy_pkt *p,
+					     struct cbpf_verdict_out *out)
+{
+	out->reason = 0;
+	out->rule_id = 0;
+	if (!cbpf_policy_live(&p->live))
+		return 1;
+	cbpf_flow_parse(data_end, iph, &p->f);
+	p->judgement = judgement;
+	p->bytes = bpf_ntohs(iph->tot_len);
+	p->ct = 0;
+	p->now = 0;
+	p->from_b = 0;
+	if (p->f.kind == CBPF_FLOW_UNTRACKED)
+		return 0;
+	p->from_b = cbpf_ct_key_of(&p->f, &p->key);
+	/* An echo request answers nothing: its entry matters only once it is allowed, and a
+	 * denied ping flood should not pay for the lookup. */
+	if (p->f.proto == IPPROTO_ICMP && p->f.kind == CBPF_FLOW_OPENER)
+		return 0;
+	p->ct = cbpf_ct_live(&p->key, p->f.proto, &p->now);
+	if (!p->ct)
+		return 0;
+	if (cbpf_ct_is_reply(p->ct, p->from_b)) {
+		cbpf_ct_touch(p->ct, &p->f, p->now, CBPF_CT_SEEN_REPLY);
+		return 1;
+	}
+	if (p->f.kind != CBPF_FLOW_OPENER ||
+	    !cbpf_ct_verdict_holds(p->ct, judgement, p->live.epoch))
+		return 0;
+	cbpf_ct_touch(p->ct, &p->f, p->now, 0);
+	out->rule_id = p->ct->rule_id;
+	cbpf_rule_count(out->rule_id, p->bytes);
+	return 1;
+}
+
+/* Judges by identities; allowed openers are tracked and their verdict remembered. */
+static __always_inline void cbpf_policy_finish(struct cbpf_policy_pkt *p,
+					       const struct cbpf_ids *src,
+					       const struct cbpf_ids *dst, __u32 fallback,
+					       __u32 ifindex, struct cbpf_verdict_out *out)
+{
+	const struct cbpf_flow *f = &p->f;
+	__u32 allowed = p->judgement == CBPF_JUDGE_EGRESS
+			    ? CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS
+			    : CBPF_CT_ALLOWED_INGRESS;
+
+	cbpf_policy_decide(&p->live, src, dst, p->live.mask, f, fallback, out);
+	cbpf_rule_count(out->rule_id, p->bytes);
+	if (out->reason) {
+		cbpf_emit(CBPF_EVENT_DROP, out->reason, out->rule_id, ifindex, f->saddr, f->daddr,
+			  f->sport, f->dport, f->proto);
+		return;
+	}
+	if (f->kind != CBPF_FLOW_OPENER)
+		return;
+	if (f->proto == IPPROTO_ICMP)
+		p->ct = cbpf_ct_live(&p->key, f->proto, &p->now);
+	if (cbpf_ct_track(p->ct, &p->key, p->from_b, f, p->now, out->rule_id, allowed,
+			  p->live.epoch))
+		cbpf_emit(CBPF_EVENT_ALLOW_NEW, 0, out->rule_id, ifindex, f->saddr, f->daddr,
+			  f->sport, f->dport, f->proto);
+}
+
+/*
+ * The rest of cbpf_policy_egress once cbpf_policy_start left the packet undecided: for callers
+ * that look their endpoints up only when needed.
+ */
+static __always_inline void cbpf_policy_egress_judge(struct cbpf_policy_pkt *p,
+						     const struct cbpf_ep_value *src,
+						     const struct cbpf_ep_value *dst, __u32 ifindex,
+						     struct cbpf_verdict_out *out)
+{
+	struct cbpf_ids src_ids, dst_ids;
+	__u32 fallback = 0;
+
+	cbpf_ids_of_ep(&p->live, src, p->live.mask, &src_ids);
+	if (dst) {
+		cbpf_ids_of_ep(&p->live, dst, p->live.mask, &dst_ids);
+		if (src->net_id != dst->net_id)
+			fallback = CBPF_DROP_NET_ISOLATION;
+	} else {
+		cbpf_ids_of_addr(&p->live, p->f.daddr, &dst_ids);
+	}
+	cbpf_policy_finish(p, &src_ids, &dst_ids, fallback, ifindex, out);
 }
 
 /*
@@ -308,27 +392,10 @@ static __always_inline void cbpf_policy_egress(void *data_end, struct iphdr *iph
 					       const struct cbpf_ep_value *dst, __u32 ifindex,
 					       struct cbpf_verdict_out *out)
 {
-	struct cbpf_ids src_ids, dst_ids;
-	struct cbpf_flow f;
-	__u32 fallback = 0, mask;
-	struct cbpf_policy_live live;
+	struct cbpf_policy_pkt p;
 
-	out->reason = 0;
-	out->rule_id = 0;
-	if (!cbpf_policy_live(&live))
-		return;
-	cbpf_flow_parse(data_end, iph, &f);
-	mask = live.mask;
-	cbpf_ids_of_ep(&live, src, mask, &src_ids);
-	if (dst) {
-		cbpf_ids_of_ep(&live, dst, mask, &dst_ids);
-		if (src->net_id != dst->net_id)
-			fallback = CBPF_DROP_NET_ISOLATION;
-	} else {
-		cbpf_ids_of_addr(&live, iph->daddr, &dst_ids);
-	}
-	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, fallback, ifindex,
-			  bpf_ntohs(iph->tot_len), out);
+	if (!cbpf_policy_start(data_end, iph, CBPF_JUDGE_EGRESS, &p, out))
+		cbpf_policy_egress_judge(&p, src, dst, ifindex, out);
 }
 
 /*
@@ -341,23 +408,16 @@ static __always_inline void cbpf_policy_ingress(void *data_end, struct iphdr *ip
 						struct cbpf_verdict_out *out)
 {
 	struct cbpf_ids src_ids, dst_ids;
-	struct cbpf_flow f;
-	__u32 mask;
-	struct cbpf_policy_live live;
+	struct cbpf_policy_pkt p;
 
-	out->reason = 0;
-	out->rule_id = 0;
-	if (!cbpf_policy_live(&live))
+	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_INGRESS, &p, out))
 		return;
-	cbpf_flow_parse(data_end, iph, &f);
-	mask = live.mask;
 	if (src)
-		cbpf_ids_of_ep(&live, src, mask, &src_ids);
+		cbpf_ids_of_ep(&p.live, src, p.live.mask, &src_ids);
 	else
-		cbpf_ids_of_addr(&live, iph->saddr, &src_ids);
-	cbpf_ids_of_ep(&live, dst, mask, &dst_ids);
-	cbpf_policy_judge(&live, &f, &src_ids, &dst_ids, mask, 0, ifindex, bpf_ntohs(iph->tot_len),
-			  out);
+		cbpf_ids_of_addr(&p.live, p.f.saddr, &src_ids);
+	cbpf_ids_of_ep(&p.live, dst, p.live.mask, &dst_ids);
+	cbpf_policy_finish(&p, &src_ids, &dst_ids, 0, ifindex, out);
 }
 
 #endif

@@ -4,6 +4,11 @@
  * order (end a, end b) and the entry's flags say which end opened it. A packet from the end that
  * did not open a tracked flow is a reply and passes whatever the policy says about its own
  * direction; that is what makes one-way rules stateful.
+ *
+ * An entry also remembers that the opener's direction was allowed, and under which policy epoch
+ * (cbpf_policy_epoch, maps/policy.h): while the epoch holds, the flow's next packets that way
+ * skip the identity and policy lookups. Every change to the policy, endpoints or networks moves
+ * the epoch, so a remembered verdict never outlives what it was derived from.
  */
 #ifndef CBPF_MAPS_CONNTRACK_H
 #define CBPF_MAPS_CONNTRACK_H
@@ -24,6 +29,13 @@ enum cbpf_ct_flags {
 	CBPF_CT_SEEN_REPLY = 1 << 0,
 	CBPF_CT_CLOSING = 1 << 1,     /* FIN or RST seen: short timeout */
 	CBPF_CT_OPENED_BY_B = 1 << 2, /* end b sent the opening packet */
+	/*
+	 * The opener's direction was allowed at verdict_epoch by the judgement of packets leaving
+	 * an endpoint, or of packets the host delivers into one. The first is the stricter (it
+	 * also isolates networks by default), so it sets both.
+	 */
+	CBPF_CT_ALLOWED_EGRESS = 1 << 3,
+	CBPF_CT_ALLOWED_INGRESS = 1 << 4,
 };
 
 /*
@@ -40,9 +52,11 @@ struct cbpf_ct_key {
 };
 
 struct cbpf_ct_value {
-	__u64 last_seen; /* bpf_ktime_get_coarse_ns of the last packet either way */
-	__u32 flags;	 /* enum cbpf_ct_flags */
-	__u32 rule_id;	 /* the rule that allowed the opening packet */
+	__u64 last_seen;     /* bpf_ktime_get_coarse_ns of the last packet either way */
+	__u32 flags;	     /* enum cbpf_ct_flags */
+	__u32 rule_id;	     /* the rule that last allowed the opener's direction */
+	__u32 verdict_epoch; /* cbpf_policy_epoch when the ALLOWED flags were set */
+	__u32 pad;
 };
 
 #endif

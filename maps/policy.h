@@ -13,6 +13,10 @@
  * source identities name the table: ADDR maps external and host addresses to identities, NODE maps
  * a node's underlay address to its node identity. cbpf_policy_mask[g] holds the mask of level pairs
  * generation g uses.
+ *
+ * cbpf_policy_epoch[0] (a __u32) changes after every change to the policy, endpoint or network
+ * maps: verdicts remembered in conntrack entries (maps/conntrack.h) hold only under the epoch
+ * they were taken in. Writers change the maps first and the epoch after.
  */
 #ifndef CBPF_MAPS_POLICY_H
 #define CBPF_MAPS_POLICY_H

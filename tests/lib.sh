@@ -181,6 +181,30 @@ drops() {
 	cb "$1" --json status | jq -r --arg r "$2" '.drops[$r].packets // 0'
 }
 
+# stream_cut SRC DST_ADDR CMD...: a stream of echo requests from SRC (one flow: one identifier)
+# has answers, CMD runs in its middle, and a second later the answers stop for good. For changes
+# that must reach flows already open, not just new ones.
+stream_cut() {
+	local src=$1 addr=$2 out="$WORK/stream.out" pid at_change at_end
+	shift 2
+	in_ns "$src" ping -n -i 0.2 -c 30 -W 1 "$addr" >"$out" 2>&1 &
+	pid=$!
+	sleep 1.2
+	if ! "$@" >/dev/null; then
+		kill "$pid"
+		return 1
+	fi
+	sleep 1 # answers already in flight at the change
+	at_change=$(grep -c 'bytes from' "$out")
+	wait "$pid"
+	at_end=$(grep -c 'bytes from' "$out")
+	echo "answers: $at_change up to a second after the change, $at_end at the end"
+	[ "$at_change" -ge 3 ] && [ "$at_end" -eq "$at_change" ]
+}
+
+# epoch HOST: the policy epoch, which every map change a verdict derives from moves.
+epoch() { map_dump "$1" cbpf_policy_epoch | jq -r '.[0].formatted.value'; }
+
 # map_dump HOST MAP: bpftool's JSON dump of a pinned map.
 map_dump() {
 	bpftool -j map dump pinned "$(pin "$1" "$2")"

@@ -242,6 +242,7 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 	    {"cbpf_policy_gen", &maps->policy_gen},
 	    {"cbpf_policy_active", &maps->policy_active},
 	    {"cbpf_policy_pairs_gen", &maps->policy_pairs_gen},
+	    {"cbpf_policy_epoch", &maps->policy_epoch},
 	};
 	char dir[256];
 
@@ -265,16 +266,28 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
-	int *fds[] = {&maps->endpoints,	      &maps->networks,	 &maps->policy,
-		      &maps->drop_stats,      &maps->meta,	 &maps->vnis,
-		      &maps->underlay,	      &maps->policy_gen, &maps->policy_active,
-		      &maps->policy_pairs_gen};
+	int *fds[] = {&maps->endpoints,	       &maps->networks,	   &maps->policy,
+		      &maps->drop_stats,       &maps->meta,	   &maps->vnis,
+		      &maps->underlay,	       &maps->policy_gen,  &maps->policy_active,
+		      &maps->policy_pairs_gen, &maps->policy_epoch};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+}
+
+int cbpf_policy_epoch_bump(const struct cbpf_maps *maps)
+{
+	__u32 zero = 0, epoch = 0;
+
+	/* Concurrent writers may both store the same next value: each still moves it away from
+	 * every epoch a verdict was taken in before its own change. */
+	if (bpf_map_lookup_elem(maps->policy_epoch, &zero, &epoch))
+		return -errno;
+	epoch++;
+	return bpf_map_update_elem(maps->policy_epoch, &zero, &epoch, BPF_ANY) ? -errno : 0;
 }
 
 int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name)

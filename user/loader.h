@@ -28,6 +28,7 @@ struct cbpf_maps {
 	int policy_gen;	      /* array of maps: the tries of both policy generations */
 	int policy_pairs_gen; /* array of maps: the pair hashes of both generations */
 	int policy_active;    /* the live generation */
+	int policy_epoch;     /* moved after every change a verdict derives from */
 	char pin_dir[256];
 };
 
@@ -44,6 +45,11 @@ int cbpf_unpin_all(const struct cbpf_ctx *ctx);
 /* Opens the pinned maps; fails with a hint to run `cbpfnet load` when they are missing. */
 int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps);
 void cbpf_maps_close(struct cbpf_maps *maps);
+/*
+ * Moves the policy epoch: conntrack entries forget the verdicts they remember. Call after every
+ * change to the endpoint, network or policy maps, once the change is in.
+ */
+int cbpf_policy_epoch_bump(const struct cbpf_maps *maps);
 /* Opens a pinned program by pin name; returns an fd or -errno. */
 int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name);
 

@@ -160,6 +160,7 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	/* The flip: from here on new packets see only the new generation. */
 	if (!err && bpf_map_update_elem(maps->policy_active, &zero, &next, BPF_ANY))
 		err = -errno;
+	err = err ?: cbpf_policy_epoch_bump(maps);
 	err = err ?: repin(maps, *pairs, "cbpf_policy");
 	err = err ?: repin(maps, *ports, "cbpf_policy_ports");
 	err = err ?: repin(maps, *tables, "cbpf_policy_tables");

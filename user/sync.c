@@ -33,14 +33,18 @@ int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
 	};
 
 	memcpy(value.gateway_mac, net->gateway_mac, sizeof(value.gateway_mac));
-	return bpf_map_update_elem(maps->networks, &key, &value, 0) ? -errno : 0;
+	if (bpf_map_update_elem(maps->networks, &key, &value, 0))
+		return -errno;
+	return cbpf_policy_epoch_bump(maps);
 }
 
 int sync_network_delete(const struct cbpf_maps *maps, const struct cbpf_network *net)
 {
 	struct cbpf_net_key key = {.net_id = net->id};
 
-	return bpf_map_delete_elem(maps->networks, &key) && errno != ENOENT ? -errno : 0;
+	if (bpf_map_delete_elem(maps->networks, &key) && errno != ENOENT)
+		return -errno;
+	return cbpf_policy_epoch_bump(maps);
 }
 
 static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
@@ -82,14 +86,18 @@ int sync_endpoint(const struct cbpf_maps *maps, struct cbpf_state *st,
 
 	if (err)
 		return err;
-	return bpf_map_update_elem(maps->endpoints, &key, &value, 0) ? -errno : 0;
+	if (bpf_map_update_elem(maps->endpoints, &key, &value, 0))
+		return -errno;
+	return cbpf_policy_epoch_bump(maps);
 }
 
 int sync_endpoint_delete(const struct cbpf_maps *maps, const struct cbpf_endpoint *ep)
 {
 	struct cbpf_ep_key key = {.ip = ep->ip};
 
-	return bpf_map_delete_elem(maps->endpoints, &key) && errno != ENOENT ? -errno : 0;
+	if (bpf_map_delete_elem(maps->endpoints, &key) && errno != ENOENT)
+		return -errno;
+	return cbpf_policy_epoch_bump(maps);
 }
 
 int sync_policy(const struct cbpf_maps *maps, struct cbpf_state *st)
@@ -164,6 +172,8 @@ int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st)
 	}
 	err = map_replace_all(maps->endpoints, ep_keys, ep_values, n_eps, sizeof(*ep_keys),
 			      sizeof(*ep_values));
+	if (!err)
+		err = cbpf_policy_epoch_bump(maps);
 	if (!err)
 		err = sync_segments(maps, st);
 	if (!err)

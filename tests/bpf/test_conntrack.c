@@ -142,6 +142,11 @@ static void add_net(uint32_t id, const char *gw, const uint8_t *mac)
 	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_networks), &key, &v, 0);
 }
 
+static void set_epoch(uint32_t epoch)
+{
+	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_policy_epoch), &(uint32_t){0}, &epoch, 0);
+}
+
 static void add_pair(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason,
 		     uint32_t rule_id)
 {
@@ -226,6 +231,45 @@ int main(void)
 	CHECK(!ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &v) &&
 		  v.last_seen > before.last_seen,
 	      "established: last_seen moves forward");
+	/* remembered verdicts */
+	CHECK((v.flags & (CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS)) ==
+		      (CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS) &&
+		  v.verdict_epoch == 0,
+	      "verdict: the entry remembers b1's direction as allowed at epoch 0 (flags %u)",
+	      v.flags);
+	add_pair(pairs, 2, 1, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 10);
+	pkt_l4(&p, GW_A, B1_MAC, ip("10.2.0.2"), ip("10.1.0.2"), 6, 40000, 80, TCP_ACK);
+	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT,
+	      "verdict: while the epoch holds, b1's segment passes on the remembered verdict");
+	set_epoch(1);
+	CHECK(run(from_ep, &p) == TC_ACT_SHOT,
+	      "verdict: once the epoch moves, b1's segment is judged again and denied");
+	add_pair(pairs, 2, 1, CBPF_VERDICT_ALLOW, 0, 7);
+	set_epoch(2);
+	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT &&
+		  !ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &v) &&
+		  v.verdict_epoch == 2 && v.rule_id == 7 && (v.flags & CBPF_CT_ALLOWED_EGRESS),
+	      "verdict: allowed again, the entry remembers it under epoch 2 (epoch %u)",
+	      v.verdict_epoch);
+	{
+		struct cbpf_ct_key k = ct_key("10.1.0.2", "10.2.0.2", 6, 40200, 80);
+		struct cbpf_ct_value forged = {.last_seen = mono_ns(),
+					       .flags =
+						   CBPF_CT_ALLOWED_INGRESS |
+						   opener_flag("10.1.0.2", "10.2.0.2", 40200, 80),
+					       .verdict_epoch = 2};
+
+		bpf_map_update_elem(ct_fd, &k, &forged, 0);
+		pkt_l4(&p, GW_B, A1_MAC, ip("10.1.0.2"), ip("10.2.0.2"), 6, 40200, 80, TCP_ACK);
+		CHECK(run(from_ep, &p) == TC_ACT_SHOT,
+		      "verdict: what the host may deliver does not decide what a1 may send");
+		forged.flags |= CBPF_CT_ALLOWED_EGRESS;
+		forged.verdict_epoch = 1;
+		bpf_map_update_elem(ct_fd, &k, &forged, 0);
+		CHECK(run(from_ep, &p) == TC_ACT_SHOT,
+		      "verdict: a verdict of an older epoch does not decide");
+		bpf_map_delete_elem(ct_fd, &k);
+	}
 	/* a1 opening its own connection is not a reply */
 	pkt_l4(&p, GW_B, A1_MAC, ip("10.1.0.2"), ip("10.2.0.2"), 6, 40001, 80, TCP_SYN);
 	CHECK(run(from_ep, &p) == TC_ACT_SHOT, "new from a1 -> b1 is dropped by the deny rule");

@@ -86,7 +86,8 @@ check "private: p1 pings p3 on h2" ping_ok p1 10.23.0.4
 before=$(drops h1 icc-off)
 check "icc off: i1 cannot reach i2" ping_fails i1 10.25.0.3
 check_gt "icc-off drops counted" "$(drops h1 icc-off)" "$before"
-check "policy set a1 -> a2 deny" cb h1 policy set a1 a2 deny
+check "a flow a1 -> a2 in progress stops when a1 -> a2 deny is set" \
+	stream_cut a1 10.20.0.3 cb h1 policy set a1 a2 deny
 before=$(drops h1 policy-deny)
 check "a1 cannot reach a2 after the deny" ping_fails a1 10.20.0.3
 check "TCP a1 -> a2 fails after the deny" tcp_fails a1 a2 10.20.0.3 7104
@@ -167,10 +168,14 @@ bad_input h3 "mode change to passthru on a shared parent" \
 	"net set nset: parent ul0 is already used by network nbr; passthru needs it alone" \
 	cb h3 net set nset --mode passthru
 check "h3: the empty network changes to private" cb h3 net set nset --mode private
+before=$(epoch h3)
 check "h3: ep add s1 on it" cb h3 ep add s1 --net nset --netns "$P-s1"
+check_gt "ep add moves the policy epoch" "$(epoch h3)" "$before"
 check_eq "s1's macvlan is made in the new mode" private \
 	"$(in_ns s1 ip -j -d link show eth0 | jq -r '.[0].linkinfo.info_data.mode')"
+before=$(epoch h3)
 check "h3: ep del s1" cb h3 ep del s1
+check_gt "ep del moves the policy epoch" "$(epoch h3)" "$before"
 
 # unload detaches, load re-attaches and rebuilds the link map.
 check "unload h1" cb h1 unload

@@ -31,7 +31,8 @@ check "no policy: a1 reaches outside (SNAT)" tcp_ok a1 out $O 7100
 check "no policy: outside opens TCP to a1" tcp_ok out a1 $A1 7101
 
 check "policy check accepts every strategy file" cb h1 policy check "$REPO/policy"
-check "daemon starts with policy/" daemon_start h1 "$REPO/policy"
+check "S1: a flow c1 -> c2 in progress stops when the daemon starts with policy/" \
+	stream_cut c1 $C2 daemon_start h1 "$REPO/policy"
 check_contains "daemon logs the applied policy" "policy applied: $REPO/policy: 12 rules" \
 	"$(cat "$WORK/h1.daemon.log")"
 
