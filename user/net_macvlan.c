@@ -319,7 +319,7 @@ static int macvlan_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 			 err == -EEXIST ? "an interface of that name exists" : strerror(-err));
 		goto out;
 	}
-	err = plumb_configure_peer(spec.ns_fd, ep, net);
+	err = plumb_configure_peer(spec.ns_fd, spec.ifindex, ep, net);
 	if (err)
 		goto undo;
 	err = macvlan_attach(ctx, spec.ns_fd, spec.ifindex);

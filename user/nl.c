@@ -9,6 +9,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -191,33 +192,46 @@ int nl_link_up(struct nl_sock *sock, const char *ifname)
 	return err;
 }
 
-int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len)
+static struct rtnl_addr *addr_object(int ifindex, uint32_t ip, uint8_t prefix_len)
 {
 	struct rtnl_addr *addr = rtnl_addr_alloc();
 	struct nl_addr *local = nl_addr_build(AF_INET, &ip, sizeof(ip));
-	int err = -ENOMEM;
 
 	if (addr && local) {
 		nl_addr_set_prefixlen(local, prefix_len);
 		rtnl_addr_set_ifindex(addr, ifindex);
 		rtnl_addr_set_local(addr, local);
-		err = nl_to_errno(rtnl_addr_add(sock, addr, 0));
 	}
 	nl_addr_put(local);
+	if (addr && !local) {
+		rtnl_addr_put(addr);
+		return NULL;
+	}
+	return addr;
+}
+
+int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len)
+{
+	struct rtnl_addr *addr = addr_object(ifindex, ip, prefix_len);
+	int err;
+
+	if (!addr)
+		return -ENOMEM;
+	err = nl_to_errno(rtnl_addr_add(sock, addr, 0));
 	rtnl_addr_put(addr);
 	return err;
 }
 
-int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t prefix_len,
-		 uint32_t gateway)
+static struct rtnl_route *route_object(int ifindex, uint32_t dst_addr, uint8_t prefix_len,
+				       uint32_t gateway)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 	struct nl_addr *dst = nl_addr_build(AF_INET, &dst_addr, sizeof(dst_addr));
 	struct nl_addr *via = gateway ? nl_addr_build(AF_INET, &gateway, sizeof(gateway)) : NULL;
-	int err = -ENOMEM;
+	bool built = route && nh && dst && (via || !gateway);
 
-	if (route && nh && dst && (via || !gateway)) {
+	if (built) {
 		nl_addr_set_prefixlen(dst, prefix_len);
 		rtnl_route_set_family(route, AF_INET);
 		rtnl_route_set_table(route, RT_TABLE_MAIN);
@@ -229,19 +243,93 @@ int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t p
 			rtnl_route_nh_set_gateway(nh, via);
 		rtnl_route_add_nexthop(route, nh);
 		nh = NULL; /* owned by the route now */
-		err = nl_to_errno(rtnl_route_add(sock, route, NLM_F_CREATE | NLM_F_EXCL));
 	}
 	if (nh)
 		rtnl_route_nh_free(nh);
 	nl_addr_put(via);
 	nl_addr_put(dst);
+	if (!built && route) {
+		rtnl_route_put(route);
+		route = NULL;
+	}
+	return route;
+}
+
+int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t prefix_len,
+		 uint32_t gateway)
+{
+	struct rtnl_route *route = route_object(ifindex, dst_addr, prefix_len, gateway);
+	int err;
+
+	if (!route)
+		return -ENOMEM;
+	err = nl_to_errno(rtnl_route_add(sock, route, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_route_put(route);
 	return err;
 }
 
-int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway)
+/* The link-up request for ifindex: no lookup needed, the index names the link. */
+static int link_up_request(int ifindex, struct nl_msg **msg)
 {
-	return nl_route_add(sock, ifindex, 0, 0, gateway);
+	struct rtnl_link *link = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int err = -ENOMEM;
+
+	if (link && change) {
+		rtnl_link_set_ifindex(link, ifindex);
+		rtnl_link_set_flags(change, IFF_UP);
+		err = nl_to_errno(rtnl_link_build_change_request(link, change, 0, msg));
+	}
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	return err;
+}
+
+int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
+		    uint32_t gateway, enum nl_ep_step *failed)
+{
+	struct rtnl_addr *addr = addr_object(ifindex, ip, prefix_len);
+	struct rtnl_route *route = route_object(ifindex, 0, 0, gateway);
+	struct nl_msg *msgs[NL_EP_STEPS] = {NULL};
+	char batch[4096];
+	size_t len = 0;
+	int err = addr && route ? 0 : -ENOMEM;
+
+	*failed = NL_EP_STEPS;
+	err = err ?: nl_to_errno(rtnl_addr_build_add_request(addr, 0, &msgs[NL_EP_ADDRESS]));
+	err = err ?: link_up_request(ifindex, &msgs[NL_EP_LINK_UP]);
+	err = err
+		  ?: nl_to_errno(rtnl_route_build_add_request(route, NLM_F_CREATE | NLM_F_EXCL,
+							      &msgs[NL_EP_DEFAULT_ROUTE]));
+	for (int i = 0; i < NL_EP_STEPS && !err; i++) {
+		struct nlmsghdr *hdr = nlmsg_hdr(msgs[i]);
+
+		/* Sequence numbers and the ack flag, as nl_send_auto would set them. */
+		nl_complete_msg(sock, msgs[i]);
+		if (len + NLMSG_ALIGN(hdr->nlmsg_len) > sizeof(batch)) {
+			err = -E2BIG;
+			break;
+		}
+		memcpy(batch + len, hdr, hdr->nlmsg_len);
+		len += NLMSG_ALIGN(hdr->nlmsg_len);
+	}
+	bool sent = !err && nl_sendto(sock, batch, len) >= 0;
+
+	if (!err && !sent)
+		err = -EIO;
+	/* The kernel answers every message, in order: read them all, keep the first refusal. */
+	for (int i = 0; i < NL_EP_STEPS && sent; i++) {
+		int step_err = nl_to_errno(nl_wait_for_ack(sock));
+
+		if (step_err && !err) {
+			err = step_err;
+			*failed = i;
+		}
+	}
+	for (int i = 0; i < NL_EP_STEPS; i++)
+		nlmsg_free(msgs[i]);
+	rtnl_route_put(route);
+	rtnl_addr_put(addr);
+	return err;
 }
 
 int nl_addr_owner(struct nl_sock *sock, uint32_t ip, char *ifname)

@@ -39,6 +39,21 @@ int nl_addr_owner(struct nl_sock *sock, uint32_t ip, char *ifname);
 /* A route to dst_addr/prefix_len through ifindex, via gateway or on-link when gateway is 0. */
 int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t prefix_len,
 		 uint32_t gateway);
-int nl_default_route_add(struct nl_sock *sock, int ifindex, uint32_t gateway);
+
+/* The steps of nl_ep_configure, in the order the kernel carries them out. */
+enum nl_ep_step {
+	NL_EP_ADDRESS,
+	NL_EP_LINK_UP,
+	NL_EP_DEFAULT_ROUTE,
+	NL_EP_STEPS,
+};
+
+/*
+ * An endpoint's interface made ready in one netlink batch: address ip/prefix_len, link up, default
+ * route via gateway, sent in one message and acknowledged in order. On error *failed names the
+ * step the kernel refused (or NL_EP_STEPS when sending failed).
+ */
+int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
+		    uint32_t gateway, enum nl_ep_step *failed);
 
 #endif

@@ -7,10 +7,18 @@
 #include "nl.h"
 
 /* Address, link and default route inside the endpoint's namespace. */
-int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep, const struct cbpf_network *net)
+int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
+			 const struct cbpf_network *net)
 {
+	static const char *const steps[] = {
+	    [NL_EP_ADDRESS] = "address",
+	    [NL_EP_LINK_UP] = "bring up",
+	    [NL_EP_DEFAULT_ROUTE] = "default route",
+	    [NL_EP_STEPS] = "configure",
+	};
+	enum nl_ep_step failed = NL_EP_STEPS;
 	struct nl_sock *sock;
-	int ifindex, err;
+	int err;
 
 	err = nl_sock_open(ns_fd, &sock);
 	if (err) {
@@ -18,24 +26,17 @@ int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep, const struct
 			 strerror(-err));
 		return err;
 	}
-	ifindex = nl_link_index(sock, ep->ifname);
-	err = ifindex < 0 ? ifindex : nl_addr_add(sock, ifindex, ep->ip, net->subnet.prefix_len);
-	if (err) {
-		cbpf_err("ep add %s: address on %s in netns %s: %s", ep->name, ep->ifname,
+	if (!ifindex)
+		ifindex = nl_link_index(sock, ep->ifname);
+	err = ifindex < 0 ? ifindex
+			  : nl_ep_configure(sock, ifindex, ep->ip, net->subnet.prefix_len,
+					    net->gateway, &failed);
+	if (err && failed == NL_EP_DEFAULT_ROUTE && err == -EEXIST)
+		cbpf_err("ep add %s: default route in netns %s: the namespace already has one",
+			 ep->name, ep->netns);
+	else if (err)
+		cbpf_err("ep add %s: %s on %s in netns %s: %s", ep->name, steps[failed], ep->ifname,
 			 ep->netns, strerror(-err));
-		goto out;
-	}
-	err = nl_link_up(sock, ep->ifname);
-	if (err) {
-		cbpf_err("ep add %s: bring up %s in netns %s: %s", ep->name, ep->ifname, ep->netns,
-			 strerror(-err));
-		goto out;
-	}
-	err = nl_default_route_add(sock, ifindex, net->gateway);
-	if (err)
-		cbpf_err("ep add %s: default route in netns %s: %s", ep->name, ep->netns,
-			 err == -EEXIST ? "the namespace already has one" : strerror(-err));
-out:
 	nl_sock_close(sock);
 	return err;
 }
@@ -73,7 +74,7 @@ int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct c
 			 err == -EEXIST ? "an interface of that name exists" : strerror(-err));
 		goto out;
 	}
-	err = plumb_configure_peer(ns_fd, ep, net);
+	err = plumb_configure_peer(ns_fd, 0, ep, net);
 	if (err)
 		goto undo;
 	err = nl_link_up(host, ep->host_ifname);

@@ -15,7 +15,11 @@ int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct c
 /* Removes the host side (and with it the peer); a link already gone is fine. */
 int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 		 const struct cbpf_network *net);
-/* Address, link up and default route for ep's interface inside the namespace ns_fd. */
-int plumb_configure_peer(int ns_fd, const struct cbpf_endpoint *ep, const struct cbpf_network *net);
+/*
+ * Address, link up and default route for ep's interface inside the namespace ns_fd, in one netlink
+ * batch; ifindex 0 looks the interface up by name.
+ */
+int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
+			 const struct cbpf_network *net);
 
 #endif

@@ -123,6 +123,17 @@ bad_input h1 "gateway address" "ep add x1: address 10.1.0.1 is not a free host a
 	cb h1 ep add x1 --net neta --netns "$P-x1" --ip 10.1.0.1
 bad_input h1 "missing netns" "ep add x1: netns $P-missing: No such file or directory" \
 	cb h1 ep add x1 --net neta --netns "$P-missing"
+# A namespace that already routes elsewhere: the batch's last step is refused, all of it undone.
+ns_add x2
+ip -n "$P-x2" link add v0 type veth peer name v1
+ip -n "$P-x2" addr add 10.77.0.2/24 dev v0
+ip -n "$P-x2" link set v0 up
+ip -n "$P-x2" route add default via 10.77.0.1
+bad_input h1 "netns with a default route" \
+	"ep add x2: default route in netns $P-x2: the namespace already has one" \
+	cb h1 ep add x2 --net neta --netns "$P-x2"
+check_eq "the refused endpoint left no interface in its netns" "lo v0 v1" \
+	"$(ip -n "$P-x2" -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | xargs)"
 bad_input h1 "existing endpoint" "ep add a1: endpoint already exists" \
 	cb h1 ep add a1 --net neta --netns "$P-x1"
 bad_input h1 "existing network" "net create neta: network already exists" \
