@@ -28,11 +28,13 @@ USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
 TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
+# Helpers the integration tests run (tests/run.sh runs only test_* binaries).
+TEST_TOOLS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 HEADERS   := $(wildcard maps/*.h bpf/*.h user/*.h user/*/*.h tests/*.h)
 
 .PHONY: all test install clean format data bench
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-all: cbpfnet $(TEST_BINS)
+all: cbpfnet $(TEST_BINS) $(TEST_TOOLS)
 
 # vmlinux.h follows the running kernel when it exposes BTF; the committed copy covers the rest.
 $(BUILD)/vmlinux.h: | $(BUILD)

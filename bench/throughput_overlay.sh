@@ -85,19 +85,15 @@ routed_host h6 6 5 rb
 # (d) collect_md: a cbpfnet overlay built by the same commands, then its tunnel step swapped
 # for the vxlan device's: the endpoint's ingress program and the device's ingress program come
 # from bpf/tunnel_md.bpf.c and share the host's pinned maps; the underlay program is removed so
-# the device's UDP socket receives the tunnel traffic.
+# the device's UDP socket receives the tunnel traffic. build/bench/tunnel_md_load does the
+# swap by TCX.
 overlay_pair 9 10 10.93.0 ma mb
 md_host() { # HOST ENDPOINT
 	local h=$1 e=$2 ifname
 	ifname=$(cb "$h" --json ep list | jq -r --arg n "$e" '.[] | select(.name == $n) | .host_ifname')
 	in_ns "$h" ip link add vxmd type vxlan external dstport 4789 &&
 		in_ns "$h" ip link set vxmd up &&
-		in_ns "$h" "$REPO/build/bench/tunnel_md_load" "$WORK/$h/bpffs/cbpfnet" vxmd &&
-		in_ns "$h" tc filter del dev ul0 ingress &&
-		in_ns "$h" tc filter del dev "$ifname" ingress &&
-		in_ns "$h" tc filter add dev "$ifname" ingress bpf da pinned "$(pin "$h" bench_md_from_ep)" &&
-		in_ns "$h" tc qdisc add dev vxmd clsact &&
-		in_ns "$h" tc filter add dev vxmd ingress bpf da pinned "$(pin "$h" bench_md_from_vxlan)"
+		in_ns "$h" "$REPO/build/bench/tunnel_md_load" "$WORK/$h/bpffs/cbpfnet" vxmd ul0 "$ifname"
 }
 md_host h9 ma || die "collect_md on h9"
 md_host h10 mb || die "collect_md on h10"

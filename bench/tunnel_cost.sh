@@ -28,7 +28,6 @@ cb h2 ep add o1 --net ov --remote h1 --ip 10.50.0.11 >/dev/null
 cb h3 ep add l1 --net loc --netns "$P-l1" --ip 10.40.0.11 >/dev/null
 cb h3 ep add l2 --net loc --netns "$P-l2" --ip 10.40.0.12 >/dev/null
 
-prog_id() { bpftool -j prog show pinned "$(pin "$1" "$2")" | jq .id; }
 stats() { bpftool -j prog show id "$1" | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'; }
 
 # udp_flood SRC DST ADDR: small datagrams for SECONDS_PER_RUN seconds.

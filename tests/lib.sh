@@ -144,6 +144,24 @@ in_ns() {
 
 pin() { echo "$WORK/$1/bpffs/cbpfnet/$2"; }
 
+# hooks NS IFACE: the programs on IFACE's TCX ingress, TCX egress and XDP hooks in NS, whoever
+# attached them, as "hook name" in run order joined by commas (`cbpfnet attach --show`, which
+# needs no pins: Debian's tc and bpftool cannot show TCX attachments).
+hooks() {
+	in_ns "$1" "$CBPFNET" --json attach --show "$2" | jq -r '[.[] | "\(.hook) \(.name)"] | join(",")'
+}
+
+# hook_id NS IFACE HOOK NAME: the id of program NAME on HOOK of IFACE in NS.
+hook_id() {
+	in_ns "$1" "$CBPFNET" attach --show "$2" | awk -v h="$3" -v n="$4" '$1 == h && $2 == n {print $4}'
+}
+
+# prog_id HOST PIN: the id of a program pinned by HOST's cbpfnet.
+prog_id() { bpftool -j prog show pinned "$(pin "$1" "$2")" | jq .id; }
+
+# TCX_NOOP IFACE ingress|egress, run in a namespace: somebody else's program attached by TCX.
+TCX_NOOP=$REPO/build/tests/tools/tcx_noop
+
 # ping_ok NS ADDR / ping_fails NS ADDR
 ping_ok() { in_ns "$1" ping -c 1 -W 2 "$2"; }
 ping_fails() { ! in_ns "$1" ping -c 2 -i 0.2 -W 1 "$2"; }

@@ -1,7 +1,8 @@
-/* attach, detach: put the endpoint program on any interface by hand. */
+/* attach, detach: put the endpoint program on any interface by hand; attach --show lists. */
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,28 +24,61 @@ static int report(struct cbpf_ctx *ctx, const char *verb, const char *ifname, co
 	return 0;
 }
 
+/* Every program on the interface's TCX and XDP hooks, cbpfnet's or not; needs no pins. */
+static int show(struct cbpf_ctx *ctx, const char *ifname, unsigned int ifindex)
+{
+	struct cbpf_hook_prog progs[CBPF_HOOK_PROGS_MAX];
+	int n = cbpf_hook_progs(ifindex, progs);
+	json_object *doc;
+
+	if (n < 0) {
+		cbpf_err("attach --show: programs on %s: %s", ifname, strerror(-n));
+		return n;
+	}
+	if (!ctx->json) {
+		for (int i = 0; i < n; i++)
+			printf("%s %s id %u\n", progs[i].hook, progs[i].name, progs[i].id);
+		return 0;
+	}
+	doc = json_object_new_array();
+	for (int i = 0; i < n; i++) {
+		json_object *prog = json_object_new_object();
+
+		json_object_object_add(prog, "hook", json_object_new_string(progs[i].hook));
+		json_object_object_add(prog, "name", json_object_new_string(progs[i].name));
+		json_object_object_add(prog, "id", json_object_new_int64(progs[i].id));
+		json_object_array_add(doc, prog);
+	}
+	cbpf_print_json(doc);
+	return 0;
+}
+
 int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"xdp", no_argument, NULL, 'x'},
 	    {"tc", no_argument, NULL, 't'},
+	    {"show", no_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	enum cbpf_hook hook = CBPF_HOOK_TC;
+	bool hook_given = false, list = false;
 	unsigned int ifindex;
 	int opt, err;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'x')
-			hook = CBPF_HOOK_XDP;
-		else if (opt == 't')
-			hook = CBPF_HOOK_TC;
-		else
+		if (opt == 'x' || opt == 't') {
+			hook = opt == 'x' ? CBPF_HOOK_XDP : CBPF_HOOK_TC;
+			hook_given = true;
+		} else if (opt == 's') {
+			list = true;
+		} else {
 			return -EINVAL;
+		}
 	}
-	if (optind != argc - 1) {
-		cbpf_err("attach: usage: attach IFACE [--xdp|--tc]");
+	if (optind != argc - 1 || (list && hook_given)) {
+		cbpf_err("attach: usage: attach IFACE [--xdp|--tc], or attach --show IFACE");
 		return -EINVAL;
 	}
 	ifindex = if_nametoindex(argv[optind]);
@@ -52,6 +86,8 @@ int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_err("attach: interface %s: %s", argv[optind], strerror(errno));
 		return -ENODEV;
 	}
+	if (list)
+		return show(ctx, argv[optind], ifindex);
 	err = cbpf_attach(ctx, ifindex, hook);
 	if (err) {
 		cbpf_err("attach: %s program on %s: %s", hook == CBPF_HOOK_XDP ? "XDP" : "TC",

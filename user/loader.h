@@ -9,13 +9,14 @@
 
 #include "cli.h"
 
-/* Program pins, beside the maps in the pin directory. */
-#define CBPF_PIN_PROG_TC	      "prog_tc_from_ep"
-#define CBPF_PIN_PROG_XDP	      "prog_xdp_from_ep"
-#define CBPF_PIN_PROG_UNDERLAY	      "prog_tc_from_underlay"
-#define CBPF_PIN_PROG_MACVLAN_EGRESS  "prog_tc_macvlan_egress"
-#define CBPF_PIN_PROG_MACVLAN_INGRESS "prog_tc_macvlan_ingress"
-#define CBPF_PIN_PROG_TC_TO_EP	      "prog_tc_to_ep"
+/* Program pins, beside the maps in the pin directory: the prefix, then the program's name. */
+#define CBPF_PIN_PROG_PREFIX	      "prog_"
+#define CBPF_PIN_PROG_TC	      CBPF_PIN_PROG_PREFIX "tc_from_ep"
+#define CBPF_PIN_PROG_XDP	      CBPF_PIN_PROG_PREFIX "xdp_from_ep"
+#define CBPF_PIN_PROG_UNDERLAY	      CBPF_PIN_PROG_PREFIX "tc_from_underlay"
+#define CBPF_PIN_PROG_MACVLAN_EGRESS  CBPF_PIN_PROG_PREFIX "tc_macvlan_egress"
+#define CBPF_PIN_PROG_MACVLAN_INGRESS CBPF_PIN_PROG_PREFIX "tc_macvlan_ingress"
+#define CBPF_PIN_PROG_TC_TO_EP	      CBPF_PIN_PROG_PREFIX "tc_to_ep"
 
 struct cbpf_maps {
 	int endpoints;

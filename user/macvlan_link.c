@@ -1,8 +1,6 @@
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
 #include <net/if.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvlan.h>
@@ -43,7 +41,7 @@ int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)
 	return err;
 }
 
-/* libbpf's tc calls talk netlink in the caller's namespace: enter ns_fd around them. */
+/* TCX attach and detach find the ifindex in the caller's namespace: enter ns_fd around them. */
 static int netns_enter(int ns_fd, int *self)
 {
 	*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -79,14 +77,12 @@ int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex)
 
 int macvlan_detach(int ns_fd, int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 	int self, err = netns_enter(ns_fd, &self);
 
 	if (err)
 		return err;
-	err = bpf_tc_hook_destroy(&hook);
-	return netns_leave(self, err == -ENOENT ? 0 : err);
+	err = cbpf_tcx_detach(ifindex);
+	return netns_leave(self, err);
 }
 
 static int links_open(const struct cbpf_ctx *ctx)

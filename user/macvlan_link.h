@@ -1,6 +1,6 @@
 /*
  * macvlan links: created on the parent with libnl straight into the endpoint's namespace, the
- * macvlan programs at TC on them, and the link map entry those programs find their endpoint by.
+ * macvlan programs at TCX on them, and the link map entry those programs find their endpoint by.
  */
 #ifndef CBPF_MACVLAN_LINK_H
 #define CBPF_MACVLAN_LINK_H
@@ -29,9 +29,9 @@ int macvlan_ep_ifindex(const struct cbpf_endpoint *ep);
 /* Creates the link, up, in one request. */
 int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec);
 
-/* Attaches the macvlan programs at TC ingress and egress of ifindex inside ns_fd. */
+/* Attaches the macvlan programs at TCX ingress and egress of ifindex inside ns_fd. */
 int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex);
-/* Removes them (and the clsact qdisc holding them). */
+/* Detaches them; other programs on the hooks stay. */
 int macvlan_detach(int ns_fd, int ifindex);
 
 /* Writes or removes the link map entry for ifindex. */

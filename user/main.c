@@ -15,7 +15,9 @@ static const struct cbpf_cmd commands[] = {
     {"load", cmd_load, "load                      load and pin programs and maps"},
     {"unload", cmd_unload, "unload                    detach and unpin everything"},
     {"status", cmd_status, "status                    what is loaded, attached and counted"},
-    {"attach", cmd_attach, "attach IFACE [--xdp|--tc] attach the endpoint program"},
+    {"attach", cmd_attach,
+     "attach IFACE [--xdp|--tc] attach the endpoint program\n"
+     "  attach --show IFACE       list the programs on IFACE's TCX and XDP hooks"},
     {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
     {"net", cmd_net, "net create|set|list|delete networks"},
     {"ep", cmd_ep, "ep add|del|apply|list     endpoints"},

@@ -380,7 +380,7 @@ static int macvlan_detach_ep(const struct cbpf_ctx *ctx, const struct cbpf_endpo
 		return 0;
 	err = macvlan_detach(ns_fd, macvlan_ep_ifindex(ep));
 	close(ns_fd);
-	if (err == -ENODEV || err == -EINVAL)
+	if (err == -ENODEV)
 		return 0;
 	if (err)
 		cbpf_err("unload: detach from %s in netns %s (endpoint %s): %s", ep->ifname,

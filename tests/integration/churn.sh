@@ -42,7 +42,8 @@ check_eq "link map holds 20 entries" 20 "$(map_count cbpf_macvlan_links)"
 check_eq "endpoint map entries carry the listed endpoints' identities" "$(listed_ids)" "$(map_ids)"
 check_eq "c3's eth0: macvlan with its address" "macvlan 10.40.0.13/24" \
 	"$(in_ns c3 ip -j -d addr show eth0 | jq -r '.[0] | "\(.linkinfo.info_kind) \(.addr_info[0].local)/\(.addr_info[0].prefixlen)"')"
-check_contains "egress program on c3's eth0" "tc_macvlan_egre" "$(in_ns c3 tc filter show dev eth0 egress)"
+check_eq "c3's eth0 carries the macvlan programs at TCX ingress and egress" \
+	"tcx_ingress tc_macvlan_ingr,tcx_egress tc_macvlan_egre" "$(hooks c3 eth0)"
 check "c0 pings c19" ping_ok c0 10.40.0.29
 check "TCP c5 -> c6" tcp_ok c5 c6 10.40.0.16 7201
 

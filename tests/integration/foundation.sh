@@ -81,10 +81,24 @@ check_eq "network map dump shows neta's gateway fields" "24 [10,203,0,0,0,1]" \
 	"$(map_dump h1 cbpf_networks | jq -c -r '.[].formatted | select(.key.net_id == 1) |
 		"\(.value.prefix_len) \(.value.gateway_mac)"')"
 
-# XDP stage in front of TC.
+# The endpoint programs on TCX, XDP in front of them; somebody else's program beside them.
+ep_hooks="tcx_ingress tc_from_ep,tcx_egress tc_to_ep"
+check_eq "a1's host interface carries the endpoint programs at TCX ingress and egress" \
+	"$ep_hooks" "$(hooks h1 cbe1)"
+check_eq "attach --show lists them with the pinned programs' ids" \
+	"tcx_ingress tc_from_ep id $(prog_id h1 prog_tc_from_ep),tcx_egress tc_to_ep id $(prog_id h1 prog_tc_to_ep)" \
+	"$(in_ns h1 "$CBPFNET" attach --show cbe1 | paste -sd,)"
+check "a foreign program at TCX ingress of a1's host interface" in_ns h1 "$TCX_NOOP" cbe1 ingress
+check "attach a1's host interface by hand" cb h1 attach cbe1
+check "attach a1's host interface by hand, twice" cb h1 attach cbe1 --tc
+check_eq "attaching twice leaves one program of cbpfnet's per hook, the foreign one behind it" \
+	"tcx_ingress tc_from_ep,tcx_ingress tc_noop,tcx_egress tc_to_ep" "$(hooks h1 cbe1)"
+check "with the foreign program on the hook, TCP a1 -> a2" tcp_ok a1 a2 10.1.0.3 7006
 check "attach --xdp on a1's host interface" cb h1 attach cbe1 --xdp
 check_eq "status shows tc+xdp on a1" "tc+xdp" \
 	"$(cb h1 --json status | jq -r '.endpoints[] | select(.name == "a1") | .attached')"
+check_eq "XDP is listed after TCX" "tcx_ingress tc_from_ep,tcx_ingress tc_noop,tcx_egress tc_to_ep,xdp xdp_from_ep" \
+	"$(hooks h1 cbe1)"
 check "with XDP, a1 still reaches a2" ping_ok a1 10.1.0.3
 check "with XDP, TCP a1 -> a2" tcp_ok a1 a2 10.1.0.3 7005
 # XDP passes what it allowed on to TC with a mark: each packet is judged, and counted, once.
@@ -103,6 +117,8 @@ check_eq "the XDP program is the pinned one" \
 check "detach removes both hooks" cb h1 detach cbe1
 check_eq "status shows none on a1" "none" \
 	"$(cb h1 --json status | jq -r '.endpoints[] | select(.name == "a1") | .attached')"
+check_eq "detach leaves the foreign program alone" "tcx_ingress tc_noop" "$(hooks h1 cbe1)"
+check "detach again: nothing of cbpfnet's there is fine" cb h1 detach cbe1
 check "policy del a1 a2 again" cb h1 policy del a1 a2
 
 # Bad input: one line on stderr naming the object, exit != 0, nothing changed.
@@ -164,10 +180,27 @@ check "a1 no longer reaches a2's address" ping_fails a1 10.1.0.3
 check_eq "the host's route to a2 went with its interface" "" "$(in_ns h1 ip route show 10.1.0.3/32)"
 check "unload" cb h1 unload
 check_fail "pins are gone after unload" test -e "$(pin h1 cbpf_endpoints)"
-check_eq "no filter left on a1's interface" "" "$(in_ns h1 tc filter show dev cbe1 ingress)"
+check_eq "nothing of cbpfnet's left on a1's interface, the foreign program stays" \
+	"tcx_ingress tc_noop" "$(hooks h1 cbe1)"
+b1_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "b1") | .host_ifname')
+check_eq "nothing left on b1's host interface" "" "$(hooks h1 "$b1_if")"
 check "load again" cb h1 load
+check_eq "after reload, a1's programs are back, first on their hooks" \
+	"tcx_ingress tc_from_ep,tcx_ingress tc_noop,tcx_egress tc_to_ep" "$(hooks h1 cbe1)"
 check "after reload, endpoints are re-attached: a1 pings b1" ping_ok a1 10.2.0.2
 check_eq "after reload, the endpoint map is rebuilt from state" "4" \
 	"$(map_dump h1 cbpf_endpoints | jq length)"
+
+# Pins lost while the programs stay attached (bpffs remounted): a load replaces the old
+# programs in place with the new ones.
+old_id=$(hook_id h1 cbe1 tcx_ingress tc_from_ep)
+rm -r "$WORK/h1/bpffs/cbpfnet"
+check "load into an empty pin directory" cb h1 load
+check_eq "the old programs are replaced, not stacked" \
+	"tcx_ingress tc_from_ep,tcx_ingress tc_noop,tcx_egress tc_to_ep" "$(hooks h1 cbe1)"
+check_eq "a1's TCX ingress program is the newly pinned one" "$(prog_id h1 prog_tc_from_ep)" \
+	"$(hook_id h1 cbe1 tcx_ingress tc_from_ep)"
+check "... which is not the old one" test "$old_id" != "$(hook_id h1 cbe1 tcx_ingress tc_from_ep)"
+check "with the new programs, TCP a1 -> b1" tcp_ok a1 b1 10.2.0.2 7007
 
 lib_finish

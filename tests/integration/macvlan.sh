@@ -47,8 +47,10 @@ check_eq "e1's passthru macvlan carries h4's uplink MAC" \
 	"$(in_ns e1 ip -j -d link show eth0 | jq -r '.[0] | "\(.linkinfo.info_data.mode) \(.address)"')"
 check_eq "a1's default route is the gateway" "default via 10.20.0.1 dev eth0" \
 	"$(in_ns a1 ip route show default | awk '{print $1, $2, $3, $4, $5}')"
-check_contains "egress program on a1's eth0" "tc_macvlan_egre" "$(in_ns a1 tc filter show dev eth0 egress)"
-check_contains "ingress program on a1's eth0" "tc_macvlan_ingr" "$(in_ns a1 tc filter show dev eth0 ingress)"
+macvlan_hooks="tcx_ingress tc_macvlan_ingr,tcx_egress tc_macvlan_egre"
+check_eq "a1's eth0 carries the macvlan programs at TCX ingress and egress" "$macvlan_hooks" "$(hooks a1 eth0)"
+check_eq "the TCX egress program is the pinned one" "$(prog_id h1 prog_tc_macvlan_egress)" \
+	"$(hook_id a1 eth0 tcx_egress tc_macvlan_egre)"
 
 # Bridge mode: siblings inside the host, peers on the same VLAN across the fabric.
 check "bridge: a1 pings sibling a2" ping_ok a1 10.20.0.3
@@ -177,10 +179,19 @@ before=$(epoch h3)
 check "h3: ep del s1" cb h3 ep del s1
 check_gt "ep del moves the policy epoch" "$(epoch h3)" "$before"
 
-# unload detaches, load re-attaches and rebuilds the link map.
+# A second load of the same build attaches again: in place, nothing stacks.
+check "load h1 a second time" cb h1 load
+check_eq "after a second load, one program on each of a1's hooks" "$macvlan_hooks" "$(hooks a1 eth0)"
+
+# unload detaches, load re-attaches and rebuilds the link map; somebody else's program stays.
+check "a foreign program at TCX egress of a1's eth0" in_ns a1 "$TCX_NOOP" eth0 egress
+check_eq "the foreign program runs behind cbpfnet's" "$macvlan_hooks,tcx_egress tc_noop" "$(hooks a1 eth0)"
 check "unload h1" cb h1 unload
-check_eq "no filter left on a1's eth0" "" "$(in_ns a1 tc filter show dev eth0 egress)"
+check_eq "nothing of cbpfnet's left on a1's eth0, the foreign program stays" "tcx_egress tc_noop" \
+	"$(hooks a1 eth0)"
 check "load h1 again" cb h1 load
+check_eq "after reload, cbpfnet's programs are back, first on their hooks" \
+	"$macvlan_hooks,tcx_egress tc_noop" "$(hooks a1 eth0)"
 check "after reload, a1 pings a2" ping_ok a1 10.20.0.3
 check "after reload, a1 pings b1 (tag pushed again)" ping_ok a1 10.20.0.4
 check_eq "after reload, the link map is rebuilt (8 endpoints on h1)" "8" "$(map_dump h1 cbpf_macvlan_links | jq length)"

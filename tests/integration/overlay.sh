@@ -18,6 +18,8 @@ for h in "${HOSTS3[@]}"; do
 done
 check_eq "h1 knows itself as the node on ul0" "h1 ul0" \
 	"$(cb h1 --json node list | jq -r '.[] | select(.local) | "\(.name) \(.ifname)"')"
+check_eq "h1's ul0 carries the tunnel program at TCX ingress, once" "tcx_ingress tc_from_underla" \
+	"$(hooks h1 ul0)"
 
 # endpoint NAME HOST NET IP: local on HOST, registered as remote on the two others.
 endpoint() {
