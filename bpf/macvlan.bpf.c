@@ -21,6 +21,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_macvlan_links SEC(".maps");
 
+/*
+ * Egress leaves this value in skb->cb of every frame it allowed. A bridge-mode sibling's frame
+ * reaches the receiving endpoint's ingress as the same skb with cb untouched (the parent's
+ * dev_forward_skb and the macvlan receive handler rewrite neither), so ingress knows that frame
+ * was judged on this host already and does not judge it twice. A frame from the wire never
+ * carries it: drivers start with a zeroed cb, a bridge or qdisc on the way rewrites it, and the
+ * loader draws the value at random on every load (0 turns marking off), so another host's
+ * programs, or an earlier load's, hold a different one.
+ */
+const volatile __u64 cbpf_macvlan_mark = 0;
+
 /* Ethernet + 802.1Q + ARP: the most any check reads. */
 #define MACVLAN_HEADERS                                                                            \
 	(sizeof(struct ethhdr) + 4 + sizeof(struct arphdr) + sizeof(struct arp_ipv4))
@@ -30,7 +41,7 @@ struct {
  * shim) a member of the network whose subnet holds it. Returns 0 for addresses outside it, which
  * only the gateway reaches.
  */
-static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_net_value *net, __u16 net_id,
+static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_macvlan_link *link,
 					struct cbpf_ep_value *out)
 {
 	struct cbpf_ep_key key = {.ip = ip};
@@ -41,14 +52,14 @@ static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_net_value *
 		*out = *ep;
 		return 1;
 	}
-	if (net->prefix_len == 0 || net->prefix_len > 32)
+	if (link->prefix_len == 0 || link->prefix_len > 32)
 		return 0;
-	mask = bpf_htonl(0xffffffffu << (32 - net->prefix_len));
-	if ((ip & mask) != net->subnet)
+	mask = bpf_htonl(0xffffffffu << (32 - link->prefix_len));
+	if ((ip & mask) != link->subnet)
 		return 0;
 	__builtin_memset(out, 0, sizeof(*out));
-	out->identity = net_id;
-	out->net_id = net_id;
+	out->identity = link->net_id;
+	out->net_id = link->net_id;
 	return 1;
 }
 
@@ -57,7 +68,7 @@ static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_net_value *
  * flow already judged under the current epoch needs no peer lookups.
  */
 static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
-					    const struct cbpf_net_value *net, __u16 net_id)
+					    const struct cbpf_macvlan_link *link)
 {
 	struct cbpf_ep_value src, dst;
 	struct cbpf_verdict_out verdict;
@@ -65,8 +76,7 @@ static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 
 	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_EGRESS, &p, &verdict))
 		return verdict.reason;
-	if (!macvlan_peer(iph->saddr, net, net_id, &src) ||
-	    !macvlan_peer(iph->daddr, net, net_id, &dst))
+	if (!macvlan_peer(iph->saddr, link, &src) || !macvlan_peer(iph->daddr, link, &dst))
 		return 0;
 	cbpf_policy_egress_judge(&p, &src, &dst, 0, &verdict);
 	return verdict.reason;
@@ -74,8 +84,7 @@ static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 
 /* What the endpoint sends: its own address only, and only to peers policy allows. */
 static __always_inline __u32 macvlan_check_egress(void *data, void *data_end,
-						  const struct cbpf_macvlan_link *link,
-						  const struct cbpf_net_value *net)
+						  const struct cbpf_macvlan_link *link)
 {
 	struct ethhdr *eth = data;
 
@@ -95,15 +104,14 @@ static __always_inline __u32 macvlan_check_egress(void *data, void *data_end,
 			return CBPF_DROP_MALFORMED_IP;
 		if (iph->saddr != link->ip)
 			return CBPF_DROP_SRC_SPOOF;
-		return macvlan_policy(data_end, iph, net, link->net_id);
+		return macvlan_policy(data_end, iph, link);
 	}
 	return 0;
 }
 
 /* What the endpoint receives: policy for IPv4 addressed to it; the rest the kernel judges. */
 static __always_inline __u32 macvlan_check_ingress(void *data, void *data_end,
-						   const struct cbpf_macvlan_link *link,
-						   const struct cbpf_net_value *net)
+						   const struct cbpf_macvlan_link *link)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *iph = (void *)(eth + 1);
@@ -116,7 +124,7 @@ static __always_inline __u32 macvlan_check_ingress(void *data, void *data_end,
 		return CBPF_DROP_MALFORMED_IP;
 	if (iph->daddr != link->ip)
 		return 0;
-	return macvlan_policy(data_end, iph, net, link->net_id);
+	return macvlan_policy(data_end, iph, link);
 }
 
 static __always_inline int macvlan_drop(struct __sk_buff *skb, __u32 reason)
@@ -125,50 +133,54 @@ static __always_inline int macvlan_drop(struct __sk_buff *skb, __u32 reason)
 	return TC_ACT_SHOT;
 }
 
-static __always_inline const struct cbpf_macvlan_link *macvlan_lookup(struct __sk_buff *skb,
-								      struct cbpf_net_value **net)
+static __always_inline const struct cbpf_macvlan_link *macvlan_lookup(struct __sk_buff *skb)
 {
 	struct cbpf_macvlan_key key = {.ifindex = skb->ifindex};
-	struct cbpf_macvlan_link *link = bpf_map_lookup_elem(&cbpf_macvlan_links, &key);
-	struct cbpf_net_key net_key;
 
-	if (!link)
-		return 0;
-	net_key.net_id = link->net_id;
-	*net = bpf_map_lookup_elem(&cbpf_networks, &net_key);
-	return *net ? link : 0;
+	return bpf_map_lookup_elem(&cbpf_macvlan_links, &key);
 }
 
 SEC("tc")
 int tc_macvlan_egress(struct __sk_buff *skb)
 {
-	const struct cbpf_macvlan_link *link;
-	struct cbpf_net_value *net;
+	const struct cbpf_macvlan_link *link = macvlan_lookup(skb);
 	__u32 reason;
 
-	link = macvlan_lookup(skb, &net);
 	if (!link)
 		return TC_ACT_OK;
 	if (SKB_LOAD_PTR(skb, data) + MACVLAN_HEADERS > SKB_LOAD_PTR(skb, data_end))
 		bpf_skb_pull_data(skb, MACVLAN_HEADERS);
-	reason =
-	    macvlan_check_egress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link, net);
+	reason = macvlan_check_egress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link);
 	if (reason)
 		return macvlan_drop(skb, reason);
 	/* The tag goes into the skb's VLAN metadata, as a VLAN device would put it. */
-	if (net->vlan && bpf_skb_vlan_push(skb, bpf_htons(CBPF_ETH_P_8021Q), net->vlan))
+	if (link->vlan && bpf_skb_vlan_push(skb, bpf_htons(CBPF_ETH_P_8021Q), link->vlan))
 		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
+	skb->cb[0] = (__u32)cbpf_macvlan_mark;
+	skb->cb[1] = cbpf_macvlan_mark >> 32;
 	return TC_ACT_OK;
+}
+
+/* True when this host's egress allowed the frame (a sibling's); the mark is used up. */
+static __always_inline int macvlan_judged_here(struct __sk_buff *skb)
+{
+	int judged = cbpf_macvlan_mark && skb->cb[0] == (__u32)cbpf_macvlan_mark &&
+		     skb->cb[1] == cbpf_macvlan_mark >> 32;
+
+	if (judged) {
+		skb->cb[0] = 0;
+		skb->cb[1] = 0;
+	}
+	return judged;
 }
 
 SEC("tc")
 int tc_macvlan_ingress(struct __sk_buff *skb)
 {
-	const struct cbpf_macvlan_link *link;
-	struct cbpf_net_value *net;
+	const struct cbpf_macvlan_link *link = macvlan_lookup(skb);
 	__u32 reason, tag = 0;
+	int judged = macvlan_judged_here(skb);
 
-	link = macvlan_lookup(skb, &net);
 	if (!link)
 		return TC_ACT_OK;
 	if (SKB_LOAD_PTR(skb, data) + MACVLAN_HEADERS > SKB_LOAD_PTR(skb, data_end))
@@ -185,12 +197,13 @@ int tc_macvlan_ingress(struct __sk_buff *skb)
 		tag = skb->vlan_tci & CBPF_VLAN_VID_MASK;
 	else if ((void *)(eth + 1) + 4 <= data_end && eth->h_proto == bpf_htons(CBPF_ETH_P_8021Q))
 		tag = bpf_ntohs(*(__be16 *)(eth + 1)) & CBPF_VLAN_VID_MASK;
-	if (tag != net->vlan)
+	if (tag != link->vlan)
 		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
 	if (tag && bpf_skb_vlan_pop(skb))
 		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
-	reason =
-	    macvlan_check_ingress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link, net);
+	if (judged)
+		return TC_ACT_OK;
+	reason = macvlan_check_ingress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link);
 	if (reason)
 		return macvlan_drop(skb, reason);
 	return TC_ACT_OK;

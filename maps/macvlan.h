@@ -17,10 +17,17 @@ struct cbpf_macvlan_key {
 	__u32 ifindex;
 };
 
+/*
+ * With a copy of the network's VLAN and subnet, which stay as they are while the network has
+ * endpoints: a packet costs one lookup here, not a second one in cbpf_networks.
+ */
 struct cbpf_macvlan_link {
 	__u32 ip; /* the endpoint's address, network byte order */
 	__u16 net_id;
-	__u16 pad;
+	__u16 vlan;   /* 0: untagged */
+	__u32 subnet; /* network byte order */
+	__u8 prefix_len;
+	__u8 pad[3];
 };
 
 #endif

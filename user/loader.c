@@ -56,15 +56,15 @@ uint64_t cbpf_build_id(void)
 	return fnv1a(fnv1a(0xcbf29ce484222325ULL, elf, size), macvlan, macvlan_size);
 }
 
-/* A random non-zero mark: frames carrying it were judged by this load's XDP stage. */
-static int draw_xdp_mark(volatile uint32_t *mark)
+/* A random non-zero mark: frames carrying it were judged by this load's programs. */
+static int draw_mark(volatile void *mark, size_t size)
 {
-	uint32_t value = 0;
+	uint64_t value = 0;
 
 	while (!value)
-		if (getrandom(&value, sizeof(value), 0) != sizeof(value))
+		if (getrandom(&value, size, 0) != (ssize_t)size)
 			return -errno;
-	*mark = value;
+	memcpy((void *)mark, &value, size);
 	return 0;
 }
 
@@ -108,7 +108,10 @@ static int load_macvlan(const struct cbpf_ctx *ctx, const char *dir)
 		cbpf_err("load: open macvlan BPF object: %s", strerror(errno));
 		return err;
 	}
-	err = macvlan_bpf__load(skel);
+	err = draw_mark(&skel->rodata->cbpf_macvlan_mark, sizeof(skel->rodata->cbpf_macvlan_mark));
+	if (err)
+		cbpf_err("load: draw the macvlan mark: %s", strerror(-err));
+	err = err ?: macvlan_bpf__load(skel);
 	if (err)
 		cbpf_err("load: load macvlan BPF programs into the kernel: %s", strerror(-err));
 	if (!err)
@@ -157,7 +160,7 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		cbpf_err("load: open BPF object: %s", strerror(errno));
 		return err;
 	}
-	err = draw_xdp_mark(&skel->rodata->cbpf_xdp_mark);
+	err = draw_mark(&skel->rodata->cbpf_xdp_mark, sizeof(skel->rodata->cbpf_xdp_mark));
 	if (err) {
 		cbpf_err("load: draw the XDP stage's mark from getrandom: %s", strerror(-err));
 		goto out;

@@ -90,10 +90,15 @@ static int links_open(const struct cbpf_ctx *ctx)
 	return cbpf_pin_open_cached(ctx, "cbpf_macvlan_links");
 }
 
-int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip, uint16_t net_id)
+int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip,
+			const struct cbpf_network *net)
 {
 	struct cbpf_macvlan_key key = {.ifindex = ifindex};
-	struct cbpf_macvlan_link value = {.ip = ip, .net_id = net_id};
+	struct cbpf_macvlan_link value = {.ip = ip,
+					  .net_id = net->id,
+					  .vlan = net->vlan,
+					  .subnet = net->subnet.addr,
+					  .prefix_len = net->subnet.prefix_len};
 	int fd = links_open(ctx), err;
 
 	if (fd < 0)

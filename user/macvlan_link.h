@@ -34,8 +34,9 @@ int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex);
 /* Detaches them; other programs on the hooks stay. */
 int macvlan_detach(int ns_fd, int ifindex);
 
-/* Writes or removes the link map entry for ifindex. */
-int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip, uint16_t net_id);
+/* Writes or removes the link map entry for ifindex: the endpoint's address and its network. */
+int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip,
+			const struct cbpf_network *net);
 int macvlan_link_delete(const struct cbpf_ctx *ctx, int ifindex);
 
 #endif

@@ -323,7 +323,7 @@ static int macvlan_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 	if (err)
 		goto undo;
 	err = macvlan_attach(ctx, spec.ns_fd, spec.ifindex);
-	err = err ?: macvlan_link_update(ctx, spec.ifindex, ep->ip, net->id);
+	err = err ?: macvlan_link_update(ctx, spec.ifindex, ep->ip, net);
 	if (!err)
 		goto out;
 	cbpf_err("ep add %s: attach programs to %s in netns %s: %s", ep->name, ep->ifname,
@@ -362,7 +362,7 @@ static int macvlan_reattach(const struct cbpf_ctx *ctx, const struct cbpf_endpoi
 	close(ns_fd);
 	if (err == -ENODEV)
 		return 0;
-	err = err ?: macvlan_link_update(ctx, ifindex, ep->ip, net->id);
+	err = err ?: macvlan_link_update(ctx, ifindex, ep->ip, net);
 	if (err)
 		cbpf_err("load: attach to %s in netns %s (endpoint %s): %s", ep->ifname, ep->netns,
 			 ep->name, strerror(-err));

@@ -40,7 +40,12 @@ struct fixture {
 	struct pkt out;	 /* expected output; len 0 means "unchanged" */
 	uint32_t reason; /* drop reason counted, CBPF_DROP_NONE for none */
 	uint16_t tag;	 /* egress: VLAN ID the program must push, 0 for none */
+	uint64_t mark;	 /* ingress: the mark the frame carries in skb->cb, 0 for none */
 };
+
+/* What the fixtures load as the macvlan mark, and a value that is not it. */
+#define MARK	   0x1122334455667788ULL
+#define WRONG_MARK 0x1122334455667789ULL
 
 struct maps {
 	int eps, nets, pol, drops, links;
@@ -90,15 +95,25 @@ static void check_fixture(struct macvlan_bpf *skel, const struct maps *m, const 
 	struct bpf_program *prog =
 	    f->ingress ? skel->progs.tc_macvlan_ingress : skel->progs.tc_macvlan_egress;
 	struct cbpf_macvlan_key key = {.ifindex = LO_IFINDEX};
+	struct cbpf_net_key net_key = {.net_id = f->net_id};
+	struct cbpf_net_value net;
 	struct cbpf_macvlan_link link = {.ip = ip(f->ep), .net_id = f->net_id};
 	const struct pkt *want = f->out.len ? &f->out : &f->in;
 	const char *hook = f->ingress ? "ingress" : "egress";
 	struct pkt got;
 	uint64_t before = drop_count(m->drops, f->reason);
+	struct __sk_buff ctx = {.cb = {(uint32_t)f->mark, f->mark >> 32}}, ctx_out;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->in.data, .data_size_in = f->in.len,
-		    .data_out = got.data, .data_size_out = sizeof(got.data), .repeat = 1);
+		    .data_out = got.data, .data_size_out = sizeof(got.data), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
 	int err;
 
+	/* The link carries its network's VLAN and subnet, as `ep add` writes them. */
+	bpf_map_lookup_elem(m->nets, &net_key, &net);
+	link.vlan = net.vlan;
+	link.subnet = net.subnet;
+	link.prefix_len = net.prefix_len;
 	bpf_map_update_elem(m->links, &key, &link, 0);
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	got.len = opts.data_size_out;
@@ -111,8 +126,15 @@ static void check_fixture(struct macvlan_bpf *skel, const struct maps *m, const 
 	}
 	CHECK(got.len == want->len && !memcmp(got.data, want->data, want->len),
 	      "%s: %s: output frame as expected", hook, f->desc);
-	if (!f->ingress)
-		check_pushed_tag(prog, f);
+	if (f->ingress) {
+		if (f->mark == MARK)
+			CHECK(!ctx_out.cb[0] && !ctx_out.cb[1], "ingress: %s: the mark is used up",
+			      f->desc);
+		return;
+	}
+	CHECK(((uint64_t)ctx_out.cb[1] << 32 | ctx_out.cb[0]) == MARK,
+	      "egress: %s: the allowed frame leaves with the mark", f->desc);
+	check_pushed_tag(prog, f);
 }
 
 int main(void)
@@ -129,6 +151,7 @@ int main(void)
 		printf("not ok - open skeleton: %s\n", strerror(errno));
 		return 1;
 	}
+	skel->rodata->cbpf_macvlan_mark = MARK;
 	/* Private maps for the fixtures: nothing is pinned. */
 	bpf_object__for_each_map(map, skel->obj) bpf_map__set_pin_path(map, NULL);
 	if (macvlan_bpf__load(skel)) {
@@ -251,6 +274,27 @@ int main(void)
 	f[n].reason = CBPF_DROP_ICC;
 	pkt_ipv4(&f[n].in, E2_MAC, E1_MAC, ip("10.7.0.9"), ip("10.7.0.2"), 64);
 	pkt_vlan(&f[n].in, 30);
+	f[n++].verdict = TC_ACT_SHOT;
+
+	f[n].desc = "a marked frame (a sibling's, judged on its egress) is not judged again";
+	f[n].ingress = 1, f[n].ep = "10.5.0.4", f[n].net_id = 1, f[n].mark = MARK;
+	pkt_ipv4(&f[n].in, E2_MAC, E1_MAC, ip("10.5.0.2"), ip("10.5.0.4"), 64);
+	f[n].out = f[n].in;
+	pkt_vlan(&f[n].in, 10);
+	f[n++].verdict = TC_ACT_OK;
+
+	f[n].desc = "a frame with another mark (another host's, another load's) is judged";
+	f[n].ingress = 1, f[n].ep = "10.5.0.4", f[n].net_id = 1, f[n].mark = WRONG_MARK;
+	f[n].reason = CBPF_DROP_POLICY;
+	pkt_ipv4(&f[n].in, E2_MAC, E1_MAC, ip("10.5.0.2"), ip("10.5.0.4"), 64);
+	pkt_vlan(&f[n].in, 10);
+	f[n++].verdict = TC_ACT_SHOT;
+
+	f[n].desc = "a marked frame with another VLAN's tag is still dropped";
+	f[n].ingress = 1, f[n].ep = "10.5.0.3", f[n].net_id = 1, f[n].mark = MARK;
+	f[n].reason = CBPF_DROP_VLAN_MISMATCH;
+	pkt_ipv4(&f[n].in, E2_MAC, E1_MAC, ip("10.5.0.2"), ip("10.5.0.3"), 64);
+	pkt_vlan(&f[n].in, 20);
 	f[n++].verdict = TC_ACT_SHOT;
 
 	for (int i = 0; i < n; i++)

@@ -97,6 +97,19 @@ check_gt "policy-deny drops counted" "$(drops h1 policy-deny)" "$before"
 check "a1 still reaches b1" ping_ok a1 10.20.0.4
 check "policy del a1 a2" cb h1 policy del a1 a2
 check "a1 reaches a2 again" ping_ok a1 10.20.0.3
+# A sibling's frame is judged on the sender's egress and, carrying its mark, not again on
+# receipt: the rule counts each request once. A frame from another host is judged on receipt.
+check "policy set a1 -> a2 allow (a counted rule)" cb h1 policy set a1 a2 allow
+check "policy set nbr -> a1 allow (a counted rule: b1 on h2 is nbr to h1)" cb h1 policy set nbr a1 allow
+rule_packets() { cb h1 --json policy stats | jq --arg f "$1" --arg t "$2" '[.[] | select(.from == $f and .to == $t) | .packets] | add // 0'; }
+before=$(rule_packets ep:a1 ep:a2)
+check "5 pings a1 -> a2" in_ns a1 ping -c 5 -i 0.2 -W 2 10.20.0.3
+check_eq "the sibling rule counts each of the 5 requests once" 5 $(($(rule_packets ep:a1 ep:a2) - before))
+before=$(rule_packets net:nbr ep:a1)
+check "5 pings b1 on h2 -> a1" in_ns b1 ping -c 5 -i 0.2 -W 2 10.20.0.2
+check_eq "h1 judges each of b1's 5 requests on receipt" 5 $(($(rule_packets net:nbr ep:a1) - before))
+check "policy del a1 a2" cb h1 policy del a1 a2
+check "policy del nbr a1" cb h1 policy del nbr a1
 
 # Host access through the shim.
 check_eq "h2's shim holds the subnet's last address" "10.24.0.254/32" \
