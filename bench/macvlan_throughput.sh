@@ -48,11 +48,16 @@ with_bpf() {
 	gbps s1 s2 10.50.0.3 >>"$WORK/plain.bpf"
 	gbps t1 t2 10.51.0.3 >>"$WORK/tagged.bpf"
 }
+# Loading and unloading leave the kernel work to finish (program verification, freeing the old
+# programs after an RCU grace period): a pause keeps it out of the next measurement.
+settle() { sleep 2; }
 without_bpf() {
 	cb h1 unload >/dev/null
+	settle
 	gbps s1 s2 10.50.0.3 >>"$WORK/plain.none"
 	gbps t1 t2 10.51.0.3 >>"$WORK/tagged.none"
 	cb h1 load >/dev/null
+	settle
 }
 for ((r = 1; r <= rounds; r++)); do
 	if ((r % 2)); then
