@@ -64,6 +64,24 @@ echo "   a ping crossing the underlay, as tshark dissects it:"
 pcap=$(capture fab h1-up "udp port 4789" 2 in_ns app1 ping -c 1 -W 1 10.30.0.12)
 tshark -r "$pcap" -T fields -e vxlan.vni -e ip.src -e ip.dst -E header=y 2>/dev/null | sed 's/^/   /'
 
+say "a macvlan network on VLAN 50 over both hosts' uplinks: the 802.1Q tag is pushed and popped in BPF"
+run cb h1 net create lan --model macvlan --parent ul0 --mode bridge --subnet 10.50.0.0/24 --vlan 50
+run cb h2 net create lan --model macvlan --parent ul0 --mode bridge --subnet 10.50.0.0/24 --vlan 50
+for c in m1 m2 m3; do ns_add $c; done
+run cb h1 ep add m1 --net lan --netns "$P-m1" --ip 10.50.0.11
+run cb h1 ep add m2 --net lan --netns "$P-m2" --ip 10.50.0.12
+run cb h2 ep add m3 --net lan --netns "$P-m3" --ip 10.50.0.13
+try_ping m1 10.50.0.12
+try_ping m1 10.50.0.13
+echo "   a ping from m1 to m3 on the fabric, as tshark dissects it:"
+pcap=$(capture fab h1-up "vlan and icmp" 2 in_ns m1 ping -c 1 -W 1 10.50.0.13)
+tshark -r "$pcap" -T fields -e vlan.id -e ip.src -e ip.dst -E header=y 2>/dev/null | sed 's/^/   /'
+echo "   the programs on m1's interface:"
+run in_ns m1 "$CBPFNET" attach --show eth0
+run cb h1 policy set m1 m2 deny
+try_ping m1 10.50.0.12
+try_ping m1 10.50.0.13
+
 say "the classifier picks a model for a new network from weighted requirements"
 run cb h1 net create secure --model auto --subnet 10.40.0.0/24 \
 	--require security=9,scale=3,efficiency=2,extensibility=8
