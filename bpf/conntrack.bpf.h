@@ -133,36 +133,38 @@ static __always_inline int cbpf_ct_is_reply(const struct cbpf_ct_value *v, __u32
 static __always_inline int cbpf_ct_verdict_holds(const struct cbpf_ct_value *v, __u32 judgement,
 						 __u32 epoch)
 {
-	__u32 flag = judgement ? CBPF_CT_ALLOWED_INGRESS : CBPF_CT_ALLOWED_EGRESS;
+	__u32 bit = judgement ? CBPF_CT_VERDICT_INGRESS : CBPF_CT_VERDICT_EGRESS;
+	__u32 verdict = v->verdict;
 
-	return v->verdict_epoch == epoch && (v->flags & flag);
+	return CBPF_CT_VERDICT_EPOCH(verdict) == CBPF_CT_VERDICT_EPOCH(CBPF_CT_VERDICT(epoch, 0)) &&
+	       (verdict & bit);
 }
 
 /*
  * Records an allowed opening packet (v: its live entry, if any) and remembers the verdict
- * (allowed: CBPF_CT_ALLOWED_* flags) under epoch; returns 1 for a new flow.
+ * (allowed: CBPF_CT_VERDICT_* bits) under epoch; returns 1 for a new flow.
  */
 static __always_inline int cbpf_ct_track(struct cbpf_ct_value *v, const struct cbpf_ct_key *key,
 					 __u32 from_b, const struct cbpf_flow *f, __u64 now,
 					 __u32 rule_id, __u32 allowed, __u32 epoch)
 {
-	const __u32 verdicts = CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS;
-	struct cbpf_ct_value fresh = {.rule_id = rule_id, .verdict_epoch = epoch};
+	struct cbpf_ct_value fresh = {.rule_id = rule_id,
+				      .verdict = CBPF_CT_VERDICT(epoch, allowed)};
 
 	if (v) {
+		__u32 verdict = v->verdict;
+
 		cbpf_ct_touch(v, f, now, 0);
-		/* Verdicts of an older epoch say nothing any more. */
-		if (v->verdict_epoch != epoch) {
-			v->verdict_epoch = epoch;
-			v->flags &= ~verdicts;
-		}
-		v->flags |= allowed;
+		/* Bits of an older epoch say nothing any more; those of this one add up. */
+		if (CBPF_CT_VERDICT_EPOCH(verdict) == CBPF_CT_VERDICT_EPOCH(fresh.verdict))
+			fresh.verdict |= verdict;
+		v->verdict = fresh.verdict;
 		v->rule_id = rule_id;
 		return 0;
 	}
 	if (!now)
 		now = bpf_ktime_get_coarse_ns();
-	cbpf_ct_touch(&fresh, f, now, allowed | (from_b ? CBPF_CT_OPENED_BY_B : 0));
+	cbpf_ct_touch(&fresh, f, now, from_b ? CBPF_CT_OPENED_BY_B : 0);
 	bpf_map_update_elem(&cbpf_ct, key, &fresh, BPF_ANY);
 	return 1;
 }

@@ -339,8 +339,8 @@ static __always_inline void cbpf_policy_finish(struct cbpf_policy_pkt *p,
 {
 	const struct cbpf_flow *f = &p->f;
 	__u32 allowed = p->judgement == CBPF_JUDGE_EGRESS
-			    ? CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS
-			    : CBPF_CT_ALLOWED_INGRESS;
+			    ? CBPF_CT_VERDICT_EGRESS | CBPF_CT_VERDICT_INGRESS
+			    : CBPF_CT_VERDICT_INGRESS;
 
 	cbpf_policy_decide(&p->live, src, dst, p->live.mask, f, fallback, out);
 	cbpf_rule_count(out->rule_id, p->bytes);

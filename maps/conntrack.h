@@ -29,13 +29,6 @@ enum cbpf_ct_flags {
 	CBPF_CT_SEEN_REPLY = 1 << 0,
 	CBPF_CT_CLOSING = 1 << 1,     /* FIN or RST seen: short timeout */
 	CBPF_CT_OPENED_BY_B = 1 << 2, /* end b sent the opening packet */
-	/*
-	 * The opener's direction was allowed at verdict_epoch by the judgement of packets leaving
-	 * an endpoint, or of packets the host delivers into one. The first is the stricter (it
-	 * also isolates networks by default), so it sets both.
-	 */
-	CBPF_CT_ALLOWED_EGRESS = 1 << 3,
-	CBPF_CT_ALLOWED_INGRESS = 1 << 4,
 };
 
 /*
@@ -51,11 +44,25 @@ struct cbpf_ct_key {
 	__u8 pad[3];
 };
 
+/*
+ * The remembered verdict: the opener's direction was allowed, under policy epoch
+ * CBPF_CT_VERDICT_EPOCH(verdict), by the judgement of packets leaving an endpoint (EGRESS) or of
+ * packets the host delivers into one (INGRESS). The first is the stricter (it also isolates
+ * networks by default), so it sets both. Epoch and bits share one word, written with one store:
+ * CPUs judging the same flow around an epoch change can never pair one's epoch with the other's
+ * bits.
+ */
+#define CBPF_CT_VERDICT_EGRESS		(1u << 0)
+#define CBPF_CT_VERDICT_INGRESS		(1u << 1)
+#define CBPF_CT_VERDICT_BITS		2
+#define CBPF_CT_VERDICT_EPOCH(word)	((word) >> CBPF_CT_VERDICT_BITS)
+#define CBPF_CT_VERDICT(epoch, allowed) ((__u32)(epoch) << CBPF_CT_VERDICT_BITS | (allowed))
+
 struct cbpf_ct_value {
-	__u64 last_seen;     /* bpf_ktime_get_coarse_ns of the last packet either way */
-	__u32 flags;	     /* enum cbpf_ct_flags */
-	__u32 rule_id;	     /* the rule that last allowed the opener's direction */
-	__u32 verdict_epoch; /* cbpf_policy_epoch when the ALLOWED flags were set */
+	__u64 last_seen; /* bpf_ktime_get_coarse_ns of the last packet either way */
+	__u32 flags;	 /* enum cbpf_ct_flags */
+	__u32 rule_id;	 /* the rule that last allowed the opener's direction */
+	__u32 verdict;	 /* CBPF_CT_VERDICT(epoch, allowed bits), 0 for none */
 	__u32 pad;
 };
 

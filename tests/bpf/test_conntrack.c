@@ -232,11 +232,9 @@ int main(void)
 		  v.last_seen > before.last_seen,
 	      "established: last_seen moves forward");
 	/* remembered verdicts */
-	CHECK((v.flags & (CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS)) ==
-		      (CBPF_CT_ALLOWED_EGRESS | CBPF_CT_ALLOWED_INGRESS) &&
-		  v.verdict_epoch == 0,
-	      "verdict: the entry remembers b1's direction as allowed at epoch 0 (flags %u)",
-	      v.flags);
+	CHECK(v.verdict == CBPF_CT_VERDICT(0, CBPF_CT_VERDICT_EGRESS | CBPF_CT_VERDICT_INGRESS),
+	      "verdict: the entry remembers b1's direction as allowed at epoch 0 (verdict %u)",
+	      v.verdict);
 	add_pair(pairs, 2, 1, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 10);
 	pkt_l4(&p, GW_A, B1_MAC, ip("10.2.0.2"), ip("10.1.0.2"), 6, 40000, 80, TCP_ACK);
 	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT,
@@ -248,23 +246,23 @@ int main(void)
 	set_epoch(2);
 	CHECK(run(from_ep, &p) == TC_ACT_REDIRECT &&
 		  !ct_get(ct_key("10.2.0.2", "10.1.0.2", 6, 40000, 80), &v) &&
-		  v.verdict_epoch == 2 && v.rule_id == 7 && (v.flags & CBPF_CT_ALLOWED_EGRESS),
-	      "verdict: allowed again, the entry remembers it under epoch 2 (epoch %u)",
-	      v.verdict_epoch);
+		  CBPF_CT_VERDICT_EPOCH(v.verdict) == 2 && v.rule_id == 7 &&
+		  (v.verdict & CBPF_CT_VERDICT_EGRESS),
+	      "verdict: allowed again, the entry remembers it under epoch 2 (verdict %u)",
+	      v.verdict);
 	{
 		struct cbpf_ct_key k = ct_key("10.1.0.2", "10.2.0.2", 6, 40200, 80);
-		struct cbpf_ct_value forged = {.last_seen = mono_ns(),
-					       .flags =
-						   CBPF_CT_ALLOWED_INGRESS |
-						   opener_flag("10.1.0.2", "10.2.0.2", 40200, 80),
-					       .verdict_epoch = 2};
+		struct cbpf_ct_value forged = {
+		    .last_seen = mono_ns(),
+		    .flags = opener_flag("10.1.0.2", "10.2.0.2", 40200, 80),
+		    .verdict = CBPF_CT_VERDICT(2, CBPF_CT_VERDICT_INGRESS)};
 
 		bpf_map_update_elem(ct_fd, &k, &forged, 0);
 		pkt_l4(&p, GW_B, A1_MAC, ip("10.1.0.2"), ip("10.2.0.2"), 6, 40200, 80, TCP_ACK);
 		CHECK(run(from_ep, &p) == TC_ACT_SHOT,
 		      "verdict: what the host may deliver does not decide what a1 may send");
-		forged.flags |= CBPF_CT_ALLOWED_EGRESS;
-		forged.verdict_epoch = 1;
+		forged.verdict =
+		    CBPF_CT_VERDICT(1, CBPF_CT_VERDICT_EGRESS | CBPF_CT_VERDICT_INGRESS);
 		bpf_map_update_elem(ct_fd, &k, &forged, 0);
 		CHECK(run(from_ep, &p) == TC_ACT_SHOT,
 		      "verdict: a verdict of an older epoch does not decide");
