@@ -13,11 +13,11 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS     := libbpf libnl-3.0 libnl-route-3.0 json-c sqlite3 libelf zlib
+PKGS     := libbpf libnl-3.0 libnl-route-3.0 json-c sqlite3 libelf zlib libmicrohttpd
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -Imaps -Iuser -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Imaps -Ibpf -I$(BUILD)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -81,8 +81,15 @@ $(BUILD)/bench/%: bench/%.c $(LIB_OBJS) $(HEADERS) $(SKELS)
 
 bench: all $(BENCH_BINS)
 
+SYSTEMD_DIR ?= /etc/systemd/system
+
+# The agent's unit goes in too; start it with `systemctl daemon-reload && systemctl enable --now
+# cbpfnet`.
 install: cbpfnet
 	install -D -m 0755 cbpfnet $(DESTDIR)$(PREFIX)/sbin/cbpfnet
+	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' scripts/systemd/cbpfnet.service > $(BUILD)/cbpfnet.service
+	install -D -m 0644 $(BUILD)/cbpfnet.service $(DESTDIR)$(SYSTEMD_DIR)/cbpfnet.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cbpfnet/README.md
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h maps/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*.h)

@@ -89,7 +89,7 @@ reload_ms() { cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p'; }
 
 [ "$ONLY" = reload ] || printf '# rules cbpf_gbps cbpf_kpps cbpf_ns nft_gbps nft_kpps legacy_gbps legacy_kpps reload_ms\n' >"$OUT/policy.dat"
 policy_file 0 >"$WORK/p.json"
-daemon_start h1 "$WORK/p.json" || { echo "daemon failed: $(cat "$WORK/h1.daemon.log")"; exit 1; }
+daemon_start h1 "$WORK/p.json" || { echo "daemon failed: $(cat "$WORK/h1.agent.log")"; exit 1; }
 if [ "$ONLY" != reload ]; then
 	# Warm-up: the first iperf3 run of a fresh namespace pair is slow on this machine.
 	tcp_gbps a1 b1 10.2.0.2 >/dev/null

@@ -18,32 +18,8 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "loader.h"
 #include "tunnel_md.skel.h"
-
-/*
- * The daemon sizes some maps to the policy it installs; the object must declare the pinned
- * sizes for libbpf to share those maps.
- */
-static void match_pinned_sizes(struct bpf_object *obj, const char *dir)
-{
-	struct bpf_map *map;
-
-	bpf_object__for_each_map(map, obj)
-	{
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-		char path[512];
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-			bpf_map__set_max_entries(map, info.max_entries);
-		close(fd);
-	}
-}
 
 static int pin(struct bpf_program *prog, const char *dir, const char *name)
 {
@@ -98,7 +74,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	skel->rodata->cbpf_md_ifindex = ifindex[0];
-	match_pinned_sizes(skel->obj, dir);
+	cbpf_match_pinned_sizes(skel->obj, dir);
 	err = tunnel_md_bpf__load(skel);
 	if (err)
 		fprintf(stderr, "tunnel_md_load: load with the maps pinned in %s: %s\n", dir,

@@ -120,6 +120,53 @@ host_add() {
 	mkdir -p "$WORK/$name/bpffs" "$WORK/$name/state"
 	mount -t bpf bpf "$WORK/$name/bpffs"
 	HOSTS+=("$name")
+	agent_start "$name" || {
+		echo "not ok - $name's agent did not start: $(tail -3 "$WORK/$name.agent.log")"
+		exit 1
+	}
+}
+
+# agent_start HOST [DAEMON ARGS...]: HOST's agent (`cbpfnet daemon`) in the background, its log
+# in $WORK/HOST.agent.log; returns once its API answers (10 s at most).
+declare -A AGENT_PIDS
+agent_start() {
+	local host=$1 i
+	shift
+	# nsenter, not `ip netns exec`: namespaces the agent creates (`ep apply` create_netns) must
+	# be visible outside, and `ip netns exec` would give it a private mount namespace. nsenter
+	# execs cbpfnet, so $! is the agent itself.
+	nsenter --net="/run/netns/$P-$host" "$CBPFNET" --bpffs "$WORK/$host/bpffs" --state "$WORK/$host/state" \
+		daemon "$@" 2>>"$WORK/$host.agent.log" >>"$WORK/$host.agent.log" &
+	AGENT_PIDS[$host]=$!
+	PIDS+=("$!")
+	for i in $(seq 100); do
+		curl -sf --max-time 2 --unix-socket "$WORK/$host/state/cbpfnet.sock" \
+			http://agent/v1/status >/dev/null 2>&1 && return 0
+		kill -0 "${AGENT_PIDS[$host]}" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# agent_stop HOST: SIGTERM to HOST's agent; returns its exit status (10 s at most, then KILL).
+agent_stop() {
+	local pid=${AGENT_PIDS[$1]} i
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	wait "$pid"
+}
+
+# api HOST METHOD PATH [BODY]: an API request to HOST's agent; prints the body, then the
+# status code on a line of its own.
+api() {
+	local host=$1 method=$2 path=$3 body=${4-}
+	curl -s --max-time 10 --unix-socket "$WORK/$host/state/cbpfnet.sock" -X "$method" \
+		${body:+-H 'Content-Type: application/json' --data-binary "$body"} \
+		-w '\n%{http_code}\n' "http://agent$path"
 }
 
 # cb HOST ARGS...: cbpfnet as HOST runs it.

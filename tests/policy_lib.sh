@@ -33,24 +33,14 @@ outside_add() {
 	ip -n "$P-$name" route add 10.0.0.0/8 via "$via"
 }
 
-# daemon_start HOST PATH: cbpfnet daemon in the background, its log in $WORK/HOST.daemon.log.
+# daemon_start HOST PATH: HOST's agent restarted with policy PATH, its log in
+# $WORK/HOST.agent.log.
 daemon_start() {
-	local host=$1 path=$2 i
-	rm -f "$WORK/$host/state/daemon.pid"
-	cb "$host" daemon --policy "$path" 2>"$WORK/$host.daemon.log" &
-	DAEMON_PID=$!
-	PIDS+=("$DAEMON_PID")
-	for i in $(seq 50); do
-		[ -s "$WORK/$host/state/daemon.pid" ] && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	agent_stop "$1" >/dev/null 2>&1
+	agent_start "$1" --policy "$2"
 }
 
-# daemon_stop HOST: SIGTERM to the daemon itself (DAEMON_PID is the shell around it); returns
-# the daemon's exit status.
+# daemon_stop HOST: SIGTERM to HOST's agent; returns its exit status.
 daemon_stop() {
-	kill -TERM "$(cat "$WORK/$1/state/daemon.pid")"
-	wait "$DAEMON_PID"
+	agent_stop "$1"
 }

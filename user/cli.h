@@ -3,6 +3,7 @@
 #define CBPF_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct cbpf_pin_cache;
 
@@ -30,6 +31,8 @@ int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd 
 
 /* Prints "cbpfnet: <message>" on stderr; every user-facing error goes through here. */
 void cbpf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Sends this thread's cbpf_err lines to sink (NULL: stderr) and forgets the last error. */
+void cbpf_err_redirect(FILE *sink);
 /* The message of the last cbpf_err, for callers that report errors another way (CNI). */
 const char *cbpf_last_error(void);
 

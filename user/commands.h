@@ -2,7 +2,13 @@
 #ifndef CBPF_COMMANDS_H
 #define CBPF_COMMANDS_H
 
+#include <stdio.h>
+
 #include "cli.h"
+
+/* Every top-level command, NULL-terminated. */
+extern const struct cbpf_cmd cbpf_commands[];
+void cbpf_usage(FILE *out);
 
 int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv);

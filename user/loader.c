@@ -96,6 +96,27 @@ static int pin_program(const struct cbpf_ctx *ctx, struct bpf_program *prog, con
 	return err;
 }
 
+void cbpf_match_pinned_sizes(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+	{
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		char path[512];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			bpf_map__set_max_entries(map, info.max_entries);
+		close(fd);
+	}
+}
+
 /* The macvlan programs: a second object whose maps resolve to the pins the first one made. */
 static int load_macvlan(const struct cbpf_ctx *ctx, const char *dir)
 {
@@ -108,6 +129,7 @@ static int load_macvlan(const struct cbpf_ctx *ctx, const char *dir)
 		cbpf_err("load: open macvlan BPF object: %s", strerror(errno));
 		return err;
 	}
+	cbpf_match_pinned_sizes(skel->obj, dir);
 	err = draw_mark(&skel->rodata->cbpf_macvlan_mark, sizeof(skel->rodata->cbpf_macvlan_mark));
 	if (err)
 		cbpf_err("load: draw the macvlan mark: %s", strerror(-err));
@@ -143,14 +165,23 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		cbpf_err("load: create pin directory %s: %s", dir, strerror(errno));
 		return err;
 	}
+	/*
+	 * Pins of another build with the same map layout are upgraded in place: the new programs
+	 * open the pinned maps with their contents, replace the old ones on every hook
+	 * (cbpf_attach's BPF_F_REPLACE) and no packet meets an empty map or a bare hook. Another
+	 * layout cannot share the maps, so it takes an unload first.
+	 */
 	if (!read_meta(ctx, &pinned)) {
 		if (pinned.build_id == meta.build_id && pinned.abi_version == meta.abi_version)
 			return 0;
-		cbpf_err("load: %s holds programs of another build (%016llx, abi %u; this is "
-			 "%016llx, abi %u): run 'cbpfnet unload' first",
-			 dir, (unsigned long long)pinned.build_id, pinned.abi_version,
-			 (unsigned long long)meta.build_id, meta.abi_version);
-		return -EEXIST;
+		if (pinned.abi_version != meta.abi_version) {
+			cbpf_err("load: %s holds programs of another build with another map layout "
+				 "(%016llx, abi %u; this is %016llx, abi %u): run 'cbpfnet unload' "
+				 "first",
+				 dir, (unsigned long long)pinned.build_id, pinned.abi_version,
+				 (unsigned long long)meta.build_id, meta.abi_version);
+			return -EEXIST;
+		}
 	}
 
 	opts.pin_root_path = dir;
@@ -160,6 +191,7 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		cbpf_err("load: open BPF object: %s", strerror(errno));
 		return err;
 	}
+	cbpf_match_pinned_sizes(skel->obj, dir);
 	err = draw_mark(&skel->rodata->cbpf_xdp_mark, sizeof(skel->rodata->cbpf_xdp_mark));
 	if (err) {
 		cbpf_err("load: draw the XDP stage's mark from getrandom: %s", strerror(-err));

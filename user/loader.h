@@ -75,4 +75,11 @@ void cbpf_pin_cache_init(struct cbpf_pin_cache *cache);
 int cbpf_pin_open_cached(const struct cbpf_ctx *ctx, const char *name);
 void cbpf_pin_cache_close(struct cbpf_pin_cache *cache);
 
+/*
+ * Sets obj's maps to the sizes of the maps pinned under dir: policy reloads resize the pinned
+ * ones, and libbpf shares a pinned map only with a definition of the same size.
+ */
+struct bpf_object;
+void cbpf_match_pinned_sizes(struct bpf_object *obj, const char *dir);
+
 #endif

@@ -8,36 +8,8 @@
 
 #include "cli.h"
 #include "cni.h"
+#include "client/forward.h"
 #include "commands.h"
-#include "model/model_cmd.h"
-
-static const struct cbpf_cmd commands[] = {
-    {"load", cmd_load, "load                      load and pin programs and maps"},
-    {"unload", cmd_unload, "unload                    detach and unpin everything"},
-    {"status", cmd_status, "status                    what is loaded, attached and counted"},
-    {"attach", cmd_attach,
-     "attach IFACE [--xdp|--tc] attach the endpoint program\n"
-     "  attach --show IFACE       list the programs on IFACE's TCX and XDP hooks"},
-    {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
-    {"net", cmd_net, "net create|set|list|delete networks"},
-    {"ep", cmd_ep, "ep add|del|apply|list     endpoints"},
-    {"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
-    {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
-    {"daemon", cmd_daemon, "daemon --policy FILE|DIR  apply a policy file, reload on SIGHUP"},
-    {"monitor", cmd_monitor, "monitor [--count N] [--timeout S]  drop and verdict events"},
-    {"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
-    {NULL, NULL, NULL},
-};
-
-static void usage(FILE *out)
-{
-	fputs("usage: cbpfnet [--bpffs DIR] [--state DIR] [--json] COMMAND ...\n\ncommands:\n",
-	      out);
-	for (const struct cbpf_cmd *c = commands; c->name; c++)
-		fprintf(out, "  %s\n", c->usage);
-	fputs("\nRun with no arguments and CNI_COMMAND set, cbpfnet is a CNI plugin (README).\n",
-	      out);
-}
 
 int main(int argc, char **argv)
 {
@@ -71,21 +43,26 @@ int main(int argc, char **argv)
 			ctx.json = true;
 			break;
 		case 'h':
-			usage(stdout);
+			cbpf_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			cbpf_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		cbpf_usage(stderr);
 		return 2;
 	}
-	/* Everything but the classifier touches links, namespaces or BPF objects. */
-	if (geteuid() != 0 && strcmp(argv[optind], "model")) {
-		cbpf_err("%s: needs root (CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN)", argv[optind]);
+	argc -= optind;
+	argv += optind;
+	/* Whatever changes the host is the agent's to do; the socket's mode decides who may ask. */
+	if (!forward_runs_locally(argc, argv))
+		return forward_to_agent(&ctx, argc, argv);
+	/* Everything local but the classifier touches links, namespaces or BPF objects. */
+	if (geteuid() != 0 && strcmp(argv[0], "model")) {
+		cbpf_err("%s: needs root (CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN)", argv[0]);
 		return 1;
 	}
-	return cbpf_dispatch(&ctx, "cbpfnet", commands, argc - optind, argv + optind) ? 1 : 0;
+	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, argc, argv) ? 1 : 0;
 }

@@ -46,74 +46,15 @@ int policy_check(struct cbpf_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static json_object *read_status(const struct cbpf_ctx *ctx)
-{
-	char path[CBPF_PATH_MAX + 32];
-
-	snprintf(path, sizeof(path), "%s/" POL_STATUS, ctx->state_dir);
-	return json_object_from_file(path);
-}
-
-static int64_t status_int(json_object *doc, const char *key)
-{
-	json_object *v;
-
-	return doc && json_object_object_get_ex(doc, key, &v) ? json_object_get_int64(v) : -1;
-}
-
+/* The agent runs `policy reload` itself (api/exec.c); reaching this means there is none. */
 int policy_reload(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	char path[CBPF_PATH_MAX + 32];
-	json_object *doc, *v;
-	int64_t before;
-	int pid = 0, ok;
-	FILE *f;
-
+	(void)argc;
 	(void)argv;
-	if (argc != 1) {
-		cbpf_err("policy reload: takes no arguments");
-		return -EINVAL;
-	}
-	snprintf(path, sizeof(path), "%s/" POL_PIDFILE, ctx->state_dir);
-	f = fopen(path, "r");
-	if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0 || kill(pid, 0)) {
-		if (f)
-			fclose(f);
-		cbpf_err("policy reload: no daemon running (%s)", path);
-		return -ESRCH;
-	}
-	fclose(f);
-	doc = read_status(ctx);
-	before = status_int(doc, "generation");
-	json_object_put(doc);
-	if (kill(pid, SIGHUP)) {
-		cbpf_err("policy reload: signal daemon %d: %s", pid, strerror(errno));
-		return -errno;
-	}
-	for (int i = 0; i < 600; i++) {
-		usleep(100000);
-		doc = read_status(ctx);
-		if (status_int(doc, "generation") != before)
-			break;
-		json_object_put(doc);
-		doc = NULL;
-	}
-	if (!doc) {
-		cbpf_err("policy reload: daemon %d did not answer within 60 s", pid);
-		return -ETIMEDOUT;
-	}
-	ok = json_object_object_get_ex(doc, "ok", &v) && json_object_get_boolean(v);
-	json_object_object_get_ex(doc, "message", &v);
-	if (!ok)
-		cbpf_err("policy reload: rejected, the live policy is unchanged: %s",
-			 json_object_get_string(v));
-	else if (ctx->json)
-		cbpf_print_json(json_object_get(doc));
-	else
-		printf("reloaded: %s in %.1f ms\n", json_object_get_string(v),
-		       json_object_object_get_ex(doc, "ms", &v) ? json_object_get_double(v) : 0.0);
-	json_object_put(doc);
-	return ok ? 0 : -EINVAL;
+	cbpf_err("policy reload: no agent is running on state %s (start one: cbpfnet daemon "
+		 "--policy FILE|DIR)",
+		 ctx->state_dir);
+	return -ESRCH;
 }
 
 /* The live generation's pair hash and two tries, opened by id through the arrays of maps. */

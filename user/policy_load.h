@@ -17,8 +17,4 @@ int policy_check_path(const struct cbpf_ctx *ctx, const char *path, struct pol_r
 /* Parses, compiles and installs path, then records it as the accepted policy. */
 int policy_apply_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res);
 
-/* Daemon bookkeeping in the state directory. */
-#define POL_PIDFILE "daemon.pid"
-#define POL_STATUS  "policy-status.json"
-
 #endif

@@ -162,10 +162,10 @@ bad_input h1 "deleting a network in use" "net delete neta: 2 endpoint(s) still a
 	cb h1 net delete neta
 bad_input h1 "policy on an unknown object" "policy set: no endpoint or network named 'ghost'" \
 	cb h1 policy set a1 ghost deny
-bad_input h1 "non-root" "cbpfnet: ep: needs root" \
+bad_input h1 "non-root" "cbpfnet: ep: permission denied on the agent's socket" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$CBPFNET" --bpffs "$WORK/h1/bpffs" \
 	--state "$WORK/h1/state" ep add x1 --net neta --netns "$P-x1"
-# A different build's pins: overwrite the recorded build id, then load.
+# A different build's pins with another map layout: overwrite the recorded build and ABI, then load.
 meta=$(pin h1 cbpf_meta)
 orig=$(bpftool -j map lookup pinned "$meta" key 0 0 0 0 | jq -r '.value | join(" ")')
 bpftool map update pinned "$meta" key 0 0 0 0 value 1 2 3 4 5 6 7 8 1 0 0 0 0 0 0 0

@@ -34,7 +34,7 @@ check "policy check accepts every strategy file" cb h1 policy check "$REPO/polic
 check "S1: a flow c1 -> c2 in progress stops when the daemon starts with policy/" \
 	stream_cut c1 $C2 daemon_start h1 "$REPO/policy"
 check_contains "daemon logs the applied policy" "policy applied: $REPO/policy: 12 rules" \
-	"$(cat "$WORK/h1.daemon.log")"
+	"$(cat "$WORK/h1.agent.log")"
 
 # 1. same-network block
 check "S1: c1 -/-> c2 ping" ping_fails c1 $C2
@@ -127,7 +127,8 @@ check "b1 -/-> c1 after policy del" ping_fails b1 $C1
 # SIGTERM leaves the datapath forwarding with the last policy.
 daemon_stop h1
 check_eq "daemon exits 0 on SIGTERM" "0" "$?"
-check_fail "the daemon removed its pid file" test -e "$WORK/h1/state/daemon.pid"
+check_fail "the stopped agent left no socket" test -e "$WORK/h1/state/cbpfnet.sock"
+check_fail "the stopped agent left its pid in no lock file" test -s "$WORK/h1/state/agent.lock"
 check "after SIGTERM: b1 -> a1 still forwarded" tcp_ok b1 a1 $A1 7190
 check "after SIGTERM: a1 -/-> b1 still denied" ping_fails a1 $B1
 

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# The host agent: one per state directory, the command line as its client, the API's answers to
+# bad input, concurrent clients, the event stream, and restarts that lose no packet.
+source "$(dirname "$0")/../lib.sh"
+lib_init
+
+host_add h1 1
+for ns in a1 a2 b1; do ns_add $ns; done
+SOCK="$WORK/h1/state/cbpfnet.sock"
+
+# status: the code on the last line of `api`'s output; body: the rest.
+status() { tail -n 1 <<<"$1"; }
+body() { sed '$d' <<<"$1"; }
+
+check_eq "the API socket is mode 0660" "660" "$(stat -c %a "$SOCK")"
+out=$(cb h1 daemon 2>&1)
+check_eq "a second agent on the same state exits 1" "1" "$?"
+check_contains "a second agent says which agent holds the state" \
+	"another agent (pid ${AGENT_PIDS[h1]}) is running on state $WORK/h1/state" "$out"
+out=$(ip netns exec "$P-h1" "$CBPFNET" --bpffs "$WORK/h1/bpffs" --state "$WORK/h1/state" \
+	daemon 2>&1)
+check_contains "a second agent started directly refuses too" "another agent" "$out"
+check "the first agent still answers" cb h1 status
+
+check "net create neta through the agent" cb h1 net create neta --subnet 10.1.0.0/24
+check "net create netb through the agent" cb h1 net create netb --subnet 10.2.0.0/24
+check "ep add a1" cb h1 ep add a1 --net neta --netns "$P-a1"
+check "ep add a2" cb h1 ep add a2 --net neta --netns "$P-a2"
+check "ep add b1" cb h1 ep add b1 --net netb --netns "$P-b1"
+check "a1 pings a2" ping_ok a1 10.1.0.3
+
+# Resource routes.
+r=$(api h1 GET /v1/networks)
+check_eq "GET /v1/networks: 200" "200" "$(status "$r")"
+check_eq "GET /v1/networks lists both networks" "neta netb" "$(body "$r" | jq -r '[.[].name] | join(" ")')"
+r=$(api h1 GET /v1/endpoints)
+check_eq "GET /v1/endpoints: a1's address" "10.1.0.2" \
+	"$(body "$r" | jq -r '.[] | select(.name == "a1") | .ip')"
+r=$(api h1 POST /v1/networks '{"name": "netc", "subnet": "10.3.0.0/24", "icc": false}')
+check_eq "POST /v1/networks: 200" "200" "$(status "$r")"
+check_eq "the network made through the API has icc off" "false" \
+	"$(cb h1 --json net list | jq '.[] | select(.name == "netc") | .icc')"
+r=$(api h1 DELETE /v1/networks/netc)
+check_eq "DELETE /v1/networks/netc: 200" "200" "$(status "$r")"
+r=$(api h1 DELETE /v1/endpoints/nosuch)
+check_eq "DELETE of an unknown endpoint: 404" "404" "$(status "$r")"
+check_eq "... with a stable code and the object" "not-found nosuch" \
+	"$(body "$r" | jq -r '.error | "\(.code) \(.object)"')"
+r=$(api h1 POST /v1/networks '{"name": "neta", "subnet": "10.9.0.0/24"}')
+check_eq "POST of an existing network's name: 409" "409" "$(status "$r")"
+
+# Bad input changes nothing.
+snapshot() {
+	cb h1 --json net list
+	cb h1 --json ep list
+	cb h1 --json policy list
+	map_dump h1 cbpf_endpoints
+	map_dump h1 cbpf_networks
+}
+before=$(snapshot)
+bad_api() {
+	local desc=$1 want=$2 code=$3 method=$4 path=$5 data=${6-} r
+	r=$(api h1 "$method" "$path" "$data")
+	check_eq "API $desc: $want" "$want" "$(status "$r")"
+	[ -z "$code" ] || check_eq "API $desc: error code $code" "$code" "$(body "$r" | jq -r .error.code)"
+}
+bad_api "malformed JSON" 400 bad-json POST /v1/endpoints '{"name": "x", "net": '
+bad_api "trailing garbage" 400 bad-json POST /v1/endpoints '{"name": "x", "net": "neta"} {}'
+bad_api "a JSON array" 400 bad-json POST /v1/networks '[1, 2]'
+bad_api "empty body" 400 bad-json POST /v1/networks ''
+bad_api "unknown field" 400 unknown-field POST /v1/endpoints \
+	'{"name": "x", "net": "neta", "netns": "'"$P-b1"'", "colour": "red"}'
+bad_api "wrong type" 400 wrong-type POST /v1/networks '{"name": "n", "subnet": 10}'
+bad_api "a string where a number goes" 400 wrong-type POST /v1/networks \
+	'{"name": "n", "subnet": "10.7.0.0/24", "vni": "7"}'
+bad_api "missing field" 400 missing-field POST /v1/nodes '{"name": "h9"}'
+bad_api "NUL in a string" 400 invalid POST /v1/networks '{"name": "n\u0000x", "subnet": "10.7.0.0/24"}'
+bad_api "a name that reads as an option" 400 invalid POST /v1/networks \
+	'{"name": "--help", "subnet": "10.7.0.0/24"}'
+bad_api "invalid subnet" 400 invalid POST /v1/networks '{"name": "n", "subnet": "10.7.0.0/33"}'
+bad_api "wrong method" 405 method-not-allowed PUT /v1/networks '{}'
+bad_api "unknown route" 404 no-route GET /v1/nothing
+bad_api "a body where none is taken" 400 unexpected-body DELETE /v1/endpoints/a1 '{"force": true}'
+bad_api "exec with a non-string word" 400 wrong-type POST /v1/exec '{"argv": ["ep", 1]}'
+head -c $((9 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$WORK/huge.json"
+r=$(curl -s --max-time 20 --unix-socket "$SOCK" -X POST --data-binary @"$WORK/huge.json" \
+	-w '\n%{http_code}\n' http://agent/v1/networks)
+check_eq "API body over 8 MiB: 413" "413" "$(status "$r")"
+check_eq "bad input changed nothing (store and maps)" "$before" "$(snapshot)"
+check "the agent survived the bad input" cb h1 status
+
+# 50 clients at once: 50 adds, then 25 deletes, every change recorded and in the map.
+for i in $(seq 50); do ns_add "c$i"; done
+# (`wait` names its jobs: a bare one would wait for the agent too.)
+jobs=()
+for i in $(seq 50); do
+	api h1 POST /v1/endpoints '{"name": "c'"$i"'", "net": "netb", "netns": "'"$P-c$i"'"}' \
+		>"$WORK/add.$i" &
+	jobs+=($!)
+done
+wait "${jobs[@]}"
+check_eq "50 concurrent adds: 50 answered 200" "50" "$(tail -qn 1 "$WORK"/add.* | grep -c '^200$')"
+check_eq "50 concurrent adds: 51 endpoints on netb in the store" "51" \
+	"$(cb h1 --json ep list | jq '[.[] | select(.net == "netb")] | length')"
+addrs=$(cb h1 --json ep list | jq -r '.[] | select(.net == "netb") | .ip' | sort -u | wc -l)
+check_eq "50 concurrent adds: 51 distinct addresses" "51" "$addrs"
+check_eq "50 concurrent adds: 53 endpoint map entries" "53" "$(map_dump h1 cbpf_endpoints | jq length)"
+jobs=()
+for i in $(seq 25); do
+	api h1 DELETE "/v1/endpoints/c$i" >"$WORK/del.$i" &
+	jobs+=($!)
+done
+wait "${jobs[@]}"
+check_eq "25 concurrent deletes: 25 answered 200" "25" "$(tail -qn 1 "$WORK"/del.* | grep -c '^200$')"
+check_eq "25 concurrent deletes: 26 endpoints left on netb" "26" \
+	"$(cb h1 --json ep list | jq '[.[] | select(.net == "netb")] | length')"
+check_eq "25 concurrent deletes: 28 endpoint map entries" "28" "$(map_dump h1 cbpf_endpoints | jq length)"
+check "c50 still pings b1" ping_ok c50 10.2.0.2
+
+# The event stream: a denied packet arrives as an event with wall-clock time, names and rule.
+check "policy set a1 a2 deny" cb h1 policy set a1 a2 deny
+curl -sN --max-time 8 --unix-socket "$SOCK" "http://agent/v1/events?count=1" >"$WORK/sse.out" &
+sse=$!
+sleep 0.5
+ping_fails a1 10.1.0.3 >/dev/null
+wait $sse
+ev=$(sed -n 's/^data: //p' "$WORK/sse.out" | head -1)
+check_eq "GET /v1/events streams the drop" "drop a1 a2 policy-deny" \
+	"$(jq -r '"\(.kind) \(.src) \(.dst) \(.reason)"' <<<"$ev")"
+check_contains "the event has a wall-clock time" "$(date -u +%Y-%m-%dT)" "$(jq -r .time <<<"$ev")"
+cb h1 --json monitor --count 1 --timeout 6 >"$WORK/mon.out" &
+mon=$!
+sleep 0.5
+ping_fails a1 10.1.0.3 >/dev/null
+wait $mon
+check_eq "monitor through the agent prints the drop" "a1 a2" \
+	"$(jq -r '"\(.src) \(.dst)"' <"$WORK/mon.out" | head -1)"
+check_eq "monitor --count 1 prints one event" "1" "$(wc -l <"$WORK/mon.out")"
+
+# A restart, and a kill -9, lose no packet and keep the policy in force.
+in_ns a2 ping -n -i 0.05 -c 120 -W 1 10.1.0.2 >"$WORK/ping.out" 2>&1 &
+pinger=$!
+in_ns a1 ping -n -i 0.1 -c 60 -W 1 10.1.0.3 >"$WORK/denied.out" 2>&1 &
+denied=$!
+sleep 0.5
+agent_stop h1
+check_eq "the agent exits 0 on SIGTERM" "0" "$?"
+out=$(cb h1 net list 2>&1)
+check_contains "without an agent the command line says how to start one" \
+	"no agent is running on state $WORK/h1/state (start one: cbpfnet" "$out"
+check "ping a2 -> a1 still answered with no agent" ping_ok a2 10.1.0.2
+check "the agent starts again" agent_start h1
+kill -KILL "${AGENT_PIDS[h1]}"
+wait "${AGENT_PIDS[h1]}" 2>/dev/null
+check "the agent starts after a kill -9 (the lock died with it)" agent_start h1
+# An upgrade: the agent stops, a build with other programs but the same map layout starts. The
+# pins record the old build (its id rewritten here), so the new agent replaces the programs in
+# place on every hook, keeping the maps.
+a1_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "a1") | .host_ifname')
+old_prog=$(hook_id h1 "$a1_if" tcx_ingress tc_from_ep)
+agent_stop h1
+meta=$(pin h1 cbpf_meta)
+value=$(bpftool -j map lookup pinned "$meta" key 0 0 0 0 | jq -r '.value | .[8:] | join(" ")')
+bpftool map update pinned "$meta" key 0 0 0 0 value 1 2 3 4 5 6 7 8 $value
+check "an agent of another build with the same map layout starts" agent_start h1
+new_prog=$(hook_id h1 "$a1_if" tcx_ingress tc_from_ep)
+check "the upgrade replaced a1's program in place ($old_prog -> $new_prog)" \
+	test -n "$new_prog" -a "$new_prog" != "$old_prog"
+check_eq "one tc_from_ep on a1's hook, not two" "tcx_ingress tc_from_ep,tcx_egress tc_to_ep" \
+	"$(hooks h1 "$a1_if")"
+wait $pinger
+check_contains "120 pings across stop, start, kill -9 and upgrade: none lost" " 0% packet loss" \
+	"$(cat "$WORK/ping.out")"
+wait $denied
+check_contains "the denied pair got no answer throughout" " 0 received" "$(cat "$WORK/denied.out")"
+check_eq "the store kept every endpoint" "28" "$(cb h1 --json ep list | jq length)"
+
+lib_finish

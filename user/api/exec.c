@@ -1,0 +1,100 @@
+/*
+ * The agent runs the same command code as the command line, so a command behaves the same
+ * whether a person typed it or an API route stands for it. Commands print with stdio: while
+ * one runs (under the agent's lock, nothing else prints to stdout) stdout and stdin are memory
+ * streams, and its errors go to a stream of this thread's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/log.h"
+#include "api/exec.h"
+#include "commands.h"
+
+static int run_locked(struct agent *a, const struct exec_request *req)
+{
+	struct cbpf_ctx ctx = a->ctx;
+	json_object *doc = NULL;
+	int err;
+
+	ctx.json = req->json;
+	if (req->argc >= 2 && !strcmp(req->argv[0], "policy") && !strcmp(req->argv[1], "reload")) {
+		if (req->argc != 2) {
+			cbpf_err("policy reload: takes no arguments");
+			return -EINVAL;
+		}
+		err = agent_policy_reload(a, &doc);
+		if (!err && ctx.json)
+			puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+		else if (!err)
+			printf("reloaded: %s\n",
+			       json_object_get_string(json_object_object_get(doc, "message")));
+		json_object_put(doc);
+		return err;
+	}
+	if (req->argc >= 1 && !strcmp(req->argv[0], "daemon")) {
+		cbpf_err("daemon: an agent is already running on state %s", ctx.state_dir);
+		return -EBUSY;
+	}
+	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, req->argc, req->argv);
+}
+
+void exec_run(struct agent *a, const struct exec_request *req, struct exec_result *res)
+{
+	FILE *saved_out, *saved_in, *out, *errors, *in;
+
+	memset(res, 0, sizeof(*res));
+	errors = open_memstream(&res->errors, &res->errors_len);
+	if (!errors) {
+		res->err = -ENOMEM;
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	out = open_memstream(&res->out, &res->out_len);
+	in = req->input_len ? fmemopen((void *)req->input, req->input_len, "r")
+			    : fopen("/dev/null", "r");
+	if (!out || !in) {
+		res->err = -ENOMEM;
+	} else if (chdir(req->cwd ? req->cwd : "/")) {
+		res->err = -errno;
+		fprintf(errors, "cbpfnet: working directory %s: %s\n", req->cwd, strerror(errno));
+	} else {
+		saved_out = stdout;
+		saved_in = stdin;
+		stdout = out;
+		stdin = in;
+		cbpf_err_redirect(errors);
+		res->err = run_locked(a, req);
+		cbpf_err_redirect(NULL);
+		fflush(out);
+		stdout = saved_out;
+		stdin = saved_in;
+		if (chdir("/"))
+			agent_log(LOG_LVL_WARN, "chdir /: %s", strerror(errno));
+	}
+	a->changes++;
+	pthread_mutex_unlock(&a->lock);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	fclose(errors);
+	if (res->err)
+		agent_log(LOG_LVL_INFO, "%s %s: failed: %.*s", req->argv[0],
+			  req->argc > 1 ? req->argv[1] : "", (int)res->errors_len,
+			  res->errors ? res->errors : "");
+	else
+		agent_log(LOG_LVL_DEBUG, "%s %s: ok", req->argv[0],
+			  req->argc > 1 ? req->argv[1] : "");
+}
+
+void exec_result_free(struct exec_result *res)
+{
+	free(res->out);
+	free(res->errors);
+	res->out = res->errors = NULL;
+}

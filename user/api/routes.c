@@ -1,0 +1,593 @@
+/*
+ * Resource routes turn a JSON body into the words of the matching command and run it in the
+ * agent (api/exec.c), so the API and the command line validate, act and fail alike. The event
+ * stream and /v1/exec, the command line's own route, are the other two kinds.
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/event_feed.h"
+#include "api/exec.h"
+#include "api/routes.h"
+
+#define MAX_WORDS 40
+
+enum field_type { F_STRING, F_INT, F_BOOL_ONOFF, F_FLAG, F_POSITIONAL };
+
+/* A body field and the command-line word it becomes. */
+struct field {
+	const char *key;
+	enum field_type type;
+	const char *option; /* NULL for positional fields, which come last in table order */
+	bool required;
+};
+
+struct words {
+	char *argv[MAX_WORDS + 1];
+	int argc;
+	char *owned[MAX_WORDS]; /* numbers printed for the command */
+	int n_owned;
+};
+
+static void words_add(struct words *w, const char *word)
+{
+	if (w->argc < MAX_WORDS)
+		w->argv[w->argc++] = (char *)word;
+}
+
+static void words_free(struct words *w)
+{
+	for (int i = 0; i < w->n_owned; i++)
+		free(w->owned[i]);
+}
+
+static const char *status_code(int err, unsigned int *status)
+{
+	switch (err) {
+	case -EINVAL:
+	case -ERANGE:
+	case -ENAMETOOLONG:
+		*status = MHD_HTTP_BAD_REQUEST;
+		return "invalid";
+	case -ENOENT:
+	case -ESRCH:
+	case -ENODEV:
+		*status = MHD_HTTP_NOT_FOUND;
+		return "not-found";
+	case -EEXIST:
+		*status = MHD_HTTP_CONFLICT;
+		return "exists";
+	case -EBUSY:
+	case -ENOTEMPTY:
+	case -EADDRINUSE:
+	case -ENOSPC:
+		*status = MHD_HTTP_CONFLICT;
+		return "conflict";
+	default:
+		*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		return "internal";
+	}
+}
+
+/* The command's last error line, without the "cbpfnet: " every line starts with. */
+static const char *last_message(const struct exec_result *res, char *buf, size_t size)
+{
+	const char *text = res->errors && res->errors_len ? res->errors : "failed";
+	size_t len = strlen(text);
+	const char *line;
+
+	while (len && text[len - 1] == '\n')
+		len--;
+	line = text + len;
+	while (line > text && line[-1] != '\n')
+		line--;
+	if (!strncmp(line, "cbpfnet: ", 9))
+		line += 9;
+	snprintf(buf, size, "%.*s", (int)(text + len - line), line);
+	return buf;
+}
+
+/* Runs the words; the reply is the command's JSON document or its error. */
+static void run_words(const struct api_call *c, const char *object, struct words *w,
+		      struct api_reply *r)
+{
+	struct exec_request req = {.argv = w->argv, .argc = w->argc, .json = true};
+	struct exec_result res;
+	char message[1024];
+
+	w->argv[w->argc] = NULL;
+	exec_run(c->agent, &req, &res);
+	if (res.err) {
+		unsigned int status;
+		const char *code = status_code(res.err, &status);
+
+		api_error(r, status, code, object, "%s",
+			  last_message(&res, message, sizeof(message)));
+	} else if (res.out_len) {
+		r->status = MHD_HTTP_OK;
+		r->doc = json_tokener_parse(res.out);
+		if (!r->doc)
+			api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", object,
+				  "the command printed no JSON");
+	} else {
+		r->status = MHD_HTTP_OK;
+		r->doc = json_object_new_object();
+		json_object_object_add(r->doc, "ok", json_object_new_boolean(true));
+	}
+	exec_result_free(&res);
+}
+
+/* The body as one JSON object; NULL (reply set) when it is not. */
+static json_object *body_object(const struct api_call *c, struct api_reply *r)
+{
+	struct json_tokener *tok = json_tokener_new();
+	json_object *doc = NULL;
+
+	if (!tok) {
+		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	if (c->body_len)
+		doc = json_tokener_parse_ex(tok, c->body, (int)c->body_len);
+	if (!doc || tok->char_offset != (int)c->body_len) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "bad-json", c->path,
+			  c->body_len ? "request body is not one JSON document: %s at offset %d"
+				      : "request body is empty%s%d",
+			  c->body_len ? json_tokener_error_desc(json_tokener_get_error(tok)) : "",
+			  c->body_len ? (int)tok->char_offset : 0);
+		json_object_put(doc);
+		doc = NULL;
+	} else if (!json_object_is_type(doc, json_type_object)) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "bad-json", c->path,
+			  "request body must be a JSON object");
+		json_object_put(doc);
+		doc = NULL;
+	}
+	json_tokener_free(tok);
+	return doc;
+}
+
+static const struct field *find_field(const struct field *fields, const char *key)
+{
+	for (const struct field *f = fields; f->key; f++)
+		if (!strcmp(f->key, key))
+			return f;
+	return NULL;
+}
+
+/* Checks every key of doc against fields and appends the words; false (reply set) if bad. */
+static bool body_words(json_object *doc, const struct field *fields, struct words *w,
+		       struct api_reply *r)
+{
+	json_object_object_foreach(doc, key, val)
+	{
+		const struct field *f = find_field(fields, key);
+		bool is_string = json_object_is_type(val, json_type_string);
+
+		if (!f) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "unknown-field", key,
+				  "unknown field '%s'", key);
+			return false;
+		}
+		if (((f->type == F_STRING || f->type == F_POSITIONAL) && !is_string) ||
+		    (f->type == F_INT && !json_object_is_type(val, json_type_int)) ||
+		    ((f->type == F_BOOL_ONOFF || f->type == F_FLAG) &&
+		     !json_object_is_type(val, json_type_boolean))) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "wrong-type", key,
+				  "field '%s' must be %s", key,
+				  f->type == F_INT				 ? "an integer"
+				  : f->type == F_BOOL_ONOFF || f->type == F_FLAG ? "true or false"
+										 : "a string");
+			return false;
+		}
+		if (is_string && (size_t)json_object_get_string_len(val) !=
+				     strlen(json_object_get_string(val))) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", key,
+				  "field '%s' holds a NUL character", key);
+			return false;
+		}
+	}
+	for (const struct field *f = fields; f->key; f++) {
+		json_object *val = json_object_object_get(doc, f->key);
+
+		if (!val) {
+			if (f->required) {
+				api_error(r, MHD_HTTP_BAD_REQUEST, "missing-field", f->key,
+					  "field '%s' is required", f->key);
+				return false;
+			}
+			continue;
+		}
+		if (f->type == F_POSITIONAL) {
+			const char *text = json_object_get_string(val);
+
+			/* A leading '-' would read as an option of the command. */
+			if (!*text || *text == '-') {
+				api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", f->key,
+					  "field '%s': '%s' is not a valid name", f->key, text);
+				return false;
+			}
+			words_add(w, text);
+			continue;
+		}
+		if (f->type == F_FLAG) {
+			if (json_object_get_boolean(val))
+				words_add(w, f->option);
+			continue;
+		}
+		words_add(w, f->option);
+		if (f->type == F_BOOL_ONOFF) {
+			words_add(w, json_object_get_boolean(val) ? "on" : "off");
+		} else if (f->type == F_INT) {
+			char *num = NULL;
+
+			if (asprintf(&num, "%lld", (long long)json_object_get_int64(val)) < 0)
+				num = NULL;
+			if (!num || w->n_owned >= MAX_WORDS) {
+				free(num);
+				api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", f->key,
+					  "out of memory");
+				return false;
+			}
+			w->owned[w->n_owned++] = num;
+			words_add(w, num);
+		} else {
+			words_add(w, json_object_get_string(val));
+		}
+	}
+	return true;
+}
+
+/* A route that runs fixed words plus the fields of its body. */
+struct route_spec {
+	const char *words[4];
+	const struct field *fields; /* NULL: no body */
+};
+
+static const struct field network_fields[] = {
+    {"subnet", F_STRING, "--subnet", true},
+    {"gateway", F_STRING, "--gateway", false},
+    {"icc", F_BOOL_ONOFF, "--icc", false},
+    {"model", F_STRING, "--model", false},
+    {"vni", F_INT, "--vni", false},
+    {"vlan", F_INT, "--vlan", false},
+    {"parent", F_STRING, "--parent", false},
+    {"mode", F_STRING, "--mode", false},
+    {"require", F_STRING, "--require", false},
+    {"mtu", F_INT, "--mtu", false},
+    {"host_access", F_FLAG, "--host-access", false},
+    {"name", F_POSITIONAL, NULL, true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field network_set_fields[] = {
+    {"mode", F_STRING, "--mode", true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field endpoint_fields[] = {
+    {"net", F_STRING, "--net", true},	     {"netns", F_STRING, "--netns", false},
+    {"ip", F_STRING, "--ip", false},	     {"ifname", F_STRING, "--ifname", false},
+    {"remote", F_STRING, "--remote", false}, {"mac", F_STRING, "--mac", false},
+    {"name", F_POSITIONAL, NULL, true},	     {NULL, 0, NULL, false},
+};
+
+static const struct field node_fields[] = {
+    {"underlay", F_STRING, "--underlay", true},
+    {"name", F_POSITIONAL, NULL, true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field rule_fields[] = {
+    {"from", F_POSITIONAL, NULL, true},
+    {"to", F_POSITIONAL, NULL, true},
+    {"verdict", F_POSITIONAL, NULL, true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field rule_key_fields[] = {
+    {"from", F_POSITIONAL, NULL, true},
+    {"to", F_POSITIONAL, NULL, true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field explain_fields[] = {
+    {"from", F_POSITIONAL, NULL, true},
+    {"to", F_POSITIONAL, NULL, true},
+    {"proto", F_POSITIONAL, NULL, false},
+    {NULL, 0, NULL, false},
+};
+
+/* Runs spec's words, then `name` (from the path) if given, then the body's fields. */
+static void run_spec(const struct api_call *c, const struct route_spec *spec, const char *name,
+		     struct api_reply *r)
+{
+	struct words w = {0};
+	json_object *doc = NULL;
+
+	for (int i = 0; i < 4 && spec->words[i]; i++)
+		words_add(&w, spec->words[i]);
+	if (name) {
+		if (!*name || *name == '-') {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", name,
+				  "'%s' is not a valid name", name);
+			return;
+		}
+		words_add(&w, name);
+	}
+	if (spec->fields) {
+		doc = body_object(c, r);
+		if (!doc || !body_words(doc, spec->fields, &w, r)) {
+			json_object_put(doc);
+			words_free(&w);
+			return;
+		}
+	} else if (c->body_len) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "unexpected-body", c->path,
+			  "%s %s takes no request body", c->method, c->path);
+		return;
+	}
+	run_words(c, name ? name : c->path, &w, r);
+	json_object_put(doc);
+	words_free(&w);
+}
+
+/* POST /v1/exec {"argv": [...], "json": bool, "input": "...", "cwd": "/..."} */
+static void route_exec(const struct api_call *c, const char *name, struct api_reply *r)
+{
+	json_object *doc = body_object(c, r), *argv_doc = NULL, *json_doc = NULL;
+	json_object *input_doc = NULL, *cwd_doc = NULL;
+	struct exec_request req = {0};
+	struct exec_result res;
+	char *argv[MAX_WORDS + 1];
+	size_t n;
+
+	(void)name;
+	if (!doc)
+		return;
+	json_object_object_foreach(doc, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "argv") && strcmp(key, "json") && strcmp(key, "input") &&
+		    strcmp(key, "cwd")) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "unknown-field", key,
+				  "unknown field '%s'", key);
+			goto out;
+		}
+	}
+	if (!json_object_object_get_ex(doc, "argv", &argv_doc) ||
+	    !json_object_is_type(argv_doc, json_type_array) ||
+	    (n = json_object_array_length(argv_doc)) < 1 || n > MAX_WORDS) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "wrong-type", "argv",
+			  "field 'argv' must be an array of 1 to %d strings", MAX_WORDS);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *word = json_object_array_get_idx(argv_doc, i);
+
+		if (!json_object_is_type(word, json_type_string) ||
+		    (size_t)json_object_get_string_len(word) !=
+			strlen(json_object_get_string(word))) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "wrong-type", "argv",
+				  "argv[%zu] must be a string without NUL characters", i);
+			goto out;
+		}
+		argv[i] = (char *)json_object_get_string(word);
+	}
+	argv[n] = NULL;
+	if ((json_object_object_get_ex(doc, "json", &json_doc) &&
+	     !json_object_is_type(json_doc, json_type_boolean)) ||
+	    (json_object_object_get_ex(doc, "input", &input_doc) &&
+	     !json_object_is_type(input_doc, json_type_string)) ||
+	    (json_object_object_get_ex(doc, "cwd", &cwd_doc) &&
+	     (!json_object_is_type(cwd_doc, json_type_string) ||
+	      json_object_get_string(cwd_doc)[0] != '/'))) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "wrong-type", c->path,
+			  "'json' must be a boolean, 'input' a string, 'cwd' an absolute path");
+		goto out;
+	}
+	req.argv = argv;
+	req.argc = (int)n;
+	req.json = json_doc && json_object_get_boolean(json_doc);
+	if (input_doc) {
+		req.input = json_object_get_string(input_doc);
+		req.input_len = json_object_get_string_len(input_doc);
+	}
+	req.cwd = cwd_doc ? json_object_get_string(cwd_doc) : NULL;
+	exec_run(c->agent, &req, &res);
+	r->status = MHD_HTTP_OK;
+	r->doc = json_object_new_object();
+	json_object_object_add(r->doc, "exit", json_object_new_int(res.err ? 1 : 0));
+	json_object_object_add(
+	    r->doc, "stdout", json_object_new_string_len(res.out ? res.out : "", (int)res.out_len));
+	json_object_object_add(
+	    r->doc, "stderr",
+	    json_object_new_string_len(res.errors ? res.errors : "", (int)res.errors_len));
+	exec_result_free(&res);
+out:
+	json_object_put(doc);
+}
+
+/* A stream's reader: one event per SSE message, a comment every few seconds to keep it. */
+struct stream {
+	struct agent_events *ev;
+	uint64_t seq;
+	long left; /* events still to send; < 0: no limit */
+	char *pending;
+	size_t len, off;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	size_t n;
+
+	(void)pos;
+	while (s->off == s->len) {
+		char *json = NULL;
+		uint64_t lost = 0, id;
+		int err;
+
+		if (!s->left)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		free(s->pending);
+		s->pending = NULL;
+		s->len = s->off = 0;
+		id = s->seq;
+		err = events_wait(s->ev, &s->seq, &json, &lost, 5000);
+		if (err == -ESHUTDOWN)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (err == -EAGAIN)
+			s->pending = strdup(": keepalive\n\n");
+		else if (err == -EOVERFLOW &&
+			 asprintf(&s->pending, "event: lost\ndata: {\"lost\": %llu}\n\n",
+				  (unsigned long long)lost) < 0)
+			s->pending = NULL;
+		else if (!err) {
+			if (asprintf(&s->pending, "id: %llu\nevent: flow\ndata: %s\n\n",
+				     (unsigned long long)id, json) < 0)
+				s->pending = NULL;
+			if (s->left > 0)
+				s->left--;
+		}
+		free(json);
+		if (!s->pending)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->len = strlen(s->pending);
+	}
+	n = s->len - s->off < max ? s->len - s->off : max;
+	memcpy(buf, s->pending + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+
+	free(s->pending);
+	free(s);
+}
+
+/* GET /v1/events[?count=N]: Server-Sent Events from now on. */
+static void route_events(const struct api_call *c, const char *name, struct api_reply *r)
+{
+	struct stream *s;
+	char *end = NULL;
+	long count = -1;
+
+	(void)name;
+	if (c->query_count) {
+		count = strtol(c->query_count, &end, 10);
+		if (!*c->query_count || *end || count < 1) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "count",
+				  "count must be a positive integer, not '%s'", c->query_count);
+			return;
+		}
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path, "out of memory");
+		return;
+	}
+	s->ev = c->agent->events;
+	s->seq = events_next(s->ev);
+	s->left = count;
+	r->response =
+	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
+	if (!r->response) {
+		free(s);
+		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path,
+			  "cannot create the stream");
+		return;
+	}
+	MHD_add_response_header(r->response, "Content-Type", "text/event-stream");
+	MHD_add_response_header(r->response, "Cache-Control", "no-cache");
+	r->status = MHD_HTTP_OK;
+}
+
+typedef void (*route_fn)(const struct api_call *c, const char *name, struct api_reply *r);
+
+struct route {
+	const char *method;
+	const char *pattern; /* '*' stands for one path segment, the object's name */
+	route_fn fn;
+	struct route_spec spec; /* for fn == NULL: run these words */
+};
+
+static const struct route routes[] = {
+    {"GET", "/v1/status", NULL, {{"status"}, NULL}},
+    {"GET", "/v1/networks", NULL, {{"net", "list"}, NULL}},
+    {"POST", "/v1/networks", NULL, {{"net", "create"}, network_fields}},
+    {"PATCH", "/v1/networks/*", NULL, {{"net", "set"}, network_set_fields}},
+    {"DELETE", "/v1/networks/*", NULL, {{"net", "delete"}, NULL}},
+    {"GET", "/v1/endpoints", NULL, {{"ep", "list"}, NULL}},
+    {"POST", "/v1/endpoints", NULL, {{"ep", "add"}, endpoint_fields}},
+    {"DELETE", "/v1/endpoints/*", NULL, {{"ep", "del"}, NULL}},
+    {"GET", "/v1/nodes", NULL, {{"node", "list"}, NULL}},
+    {"POST", "/v1/nodes", NULL, {{"node", "add"}, node_fields}},
+    {"DELETE", "/v1/nodes/*", NULL, {{"node", "del"}, NULL}},
+    {"GET", "/v1/policy/rules", NULL, {{"policy", "list"}, NULL}},
+    {"POST", "/v1/policy/rules", NULL, {{"policy", "set"}, rule_fields}},
+    {"DELETE", "/v1/policy/rules", NULL, {{"policy", "del"}, rule_key_fields}},
+    {"POST", "/v1/policy/reload", NULL, {{"policy", "reload"}, NULL}},
+    {"POST", "/v1/policy/explain", NULL, {{"policy", "explain"}, explain_fields}},
+    {"GET", "/v1/policy/stats", NULL, {{"policy", "stats"}, NULL}},
+    {"POST", "/v1/sync", NULL, {{"load"}, NULL}},
+    {"POST", "/v1/exec", route_exec, {{NULL}, NULL}},
+    {"GET", "/v1/events", route_events, {{NULL}, NULL}},
+    {NULL, NULL, NULL, {{NULL}, NULL}},
+};
+
+/* Matches path against pattern; *name gets the segment '*' stood for (in buf). */
+static bool match(const char *pattern, const char *path, char *buf, size_t size, const char **name)
+{
+	*name = NULL;
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			size_t len = strcspn(path, "/");
+
+			if (!len || len >= size)
+				return false;
+			memcpy(buf, path, len);
+			buf[len] = '\0';
+			*name = buf;
+			path += len;
+			pattern++;
+		} else if (*pattern++ != *path++) {
+			return false;
+		}
+	}
+	return !*pattern && !*path;
+}
+
+void api_route(const struct api_call *call, struct api_reply *reply)
+{
+	bool path_known = false;
+	char buf[256];
+	const char *name;
+
+	for (const struct route *rt = routes; rt->method; rt++) {
+		if (!match(rt->pattern, call->path, buf, sizeof(buf), &name))
+			continue;
+		path_known = true;
+		if (strcmp(rt->method, call->method))
+			continue;
+		if (rt->fn)
+			rt->fn(call, name, reply);
+		else
+			run_spec(call, &rt->spec, name, reply);
+		return;
+	}
+	if (path_known)
+		api_error(reply, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed", call->path,
+			  "%s is not allowed on %s", call->method, call->path);
+	else
+		api_error(reply, MHD_HTTP_NOT_FOUND, "no-route", call->path, "no route %s %s",
+			  call->method, call->path);
+}

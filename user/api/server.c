@@ -1,0 +1,211 @@
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/log.h"
+#include "api/routes.h"
+#include "api/server.h"
+#include "cli.h"
+
+struct api_server {
+	struct agent *agent;
+	struct MHD_Daemon *mhd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* One request's body as it arrives. */
+struct pending {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+void api_error(struct api_reply *r, unsigned int status, const char *code, const char *object,
+	       const char *fmt, ...)
+{
+	json_object *err = json_object_new_object();
+	char message[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(message));
+	if (object)
+		json_object_object_add(err, "object", json_object_new_string(object));
+	r->status = status;
+	r->doc = json_object_new_object();
+	json_object_object_add(r->doc, "error", err);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply *r)
+{
+	struct MHD_Response *resp = r->response;
+	enum MHD_Result ret;
+
+	if (!resp) {
+		const char *text = json_object_to_json_string_ext(
+		    r->doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+		size_t len = strlen(text);
+		char *copy = malloc(len + 1);
+
+		if (!copy)
+			return MHD_NO;
+		memcpy(copy, text, len);
+		copy[len] = '\n';
+		resp = MHD_create_response_from_buffer(len + 1, copy, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(copy);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", "application/json");
+	}
+	ret = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	json_object_put(r->doc);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *data,
+				  size_t *size, void **state)
+{
+	struct api_server *s = cls;
+	struct pending *p = *state;
+	struct api_reply reply = {0};
+
+	(void)version;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return MHD_NO;
+		*state = p;
+		return MHD_YES;
+	}
+	if (*size) {
+		if (!p->too_large && p->len + *size <= API_BODY_MAX) {
+			char *grown = realloc(p->body, p->len + *size + 1);
+
+			if (!grown)
+				return MHD_NO;
+			p->body = grown;
+			memcpy(p->body + p->len, data, *size);
+			p->len += *size;
+			p->body[p->len] = '\0';
+		} else {
+			/* Read to the end and answer 413: the client gets a reply, not a reset. */
+			p->too_large = true;
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (p->too_large) {
+		api_error(&reply, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large", url,
+			  "request body over %u bytes", API_BODY_MAX);
+	} else {
+		struct api_call call = {
+		    .agent = s->agent,
+		    .method = method,
+		    .path = url,
+		    .query_count =
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count"),
+		    .body = p->body ? p->body : "",
+		    .body_len = p->len,
+		};
+
+		api_route(&call, &reply);
+	}
+	agent_log(LOG_LVL_DEBUG, "api: %s %s -> %u", method, url, reply.status);
+	return send_reply(conn, &reply);
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **state,
+		    enum MHD_RequestTerminationCode code)
+{
+	struct pending *p = *state;
+
+	(void)cls;
+	(void)conn;
+	(void)code;
+	if (p) {
+		free(p->body);
+		free(p);
+		*state = NULL;
+	}
+}
+
+static int bind_socket(const char *path, int *fd_out)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd, err;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		cbpf_err("daemon: socket path %s is longer than %zu bytes", path,
+			 sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* The state directory's lock is ours, so a socket already there is a dead agent's. */
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || chmod(path, 0660) ||
+	    listen(fd, 128)) {
+		err = -errno;
+		cbpf_err("daemon: listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int api_start(struct agent *a, const char *path, struct api_server **out)
+{
+	struct api_server *s = calloc(1, sizeof(*s));
+	int fd = -1, err;
+
+	if (!s)
+		return -ENOMEM;
+	s->agent = a;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	err = bind_socket(path, &fd);
+	if (err) {
+		free(s);
+		return err;
+	}
+	s->mhd = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+	if (!s->mhd) {
+		cbpf_err("daemon: cannot serve the API on %s", path);
+		close(fd);
+		unlink(path);
+		free(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
+void api_stop(struct api_server *s)
+{
+	if (!s)
+		return;
+	/* Gone from the file system first: a client now finds no agent rather than a hang. */
+	unlink(s->path);
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

@@ -1,0 +1,234 @@
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "client/forward.h"
+
+bool forward_runs_locally(int argc, char **argv)
+{
+	if (argc < 1)
+		return true;
+	if (!strcmp(argv[0], "model") || !strcmp(argv[0], "daemon"))
+		return true;
+	if (argc >= 2 && !strcmp(argv[0], "policy") && !strcmp(argv[1], "check"))
+		return true;
+	/* Reading a hook needs no pins, so it works in any namespace, agent or not. */
+	for (int i = 1; i < argc && !strcmp(argv[0], "attach"); i++)
+		if (!strcmp(argv[i], "--show"))
+			return true;
+	return false;
+}
+
+static int no_agent(const struct cbpf_ctx *ctx, const char *what, int err)
+{
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		cbpf_err("%s: no agent is running on state %s (start one: cbpfnet --state %s "
+			 "--bpffs %s daemon [--policy FILE|DIR])",
+			 what, ctx->state_dir, ctx->state_dir, ctx->bpffs);
+	else if (err == -EACCES)
+		cbpf_err(
+		    "%s: permission denied on the agent's socket %s/cbpfnet.sock (root and the "
+		    "socket's group may use it)",
+		    what, ctx->state_dir);
+	else
+		cbpf_err("%s: cannot reach the agent on state %s: %s", what, ctx->state_dir,
+			 strerror(-err));
+	return 1;
+}
+
+static char *read_all(FILE *in, size_t *len)
+{
+	size_t cap = 65536;
+	char *text = malloc(cap);
+
+	*len = 0;
+	while (text) {
+		size_t n = fread(text + *len, 1, cap - *len, in);
+
+		*len += n;
+		if (n == 0)
+			break;
+		if (*len == cap) {
+			char *grown = realloc(text, cap *= 2);
+
+			if (!grown)
+				free(text);
+			text = grown;
+		}
+	}
+	return text;
+}
+
+static bool print_event(const struct cbpf_ctx *ctx, const char *text)
+{
+	json_object *e = json_tokener_parse(text);
+
+	if (!e)
+		return false;
+	if (ctx->json) {
+		puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+	} else {
+#define F(k) json_object_get_string(json_object_object_get(e, k))
+#define I(k) json_object_get_int(json_object_object_get(e, k))
+		printf("%s %-9s %s -> %s %s %d->%d reason=%s rule=%d\n", F("time"), F("kind"),
+		       F("src"), F("dst"), F("proto"), I("sport"), I("dport"), F("reason"),
+		       I("rule_id"));
+#undef F
+#undef I
+	}
+	fflush(stdout);
+	json_object_put(e);
+	return true;
+}
+
+/* Waits for events in the agent's stream and prints them as `monitor` always has. */
+static int monitor(const struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"count", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
+	};
+	double timeout = 0;
+	long count = -1;
+	char path[64], line[8192];
+	size_t used = 0;
+	struct timespec start, now;
+	int opt, fd, err;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end = NULL;
+
+		if (opt == 'c')
+			count = strtol(optarg, &end, 10);
+		else if (opt == 't')
+			timeout = strtod(optarg, &end);
+		if (opt == '?' || *end || count == 0 || count < -1 || timeout < 0) {
+			cbpf_err("monitor: usage: monitor [--count N] [--timeout SECONDS]");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		cbpf_err("monitor: usage: monitor [--count N] [--timeout SECONDS]");
+		return 2;
+	}
+	err = client_connect(ctx->state_dir, &fd);
+	if (err)
+		return no_agent(ctx, "monitor", err);
+	snprintf(path, sizeof(path), count > 0 ? "/v1/events?count=%ld" : "/v1/events", count);
+	err = client_stream(fd, path);
+	if (err) {
+		close(fd);
+		cbpf_err("monitor: the agent's event stream: %s", strerror(-err));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (count) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char *nl = memchr(line, '\n', used);
+		int wait_ms = -1;
+		ssize_t n;
+
+		if (nl) {
+			*nl = '\0';
+			if (!strncmp(line, "data: ", 6) && print_event(ctx, line + 6) && count > 0)
+				count--;
+			used -= nl + 1 - line;
+			memmove(line, nl + 1, used);
+			continue;
+		}
+		if (used == sizeof(line))
+			used = 0; /* no event is this long: drop the fragment */
+		if (timeout > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			wait_ms = (int)((timeout - (now.tv_sec - start.tv_sec) -
+					 (now.tv_nsec - start.tv_nsec) / 1e9) *
+					1000);
+			if (wait_ms <= 0)
+				break;
+		}
+		n = poll(&p, 1, wait_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		n = read(fd, line + used, sizeof(line) - used);
+		if (n <= 0)
+			break;
+		used += n;
+	}
+	close(fd);
+	return 0;
+}
+
+int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	json_object *req, *words, *doc = NULL, *v;
+	struct api_response resp;
+	char cwd[4096];
+	const char *body;
+	int fd, err, code = 1;
+
+	if (!strcmp(argv[0], "monitor"))
+		return monitor(ctx, argc, argv);
+	err = client_connect(ctx->state_dir, &fd);
+	if (err)
+		return no_agent(ctx, argv[0], err);
+	req = json_object_new_object();
+	words = json_object_new_array();
+	for (int i = 0; i < argc; i++)
+		json_object_array_add(words, json_object_new_string(argv[i]));
+	json_object_object_add(req, "argv", words);
+	json_object_object_add(req, "json", json_object_new_boolean(ctx->json));
+	if (getcwd(cwd, sizeof(cwd)) && cwd[0] == '/')
+		json_object_object_add(req, "cwd", json_object_new_string(cwd));
+	/* `ep apply -` reads the caller's stdin: it travels with the request. */
+	if (argc == 3 && !strcmp(argv[0], "ep") && !strcmp(argv[1], "apply") &&
+	    !strcmp(argv[2], "-")) {
+		size_t len;
+		char *input = read_all(stdin, &len);
+
+		if (!input) {
+			cbpf_err("ep apply: standard input: %s", strerror(errno));
+			json_object_put(req);
+			close(fd);
+			return 1;
+		}
+		json_object_object_add(req, "input", json_object_new_string_len(input, (int)len));
+		free(input);
+	}
+	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	err = client_request(fd, "POST", "/v1/exec", body, strlen(body), &resp);
+	json_object_put(req);
+	if (err) {
+		cbpf_err("%s: the agent on state %s did not answer: %s", argv[0], ctx->state_dir,
+			 strerror(-err));
+		return 1;
+	}
+	doc = json_tokener_parse(resp.body);
+	if (resp.status != 200 || !doc) {
+		json_object *e = doc ? json_object_object_get(doc, "error") : NULL;
+
+		cbpf_err("%s: the agent refused the request (HTTP %d): %s", argv[0], resp.status,
+			 e ? json_object_get_string(json_object_object_get(e, "message"))
+			   : resp.body);
+	} else {
+		if (json_object_object_get_ex(doc, "stdout", &v))
+			fwrite(json_object_get_string(v), 1, json_object_get_string_len(v), stdout);
+		if (json_object_object_get_ex(doc, "stderr", &v))
+			fwrite(json_object_get_string(v), 1, json_object_get_string_len(v), stderr);
+		if (json_object_object_get_ex(doc, "exit", &v))
+			code = json_object_get_int(v);
+	}
+	json_object_put(doc);
+	client_response_free(&resp);
+	return code;
+}

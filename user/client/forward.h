@@ -1,0 +1,17 @@
+/* The command line as a client of the agent. */
+#ifndef CBPF_CLIENT_FORWARD_H
+#define CBPF_CLIENT_FORWARD_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+
+/* Words that run in the calling process: they touch nothing the agent owns. */
+bool forward_runs_locally(int argc, char **argv);
+/*
+ * Has the agent of ctx->state_dir run the words; returns the command's exit status, or 1 with
+ * a message saying how to start an agent when none runs.
+ */
+int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv);
+
+#endif
