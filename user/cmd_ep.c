@@ -242,6 +242,106 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+static void print_endpoint(const struct cbpf_ctx *ctx, const char *verb,
+			   const struct cbpf_endpoint *ep)
+{
+	char ip[CBPF_IP_STRLEN];
+
+	if (ctx->json) {
+		cbpf_print_json(ep_json(ep));
+		return;
+	}
+	cbpf_format_ip(ep->ip, ip);
+	printf("%s %s: %s in netns %s, %s, network %s\n", verb, ep->name, ep->ifname, ep->netns, ip,
+	       ep->net);
+}
+
+/* NAME --net NET [--ip ADDR] [--ifname IF]; ifname NULL when not allowed. */
+static int parse_net_change(const char *verb, int argc, char **argv, const char **name,
+			    const char **net, const char **ip, const char **ifname)
+{
+	static const struct option opts[] = {
+	    {"net", required_argument, NULL, 'n'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"ifname", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool takes_ifname = ifname != NULL;
+	int opt;
+
+	*net = *ip = NULL;
+	if (ifname)
+		*ifname = NULL;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'n')
+			*net = optarg;
+		else if (opt == 'i' && ip)
+			*ip = optarg;
+		else if (opt == 'f' && takes_ifname)
+			*ifname = optarg;
+		else
+			opt = '?';
+		if (opt == '?')
+			break;
+	}
+	if (opt == '?' || optind != argc - 1 || !*net) {
+		cbpf_err("ep %s: usage: ep %s NAME --net NET%s%s", verb, verb,
+			 ip ? " [--ip ADDR]" : "", takes_ifname ? " [--ifname IF]" : "");
+		return -EINVAL;
+	}
+	*name = argv[optind];
+	return 0;
+}
+
+static int ep_connect_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	const char *name, *net, *ip, *ifname;
+	struct cbpf_endpoint ep;
+	int err = parse_net_change("connect", argc, argv, &name, &net, &ip, &ifname);
+
+	err = err ?: ep_connect(ctx, name, net, ip, ifname, &ep);
+	if (!err)
+		print_endpoint(ctx, "connected", &ep);
+	return err;
+}
+
+static int ep_disconnect_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	const char *name, *net, *ip;
+	int err = parse_net_change("disconnect", argc, argv, &name, &net, &ip, NULL);
+
+	if (!err && ip) {
+		cbpf_err("ep disconnect: usage: ep disconnect NAME --net NET");
+		return -EINVAL;
+	}
+	err = err ?: ep_disconnect(ctx, name, net);
+	if (err)
+		return err;
+	if (ctx->json) {
+		json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "disconnected", json_object_new_string(name));
+		json_object_object_add(doc, "net", json_object_new_string(net));
+		cbpf_print_json(doc);
+	} else {
+		printf("disconnected endpoint %s from network %s\n", name, net);
+	}
+	return 0;
+}
+
+static int ep_move_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	const char *name, *net, *ip;
+	struct cbpf_endpoint ep;
+	int err = parse_net_change("move", argc, argv, &name, &net, &ip, NULL);
+
+	err = err ?: ep_move(ctx, name, net, ip, &ep);
+	if (!err)
+		print_endpoint(ctx, "moved", &ep);
+	return err;
+}
+
 int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct cbpf_cmd table[] = {
@@ -249,6 +349,9 @@ int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv)
 	    {"del", ep_del, "ep del NAME"},
 	    {"apply", ep_apply, "ep apply FILE|-"},
 	    {"list", ep_list, "ep list"},
+	    {"connect", ep_connect_cmd, "ep connect NAME --net NET [--ip ADDR] [--ifname IF]"},
+	    {"disconnect", ep_disconnect_cmd, "ep disconnect NAME --net NET"},
+	    {"move", ep_move_cmd, "ep move NAME --net NET [--ip ADDR]"},
 	    {NULL, NULL, NULL},
 	};
 

@@ -229,10 +229,32 @@ static int del_finish(struct ep_session *s, struct ep_del_op *op)
 	return err;
 }
 
+/* An endpoint's further interfaces (NAME@NET) go before its first one. */
+static int del_interfaces(struct ep_session *s, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strchr(name, '@') || !state_find_ep(&s->st, name))
+		return 0;
+	for (size_t i = 0; i < s->st.n_eps; i++) {
+		char record[CBPF_NAME_MAX];
+		int err;
+
+		if (strncmp(s->st.eps[i].name, name, len) || s->st.eps[i].name[len] != '@')
+			continue;
+		snprintf(record, sizeof(record), "%s", s->st.eps[i].name);
+		err = ep_session_del(s, record, false);
+		if (err)
+			return err;
+		i = (size_t)-1; /* the array changed: look again from the start */
+	}
+	return 0;
+}
+
 int ep_session_del(struct ep_session *s, const char *name, bool delete_netns)
 {
 	struct ep_del_op op = {.name = name, .delete_netns = delete_netns};
-	int err = del_prepare(s, &op);
+	int err = del_interfaces(s, name) ?: del_prepare(s, &op);
 
 	if (err)
 		return err;
@@ -280,7 +302,7 @@ void ep_session_del_many(struct ep_session *s, struct ep_del_op *ops, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		t = ep_now_ms();
-		ops[i].err = del_prepare(s, &ops[i]);
+		ops[i].err = del_interfaces(s, ops[i].name) ?: del_prepare(s, &ops[i]);
 		ops[i].prepared = !ops[i].err;
 		if (ops[i].err)
 			snprintf(ops[i].error, sizeof(ops[i].error), "%s", cbpf_last_error());

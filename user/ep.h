@@ -19,6 +19,7 @@ struct ep_request {
 	const char *remote;
 	const char *mac;
 	bool create_netns; /* netns is a name to create under /run/netns first */
+	bool interface;	   /* name is NAME@NET: a further interface of endpoint NAME */
 };
 
 struct ep_added {
@@ -85,6 +86,25 @@ int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct c
 /* Removes endpoint name from the host, the maps and the state; -ENOENT when there is none. */
 int ep_destroy(const struct cbpf_ctx *ctx, const char *name);
 json_object *ep_json(const struct cbpf_endpoint *ep);
+
+/*
+ * Endpoints in several networks. An endpoint's first interface is the record NAME; each further
+ * one, in network NET, is the record NAME@NET ('@' is in no name a user can give), with its own
+ * address, identity and interface (eth1, eth2, ...) in the same namespace and no default route.
+ */
+int ep_connect(const struct cbpf_ctx *ctx, const char *name, const char *net, const char *ip,
+	       const char *ifname, struct cbpf_endpoint *out);
+int ep_disconnect(const struct cbpf_ctx *ctx, const char *name, const char *net);
+/*
+ * Moves endpoint name's first interface to network net (address ip, or the first free one) in
+ * one commit of the state: the old interface, address and map entry go, the new ones come, and
+ * rules naming the endpoint stay with it. If the new interface cannot be made, the old one is
+ * made again.
+ */
+int ep_move(const struct cbpf_ctx *ctx, const char *name, const char *net, const char *ip,
+	    struct cbpf_endpoint *out);
+/* Interface records are named NAME@NET. */
+bool ep_is_interface(const struct cbpf_endpoint *ep);
 /* A monotonic clock in ms, for per-endpoint timings. */
 double ep_now_ms(void);
 

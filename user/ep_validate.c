@@ -85,7 +85,7 @@ int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct 
 	int ns_fd, err;
 
 	memset(ep, 0, sizeof(*ep));
-	if (!state_valid_name(name)) {
+	if (!req->interface && !state_valid_name(name)) {
 		cbpf_err("ep add %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
 		return -EINVAL;
 	}

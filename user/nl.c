@@ -290,6 +290,7 @@ int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t pref
 	struct rtnl_addr *addr = addr_object(ifindex, ip, prefix_len);
 	struct rtnl_route *route = route_object(ifindex, 0, 0, gateway);
 	struct nl_msg *msgs[NL_EP_STEPS] = {NULL};
+	int steps = NL_EP_STEPS;
 	char batch[4096];
 	size_t len = 0;
 	int err = addr && route ? 0 : -ENOMEM;
@@ -297,10 +298,13 @@ int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t pref
 	*failed = NL_EP_STEPS;
 	err = err ?: nl_to_errno(rtnl_addr_build_add_request(addr, 0, &msgs[NL_EP_ADDRESS]));
 	err = err ?: link_up_request(ifindex, &msgs[NL_EP_LINK_UP]);
-	err = err
-		  ?: nl_to_errno(rtnl_route_build_add_request(route, NLM_F_CREATE | NLM_F_EXCL,
-							      &msgs[NL_EP_DEFAULT_ROUTE]));
-	for (int i = 0; i < NL_EP_STEPS && !err; i++) {
+	if (gateway)
+		err = err
+			  ?: nl_to_errno(rtnl_route_build_add_request(
+				 route, NLM_F_CREATE | NLM_F_EXCL, &msgs[NL_EP_DEFAULT_ROUTE]));
+	else
+		steps = NL_EP_DEFAULT_ROUTE;
+	for (int i = 0; i < steps && !err; i++) {
 		struct nlmsghdr *hdr = nlmsg_hdr(msgs[i]);
 
 		/* Sequence numbers and the ack flag, as nl_send_auto would set them. */
@@ -317,7 +321,7 @@ int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t pref
 	if (!err && !sent)
 		err = -EIO;
 	/* The kernel answers every message, in order: read them all, keep the first refusal. */
-	for (int i = 0; i < NL_EP_STEPS && sent; i++) {
+	for (int i = 0; i < steps && sent; i++) {
 		int step_err = nl_to_errno(nl_wait_for_ack(sock));
 
 		if (step_err && !err) {

@@ -50,7 +50,8 @@ enum nl_ep_step {
 
 /*
  * An endpoint's interface made ready in one netlink batch: address ip/prefix_len, link up, default
- * route via gateway, sent in one message and acknowledged in order. On error *failed names the
+ * route via gateway (none when gateway is 0), sent in one message and acknowledged in order. On
+ * error *failed names the
  * step the kernel refused (or NL_EP_STEPS when sending failed).
  */
 int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,

@@ -6,7 +6,7 @@
 #include "plumb.h"
 #include "nl.h"
 
-/* Address, link and default route inside the endpoint's namespace. */
+/* Address, link and (first interface) default route inside the endpoint's namespace. */
 int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
 			 const struct cbpf_network *net)
 {
@@ -28,9 +28,10 @@ int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
 	}
 	if (!ifindex)
 		ifindex = nl_link_index(sock, ep->ifname);
+	/* The default route is the first interface's; a further one reaches its subnet only. */
 	err = ifindex < 0 ? ifindex
 			  : nl_ep_configure(sock, ifindex, ep->ip, net->subnet.prefix_len,
-					    net->gateway, &failed);
+					    strchr(ep->name, '@') ? 0 : net->gateway, &failed);
 	if (err && failed == NL_EP_DEFAULT_ROUTE && err == -EEXIST)
 		cbpf_err("ep add %s: default route in netns %s: the namespace already has one",
 			 ep->name, ep->netns);

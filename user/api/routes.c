@@ -277,6 +277,24 @@ static const struct field endpoint_fields[] = {
     {"name", F_POSITIONAL, NULL, true},	     {NULL, 0, NULL, false},
 };
 
+static const struct field connect_fields[] = {
+    {"net", F_STRING, "--net", true},
+    {"ip", F_STRING, "--ip", false},
+    {"ifname", F_STRING, "--ifname", false},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field disconnect_fields[] = {
+    {"net", F_STRING, "--net", true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field move_fields[] = {
+    {"net", F_STRING, "--net", true},
+    {"ip", F_STRING, "--ip", false},
+    {NULL, 0, NULL, false},
+};
+
 static const struct field node_fields[] = {
     {"underlay", F_STRING, "--underlay", true},
     {"name", F_POSITIONAL, NULL, true},
@@ -529,6 +547,9 @@ static const struct route routes[] = {
     {"GET", "/v1/endpoints", NULL, {{"ep", "list"}, NULL}},
     {"POST", "/v1/endpoints", NULL, {{"ep", "add"}, endpoint_fields}},
     {"DELETE", "/v1/endpoints/*", NULL, {{"ep", "del"}, NULL}},
+    {"POST", "/v1/endpoints/*/connect", NULL, {{"ep", "connect"}, connect_fields}},
+    {"POST", "/v1/endpoints/*/disconnect", NULL, {{"ep", "disconnect"}, disconnect_fields}},
+    {"POST", "/v1/endpoints/*/move", NULL, {{"ep", "move"}, move_fields}},
     {"GET", "/v1/nodes", NULL, {{"node", "list"}, NULL}},
     {"POST", "/v1/nodes", NULL, {{"node", "add"}, node_fields}},
     {"DELETE", "/v1/nodes/*", NULL, {{"node", "del"}, NULL}},

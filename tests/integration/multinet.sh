@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Endpoints in several networks (ep connect/disconnect), moves between networks (ep move), and
+# leaving (ep del takes every interface), asserted with real traffic and policy.
+source "$(dirname "$0")/../lib.sh"
+lib_init
+
+host_add h1 1
+for ns in x y pa pb pc spare1 spare2; do ns_add $ns; done
+check "net create na" cb h1 net create na --subnet 10.50.0.0/24
+check "net create nb" cb h1 net create nb --subnet 10.51.0.0/24
+check "net create nc" cb h1 net create nc --subnet 10.52.0.0/24
+check "ep add x (na)" cb h1 ep add x --net na --netns "$P-x" --ip 10.50.0.10
+check "ep add y (na)" cb h1 ep add y --net na --netns "$P-y" --ip 10.50.0.20
+check "ep add pa (na)" cb h1 ep add pa --net na --netns "$P-pa" --ip 10.50.0.2
+check "ep add pb (nb)" cb h1 ep add pb --net nb --netns "$P-pb" --ip 10.51.0.2
+check "ep add pc (nc)" cb h1 ep add pc --net nc --netns "$P-pc" --ip 10.52.0.2
+check "x cannot reach pb before it joins nb (network isolation)" ping_fails x 10.51.0.2
+
+# Join a second network: a second interface with its own address, no second default route.
+entries=$(map_dump h1 cbpf_endpoints | jq length)
+check "ep connect x --net nb" cb h1 ep connect x --net nb --ip 10.51.0.10
+check_eq "x has eth1 with its nb address" "10.51.0.10/24" \
+	"$(in_ns x ip -o -4 addr show dev eth1 | awk '{print $4}')"
+check_eq "x keeps one default route, through eth0" "default via 10.50.0.1 dev eth0" \
+	"$(in_ns x ip route show default | awk '{print $1, $2, $3, $4, $5}')"
+check "x pings pb through eth1" ping_ok x 10.51.0.2
+check "pb pings x's nb address" ping_ok pb 10.51.0.10
+check "TCP pb -> x on nb" tcp_ok pb x 10.51.0.10 7301
+check "x still pings pa through eth0" ping_ok x 10.50.0.2
+check "pb cannot reach x's na address (another network)" ping_fails pb 10.50.0.10
+check_eq "the interface is listed as x@nb" "x@nb nb eth1 10.51.0.10" \
+	"$(cb h1 --json ep list | jq -r '.[] | select(.name == "x@nb") | "\(.name) \(.net) \(.ifname) \(.ip)"')"
+check_eq "the new interface has its own map entry" "$((entries + 1))" \
+	"$(map_dump h1 cbpf_endpoints | jq length)"
+# Its own identity: a rule on nb's interface alone.
+check "policy set pb -> x@nb's network peer deny (ep:pb to net:nb)" cb h1 policy set ep:pb net:na deny
+check "a deny towards na does not touch x's nb interface: pb pings x@nb" ping_ok pb 10.51.0.10
+
+r=$(api h1 POST /v1/endpoints/x/connect '{"net": "nc"}')
+check_eq "POST /v1/endpoints/x/connect: 200" "200" "$(tail -n1 <<<"$r")"
+check_eq "... eth2 in nc" "eth2" "$(sed '$d' <<<"$r" | jq -r .ifname)"
+check "x pings pc through eth2" ping_ok x 10.52.0.2
+r=$(api h1 POST /v1/endpoints/x/connect '{"net": "nc"}')
+check_eq "connecting to the same network again: 409" "409" "$(tail -n1 <<<"$r")"
+out=$(cb h1 ep connect x --net na 2>&1)
+check_contains "connecting to the first interface's network is refused" \
+	"first interface is in network na already" "$out"
+out=$(cb h1 ep connect nosuch --net nb 2>&1)
+check_contains "connecting an unknown endpoint is refused" "ep connect nosuch: no such endpoint" "$out"
+
+# Leave one network.
+check "ep disconnect x --net nb" cb h1 ep disconnect x --net nb
+check_fail "x's eth1 is gone" in_ns x ip link show eth1
+check "x no longer reaches pb" ping_fails x 10.51.0.2
+check_eq "x@nb is gone from the store" "" \
+	"$(cb h1 --json ep list | jq -r '.[] | select(.name == "x@nb") | .name')"
+check "pb's address 10.51.0.10 is free again: ep add takes it" \
+	cb h1 ep add pb2 --net nb --netns "$P-spare1" --ip 10.51.0.10
+check "ep del pb2" cb h1 ep del pb2
+out=$(cb h1 ep disconnect x --net na 2>&1)
+check_contains "disconnecting the first interface is refused" "holds the endpoint's first interface" "$out"
+
+# Move between networks: y leaves na for nb; nb's rules apply to it, na's do not.
+check "policy set nc -> nb allow" cb h1 policy set net:nc net:nb allow
+check "policy set y -> pa deny (a rule naming y)" cb h1 policy set ep:y ep:pa deny
+check "before the move pc cannot reach y (na)" ping_fails pc 10.50.0.20
+check "ep move y --net nb" cb h1 ep move y --net nb --ip 10.51.0.20
+check_eq "y's eth0 now has its nb address only" "10.51.0.20/24" \
+	"$(in_ns y ip -o -4 addr show dev eth0 | awk '{print $4}' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "y's default route is nb's gateway" "default via 10.51.0.1 dev eth0" \
+	"$(in_ns y ip route show default | awk '{print $1, $2, $3, $4, $5}')"
+check "the nc -> nb rule now applies to y: pc pings y" ping_ok pc 10.51.0.20
+check "y reaches pb in nb" ping_ok y 10.51.0.2
+check "y's old address answers no more" ping_fails pa 10.50.0.20
+check_eq "y is recorded in nb with one record" "nb 10.51.0.20" \
+	"$(cb h1 --json ep list | jq -r '.[] | select(.name == "y") | "\(.net) \(.ip)"')"
+check_eq "the rule naming y moved with it" "ep:y ep:pa deny" \
+	"$(cb h1 policy list | awk '$2 == "ep:y" {print $2, $3, $4}')"
+check "10.50.0.20 was released: ep add takes it" \
+	cb h1 ep add z --net na --netns "$P-spare2" --ip 10.50.0.20
+r=$(api h1 POST /v1/endpoints/y/move '{"net": "nb"}')
+check_eq "moving into the network it is in: 409" "409" "$(tail -n1 <<<"$r")"
+r=$(api h1 POST /v1/endpoints/y/move '{"net": "nosuch"}')
+check_eq "moving into an unknown network: 404" "404" "$(tail -n1 <<<"$r")"
+check "a failed move left y working" ping_ok y 10.51.0.2
+
+# ep del removes every interface.
+before=$(map_dump h1 cbpf_endpoints | jq length)
+check "ep del x (with its nc interface)" cb h1 ep del x
+check_eq "x and x@nc are gone from the store" "" \
+	"$(cb h1 --json ep list | jq -r '.[] | select(.name | startswith("x")) | .name')"
+check_eq "both map entries went" "$((before - 2))" "$(map_dump h1 cbpf_endpoints | jq length)"
+check_fail "x's eth2 is gone" in_ns x ip link show eth2
+
+lib_finish
