@@ -21,14 +21,15 @@
 
 int policy_check(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	bool strict = argc == 3 && !strcmp(argv[1], "--strict");
 	struct pol_result res;
 	int err;
 
-	if (argc != 2) {
-		cbpf_err("policy check: usage: policy check FILE|DIR");
+	if (argc != 2 && !strict) {
+		cbpf_err("policy check: usage: policy check [--strict] FILE|DIR");
 		return -EINVAL;
 	}
-	err = policy_check_path(ctx, argv[1], &res);
+	err = policy_check_path(ctx, argv[argc - 1], strict, &res);
 	if (err) {
 		cbpf_err("policy check: %s", res.message);
 		return err;

@@ -15,7 +15,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int load(const struct cbpf_ctx *ctx, const char *path, bool install, struct pol_result *res)
+static int load(const struct cbpf_ctx *ctx, const char *path, bool install, bool strict,
+		struct pol_result *res)
 {
 	double start = now_ms();
 	struct pol_set files = {0};
@@ -33,7 +34,7 @@ static int load(const struct cbpf_ctx *ctx, const char *path, bool install, stru
 	}
 	err = policy_parse_path(path, &files, res->message, sizeof(res->message));
 	if (!err)
-		err = policy_compile(&st, &files, true, &c, res->message, sizeof(res->message));
+		err = policy_compile(&st, &files, strict, &c, res->message, sizeof(res->message));
 	if (err)
 		goto out;
 	res->n_rules = files.n_ids;
@@ -63,12 +64,18 @@ out:
 	return err;
 }
 
-int policy_check_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res)
+int policy_check_path(const struct cbpf_ctx *ctx, const char *path, bool strict,
+		      struct pol_result *res)
 {
-	return load(ctx, path, false, res);
+	return load(ctx, path, false, strict, res);
 }
 
+/*
+ * Rules may name endpoints and networks that do not exist yet, as Kubernetes and Cilium
+ * policies may: such a rule compiles to nothing until its objects appear, and every endpoint
+ * and network change recompiles the accepted files.
+ */
 int policy_apply_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res)
 {
-	return load(ctx, path, true, res);
+	return load(ctx, path, true, false, res);
 }

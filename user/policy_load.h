@@ -12,8 +12,12 @@ struct pol_result {
 	char message[POL_ERR_MAX];
 };
 
-/* Parses and compiles path against the state without touching any map. */
-int policy_check_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res);
+/*
+ * Parses and compiles path against the state without touching any map; strict also requires
+ * every endpoint and network a rule names to exist.
+ */
+int policy_check_path(const struct cbpf_ctx *ctx, const char *path, bool strict,
+		      struct pol_result *res);
 /* Parses, compiles and installs path, then records it as the accepted policy. */
 int policy_apply_path(const struct cbpf_ctx *ctx, const char *path, struct pol_result *res);
 

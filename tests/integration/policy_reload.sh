@@ -135,10 +135,29 @@ printf '{"rules": [\n  {"from": "cidr:10.0.0.1/24", "to": "net:netb", "action": 
 bad_file "bad CIDR" "2: bad from selector 'cidr:10.0.0.1/24'"
 printf '{"rules": [\n  {"from": "world", "to": "net:netb", "action": "deny",\n   "protocol": "tcp", "ports": ["80", "70000"]}\n]}\n' >"$POL.bad"
 bad_file "bad port" "2: bad port range '70000'"
-printf '{"rules": [\n  {"from": "ep:ghost", "to": "net:netb", "action": "deny"}\n]}\n' >"$POL.bad"
-bad_file "unknown endpoint" "2: no such object 'ep:ghost'"
-check_contains "the daemon logged the rejection" "policy rejected, keeping the live one: $POL:2: no such object" \
+check_contains "the daemon logged the rejection" "policy rejected, keeping the live one: $POL:2: bad port range" \
 	"$(cat "$WORK/h1.agent.log")"
+
+# A rule may name an endpoint that does not exist yet: it takes effect when the endpoint
+# appears and stops when it goes.
+ns_add ghost
+ns_add other
+{ sed '$d' "$WORK/v1.json" | sed '$s/$/,/'; echo '  {"id": "ghost-not-b1", "from": "ep:ghost", "to": "ep:b1", "action": "deny"}'; echo ']}'; } >"$POL.ghost"
+out=$(cb h1 policy check --strict "$POL.ghost" 2>&1)
+check_contains "policy check --strict refuses a rule naming a missing endpoint" \
+	"4: no such object 'ep:ghost'" "$out"
+check "policy check without --strict accepts it" cb h1 policy check "$POL.ghost"
+cp "$POL.ghost" "$POL"
+check "the agent accepts a policy naming an endpoint that does not exist yet" cb h1 policy reload
+check "ep add ghost (netb)" cb h1 ep add ghost --net netb --netns "$P-ghost" --ip 10.2.0.50
+check "the waiting rule applies once ghost exists: ghost -/-> b1" ping_fails ghost $B1
+check_contains "explain names the waiting rule" "ghost-not-b1" "$(cb h1 policy explain ghost b1)"
+check "ep del ghost" cb h1 ep del ghost
+check "ep add other with ghost's old address" \
+	cb h1 ep add other --net netb --netns "$P-other" --ip 10.2.0.50
+check "the rule went with ghost: other -> b1" ping_ok other $B1
+cp "$WORK/v1.json" "$POL"
+check "back to v1" cb h1 policy reload
 check "after rejections: b1 -> a1 still allowed" ping_ok b1 $A1
 check "after rejections: a1 -/-> b1 still denied" ping_fails a1 $B1
 check "daemon stops on SIGTERM" daemon_stop h1
