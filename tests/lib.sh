@@ -142,9 +142,14 @@ agent_start() {
 	for i in $(seq 100); do
 		curl -sf --max-time 2 --unix-socket "$WORK/$host/state/cbpfnet.sock" \
 			http://agent/v1/status >/dev/null 2>&1 && return 0
-		kill -0 "${AGENT_PIDS[$host]}" 2>/dev/null || return 1
+		if ! kill -0 "${AGENT_PIDS[$host]}" 2>/dev/null; then
+			wait "${AGENT_PIDS[$host]}"
+			echo "# $host's agent exited with status $?" >>"$WORK/$host.agent.log"
+			return 1
+		fi
 		sleep 0.1
 	done
+	echo "# $host's agent did not answer within 10 s" >>"$WORK/$host.agent.log"
 	return 1
 }
 
@@ -164,7 +169,7 @@ agent_stop() {
 # status code on a line of its own.
 api() {
 	local host=$1 method=$2 path=$3 body=${4-}
-	curl -s --max-time 10 --unix-socket "$WORK/$host/state/cbpfnet.sock" -X "$method" \
+	curl -s --max-time 60 --unix-socket "$WORK/$host/state/cbpfnet.sock" -X "$method" \
 		${body:+-H 'Content-Type: application/json' --data-binary "$body"} \
 		-w '\n%{http_code}\n' "http://agent$path"
 }

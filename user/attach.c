@@ -124,7 +124,8 @@ static int tcx_detach_ours(int ifindex, unsigned int type, const struct tcx_ours
 		if (i == keep)
 			continue;
 		err = bpf_prog_detach2(ours->fds[i], ifindex, (enum bpf_attach_type)type);
-		if (err == -ENOENT)
+		/* Gone meanwhile, or held by a link: a link goes by its pin, not this way. */
+		if (err == -ENOENT || err == -EBUSY)
 			err = 0;
 	}
 	return err;
@@ -163,6 +164,23 @@ int cbpf_tcx_attach(int ifindex, int prog_fd, bool egress)
 	return err;
 }
 
+int cbpf_tcx_detach_others(int ifindex, unsigned int type, unsigned int keep_id)
+{
+	struct tcx_ours ours;
+	int err = tcx_ours_open(ifindex, type, &ours);
+
+	for (int i = 0; i < ours.n && !err; i++) {
+		if (ours.ids[i] == keep_id)
+			continue;
+		err = bpf_prog_detach2(ours.fds[i], ifindex, (enum bpf_attach_type)type);
+		/* Gone meanwhile, or held by a link (ours or another's): not detached this way. */
+		if (err == -ENOENT || err == -EBUSY)
+			err = 0;
+	}
+	tcx_ours_close(&ours);
+	return err;
+}
+
 int cbpf_tcx_detach(int ifindex)
 {
 	struct tcx_ours ours;
@@ -180,20 +198,9 @@ int cbpf_tcx_detach(int ifindex)
 	return err;
 }
 
-int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress)
-{
-	int prog_fd = cbpf_prog_open(ctx, pin), err;
-
-	if (prog_fd < 0)
-		return prog_fd;
-	err = cbpf_tcx_attach(ifindex, prog_fd, egress);
-	close(prog_fd);
-	return err;
-}
-
 int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 {
-	int prog_fd, err;
+	int err;
 
 	/* An endpoint's host side: what it sends (ingress) and what the host sends it (egress). */
 	if (hook == CBPF_HOOK_TC) {
@@ -202,12 +209,7 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 	}
 	if (hook == CBPF_HOOK_UNDERLAY)
 		return cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_UNDERLAY, false);
-	prog_fd = cbpf_prog_open(ctx, CBPF_PIN_PROG_XDP);
-	if (prog_fd < 0)
-		return prog_fd;
-	err = bpf_xdp_attach(ifindex, prog_fd, 0, NULL);
-	close(prog_fd);
-	return err;
+	return cbpf_attach_xdp(ctx, ifindex);
 }
 
 int cbpf_attached(int ifindex)
@@ -227,11 +229,23 @@ int cbpf_attached(int ifindex)
 	return mask;
 }
 
-int cbpf_detach(int ifindex)
+int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex)
 {
-	int err = cbpf_tcx_detach(ifindex);
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 xdp_id = 0;
+	int err = cbpf_links_unpin(ctx, ifindex), fd;
 
-	return err ?: bpf_xdp_detach(ifindex, 0, NULL);
+	err = err ?: cbpf_tcx_detach(ifindex);
+	if (err || bpf_xdp_query_id(ifindex, 0, &xdp_id) || !xdp_id)
+		return err;
+	/* An XDP program attached without a link, by an older build: only ours goes. */
+	fd = prog_open_id(xdp_id, name);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	close(fd);
+	return strncmp(name, CBPF_PIN_PROG_XDP + strlen(CBPF_PIN_PROG_PREFIX), BPF_OBJ_NAME_LEN - 1)
+		   ? 0
+		   : bpf_xdp_detach(ifindex, 0, NULL);
 }
 
 /* Appends the program id on hook to progs; one that went meanwhile is left out. */

@@ -1,7 +1,7 @@
 /*
- * Attaching the endpoint programs to interfaces: TCX ingress and egress (BPF_PROG_ATTACH with
- * the interface's index as target, Linux 6.6), or XDP. Attachments are not links: like tc
- * filters they stay after the process exits, and go with the interface.
+ * Attaching the endpoint programs to interfaces: TCX ingress and egress (Linux 6.6), or XDP.
+ * cbpfnet's attachments are bpf_links pinned under <pin dir>/links/ (attach_link.c): they stay
+ * after the process exits, go when unpinned, and name exactly what is ours.
  */
 #ifndef CBPF_ATTACH_H
 #define CBPF_ATTACH_H
@@ -19,8 +19,20 @@ enum cbpf_hook {
 
 /* Attaches (or replaces) the pinned program for hook on ifindex. */
 int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook);
-/* Attaches (or replaces) the pinned program pin at TCX ingress or egress of ifindex. */
+/*
+ * Attaches the pinned program pin at TCX ingress or egress of ifindex through our pinned link
+ * there: a live link gets the program in place of its old one, otherwise a new link goes first
+ * on the hook. A cbpfnet program attached without a link (an older build) is detached after.
+ */
 int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress);
+/* The same for the XDP stage. */
+int cbpf_attach_xdp(const struct cbpf_ctx *ctx, int ifindex);
+/* Unpins ifindex's links, which detaches their programs; missing ones are fine. */
+int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex);
+/* Unpins links whose interface is gone; *pruned counts them. */
+int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned);
+/* Detaches, from one TCX hook, cbpfnet programs attached without a link, but keep_id. */
+int cbpf_tcx_detach_others(int ifindex, unsigned int type, unsigned int keep_id);
 /*
  * Attaches prog_fd at TCX ingress or egress of ifindex in place of cbpfnet's program there
  * (BPF_F_REPLACE: no packet finds the hook without one), or first on the hook when none of
@@ -32,8 +44,8 @@ int cbpf_tcx_attach(int ifindex, int prog_fd, bool egress);
 int cbpf_tcx_detach(int ifindex);
 /* The kernel's attach type for TCX ingress or egress, for tools attaching programs of their own. */
 unsigned int cbpf_tcx_attach_type(bool egress);
-/* Removes cbpfnet's TCX programs and the XDP program from ifindex; absent ones are fine. */
-int cbpf_detach(int ifindex);
+/* Removes cbpfnet's links, and programs of ours attached without one, from ifindex. */
+int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex);
 /*
  * Reports which hooks carry a program: bit 0 TC (one of cbpfnet's at TCX ingress), bit 1 XDP.
  * Returns a mask or -errno.

@@ -111,7 +111,7 @@ int cmd_detach(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_err("detach: interface %s: %s", argv[1], strerror(errno));
 		return -ENODEV;
 	}
-	err = cbpf_detach(ifindex);
+	err = cbpf_detach(ctx, ifindex);
 	if (err) {
 		cbpf_err("detach: %s: %s", argv[1], strerror(-err));
 		return err;

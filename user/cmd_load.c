@@ -65,13 +65,14 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 	struct cbpf_maps maps;
 	bool loaded_now;
 	char dir[256];
-	int err = no_arguments("load", argc, argv);
+	int pruned, err = no_arguments("load", argc, argv);
 
 	if (err)
 		return err;
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
+	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
 	err = cbpf_load(ctx, &loaded_now);
 	if (!err)
 		err = cbpf_maps_open(ctx, &maps);
@@ -82,10 +83,12 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_err("load: fill maps from %s: %s", st.path, strerror(-err));
 	if (!err)
 		err = attach_endpoints(ctx, &st);
+	/* Links of interfaces that are gone (deleted behind our back, or while we were down). */
+	if (!err && (err = cbpf_links_prune(ctx, &pruned)))
+		cbpf_err("load: prune links in %s: %s", dir, strerror(-err));
 	cbpf_maps_close(&maps);
 	if (err)
 		goto out;
-	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
 	if (ctx->json) {
 		json_object *doc = json_object_new_object();
 
@@ -124,7 +127,7 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 				goto out;
 			continue;
 		}
-		if (ifindex && (err = cbpf_detach(ifindex))) {
+		if (ifindex && (err = cbpf_detach(ctx, ifindex))) {
 			cbpf_err("unload: detach from %s: %s", ifname, strerror(-err));
 			goto out;
 		}
@@ -132,7 +135,6 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = cbpf_unpin_all(ctx);
 	if (err)
 		goto out;
-	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
 	if (ctx->json) {
 		json_object *doc = json_object_new_object();
 

@@ -173,7 +173,7 @@ static int node_del(struct cbpf_ctx *ctx, int argc, char **argv)
 		unsigned int ifindex = if_nametoindex(node->ifname);
 
 		if (ifindex)
-			cbpf_detach(ifindex);
+			cbpf_detach(ctx, ifindex);
 	}
 	/* A node that leaves takes its endpoints with it, from every map. */
 	for (size_t i = st.n_eps; i-- > 0;) {

@@ -223,21 +223,24 @@ out:
 	return err;
 }
 
-int cbpf_unpin_all(const struct cbpf_ctx *ctx)
+/* Removes every pin in dir, and dir; one level of subdirectories (the links) included. */
+static int unpin_dir(const char *dir, bool nested)
 {
-	char dir[256], path[512];
+	char path[512];
 	struct dirent *entry;
-	DIR *d;
+	DIR *d = opendir(dir);
 	int err = 0;
 
-	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
-	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((entry = readdir(d))) {
 		if (entry->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+		if (nested && entry->d_type == DT_DIR) {
+			err = err ?: unpin_dir(path, false);
+			continue;
+		}
 		if (unlink(path) && !err) {
 			err = -errno;
 			cbpf_err("unload: unpin %s: %s", path, strerror(errno));
@@ -249,6 +252,14 @@ int cbpf_unpin_all(const struct cbpf_ctx *ctx)
 		cbpf_err("unload: remove %s: %s", dir, strerror(errno));
 	}
 	return err;
+}
+
+int cbpf_unpin_all(const struct cbpf_ctx *ctx)
+{
+	char dir[256];
+
+	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
+	return unpin_dir(dir, true);
 }
 
 static int open_pin(const struct cbpf_ctx *ctx, const char *name)

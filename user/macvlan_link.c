@@ -75,13 +75,13 @@ int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex)
 	return netns_leave(self, err);
 }
 
-int macvlan_detach(int ns_fd, int ifindex)
+int macvlan_detach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex)
 {
 	int self, err = netns_enter(ns_fd, &self);
 
 	if (err)
 		return err;
-	err = cbpf_tcx_detach(ifindex);
+	err = cbpf_detach(ctx, ifindex);
 	return netns_leave(self, err);
 }
 

@@ -32,7 +32,7 @@ int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec);
 /* Attaches the macvlan programs at TCX ingress and egress of ifindex inside ns_fd. */
 int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex);
 /* Detaches them; other programs on the hooks stay. */
-int macvlan_detach(int ns_fd, int ifindex);
+int macvlan_detach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex);
 
 /* Writes or removes the link map entry for ifindex: the endpoint's address and its network. */
 int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip,

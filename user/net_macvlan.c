@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "macvlan_link.h"
 #include "network.h"
 #include "netmodel.h"
@@ -347,6 +348,7 @@ static int macvlan_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoin
 		err = delete_in_netns(ns_fd, ep->ifname);
 		close(ns_fd);
 	}
+	err = err ?: cbpf_links_unpin(ctx, macvlan_ep_ifindex(ep));
 	return err ?: macvlan_link_delete(ctx, macvlan_ep_ifindex(ep));
 }
 
@@ -378,7 +380,7 @@ static int macvlan_detach_ep(const struct cbpf_ctx *ctx, const struct cbpf_endpo
 	(void)net;
 	if (ns_fd < 0)
 		return 0;
-	err = macvlan_detach(ns_fd, macvlan_ep_ifindex(ep));
+	err = macvlan_detach(ctx, ns_fd, macvlan_ep_ifindex(ep));
 	close(ns_fd);
 	if (err == -ENODEV)
 		return 0;

@@ -112,10 +112,13 @@ int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 	struct nl_sock *host;
 	int err = nl_sock_open(-1, &host);
 
-	(void)ctx;
+	int ifindex = nl_link_index(host, ep->host_ifname);
+
 	(void)net;
 	if (err)
 		return err;
+	if (ifindex > 0)
+		cbpf_links_unpin(ctx, ifindex);
 	err = nl_link_delete(host, ep->host_ifname);
 	nl_sock_close(host);
 	return err == -ENODEV ? 0 : err;

@@ -29,6 +29,22 @@ check "ep add a2" cb h1 ep add a2 --net neta --netns "$P-a2"
 check "ep add b1" cb h1 ep add b1 --net netb --netns "$P-b1"
 check "a1 pings a2" ping_ok a1 10.1.0.3
 
+# Our attachments are bpf_links pinned per hook and interface.
+a1_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "a1") | .host_ifname')
+a1_idx=$(in_ns h1 cat "/sys/class/net/$a1_if/ifindex")
+check_eq "a1's host interface has its two pinned links" "tcx_egress-$a1_idx tcx_ingress-$a1_idx" \
+	"$(ls "$WORK/h1/bpffs/cbpfnet/links" | grep -- "-$a1_idx\$" | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "the ingress link holds tc_from_ep" "tc_from_ep" \
+	"$(bpftool -j prog show id "$(bpftool -j link show pinned "$WORK/h1/bpffs/cbpfnet/links/tcx_ingress-$a1_idx" | jq .prog_id)" | jq -r .name)"
+b1_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "b1") | .host_ifname')
+b1_idx=$(in_ns h1 cat "/sys/class/net/$b1_if/ifindex")
+in_ns h1 ip link del "$b1_if"
+check "sync after b1's interface was deleted behind the agent's back" cb h1 sync
+check_eq "sync unpinned the dead links" "" \
+	"$(ls "$WORK/h1/bpffs/cbpfnet/links" | grep -- "-$b1_idx\$")"
+check "ep del b1 (its interface already gone)" cb h1 ep del b1
+check "ep add b1 again" cb h1 ep add b1 --net netb --netns "$P-b1"
+
 # Resource routes.
 r=$(api h1 GET /v1/networks)
 check_eq "GET /v1/networks: 200" "200" "$(status "$r")"
