@@ -175,7 +175,7 @@ static void test_history(void)
 	struct model_constraints no_l2 = {.hosts_share_l2 = MODEL_FACT_NO};
 	struct model_decision d;
 	struct model_history *h;
-	struct model_record r, *recs;
+	struct model_record r, *recs = NULL;
 	struct model_data samples = {0};
 	const char *model_path = path_in("decide.json"), *e;
 	size_t n;
