@@ -36,4 +36,5 @@ $(ASAN_BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_state.h $
 # Each target for FUZZ_SECONDS; `make test` runs them for a few seconds each (tests/run.sh).
 fuzz: $(FUZZ_BINS)
 	$(Q)fail=0; for t in $(FUZZ_TARGETS); do \
-		tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || fail=1; done; exit $$fail
+		FUZZ_CORPUS=$(ASAN_BUILD)/fuzz/corpus tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || fail=1; \
+	done; exit $$fail

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target, build-asan/fuzz/fuzz_TARGET, for SECONDS over its committed seeds
-# (tests/fuzz/corpus/TARGET) and prints one TAP line. What the run discovers goes to a temporary
-# directory, never into the repository; a crashing input is kept in build-asan/fuzz/crashes/, to
-# be replayed with `build-asan/fuzz/fuzz_TARGET FILE` and committed as a regression seed.
+# (tests/fuzz/corpus/TARGET) and prints one TAP line. What the run discovers goes to
+# $FUZZ_CORPUS/TARGET when FUZZ_CORPUS is set (make fuzz: build-asan/fuzz/corpus, so long runs
+# build on each other), else to a temporary directory; never into the repository. A crashing
+# input is kept in build-asan/fuzz/crashes/, to be replayed with `build-asan/fuzz/fuzz_TARGET
+# FILE` and committed as a regression seed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -18,7 +20,9 @@ if [ ! -x "$bin" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/new"
+new=$work/new
+[ -n "${FUZZ_CORPUS:-}" ] && new=$FUZZ_CORPUS/$target
+mkdir -p "$new"
 dict=()
 [ -f "tests/fuzz/$target.dict" ] && dict=(-dict="tests/fuzz/$target.dict")
 
@@ -27,7 +31,7 @@ dict=()
 # timeout(1) is there for a run that would not.
 timeout --kill-after=10 $((seconds + 60)) "$bin" -max_total_time="$seconds" -timeout=10 \
 	-rss_limit_mb=2048 -max_len=4096 -close_fd_mask=3 -print_final_stats=1 \
-	-artifact_prefix="$work/" "${dict[@]}" "$work/new" "$seeds" >"$work/log" 2>&1
+	-artifact_prefix="$work/" "${dict[@]}" "$new" "$seeds" >"$work/log" 2>&1
 rc=$?
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
