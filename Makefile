@@ -95,6 +95,7 @@ format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h maps/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*.h)
 
 clean:
-	rm -rf $(BUILD) cbpfnet
+	rm -rf $(BUILD) build-asan cbpfnet
 
 -include model/model.mk
+-include tests/sanitize.mk

@@ -10,6 +10,9 @@
 #include <string.h>
 
 struct pkt {
+	/* Puts the IPv4 header after a 14-byte Ethernet header on a 4-byte boundary, as the
+	 * kernel's NET_IP_ALIGN does: the builders write it through struct iphdr. */
+	uint8_t align_pad[2];
 	uint8_t data[256];
 	uint32_t len;
 };

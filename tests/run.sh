@@ -38,6 +38,25 @@ for bin in build/tests/unit/test_* build/tests/bpf/test_*; do
 	[ -x "$bin" ] || continue
 	case "$bin" in *"$filter"*) run_one "$bin" "$bin" ;; esac
 done
+# The same unit and BPF fixture tests built with ASan and UBSan (make asan): a sanitizer report
+# aborts the program, which fails it.
+for src in tests/unit/test_*.c tests/bpf/test_*.c; do
+	bin=build-asan/${src%.c}
+	case "$bin" in *"$filter"*) ;; *) continue ;; esac
+	if [ -x "$bin" ]; then
+		run_one "$bin" env ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+			UBSAN_OPTIONS=print_stacktrace=1 "$bin"
+	else
+		run_one "$bin" echo "not ok - $bin is missing (make asan)"
+	fi
+done
+# Each fuzz target for a few seconds over its seeds (make fuzz runs them longer).
+for src in tests/fuzz/fuzz_*.c; do
+	target=${src#tests/fuzz/fuzz_}
+	target=${target%.c}
+	case "fuzz $target" in *"$filter"*) run_one "fuzz $target" tests/fuzz/run.sh "$target" \
+		"${FUZZ_TEST_SECONDS:-12}" ;; esac
+done
 for script in tests/integration/*.sh; do
 	[ -f "$script" ] || continue
 	case "$script" in *"$filter"*) run_one "$script" bash "$script" ;; esac

@@ -27,17 +27,6 @@ enum cni_code {
 
 static const char *const supported_versions[] = {"0.4.0", "1.0.0"};
 
-struct cni_request {
-	const char *command;
-	const char *container;
-	const char *netns;
-	const char *ifname;
-	const char *version;
-	char network[CBPF_NAME_MAX];
-	char endpoint[CBPF_NAME_MAX];
-	struct cbpf_ctx ctx;
-};
-
 static int cni_error(const char *version, enum cni_code code, const char *msg)
 {
 	json_object *doc = json_object_new_object();
@@ -78,28 +67,36 @@ static void endpoint_name(const char *container, const char *ifname, char *out, 
 			*p = '_';
 }
 
-static int parse_request(json_object *conf, struct cni_request *req)
+static int refuse(struct cni_request *req, const char *version, enum cni_code code, const char *msg)
+{
+	req->err_code = code;
+	req->err_version = version;
+	req->err_msg = msg;
+	return code;
+}
+
+int cni_parse_request(json_object *conf, const struct cni_env *env, struct cni_request *req)
 {
 	const char *network = string_field(conf, "network");
 	const char *name = string_field(conf, "name");
 
 	req->version = string_field(conf, "cniVersion");
 	if (!req->version || !name)
-		return cni_error(CNI_VERSION, CNI_ERR_CONFIG,
-				 "network configuration needs cniVersion and name");
+		return refuse(req, CNI_VERSION, CNI_ERR_CONFIG,
+			      "network configuration needs cniVersion and name");
 	if (strcmp(req->version, supported_versions[0]) &&
 	    strcmp(req->version, supported_versions[1]))
-		return cni_error(CNI_VERSION, CNI_ERR_VERSION,
-				 "unsupported cniVersion; this plugin speaks 0.4.0 and 1.0.0");
+		return refuse(req, CNI_VERSION, CNI_ERR_VERSION,
+			      "unsupported cniVersion; this plugin speaks 0.4.0 and 1.0.0");
 	snprintf(req->network, sizeof(req->network), "%s", network ? network : name);
 	req->ctx.bpffs = string_field(conf, "bpffs") ?: "/sys/fs/bpf";
 	req->ctx.state_dir = string_field(conf, "state") ?: "/var/lib/cbpfnet";
-	req->container = getenv("CNI_CONTAINERID");
-	req->netns = getenv("CNI_NETNS");
-	req->ifname = getenv("CNI_IFNAME");
+	req->container = env->container;
+	req->netns = env->netns;
+	req->ifname = env->ifname;
 	if (!req->container || !*req->container || !req->ifname || !*req->ifname)
-		return cni_error(req->version, CNI_ERR_ENV,
-				 "CNI_CONTAINERID and CNI_IFNAME must be set");
+		return refuse(req, req->version, CNI_ERR_ENV,
+			      "CNI_CONTAINERID and CNI_IFNAME must be set");
 	endpoint_name(req->container, req->ifname, req->endpoint, sizeof(req->endpoint));
 	return 0;
 }
@@ -228,6 +225,11 @@ static int cni_version(void)
 int cni_main(void)
 {
 	struct cni_request req = {.command = getenv("CNI_COMMAND")};
+	const struct cni_env env = {
+	    .container = getenv("CNI_CONTAINERID"),
+	    .netns = getenv("CNI_NETNS"),
+	    .ifname = getenv("CNI_IFNAME"),
+	};
 	json_object *conf;
 	int rc;
 
@@ -237,7 +239,9 @@ int cni_main(void)
 	if (!conf)
 		return cni_error(CNI_VERSION, CNI_ERR_CONFIG,
 				 "network configuration on stdin is not JSON");
-	rc = parse_request(conf, &req);
+	rc = cni_parse_request(conf, &env, &req)
+		 ? cni_error(req.err_version, req.err_code, req.err_msg)
+		 : 0;
 	if (!rc) {
 		if (!strcmp(req.command, "ADD"))
 			rc = cni_add(&req);

@@ -158,6 +158,34 @@ check_contains "retrain keeps the new model when it scores no worse" "kept the n
 check_eq "the new model is in use" 2 "$(jq .version "$WORK/in-use.json")"
 check_eq "it counts its confirmed samples" 2 "$(jq .training.confirmed_samples "$WORK/in-use.json")"
 
+# --- a damaged history.db: a clear error and exit status 1, never an abort ---------------------
+# check_exit1 DESC TEXT CMD...: CMD exits with status 1 (not a signal) and says TEXT on stderr.
+check_exit1() {
+	local desc=$1 text=$2 err rc
+	shift 2
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" -ne 1 ]; then not_ok "$desc: exit status $rc, expected 1 ($err)"; else
+		check_contains "$desc" "$text" "$err"
+	fi
+}
+C=$WORK/corrupt-state
+mkdir -p "$C"
+head -c 8192 /dev/urandom >"$C/history.db"
+for args in "history" "history web" "confirm web" "override web overlay" \
+	"decide web --require $web" "retrain --model $WORK/in-use.json"; do
+	# shellcheck disable=SC2086
+	check_exit1 "model $args on a history.db of random bytes fails cleanly" \
+		"$C/history.db: reading schema version: file is not a database" \
+		"$CBPFNET" --state "$C" model $args
+done
+cp "$S/history.db" "$C/history.db"
+# Page 2 holds the decisions table: zeroing it leaves a valid header over a broken tree.
+dd if=/dev/zero of="$C/history.db" bs=4096 seek=1 count=1 conv=notrunc status=none
+check_exit1 "model history on a history.db with a zeroed table page fails cleanly" \
+	"$C/history.db: reading history: database disk image is malformed" \
+	"$CBPFNET" --state "$C" model history
+
 S=$WORK/state2
 for i in $(seq 1 40); do
 	m model decide "bad$i" --require security=2,scale=5,efficiency=7,extensibility=5 >/dev/null &&

@@ -114,6 +114,18 @@ static void test_csv(void)
 		      want);
 		unlink(path);
 	}
+	{
+		static const char nul[] =
+		    "security,scale,efficiency,extensibility,label\n1,2,3,4,1\0,9\n";
+		FILE *f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+
+		capture();
+		err = model_csv_parse(f, "nul.csv", &d);
+		e = captured_text();
+		fclose(f);
+		CHECK(err == -EINVAL && d.n == 0 && strstr(e, "nul.csv:2: NUL byte in the line"),
+		      "a NUL byte in a CSV line is refused, not cut off: %s", e);
+	}
 	model_data_add(&d, &x, 1);
 	path = write_file("ok.csv", "");
 	CHECK(model_csv_write(path, &d) == 0, "a CSV is written");

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +175,7 @@ static void test_history(void)
 	struct model_constraints no_l2 = {.hosts_share_l2 = MODEL_FACT_NO};
 	struct model_decision d;
 	struct model_history *h;
-	struct model_record r, *recs;
+	struct model_record r, *recs = NULL;
 	struct model_data samples = {0};
 	const char *model_path = path_in("decide.json"), *e;
 	size_t n;
@@ -245,6 +246,47 @@ static void test_history(void)
 	unlink(path_in(MODEL_HISTORY_FILE));
 }
 
+/* A damaged or foreign history.db is refused with its path and reason, and leaves no handle. */
+static void test_corrupt_history(void)
+{
+	struct model_history *h = (struct model_history *)&h;
+	struct model_data samples = {0};
+	const char *path = path_in(MODEL_HISTORY_FILE), *e;
+	sqlite3 *db;
+	int err;
+
+	write_text(path, "this is not an SQLite database, it is what a crash left behind\n");
+	capture();
+	err = model_history_open(dir, &h);
+	e = captured_text();
+	CHECK(err == -EIO && !h && strstr(e, path) && strstr(e, "file is not a database"),
+	      "a history.db that is not a database is refused and leaves no handle: %s", e);
+	model_history_close(h);
+	unlink(path);
+
+	CHECK(
+	    sqlite3_open(path, &db) == SQLITE_OK &&
+		sqlite3_exec(db,
+			     "CREATE TABLE decisions (id INTEGER PRIMARY KEY, net, security, scale,"
+			     " efficiency, extensibility, alpha, beta, choice, source, reason,"
+			     " model_version, created_at, label, labelled_at);"
+			     "INSERT INTO decisions VALUES (7, 'x', 1, 2, 3, 4, 0, 0, 0,"
+			     " 'classifier', '', 1, '', 5, '');",
+			     NULL, NULL, NULL) == SQLITE_OK,
+	    "a history without the table's constraints is written");
+	sqlite3_close(db);
+	capture();
+	err = model_history_open(dir, &h);
+	if (!err)
+		err = model_history_samples(h, &samples);
+	e = captured_text();
+	CHECK(err == -EINVAL && samples.n == 0 && strstr(e, "decision #7: label 5 is not 0 or 1"),
+	      "a label the classifier cannot have produced is not used for retraining: %s", e);
+	model_history_close(h);
+	model_data_free(&samples);
+	unlink(path);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -252,6 +294,7 @@ int main(void)
 	test_json();
 	test_constraints();
 	test_history();
+	test_corrupt_history();
 	rmdir(dir);
 	TAP_EXIT();
 }

@@ -147,7 +147,7 @@ static json_object *record_json(const struct model_record *r)
 /* Labels the latest decision of a network: confirm keeps its choice, override replaces it. */
 static int label(struct cbpf_ctx *ctx, const char *net, const enum model_choice *forced)
 {
-	struct model_history *h;
+	struct model_history *h = NULL;
 	struct model_record r;
 	enum model_choice to;
 	int err = model_history_open(ctx->state_dir, &h);
@@ -216,7 +216,7 @@ int model_cmd_history(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{NULL, 0, NULL, 0}};
 	struct model_record *recs = NULL;
-	struct model_history *h;
+	struct model_history *h = NULL;
 	const char *net;
 	size_t n = 0;
 	int err;

@@ -79,19 +79,13 @@ static int parse_line(const char *path, size_t lineno, char *line, struct model_
 	return 0;
 }
 
-int model_csv_read(const char *path, struct model_data *d)
+int model_csv_parse(FILE *f, const char *path, struct model_data *d)
 {
-	FILE *f = fopen(path, "r");
 	size_t old_n = d->n, lineno = 0, cap = 0;
 	char *line = NULL;
 	ssize_t len;
 	int err = 0;
 
-	if (!f) {
-		err = -errno;
-		cbpf_err("cannot read %s: %s", path, strerror(-err));
-		return err;
-	}
 	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		struct model_req x;
 		int y;
@@ -99,6 +93,12 @@ int model_csv_read(const char *path, struct model_data *d)
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
+		/* Whatever follows a NUL byte would be ignored, not read. */
+		if (strlen(line) != (size_t)len) {
+			cbpf_err("%s:%zu: NUL byte in the line", path, lineno);
+			err = -EINVAL;
+			break;
+		}
 		if (lineno == 1) {
 			if (strcmp(line, MODEL_CSV_HEADER)) {
 				cbpf_err("%s:1: expected header '%s'", path, MODEL_CSV_HEADER);
@@ -123,6 +123,20 @@ int model_csv_read(const char *path, struct model_data *d)
 	if (err)
 		d->n = old_n;
 	free(line);
+	return err;
+}
+
+int model_csv_read(const char *path, struct model_data *d)
+{
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		cbpf_err("cannot read %s: %s", path, strerror(-err));
+		return err;
+	}
+	err = model_csv_parse(f, path, d);
 	fclose(f);
 	return err;
 }

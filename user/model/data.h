@@ -3,6 +3,7 @@
 #define CBPF_MODEL_DATA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "model/req.h"
 
@@ -23,6 +24,8 @@ void model_data_free(struct model_data *d);
  * leaves d as it was.
  */
 int model_csv_read(const char *path, struct model_data *d);
+/* The same from an open stream; path names it in errors. */
+int model_csv_parse(FILE *f, const char *path, struct model_data *d);
 /* Writes d to path through a temporary file, so a failure never leaves half a file. */
 int model_csv_write(const char *path, const struct model_data *d);
 

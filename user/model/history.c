@@ -74,6 +74,7 @@ int model_history_open(const char *state_dir, struct model_history **out)
 	char sql[64];
 	int err, version;
 
+	*out = NULL;
 	if (!h)
 		return -ENOMEM;
 	if (snprintf(h->path, sizeof(h->path), "%s/%s", state_dir, MODEL_HISTORY_FILE) >=
@@ -247,9 +248,29 @@ int model_history_set_label(struct model_history *h, long long id, enum model_ch
 	return rc == SQLITE_DONE ? 0 : fail(h, "labelling decision");
 }
 
+/*
+ * The table's CHECK constraints hold only for files this code created: a damaged or foreign
+ * history must not feed retraining weights and labels the classifier cannot have produced.
+ */
+static int check_sample(struct model_history *h, long long id, const struct model_req *x, int y)
+{
+	for (int j = 0; j < MODEL_NFEAT; j++) {
+		if (x->w[j] < 0 || x->w[j] > MODEL_W_MAX) {
+			cbpf_err("%s: decision #%lld: %s %d is not a weight 0..%d", h->path, id,
+				 model_feature_names[j], x->w[j], MODEL_W_MAX);
+			return -EINVAL;
+		}
+	}
+	if (y != 0 && y != 1) {
+		cbpf_err("%s: decision #%lld: label %d is not 0 or 1", h->path, id, y);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int model_history_samples(struct model_history *h, struct model_data *d)
 {
-	static const char sql[] = "SELECT security, scale, efficiency, extensibility, label "
+	static const char sql[] = "SELECT security, scale, efficiency, extensibility, label, id "
 				  "FROM decisions WHERE label IS NOT NULL ORDER BY id";
 	sqlite3_stmt *st;
 	int rc, n = 0, err = 0;
@@ -258,10 +279,13 @@ int model_history_samples(struct model_history *h, struct model_data *d)
 		return fail(h, "reading labelled decisions");
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct model_req x;
+		int y = sqlite3_column_int(st, 4);
 
 		for (int j = 0; j < MODEL_NFEAT; j++)
 			x.w[j] = sqlite3_column_int(st, j);
-		err = model_data_add(d, &x, sqlite3_column_int(st, 4));
+		err = check_sample(h, sqlite3_column_int64(st, 5), &x, y);
+		if (!err)
+			err = model_data_add(d, &x, y);
 		n++;
 	}
 	sqlite3_finalize(st);
