@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 lib_init
 
-PROBE=$REPO/build/tests/tools/etcd_probe
+PROBE=${ETCD_PROBE:-$REPO/build/tests/tools/etcd_probe}
 URL=http://198.18.0.200:2379
 ETCD_PID=
 

@@ -267,8 +267,11 @@ int etcd_call(struct etcd_client *c, const char *path, struct json_object *req,
 		if (used < sizeof(msgs))
 			used += snprintf(msgs + used, sizeof(msgs) - used, "%s%s: %s",
 					 used ? "; " : "", url, why);
-		/* An answer from etcd itself is final, except "unavailable" (no leader). */
-		if (!err || (http && err != -EAGAIN))
+		/*
+		 * An answer from etcd is final, except "unavailable" (no leader, stopping) and a
+		 * server error, which another member may not have.
+		 */
+		if (http && http < 500 && err != -EAGAIN)
 			break;
 		if (sent && retry != ETCD_RETRY_ANY)
 			break;
