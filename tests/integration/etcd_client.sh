@@ -82,6 +82,9 @@ check_eq "list at the revision of /p/a's put sees only /p/a" "/p/a" \
 	"$(probe "$URL" list /p/ 0 "$r1" | awk '/value_hex/ {print $1}' | xargs)"
 check_contains "the listing's revision is the store's" "revision=$((r2 + 1)) " \
 	"$(probe "$URL" list /p/)"
+check_eq "pages of 2: the second page starts after the first's last key" "/p/c count=1 more=0" \
+	"$(probe "$URL" list /p/ 2 "$r2" /p/b | awk '/value_hex/ {k = $1} /^revision/ {print k, $2, $3}')"
+check_eq "a page start outside the prefix is EINVAL" "22" "$(rc probe "$URL" list /p/ 2 0 /a)"
 check_contains "delete prefix /p/ deletes three keys" "deleted=3" "$(probe "$URL" delp /p/)"
 check_contains "and not /pz" "value_hex=$(printf outside | od -An -tx1 | tr -d ' \n')" \
 	"$(probe "$URL" get /pz)"
@@ -122,6 +125,42 @@ check_eq "cas-value with a wrong value is ECANCELED" "125" \
 check "cas-value with the current value writes" probe "$URL" casv /cbpfnet/v1/vni/4097 moved again
 check_contains "the key holds the last write" "value_hex=$(printf again | od -An -tx1 | tr -d ' \n') " \
 	"$(probe "$URL" get /cbpfnet/v1/vni/4097)"
+
+# Transactions: several compares and writes, all or nothing.
+check_contains "claim a network and its VNI together" "succeeded=1" \
+	"$(probe "$URL" txn create:eq:/n/net1:0 create:eq:/vni/4098:0 -- put:/n/net1=4098 put:/vni/4098=net1)"
+check_eq "a second network claiming the same VNI fails" "125" \
+	"$(rc probe "$URL" txn create:eq:/n/net2:0 create:eq:/vni/4098:0 -- put:/n/net2=4098 put:/vni/4098=net2)"
+check_eq "and writes nothing: its network key does not exist" "2" "$(rc probe "$URL" get /n/net2)"
+check_contains "nor did the VNI change owner" "value_hex=$(printf net1 | od -An -tx1 | tr -d ' \n') " \
+	"$(probe "$URL" get /vni/4098)"
+nrev=$(probe "$URL" list /n/ | field revision)
+check_contains "a compare on a whole prefix: nothing under /n/ changed since the list" \
+	"succeeded=1" "$(probe "$URL" txn "mod:lt:/n/*:$((nrev + 1))" -- put:/n/net3=x)"
+check_eq "after a write under /n/, the same compare fails" "125" \
+	"$(rc probe "$URL" txn "mod:lt:/n/*:$((nrev + 1))" -- put:/n/net4=x)"
+check_eq "and its write did not happen" "2" "$(rc probe "$URL" get /n/net4)"
+for i in $(seq 10); do
+	(
+		probe "$URL" txn create:eq:/n/race$i:0 create:eq:/vni/5000:0 -- \
+			put:/n/race$i=5000 put:/vni/5000=race$i >/dev/null 2>&1
+		echo $? >"$WORK/txn.$i.rc"
+	) &
+	PIDS+=("$!")
+done
+for i in $(seq 10); do
+	for _ in $(seq 100); do [ -s "$WORK/txn.$i.rc" ] && break || sleep 0.1; done
+done
+check_eq "10 agents racing for VNI 5000: one wins, 9 fail" "1 9" \
+	"$(grep -lx 0 "$WORK"/txn.*.rc | wc -l) $(grep -lx 125 "$WORK"/txn.*.rc | wc -l)"
+check_eq "exactly one network holds it" "1" "$(probe "$URL" list /n/race | grep -c value_hex)"
+check_contains "a move: delete one key and write another if both are as read" "succeeded=1" \
+	"$(probe "$URL" txn "mod:eq:/n/net1:$(probe "$URL" get /n/net1 | field mod)" \
+		"value:eq:/vni/4098:net1" -- del:/n/net1 put:/vni/4098=moved)"
+check_eq "the deleted key is gone" "2" "$(rc probe "$URL" get /n/net1)"
+check_contains "delete a prefix in a transaction" "succeeded=1" \
+	"$(probe "$URL" txn -- "del:/n/*" "del:/vni/*")"
+check_contains "leaves nothing under it" "count=0" "$(probe "$URL" list /n/)"
 
 # Leases.
 check_contains "a TTL below etcd's minimum is raised to 2 s" "ttl=2" "$(probe "$URL" grant 1)"

@@ -3,8 +3,12 @@
  * per run, results on stdout one line each, values in hex so any byte shows. On failure it
  * prints the client's message on stderr and exits with the errno (17 for EEXIST...).
  * Usage: etcd_probe [-t CONNECT_MS,TOTAL_MS] URLS COMMAND ARGS...
- *   get KEY | list PREFIX [LIMIT [REVISION]] | put KEY VALUE [LEASE] | del KEY | delp PREFIX
+ *   get KEY | list PREFIX [LIMIT [REVISION [AFTER]]] | put KEY VALUE [LEASE] | del KEY
+ *   delp PREFIX
  *   create KEY VALUE [LEASE] | cas KEY MOD_REVISION VALUE | casv KEY EXPECTED VALUE
+ *   txn COMPARE... -- WRITE...: COMPARE is TARGET:OP:KEY:ARG with TARGET version, create, mod
+ *     or value, OP eq, ne, lt or gt, KEY ending in '*' for a prefix, ARG a revision or VALUE;
+ *     WRITE is put:KEY=VALUE or del:KEY (del:PREFIX*). Exits ECANCELED when a compare fails.
  *   grant TTL | keepalive ID [COUNT INTERVAL_MS] | revoke ID
  *   watch PREFIX FROM_REVISION EVENTS SECONDS: prints events until EVENTS puts and deletes were
  *     seen (exit 0), the watch was compacted (exit ESTALE) or SECONDS passed (exit ETIME).
@@ -142,6 +146,87 @@ static int watch(const char *prefix, int64_t from, int events, int64_t seconds)
 	return atomic_load(&events_seen) >= events ? 0 : ETIME;
 }
 
+/* KEY or PREFIX*: a copy without the star, and whether it had one. */
+static char *key_arg(const char *arg, size_t len, bool *prefix)
+{
+	*prefix = len && arg[len - 1] == '*';
+	return strndup(arg, *prefix ? len - 1 : len);
+}
+
+static void parse_cmp(char *arg, struct etcd_cmp *c)
+{
+	static const char *const targets[] = {"version", "create", "mod", "value"};
+	static const char *const results[] = {"eq", "ne", "lt", "gt"};
+	char *t = strtok(arg, ":"), *r = strtok(NULL, ":"), *k = strtok(NULL, ":");
+	char *v = strtok(NULL, "");
+	int ti = -1, ri = -1;
+
+	for (int i = 0; t && r && i < 4; i++) {
+		ti = strcmp(t, targets[i]) ? ti : i;
+		ri = strcmp(r, results[i]) ? ri : i;
+	}
+	if (ti < 0 || ri < 0 || !k)
+		usage();
+	c->key = key_arg(k, strlen(k), &c->prefix);
+	c->target = (enum etcd_cmp_target)ti;
+	c->result = (enum etcd_cmp_result)ri;
+	if (c->target == ETCD_CMP_VALUE) {
+		c->value = value(v ? v : "", &c->value_len);
+	} else {
+		c->revision = v ? num(v) : 0;
+	}
+}
+
+static void parse_op(const char *arg, struct etcd_op *o)
+{
+	const char *eq;
+
+	if (!strncmp(arg, "put:", 4) && (eq = strchr(arg + 4, '='))) {
+		o->type = ETCD_OP_PUT;
+		o->key = key_arg(arg + 4, (size_t)(eq - arg - 4), &o->prefix);
+		o->value = value(eq + 1, &o->value_len);
+	} else if (!strncmp(arg, "del:", 4)) {
+		o->type = ETCD_OP_DELETE;
+		o->key = key_arg(arg + 4, strlen(arg + 4), &o->prefix);
+	} else {
+		usage();
+	}
+}
+
+static int txn(int argc, char **argv)
+{
+	struct etcd_cmp cmps[16] = {0};
+	struct etcd_op ops[16] = {0};
+	size_t nc = 0, no = 0;
+	bool ok, writes = false;
+	int64_t rev;
+	int err;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			writes = true;
+		else if (!writes && nc < 16)
+			parse_cmp(argv[i], &cmps[nc++]);
+		else if (writes && no < 16)
+			parse_op(argv[i], &ops[no++]);
+		else
+			usage();
+	}
+	err = etcd_txn(client, cmps, nc, ops, no, &ok, &rev);
+	for (size_t i = 0; i < nc; i++) {
+		free((char *)cmps[i].key);
+		free((void *)cmps[i].value);
+	}
+	for (size_t i = 0; i < no; i++) {
+		free((char *)ops[i].key);
+		free((void *)ops[i].value);
+	}
+	if (err)
+		return fail(err);
+	printf("succeeded=%d revision=%" PRId64 "\n", ok, rev);
+	return ok ? 0 : ECANCELED;
+}
+
 static int run(const char *cmd, int argc, char **argv)
 {
 	int64_t rev = 0, n = 0, id, ttl;
@@ -161,9 +246,10 @@ static int run(const char *cmd, int argc, char **argv)
 		free(kv.value);
 		return 0;
 	}
-	if (!strcmp(cmd, "list") && argc >= 1 && argc <= 3) {
-		err = etcd_get_prefix(client, argv[0], argc > 1 ? num(argv[1]) : 0,
-				      argc > 2 ? num(argv[2]) : 0, &kvs, &count, &rev, &more);
+	if (!strcmp(cmd, "list") && argc >= 1 && argc <= 4) {
+		err = etcd_get_prefix(client, argv[0], argc > 3 ? argv[3] : NULL,
+				      argc > 1 ? num(argv[1]) : 0, argc > 2 ? num(argv[2]) : 0,
+				      &kvs, &count, &rev, &more);
 		if (err)
 			return fail(err);
 		for (size_t i = 0; i < count; i++)
@@ -213,6 +299,8 @@ static int run(const char *cmd, int argc, char **argv)
 		printf("revision=%" PRId64 "\n", rev);
 		return 0;
 	}
+	if (!strcmp(cmd, "txn"))
+		return txn(argc, argv);
 	if (!strcmp(cmd, "grant") && argc == 1) {
 		err = etcd_lease_grant(client, num(argv[0]), &id, &ttl);
 		if (err)

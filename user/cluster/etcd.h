@@ -43,13 +43,15 @@ const char *etcd_errmsg(const struct etcd_client *c);
 /*
  * Reads. *revision (may be NULL) is the store revision the answer was taken at: watch from
  * revision + 1 to miss nothing. etcd_get finds at most one pair (-ENOENT when absent).
- * etcd_get_prefix lists keys under prefix in key order, at most limit (0: all) at at_revision
- * (0: now); *more (may be NULL) tells whether the limit cut the list. A compacted at_revision
- * fails with -ESTALE.
+ * etcd_get_prefix lists keys under prefix in key order, after the key `after` (NULL: from the
+ * first), at most limit (0: all) at at_revision (0: now); *more (may be NULL) tells whether the
+ * limit cut the list: the next page is after the last key, at the same revision. A compacted
+ * at_revision fails with -ESTALE.
  */
 int etcd_get(struct etcd_client *c, const char *key, struct etcd_kv *kv, int64_t *revision);
-int etcd_get_prefix(struct etcd_client *c, const char *prefix, int64_t limit, int64_t at_revision,
-		    struct etcd_kv **kvs, size_t *n, int64_t *revision, bool *more);
+int etcd_get_prefix(struct etcd_client *c, const char *prefix, const char *after, int64_t limit,
+		    int64_t at_revision, struct etcd_kv **kvs, size_t *n, int64_t *revision,
+		    bool *more);
 
 /* Writes. lease 0: none. *revision (may be NULL): the revision of the write. */
 int etcd_put(struct etcd_client *c, const char *key, const void *value, size_t len, int64_t lease,
@@ -73,6 +75,39 @@ int etcd_cas(struct etcd_client *c, const char *key, int64_t mod_revision, const
 int etcd_cas_value(struct etcd_client *c, const char *key, const void *expected,
 		   size_t expected_len, const void *value, size_t len, int64_t lease,
 		   int64_t *revision);
+
+/* A general transaction: every compare must hold for the writes to happen, all at once. */
+enum etcd_cmp_target { ETCD_CMP_VERSION, ETCD_CMP_CREATE, ETCD_CMP_MOD, ETCD_CMP_VALUE };
+enum etcd_cmp_result { ETCD_CMP_EQUAL, ETCD_CMP_NOT_EQUAL, ETCD_CMP_LESS, ETCD_CMP_GREATER };
+
+struct etcd_cmp {
+	const char *key;
+	bool prefix; /* holds for every key under key (an absent key compares as 0) */
+	enum etcd_cmp_target target;
+	enum etcd_cmp_result result;
+	int64_t revision;  /* VERSION, CREATE, MOD; CREATE == 0: absent */
+	const void *value; /* VALUE */
+	size_t value_len;
+};
+
+enum etcd_op_type { ETCD_OP_PUT, ETCD_OP_DELETE };
+
+struct etcd_op {
+	enum etcd_op_type type;
+	const char *key;
+	bool prefix; /* DELETE: every key under key */
+	const void *value;
+	size_t value_len;
+	int64_t lease;
+};
+
+/*
+ * Writes ops if every compare holds. Returns 0 with *succeeded telling which: when false,
+ * nothing was written and the caller reads again and decides. *revision (may be NULL): the
+ * store revision after the transaction. Never resent once sent, like etcd_create.
+ */
+int etcd_txn(struct etcd_client *c, const struct etcd_cmp *cmps, size_t n_cmps,
+	     const struct etcd_op *ops, size_t n_ops, bool *succeeded, int64_t *revision);
 
 /*
  * Leases. etcd raises a TTL below its minimum (2 s); *granted (may be NULL) is the TTL given.

@@ -41,6 +41,13 @@ int etcd_fail(struct etcd_client *c, int err, const char *op, const char *key, c
 int etcd_add_b64(struct json_object *obj, const char *name, const void *data, size_t len);
 /* Adds an int64 field written as the gateway writes them, a string. */
 int etcd_add_i64(struct json_object *obj, const char *name, int64_t v);
+/* {"key": key} (plus "range_end" for every key under key when prefix): NULL when out of memory. */
+struct json_object *etcd_key_req(const char *key, bool prefix);
+/* A put request: key, value and lease (0: none). */
+struct json_object *etcd_put_req(const char *key, const void *value, size_t len, int64_t lease);
+/* Reads a write answer's header.revision into *revision (may be NULL) and puts resp. */
+int etcd_write_done(struct etcd_client *c, const char *op, const char *key,
+		    struct json_object *resp, int64_t *revision);
 /* The range_end that makes [prefix, range_end) every key starting with prefix. */
 int etcd_prefix_end(const char *prefix, char **end, size_t *len);
 
