@@ -262,10 +262,16 @@ opid=$!
 PIDS+=("$opid")
 check "the outage watch is synced" wait_line "$WORK/owatch.out" '^synced'
 kill -STOP "$ETCD_PID"
+probe -t 300,1000 "$URL" watch /o/ 0 1 30 >"$WORK/hwatch.out" 2>&1 &
+hpid=$!
+PIDS+=("$hpid")
 t0=$(ms)
 code=$(rc probe -t 500,1500 "$URL" get /t/bin)
 took=$(($(ms) - t0))
+check "a watch started on a hung etcd reports it down" wait_line "$WORK/hwatch.out" \
+	"^down err=110 watch /o/ on $URL/v3/watch: no answer in 1000 ms"
 kill -CONT "$ETCD_PID"
+check "and syncs once etcd answers" wait_line "$WORK/hwatch.out" '^synced'
 check_eq "a call to a hung etcd fails with ETIMEDOUT" "110" "$code"
 check "within its 1.5 s timeout (took $took ms)" test "$took" -ge 1400 -a "$took" -le 2500
 check_contains "naming the call, the key and the URL" "etcd get /t/bin: $URL/v3/kv/range: " \
@@ -286,5 +292,7 @@ wait "$opid"
 check_eq "the watch reconnected and saw the put" "0" "$?"
 check_contains "after a new SYNCED" "synced" "$(sed -n '/^down/,$p' "$WORK/owatch.out")"
 check_contains "the put" "put /o/x" "$(grep '^put' "$WORK/owatch.out")"
+wait "$hpid"
+check_eq "the watch started while etcd hung saw it too" "0" "$?"
 
 lib_finish

@@ -16,7 +16,7 @@ static void curl_init(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* Keys may hold any byte: errors show them printable and bounded. */
+/* Keys and answers may hold any byte: errors show them on one line, printable and bounded. */
 static void printable(char *dst, size_t size, const char *key)
 {
 	size_t i = 0;
@@ -50,7 +50,7 @@ static int parse_urls(struct etcd_client *c, const char *urls)
 	int err = 0;
 
 	if (!copy)
-		return -ENOMEM;
+		return etcd_fail(c, -ENOMEM, "open", NULL, "out of memory");
 	for (u = strtok_r(copy, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
 		size_t n = strlen(u);
 		char **grown;
@@ -66,7 +66,7 @@ static int parse_urls(struct etcd_client *c, const char *urls)
 		if (!grown || !(grown[c->n_urls] = strdup(u))) {
 			if (grown)
 				c->urls = grown;
-			err = -ENOMEM;
+			err = etcd_fail(c, -ENOMEM, "open", NULL, "out of memory");
 			break;
 		}
 		c->urls = grown;
@@ -94,7 +94,7 @@ int etcd_open(const char *urls, struct etcd_client **out, char *errbuf, size_t e
 	c->connect_ms = ETCD_CONNECT_TIMEOUT_MS;
 	c->total_ms = ETCD_TIMEOUT_MS;
 	c->curl = curl_easy_init();
-	c->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	c->headers = etcd_headers();
 	if (!c->curl || !c->headers) {
 		etcd_close(c);
 		return -ENOMEM;
@@ -177,6 +177,18 @@ int etcd_curl_errno(CURLcode rc)
 	}
 }
 
+struct curl_slist *etcd_headers(void)
+{
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *more;
+
+	/* curl would wait for "100 Continue" before a large body; the gateway needs no such step.
+	 */
+	more = h ? curl_slist_append(h, "Expect:") : NULL;
+	if (!more)
+		curl_slist_free_all(h);
+	return more;
+}
+
 void etcd_curl_common(CURL *curl, long connect_ms)
 {
 	/* Signals would hit whichever thread runs; timeouts work without them on Debian's curl. */
@@ -221,13 +233,17 @@ static int answer(struct etcd_client *c, long http, struct json_object **resp, c
 {
 	struct json_object *body = NULL;
 	const char *text = c->body.data ? c->body.data : "";
+
+	char shown[101];
 	int err;
 
 	err = etcd_parse_body(text, c->body.len, &body, why, whylen);
 	if (err) {
-		if (http != 200)
-			snprintf(why, whylen, "HTTP %ld: %.100s", http, text);
-		return http == 200 ? err : -EPROTO;
+		if (http == 200)
+			return err;
+		printable(shown, sizeof(shown), text);
+		snprintf(why, whylen, "HTTP %ld: %s", http, shown);
+		return -EPROTO;
 	}
 	if (http != 200 || json_object_object_get_ex(body, "error", NULL)) {
 		err = etcd_parse_error(body, why, whylen);

@@ -51,6 +51,8 @@ int etcd_write_done(struct etcd_client *c, const char *op, const char *key,
 /* The range_end that makes [prefix, range_end) every key starting with prefix. */
 int etcd_prefix_end(const char *prefix, char **end, size_t *len);
 
+/* The request headers every request sends. */
+struct curl_slist *etcd_headers(void);
 /* Sets up the easy handle options every request shares (timeouts, no signals). */
 void etcd_curl_common(CURL *curl, long connect_ms);
 size_t etcd_buf_write(char *ptr, size_t size, size_t nmemb, void *userdata);

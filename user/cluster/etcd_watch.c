@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cluster/etcd_int.h"
 #include "cluster/etcd_parse.h"
@@ -16,7 +17,7 @@ struct etcd_watch {
 	pthread_t thread;
 	char **urls;
 	size_t n_urls, cur;
-	long connect_ms;
+	long connect_ms, total_ms;
 	char *prefix;
 	int64_t next_rev; /* where a new connection starts; 0: now */
 	etcd_watch_fn fn;
@@ -28,6 +29,7 @@ struct etcd_watch {
 	atomic_bool stop;
 	bool ended;   /* by compaction or by the callback */
 	bool down;    /* DOWN reported, SYNCED not yet */
+	bool heard;   /* the connection in progress brought a message */
 	int status;   /* how it ended */
 	int conn_err; /* why the connection in progress failed */
 	char msg[1024];
@@ -49,6 +51,7 @@ static int on_resp(void *arg, const struct etcd_watch_resp *r)
 	struct etcd_watch *w = arg;
 	struct etcd_event ev = {0};
 
+	w->heard = true;
 	if (r->err) {
 		snprintf(w->msg, sizeof(w->msg), "watch %.150s: %.300s", w->prefix, w->stream.err);
 		return r->err;
@@ -101,6 +104,14 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return 0; /* aborts the transfer */
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static struct json_object *watch_req(const struct etcd_watch *w)
 {
 	struct json_object *req = json_object_new_object(), *create = json_object_new_object();
@@ -130,6 +141,7 @@ static int stream_once(struct etcd_watch *w, const char *base)
 	char url[512], errbuf[CURL_ERROR_SIZE] = "";
 	struct json_object *req = watch_req(w);
 	CURLcode rc = CURLE_OK;
+	struct timespec t0;
 	struct CURLMsg *m;
 	int running = 1, left;
 
@@ -153,12 +165,25 @@ static int stream_once(struct etcd_watch *w, const char *base)
 	curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPINTVL, 1L);
 	json_object_put(req);
+	w->heard = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	curl_multi_add_handle(w->multi, w->easy);
 	while (running && !atomic_load(&w->stop)) {
 		if (curl_multi_perform(w->multi, &running) != CURLM_OK)
 			break;
+		/*
+		 * etcd answers a new watch at once ("created"). A member that accepts the
+		 * connection and stays silent (hung, stopped) is given up on like a request.
+		 */
+		if (running && !w->heard && elapsed_ms(&t0) > w->total_ms) {
+			w->conn_err = -ETIMEDOUT;
+			snprintf(w->msg, sizeof(w->msg),
+				 "watch %.150s on %.300s: no answer in %ld ms", w->prefix, url,
+				 w->total_ms);
+			break;
+		}
 		if (running)
-			curl_multi_poll(w->multi, NULL, 0, 1000, NULL);
+			curl_multi_poll(w->multi, NULL, 0, w->heard ? 1000 : 100, NULL);
 	}
 	while ((m = curl_multi_info_read(w->multi, &left)))
 		if (m->msg == CURLMSG_DONE)
@@ -244,7 +269,7 @@ int etcd_watch_start(struct etcd_client *c, const char *prefix, int64_t from_rev
 	w->prefix = strdup(prefix);
 	w->multi = curl_multi_init();
 	w->easy = curl_easy_init();
-	w->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	w->headers = etcd_headers();
 	if (!w->urls || !w->prefix || !w->multi || !w->easy || !w->headers ||
 	    etcd_stream_init(&w->stream))
 		goto fail;
@@ -253,6 +278,7 @@ int etcd_watch_start(struct etcd_client *c, const char *prefix, int64_t from_rev
 			goto fail;
 	w->cur = c->cur;
 	w->connect_ms = c->connect_ms;
+	w->total_ms = c->total_ms;
 	w->next_rev = from_revision > 0 ? from_revision : 0;
 	w->fn = fn;
 	w->arg = arg;
