@@ -19,6 +19,7 @@ struct etcd_watch {
 	size_t n_urls, cur;
 	long connect_ms, total_ms;
 	char *prefix;
+	const char *url;  /* of the connection in progress, for errors */
 	int64_t next_rev; /* where a new connection starts; 0: now */
 	etcd_watch_fn fn;
 	void *arg;
@@ -53,7 +54,8 @@ static int on_resp(void *arg, const struct etcd_watch_resp *r)
 
 	w->heard = true;
 	if (r->err) {
-		snprintf(w->msg, sizeof(w->msg), "watch %.150s: %.300s", w->prefix, w->stream.err);
+		snprintf(w->msg, sizeof(w->msg), "watch %.150s on %.300s: %.300s", w->prefix,
+			 w->url, w->stream.err);
 		return r->err;
 	}
 	if (r->canceled && r->compact_revision > 0) {
@@ -65,7 +67,8 @@ static int on_resp(void *arg, const struct etcd_watch_resp *r)
 		return -ESTALE;
 	}
 	if (r->canceled) {
-		snprintf(w->msg, sizeof(w->msg), "watch %.150s canceled by etcd: %.300s", w->prefix,
+		snprintf(w->msg, sizeof(w->msg), "watch %.150s on %.300s canceled by etcd: %.300s",
+			 w->prefix, w->url,
 			 r->cancel_reason ? r->cancel_reason : "no reason given");
 		return -ECANCELED;
 	}
@@ -98,8 +101,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	if (!w->ended) {
 		w->conn_err = err;
 		if (err == -EBADMSG || err == -EMSGSIZE || err == -ENOMEM)
-			snprintf(w->msg, sizeof(w->msg), "watch %.150s: %.300s", w->prefix,
-				 w->stream.err);
+			snprintf(w->msg, sizeof(w->msg), "watch %.150s on %.300s: %.300s",
+				 w->prefix, w->url, w->stream.err);
 	}
 	return 0; /* aborts the transfer */
 }
@@ -148,6 +151,7 @@ static int stream_once(struct etcd_watch *w, const char *base)
 	if (!req)
 		return -ENOMEM;
 	snprintf(url, sizeof(url), "%s/v3/watch", base);
+	w->url = url;
 	etcd_stream_reset(&w->stream);
 	w->conn_err = 0;
 	w->msg[0] = '\0';
@@ -228,8 +232,7 @@ static void *watch_main(void *arg)
 		}
 		if (was_up)
 			delay = RETRY_FIRST_MS;
-		/* The next URL, whichever failed: a dead member's stream must not be retried alone.
-		 */
+		/* Whatever failed, the next URL: a dead member is not retried alone. */
 		w->cur = (w->cur + 1) % w->n_urls;
 		curl_multi_poll(w->multi, NULL, 0, (int)delay, NULL);
 		delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
