@@ -13,7 +13,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS     := libbpf libnl-3.0 libnl-route-3.0 json-c sqlite3 libelf zlib libmicrohttpd
+PKGS     := libbpf libnl-3.0 libnl-route-3.0 json-c sqlite3 libelf zlib libmicrohttpd libcurl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror
 CPPFLAGS += -D_GNU_SOURCE -Imaps -Iuser -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
