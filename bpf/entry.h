@@ -47,6 +47,9 @@ static __always_inline int cbpf_tc_from_ep(struct __sk_buff *skb)
 	void *data_end = SKB_LOAD_PTR(skb, data_end);
 
 	cbpf_from_endpoint(data, data_end, skb->ifindex, judged, &d);
+	/* The receive path moved the endpoint's own outer tag out of the frame before TC. */
+	if (skb->vlan_present)
+		cbpf_drop(&d, CBPF_DROP_EP_VLAN_TAG);
 	switch (d.action) {
 	case CBPF_ACT_DROP:
 		cbpf_count_drop(d.reason, skb->len);

@@ -54,7 +54,7 @@ static void check_fixture(const char *hook, int prog_fd, int drops_fd, const str
 
 int main(void)
 {
-	static struct fixture f[20];
+	static struct fixture f[32];
 	struct cbpfnet_bpf *skel;
 	int n = 0, eps, nets, pol, drops;
 
@@ -175,11 +175,64 @@ int main(void)
 	f[n].reason = CBPF_DROP_MALFORMED_ARP;
 	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
 
-	f[n].desc = "IPv6 goes to the stack unchanged";
-	pkt_eth(&f[n].in, A2_MAC, A1_MAC, ETH_P_IPV6);
-	memset(f[n].in.data + f[n].in.len, 0x60, 40);
-	f[n].in.len += 40;
-	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
+	f[n].desc = "IPv6 is dropped: policy cannot judge it";
+	pkt_ipv6(&f[n].in, A2_MAC, A1_MAC);
+	f[n].reason = CBPF_DROP_IPV6;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "an 802.1Q tag the endpoint wrote is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_tag(&f[n].in, 0x8100, 20);
+	f[n].reason = CBPF_DROP_EP_VLAN_TAG;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a double tag (802.1ad over 802.1Q) is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_tag(&f[n].in, 0x8100, 20);
+	pkt_tag(&f[n].in, 0x88a8, 30);
+	f[n].reason = CBPF_DROP_EP_VLAN_TAG;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "an unknown ethertype is dropped";
+	pkt_eth(&f[n].in, A2_MAC, A1_MAC, 0x88b5);
+	memset(f[n].in.data + f[n].in.len, 0xcb, 46);
+	f[n].in.len += 46;
+	f[n].reason = CBPF_DROP_ETHERTYPE;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a later fragment of no allowed first fragment is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x77, 185, 0);
+	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "an allowed first fragment is forwarded";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x78, 0, 1);
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "a later fragment follows its allowed first fragment";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x78, 185, 0);
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "a denied first fragment is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.4"), 64);
+	pkt_frag(&f[n].in, 0x79, 0, 1);
+	f[n].reason = CBPF_DROP_POLICY;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a later fragment of a denied first fragment is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.4"), 64);
+	pkt_frag(&f[n].in, 0x79, 185, 0);
+	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a later fragment does not ride another source's first fragment";
+	pkt_ipv4(&f[n].in, A2_MAC, C1_MAC, ip("10.3.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x78, 185, 0);
+	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
 
 	for (int i = 0; i < n; i++) {
 		check_fixture("tc", bpf_program__fd(skel->progs.tc_from_ep), drops, &f[i],
