@@ -120,6 +120,24 @@ static __always_inline void cbpf_decrement_ttl(struct iphdr *iph)
 	iph->ttl--;
 }
 
+/*
+ * An endpoint must not speak VxLAN to a node: behind the host's masquerade its frames would come
+ * from that host's underlay address and pass there as the host's own endpoints'. Only UDP to the
+ * VxLAN port (or whose header cannot be read) pays for the node lookup.
+ */
+static __always_inline int cbpf_tunnel_to_node(void *data_end, struct iphdr *iph)
+{
+	struct udphdr *udp = (void *)iph + iph->ihl * 4;
+	struct cbpf_policy_live live;
+
+	if (iph->protocol != IPPROTO_UDP)
+		return 0;
+	if ((void *)(udp + 1) <= data_end && udp->dest != bpf_htons(CBPF_VXLAN_PORT))
+		return 0;
+	return cbpf_policy_live(&live) && cbpf_table_lookup(&live, CBPF_IDENTITY_NODE_TABLE,
+							    iph->daddr, CBPF_POLICY_PREFIX_PAIR);
+}
+
 static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 ingress_ifindex,
 					    __u32 judged_before, struct cbpf_decision *d)
 {
@@ -152,6 +170,8 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 	}
 	d->judged = 1;
 	if (!dst || !(dst->flags & (CBPF_EP_LOCAL | CBPF_EP_REMOTE))) {
+		if (!dst && cbpf_tunnel_to_node(data_end, iph))
+			return cbpf_drop(d, CBPF_DROP_TUNNEL_FROM_EP);
 		d->action = CBPF_ACT_PASS;
 		return 0;
 	}

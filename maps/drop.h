@@ -27,6 +27,7 @@ enum cbpf_drop_reason {
 	CBPF_DROP_ETHERTYPE,	       /* neither IPv4 nor ARP from an endpoint */
 	CBPF_DROP_IPV6,		       /* cbpfnet networks are IPv4 only */
 	CBPF_DROP_FRAG_UNKNOWN,	       /* non-first fragment of no allowed first fragment */
+	CBPF_DROP_TUNNEL_FROM_EP,      /* an endpoint sending VxLAN to a node */
 	CBPF_DROP_REASON_MAX,
 };
 

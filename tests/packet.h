@@ -166,6 +166,21 @@ static inline void pkt_ipv6(struct pkt *p, const uint8_t *eth_dst, const uint8_t
 	p->len += 48;
 }
 
+/* Turns the 8-byte echo payload of a pkt_ipv4 packet into a UDP header with these ports. */
+static inline void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	struct iphdr *iph = (struct iphdr *)(p->data + sizeof(struct ethhdr));
+	uint16_t *udp = (uint16_t *)(iph + 1);
+
+	iph->protocol = 17;
+	iph->check = 0;
+	iph->check = pkt_ip_checksum(iph);
+	udp[0] = htons(sport);
+	udp[1] = htons(dport);
+	udp[2] = htons(8);
+	udp[3] = 0;
+}
+
 /* Makes an IPv4 packet a fragment of datagram id: offset in 8-byte units, more to come. */
 static inline void pkt_frag(struct pkt *p, uint16_t id, uint16_t offset, int more)
 {

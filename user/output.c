@@ -39,6 +39,7 @@ const char *cbpf_drop_reason_name(unsigned int reason)
 	    [CBPF_DROP_ETHERTYPE] = "unsupported-ethertype",
 	    [CBPF_DROP_IPV6] = "ipv6-disabled",
 	    [CBPF_DROP_FRAG_UNKNOWN] = "frag-unknown",
+	    [CBPF_DROP_TUNNEL_FROM_EP] = "tunnel-from-endpoint",
 	};
 
 	return reason < CBPF_DROP_REASON_MAX && names[reason] ? names[reason] : "unknown";

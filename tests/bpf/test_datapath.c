@@ -54,7 +54,7 @@ static void check_fixture(const char *hook, int prog_fd, int drops_fd, const str
 
 int main(void)
 {
-	static struct fixture f[32];
+	static struct fixture f[40];
 	struct cbpfnet_bpf *skel;
 	int n = 0, eps, nets, pol, drops;
 
@@ -82,6 +82,14 @@ int main(void)
 	add_policy(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC);
 	add_policy(pol, 0x10001, 0x10004, CBPF_VERDICT_DENY, CBPF_DROP_POLICY);
 	add_policy(pol, 0x10001, 0x10007, CBPF_VERDICT_ALLOW, 0);
+	/* Node 198.18.0.2 in the policy tables, as the compiler registers every node. */
+	struct cbpf_policy_key node = {.prefixlen = CBPF_POLICY_PREFIX_PAIR,
+				       .src_identity = CBPF_IDENTITY_NODE_TABLE,
+				       .dst_identity = ip("198.18.0.2")};
+	struct cbpf_policy_value node_id = {.verdict = CBPF_VERDICT_IDENTITY,
+					    .rule_id = CBPF_IDENTITY_NODE_BASE + 2};
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_policy_tables), &node, &node_id, 0);
 
 	f[n].desc = "ARP request for the gateway is answered with the gateway MAC";
 	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.1"));
@@ -233,6 +241,22 @@ int main(void)
 	pkt_frag(&f[n].in, 0x78, 185, 0);
 	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
 	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "VxLAN from an endpoint to a node's underlay address is dropped";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.0.2"), 64);
+	pkt_udp(&f[n].in, 50000, 4789);
+	f[n].reason = CBPF_DROP_TUNNEL_FROM_EP;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "VxLAN from an endpoint to an address that is no node goes to the stack";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.9.9"), 64);
+	pkt_udp(&f[n].in, 50000, 4789);
+	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "other UDP from an endpoint to a node goes to the stack";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.0.2"), 64);
+	pkt_udp(&f[n].in, 50000, 53);
+	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
 
 	for (int i = 0; i < n; i++) {
 		check_fixture("tc", bpf_program__fd(skel->progs.tc_from_ep), drops, &f[i],
