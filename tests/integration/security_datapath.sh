@@ -161,7 +161,9 @@ for ns in u1 u2 u3 e1; do in_ns $ns sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 U1=$(lladdr u1 eth0) U2=$(lladdr u2 eth0) U3=$(lladdr u3 eth0)
 SHIM=$(lladdr h1 "$(in_ns h1 ip -j link show type macvlan | jq -r '.[0].ifname')")
 E1_HOST=$(lladdr h1 "$(cb h1 --json ep list | jq -r '.[] | select(.name == "e1") | .host_ifname')")
-check "every interface has a link-local address" test -n "$U1" -a -n "$U2" -a -n "$U3" -a -n "$SHIM" -a -n "$E1_HOST"
+E1=$(lladdr e1 eth0)
+check "every interface has a link-local address" \
+	test -n "$U1" -a -n "$U2" -a -n "$U3" -a -n "$SHIM" -a -n "$E1_HOST" -a -n "$E1"
 ping6_fails() { ! in_ns "$1" ping -6 -c 2 -i 0.2 -W 1 "$2%eth0"; }
 tcp6_fails() {
 	local src=$1 dst=$2 addr=$3 port=$4 pid rc
@@ -181,10 +183,15 @@ check "IPv4 control: u2 pings u3 (allowed)" ping_ok u2 10.20.0.4
 check "ping6 u1 -> u2 (two-way deny) fails, counted" rose h1 ipv6-disabled ping6_fails u1 "$U2"
 check "ping6 u2 -> u1 (two-way deny) fails, counted" rose h1 ipv6-disabled ping6_fails u2 "$U1"
 check "TCP over IPv6 u2 -> u1 fails, counted" rose h1 ipv6-disabled tcp6_fails u2 u1 "$U1" 7201
-check "ping6 u1 -> the host's shim (deny to host) fails, counted" \
+check "ping6 u1 -> the host's macvlan shim fails, counted" \
 	rose h1 ipv6-disabled ping6_fails u1 "$SHIM"
 check "ping6 e1 (veth) -> the host (deny to host) fails, counted" \
 	rose h1 ipv6-disabled ping6_fails e1 "$E1_HOST"
+check "TCP over IPv6 e1 (veth) -> the host fails, counted" \
+	rose h1 ipv6-disabled tcp6_fails e1 h1 "$E1_HOST" 7203
+E1_IF=$(cb h1 --json ep list | jq -r '.[] | select(.name == "e1") | .host_ifname')
+check "ping6 from the host into e1 (tc_to_ep) fails, counted" \
+	rose h1 ipv6-disabled eval '! in_ns h1 ping -6 -c 2 -i 0.2 -W 1 "$E1%$E1_IF"'
 check "ping6 u2 -> u3 (allowed peers) is dropped too, counted" rose h1 ipv6-disabled ping6_fails u2 "$U3"
 check "TCP over IPv6 u3 -> u2 (allowed peers) is dropped too" tcp6_fails u3 u2 "$U2" 7202
 
@@ -208,6 +215,9 @@ before=$(drops h1 frag-unknown)
 check_eq "fb1 -> fa1 unasked 8000-byte datagram (the denied way) does not arrive" 0 \
 	"$(udp_lands fa1 7304 in_ns fb1 $PY "$REPO/tests/udp_sized.py" send 10.70.0.2 7304 8000)"
 check_gt "its later fragments were counted as frag-unknown" "$(drops h1 frag-unknown)" "$before"
+# The same over the overlay: h2 judges e2's reply fragments on their way into the tunnel.
+check "h2: e2 may not open to e1" cb h2 policy set e2 e1 deny
+check "IPv4 control: e2 cannot reach e1" ping_fails e2 10.50.0.11
 check "overlay: e1 asks e2 on h2, an 8000-byte reply arrives whole" \
 	udp_reply e1 e2 10.50.0.12 7305 8000
 
