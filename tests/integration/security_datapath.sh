@@ -215,6 +215,11 @@ before=$(drops h1 frag-unknown)
 check_eq "fb1 -> fa1 unasked 8000-byte datagram (the denied way) does not arrive" 0 \
 	"$(udp_lands fa1 7304 in_ns fb1 $PY "$REPO/tests/udp_sized.py" send 10.70.0.2 7304 8000)"
 check_gt "its later fragments were counted as frag-unknown" "$(drops h1 frag-unknown)" "$before"
+# The same between macvlan siblings: u3's egress judges its reply fragments.
+check "h1: u3 may not open to u2" cb h1 policy set u3 u2 deny
+check "IPv4 control: u3 cannot reach u2" ping_fails u3 10.20.0.3
+check "macvlan: u2 asks sibling u3, an 8000-byte reply arrives whole" \
+	udp_reply u2 u3 10.20.0.4 7306 8000
 # The same over the overlay: h2 judges e2's reply fragments on their way into the tunnel.
 check "h2: e2 may not open to e1" cb h2 policy set e2 e1 deny
 check "IPv4 control: e2 cannot reach e1" ping_fails e2 10.50.0.11
