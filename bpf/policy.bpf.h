@@ -299,9 +299,10 @@ static __always_inline void cbpf_policy_allowed(const struct cbpf_policy_pkt *p)
 
 /*
  * First step of a judgement, before any identity is looked up. Returns 1 when the packet is
- * decided already (in out): no policy is loaded, it answers a tracked flow, or its flow's
- * direction was allowed under the current epoch. Returns 0 when identities must decide
- * (cbpf_policy_finish).
+ * decided already (in out): no policy is loaded, it is a later fragment (its first fragment's
+ * verdict holds for it), it answers a tracked flow, or its flow's direction was allowed under the
+ * current epoch. Returns 0 when identities must decide (cbpf_policy_finish). Every path that
+ * allows a packet calls cbpf_policy_allowed.
  */
 static __always_inline int cbpf_policy_start(void *data_end, struct iphdr *iph, __u32 judgement,
 					     struct cbpf_policy_pkt *p,
