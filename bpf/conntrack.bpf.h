@@ -12,11 +12,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_ct SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CBPF_MAX_FRAGS);
+	__type(key, struct cbpf_frag_key);
+	__type(value, struct cbpf_frag_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_frags SEC(".maps");
+
 #define CBPF_ICMP_ECHO_REPLY   0
 #define CBPF_ICMP_ECHO_REQUEST 8
 #define CBPF_TCP_FIN	       0x01
 #define CBPF_TCP_RST	       0x04
 #define CBPF_IP_FRAG_OFFSET    0x1fff
+#define CBPF_IP_MF	       0x2000
 
 enum cbpf_flow_kind {
 	CBPF_FLOW_UNTRACKED = 0, /* no tuple: fragments, ICMP errors, other protocols */
@@ -63,6 +72,37 @@ static __always_inline void cbpf_flow_parse(void *data_end, struct iphdr *iph, s
 			f->kind = CBPF_FLOW_REPLY_ONLY;
 		f->sport = *(__u16 *)(l4 + 4);
 	}
+}
+
+static __always_inline void cbpf_frag_key_of(const struct cbpf_flow *f, __be16 id,
+					     struct cbpf_frag_key *key)
+{
+	key->saddr = f->saddr;
+	key->daddr = f->daddr;
+	key->id = id;
+	key->proto = f->proto;
+	key->pad = 0;
+}
+
+/* A first fragment was allowed: the rest of its datagram follows it. */
+static __always_inline void cbpf_frag_allow(const struct cbpf_flow *f, __be16 id)
+{
+	struct cbpf_frag_value v = {.first_seen = bpf_ktime_get_coarse_ns()};
+	struct cbpf_frag_key key;
+
+	cbpf_frag_key_of(f, id, &key);
+	bpf_map_update_elem(&cbpf_frags, &key, &v, BPF_ANY);
+}
+
+/* A later fragment: 1 when its first fragment was allowed, recently. */
+static __always_inline int cbpf_frag_allowed(const struct cbpf_flow *f, __be16 id)
+{
+	struct cbpf_frag_value *v;
+	struct cbpf_frag_key key;
+
+	cbpf_frag_key_of(f, id, &key);
+	v = bpf_map_lookup_elem(&cbpf_frags, &key);
+	return v && bpf_ktime_get_coarse_ns() - v->first_seen <= CBPF_FRAG_TIMEOUT;
 }
 
 static __always_inline int cbpf_ct_expired(const struct cbpf_ct_value *v, __u8 proto, __u64 now)

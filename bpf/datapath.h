@@ -120,6 +120,24 @@ static __always_inline void cbpf_decrement_ttl(struct iphdr *iph)
 	iph->ttl--;
 }
 
+/*
+ * An endpoint must not speak VxLAN to a node: behind the host's masquerade its frames would come
+ * from that host's underlay address and pass there as the host's own endpoints'. Only UDP to the
+ * VxLAN port (or whose header cannot be read) pays for the node lookup.
+ */
+static __always_inline int cbpf_tunnel_to_node(void *data_end, struct iphdr *iph)
+{
+	struct udphdr *udp = (void *)iph + iph->ihl * 4;
+	struct cbpf_policy_live live;
+
+	if (iph->protocol != IPPROTO_UDP)
+		return 0;
+	if ((void *)(udp + 1) <= data_end && udp->dest != bpf_htons(CBPF_VXLAN_PORT))
+		return 0;
+	return cbpf_policy_live(&live) && cbpf_table_lookup(&live, CBPF_IDENTITY_NODE_TABLE,
+							    iph->daddr, CBPF_POLICY_PREFIX_PAIR);
+}
+
 static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 ingress_ifindex,
 					    __u32 judged_before, struct cbpf_decision *d)
 {
@@ -152,6 +170,8 @@ static __always_inline int cbpf_handle_ipv4(void *data, void *data_end, __u32 in
 	}
 	d->judged = 1;
 	if (!dst || !(dst->flags & (CBPF_EP_LOCAL | CBPF_EP_REMOTE))) {
+		if (!dst && cbpf_tunnel_to_node(data_end, iph))
+			return cbpf_drop(d, CBPF_DROP_TUNNEL_FROM_EP);
 		d->action = CBPF_ACT_PASS;
 		return 0;
 	}
@@ -187,6 +207,20 @@ deliver:
 }
 
 /*
+ * Why a frame an endpoint sends that is neither IPv4 nor ARP is dropped. Policy speaks IPv4
+ * only, so IPv6 would pass every deny (and a container can turn IPv6 on itself); a tag the
+ * endpoint wrote would put it on a VLAN it may not choose.
+ */
+static __always_inline __u32 cbpf_foreign_ethertype(__be16 proto)
+{
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return CBPF_DROP_IPV6;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+		return CBPF_DROP_EP_VLAN_TAG;
+	return CBPF_DROP_ETHERTYPE;
+}
+
+/*
  * Entry for frames an endpoint sends, seen on the host side of its interface. judged_before:
  * the XDP stage already judged this frame against the policy and allowed it, so judging it
  * again would count its rule twice and track its flow twice.
@@ -210,8 +244,7 @@ static __always_inline int cbpf_from_endpoint(void *data, void *data_end, __u32 
 		return cbpf_handle_arp(data, data_end, ingress_ifindex, d);
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
 		return cbpf_handle_ipv4(data, data_end, ingress_ifindex, judged_before, d);
-	/* IPv6 and the rest are not ours yet: the kernel decides, nothing is forwarded here. */
-	return 0;
+	return cbpf_drop(d, cbpf_foreign_ethertype(eth->h_proto));
 }
 
 /*
@@ -232,6 +265,10 @@ static __always_inline int cbpf_to_endpoint(void *data, void *data_end, __u32 eg
 	d->reason = CBPF_DROP_NONE;
 	d->rule_id = 0;
 	d->event_sent = 0;
+	if ((void *)(eth + 1) > data_end)
+		return 0;
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return cbpf_drop(d, CBPF_DROP_IPV6);
 	if ((void *)(iph + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return 0;
 	if (iph->version != 4 || iph->ihl < 5 || (void *)iph + iph->ihl * 4 > data_end)

@@ -39,6 +39,14 @@ static __always_inline int cbpf_tc_from_ep(struct __sk_buff *skb)
 	const __u32 headers =
 	    sizeof(struct ethhdr) + sizeof(struct arphdr) + sizeof(struct arp_ipv4);
 
+	/* The receive path moved a tag the endpoint wrote out of the frame before TC: no endpoint
+	 * may choose its VLAN. */
+	if (skb->vlan_present) {
+		cbpf_count_drop(CBPF_DROP_EP_VLAN_TAG, skb->len);
+		cbpf_emit(CBPF_EVENT_DROP, CBPF_DROP_EP_VLAN_TAG, 0, skb->ifindex, 0, 0, 0, 0, 0);
+		return TC_ACT_SHOT;
+	}
+
 	/* Headers must be linear for direct access; the largest we read is Ethernet + ARP. */
 	if (SKB_LOAD_PTR(skb, data) + headers > SKB_LOAD_PTR(skb, data_end))
 		bpf_skb_pull_data(skb, headers);

@@ -76,8 +76,10 @@ static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 
 	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_EGRESS, &p, &verdict))
 		return verdict.reason;
-	if (!macvlan_peer(iph->saddr, link, &src) || !macvlan_peer(iph->daddr, link, &dst))
+	if (!macvlan_peer(iph->saddr, link, &src) || !macvlan_peer(iph->daddr, link, &dst)) {
+		cbpf_policy_allowed(&p);
 		return 0;
+	}
 	cbpf_policy_egress_judge(&p, &src, &dst, 0, &verdict);
 	return verdict.reason;
 }
@@ -106,10 +108,13 @@ static __always_inline __u32 macvlan_check_egress(void *data, void *data_end,
 			return CBPF_DROP_SRC_SPOOF;
 		return macvlan_policy(data_end, iph, link);
 	}
-	return 0;
+	return cbpf_foreign_ethertype(eth->h_proto);
 }
 
-/* What the endpoint receives: policy for IPv4 addressed to it; the rest the kernel judges. */
+/*
+ * What the endpoint receives once the network's tag is gone: policy for IPv4 addressed to it; no
+ * IPv6 (policy cannot judge it) and no tag left; the rest the kernel judges.
+ */
 static __always_inline __u32 macvlan_check_ingress(void *data, void *data_end,
 						   const struct cbpf_macvlan_link *link)
 {
@@ -118,6 +123,10 @@ static __always_inline __u32 macvlan_check_ingress(void *data, void *data_end,
 
 	if ((void *)(eth + 1) > data_end)
 		return CBPF_DROP_MALFORMED_ETH;
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return CBPF_DROP_IPV6;
+	if (eth->h_proto == bpf_htons(ETH_P_8021Q) || eth->h_proto == bpf_htons(ETH_P_8021AD))
+		return CBPF_DROP_EP_VLAN_TAG;
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return 0;
 	if ((void *)(iph + 1) > data_end || iph->version != 4 || iph->ihl < 5)
@@ -148,13 +157,16 @@ int tc_macvlan_egress(struct __sk_buff *skb)
 
 	if (!link)
 		return TC_ACT_OK;
+	/* Only the network gives tags; one the endpoint set up itself sits in the metadata. */
+	if (skb->vlan_present)
+		return macvlan_drop(skb, CBPF_DROP_EP_VLAN_TAG);
 	if (SKB_LOAD_PTR(skb, data) + MACVLAN_HEADERS > SKB_LOAD_PTR(skb, data_end))
 		bpf_skb_pull_data(skb, MACVLAN_HEADERS);
 	reason = macvlan_check_egress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link);
 	if (reason)
 		return macvlan_drop(skb, reason);
 	/* The tag goes into the skb's VLAN metadata, as a VLAN device would put it. */
-	if (link->vlan && bpf_skb_vlan_push(skb, bpf_htons(CBPF_ETH_P_8021Q), link->vlan))
+	if (link->vlan && bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), link->vlan))
 		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
 	skb->cb[0] = (__u32)cbpf_macvlan_mark;
 	skb->cb[1] = cbpf_macvlan_mark >> 32;
@@ -193,14 +205,20 @@ int tc_macvlan_ingress(struct __sk_buff *skb)
 	if ((void *)(eth + 1) > data_end)
 		return macvlan_drop(skb, CBPF_DROP_MALFORMED_ETH);
 	/* The receive path moves tags into metadata; a tag still in the frame is read there. */
+	if (skb->vlan_present && skb->vlan_proto != bpf_htons(ETH_P_8021Q))
+		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
 	if (skb->vlan_present)
 		tag = skb->vlan_tci & CBPF_VLAN_VID_MASK;
-	else if ((void *)(eth + 1) + 4 <= data_end && eth->h_proto == bpf_htons(CBPF_ETH_P_8021Q))
+	else if ((void *)(eth + 1) + 4 <= data_end && eth->h_proto == bpf_htons(ETH_P_8021Q))
 		tag = bpf_ntohs(*(__be16 *)(eth + 1)) & CBPF_VLAN_VID_MASK;
 	if (tag != link->vlan)
 		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
 	if (tag && bpf_skb_vlan_pop(skb))
 		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
+	/* A second tag (the pop moves one in the frame to the metadata) would carry the frame
+	 * into a VLAN inside the network's: nobody on it may choose one. */
+	if (SKB_LOAD_U32(skb, vlan_present))
+		return macvlan_drop(skb, CBPF_DROP_EP_VLAN_TAG);
 	if (judged)
 		return TC_ACT_OK;
 	reason = macvlan_check_ingress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link);

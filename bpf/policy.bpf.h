@@ -286,13 +286,23 @@ struct cbpf_policy_pkt {
 	__u32 from_b;
 	__u32 judgement; /* enum cbpf_judgement */
 	__u32 bytes;
+	__u16 frag_first; /* the first fragment of a datagram: its verdict is recorded */
+	__be16 ip_id;
 };
+
+/* The packet was allowed: a first fragment takes the rest of its datagram with it. */
+static __always_inline void cbpf_policy_allowed(const struct cbpf_policy_pkt *p)
+{
+	if (p->frag_first)
+		cbpf_frag_allow(&p->f, p->ip_id);
+}
 
 /*
  * First step of a judgement, before any identity is looked up. Returns 1 when the packet is
- * decided already (in out): no policy is loaded, it answers a tracked flow, or its flow's
- * direction was allowed under the current epoch. Returns 0 when identities must decide
- * (cbpf_policy_finish).
+ * decided already (in out): no policy is loaded, it is a later fragment (its first fragment's
+ * verdict holds for it), it answers a tracked flow, or its flow's direction was allowed under the
+ * current epoch. Returns 0 when identities must decide (cbpf_policy_finish). Every path that
+ * allows a packet calls cbpf_policy_allowed.
  */
 static __always_inline int cbpf_policy_start(void *data_end, struct iphdr *iph, __u32 judgement,
 					     struct cbpf_policy_pkt *p,
@@ -303,6 +313,17 @@ static __always_inline int cbpf_policy_start(void *data_end, struct iphdr *iph, 
 	if (!cbpf_policy_live(&p->live))
 		return 1;
 	cbpf_flow_parse(data_end, iph, &p->f);
+	p->frag_first = 0;
+	if (iph->frag_off & bpf_htons(CBPF_IP_MF | CBPF_IP_FRAG_OFFSET)) {
+		/* Later fragments have no ports to judge: they follow the first one. */
+		if (iph->frag_off & bpf_htons(CBPF_IP_FRAG_OFFSET)) {
+			if (!cbpf_frag_allowed(&p->f, iph->id))
+				out->reason = CBPF_DROP_FRAG_UNKNOWN;
+			return 1;
+		}
+		p->frag_first = 1;
+		p->ip_id = iph->id;
+	}
 	p->judgement = judgement;
 	p->bytes = bpf_ntohs(iph->tot_len);
 	p->ct = 0;
@@ -320,6 +341,7 @@ static __always_inline int cbpf_policy_start(void *data_end, struct iphdr *iph, 
 		return 0;
 	if (cbpf_ct_is_reply(p->ct, p->from_b)) {
 		cbpf_ct_touch(p->ct, &p->f, p->now, CBPF_CT_SEEN_REPLY);
+		cbpf_policy_allowed(p);
 		return 1;
 	}
 	if (p->f.kind != CBPF_FLOW_OPENER ||
@@ -328,6 +350,7 @@ static __always_inline int cbpf_policy_start(void *data_end, struct iphdr *iph, 
 	cbpf_ct_touch(p->ct, &p->f, p->now, 0);
 	out->rule_id = p->ct->rule_id;
 	cbpf_rule_count(out->rule_id, p->bytes);
+	cbpf_policy_allowed(p);
 	return 1;
 }
 
@@ -349,6 +372,7 @@ static __always_inline void cbpf_policy_finish(struct cbpf_policy_pkt *p,
 			  f->sport, f->dport, f->proto);
 		return;
 	}
+	cbpf_policy_allowed(p);
 	if (f->kind != CBPF_FLOW_OPENER)
 		return;
 	if (f->proto == IPPROTO_ICMP)

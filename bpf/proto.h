@@ -2,9 +2,11 @@
 #ifndef CBPF_PROTO_H
 #define CBPF_PROTO_H
 
-#define ETH_P_IP   0x0800
-#define ETH_P_ARP  0x0806
-#define ETH_P_IPV6 0x86DD
+#define ETH_P_IP     0x0800
+#define ETH_P_ARP    0x0806
+#define ETH_P_IPV6   0x86DD
+#define ETH_P_8021Q  0x8100
+#define ETH_P_8021AD 0x88A8
 
 #define ARPHRD_ETHER  1
 #define ARPOP_REQUEST 1

@@ -15,4 +15,14 @@
 		ptr_;                                                                              \
 	})
 
+/* The same for a field read after a helper call that may have changed it. */
+#define SKB_LOAD_U32(skb, field)                                                                   \
+	({                                                                                         \
+		__u32 val_;                                                                        \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                                              \
+			     : "=r"(val_)                                                          \
+			     : "r"(skb), "i"(__builtin_offsetof(struct __sk_buff, field)));        \
+		val_;                                                                              \
+	})
+
 #endif

@@ -9,7 +9,6 @@
 #include "datapath.h"
 #include "skb.h"
 
-#define ETH_P_8021Q	       0x8100
 #define IPPROTO_UDP_	       17
 #define IP_DF		       0x4000
 #define IP_MF_OFFSET	       0x3fff
@@ -168,6 +167,28 @@ struct cbpf_outer {
 };
 
 /*
+ * Tunnels are taken only from nodes, and carry only their own endpoints: the inner source must be
+ * a remote endpoint registered on the node at peer_ip. That one lookup proves peer_ip a node too
+ * (remote endpoints live on registered nodes); only a refused frame pays for the node lookup that
+ * tells which of the two it failed. Returns the source, or NULL with *reason set.
+ */
+static __always_inline struct cbpf_ep_value *cbpf_tunnel_source(__be32 inner_src, __be32 peer_ip,
+								__u32 *reason)
+{
+	struct cbpf_ep_key key = {.ip = inner_src};
+	struct cbpf_ep_value *src = bpf_map_lookup_elem(&cbpf_endpoints, &key);
+	struct cbpf_policy_live live;
+
+	if (src && (src->flags & CBPF_EP_REMOTE) && src->node_ip == peer_ip)
+		return src;
+	*reason = CBPF_DROP_TUNNEL_SRC_MISMATCH;
+	if (!cbpf_policy_live(&live) ||
+	    !cbpf_table_lookup(&live, CBPF_IDENTITY_NODE_TABLE, peer_ip, CBPF_POLICY_PREFIX_PAIR))
+		*reason = CBPF_DROP_TUNNEL_UNKNOWN_NODE;
+	return 0;
+}
+
+/*
  * An ARP request from a tunnel peer for a local endpoint is answered in place and sent back
  * through the tunnel it came from: outer addresses swap, the VNI stays.
  */
@@ -181,10 +202,13 @@ static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end
 	struct cbpf_ep_value *target;
 	__u8 mac[CBPF_ETH_ALEN];
 	__be32 ip, tpa;
+	__u32 reason;
 
 	if ((void *)(body + 1) > data_end || arp->ar_op != bpf_htons(ARPOP_REQUEST) ||
 	    arp->ar_pro != bpf_htons(ETH_P_IP) || arp->ar_hln != CBPF_ETH_ALEN)
 		return cbpf_count_drop(CBPF_DROP_MALFORMED_ARP, skb->len), TC_ACT_SHOT;
+	if (!cbpf_tunnel_source(body->spa, outer->ip->saddr, &reason))
+		return cbpf_count_drop(reason, skb->len), TC_ACT_SHOT;
 	tpa = body->tpa;
 	key.ip = tpa;
 	target = bpf_map_lookup_elem(&cbpf_endpoints, &key);
@@ -213,22 +237,23 @@ static __always_inline int cbpf_tunnel_arp(struct __sk_buff *skb, void *data_end
 }
 
 /*
- * A frame out of a tunnel with VNI segment net_id, sent by the node at peer_ip: the inner
- * destination must be a local endpoint of that network, the source must not claim an address
- * registered elsewhere, and the policy must allow it. Returns 0 with *dst set to deliver it,
- * or a TC verdict.
+ * A frame out of a tunnel with VNI segment net_id, sent from peer_ip: the inner destination must
+ * be a local endpoint of that network, the source an endpoint of the node at peer_ip, and the
+ * policy must allow it. Returns 0 with *dst set to deliver it, or a TC verdict.
  */
 static __always_inline int cbpf_tunnel_admit(struct __sk_buff *skb, void *data_end, void *inner_l3,
 					     __be16 proto, __u32 net_id, __be32 peer_ip,
 					     struct cbpf_ep_value **dst_out)
 {
-	struct cbpf_ep_value *src, *dst, remote_net;
+	struct cbpf_ep_value *src, *dst;
 	struct cbpf_verdict_out verdict;
 	struct iphdr *iph = inner_l3;
 	struct cbpf_ep_key key;
+	__u32 reason;
 
 	if (proto != bpf_htons(ETH_P_IP)) {
-		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
+		reason = proto == bpf_htons(ETH_P_IPV6) ? CBPF_DROP_IPV6 : CBPF_DROP_UNKNOWN_EP;
+		cbpf_count_drop(reason, skb->len);
 		return TC_ACT_SHOT;
 	}
 	if ((void *)(iph + 1) > data_end) {
@@ -241,17 +266,10 @@ static __always_inline int cbpf_tunnel_admit(struct __sk_buff *skb, void *data_e
 		cbpf_count_drop(CBPF_DROP_UNKNOWN_EP, skb->len);
 		return TC_ACT_SHOT;
 	}
-	key.ip = iph->saddr;
-	src = bpf_map_lookup_elem(&cbpf_endpoints, &key);
-	if (src && (!(src->flags & CBPF_EP_REMOTE) || src->node_ip != peer_ip)) {
-		cbpf_count_drop(CBPF_DROP_SRC_SPOOF, skb->len);
-		return TC_ACT_SHOT;
-	}
+	src = cbpf_tunnel_source(iph->saddr, peer_ip, &reason);
 	if (!src) {
-		/* A tunnel peer nobody registered speaks for its network, nothing narrower. */
-		remote_net.identity = net_id;
-		remote_net.net_id = net_id;
-		src = &remote_net;
+		cbpf_count_drop(reason, skb->len);
+		return TC_ACT_SHOT;
 	}
 	/* Judged like the sender judged it, so replies to tracked flows pass here too. */
 	cbpf_policy_egress(data_end, iph, src, dst, skb->ifindex, &verdict);

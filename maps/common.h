@@ -13,7 +13,7 @@
 #define CBPF_PIN_DIR "cbpfnet"
 
 /* Bumped whenever a key or value layout below changes, so old pins are never reused. */
-#define CBPF_ABI_VERSION 2
+#define CBPF_ABI_VERSION 3
 
 #define CBPF_ETH_ALEN 6
 

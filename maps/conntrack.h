@@ -66,4 +66,25 @@ struct cbpf_ct_value {
 	__u32 pad;
 };
 
+/*
+ * Fragments after the first carry no ports, so they cannot be judged on their own: they follow
+ * their first fragment's verdict. An allowed first fragment (offset 0, more fragments) records
+ * its datagram here; a later fragment passes only when its datagram is recorded and younger than
+ * the kernel's reassembly timeout (ipfrag_time), so a reused IP id cannot ride an old verdict.
+ */
+#define CBPF_MAX_FRAGS	  16384
+#define CBPF_FRAG_TIMEOUT (30ULL * 1000000000ULL)
+
+struct cbpf_frag_key {
+	__u32 saddr; /* network byte order, as is id */
+	__u32 daddr;
+	__u16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct cbpf_frag_value {
+	__u64 first_seen; /* bpf_ktime_get_coarse_ns of the first fragment */
+};
+
 #endif

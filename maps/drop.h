@@ -21,6 +21,13 @@ enum cbpf_drop_reason {
 	CBPF_DROP_UNKNOWN_VNI,	 /* VxLAN segment of no local network */
 	CBPF_DROP_UNKNOWN_EP,	 /* tunnelled to an address no local endpoint owns */
 	CBPF_DROP_VLAN_MISMATCH, /* 802.1Q tag of another network (or none where one is due) */
+	CBPF_DROP_TUNNEL_UNKNOWN_NODE, /* VxLAN from an underlay address that is no node */
+	CBPF_DROP_TUNNEL_SRC_MISMATCH, /* tunnelled source that is no endpoint of its sender */
+	CBPF_DROP_EP_VLAN_TAG,	       /* a tag the endpoint wrote itself, or two tags */
+	CBPF_DROP_ETHERTYPE,	       /* neither IPv4 nor ARP from an endpoint */
+	CBPF_DROP_IPV6,		       /* cbpfnet networks are IPv4 only */
+	CBPF_DROP_FRAG_UNKNOWN,	       /* non-first fragment of no allowed first fragment */
+	CBPF_DROP_TUNNEL_FROM_EP,      /* an endpoint sending VxLAN to a node */
 	CBPF_DROP_REASON_MAX,
 };
 

@@ -144,6 +144,57 @@ static inline void pkt_vlan(struct pkt *p, uint16_t tci)
 	p->len += 4;
 }
 
+/* Inserts a tag of type tpid (0x8100 802.1Q, 0x88a8 802.1ad) after the MAC addresses. */
+static inline void pkt_tag(struct pkt *p, uint16_t tpid, uint16_t tci)
+{
+	pkt_vlan(p, tci);
+	*(uint16_t *)(p->data + 12) = htons(tpid);
+}
+
+/* IPv6 (link-local fe80::1 -> fe80::2) with an 8-byte ICMPv6 echo request. */
+static inline void pkt_ipv6(struct pkt *p, const uint8_t *eth_dst, const uint8_t *eth_src)
+{
+	uint8_t *ip6;
+
+	pkt_eth(p, eth_dst, eth_src, ETH_P_IPV6);
+	ip6 = p->data + p->len;
+	memset(ip6, 0, 48);
+	ip6[0] = 0x60;
+	ip6[5] = 8;  /* payload length */
+	ip6[6] = 58; /* ICMPv6 */
+	ip6[7] = 64; /* hop limit */
+	ip6[8] = 0xfe, ip6[9] = 0x80, ip6[23] = 1;
+	ip6[24] = 0xfe, ip6[25] = 0x80, ip6[39] = 2;
+	ip6[40] = 128; /* echo request */
+	p->len += 48;
+}
+
+/* Turns the 8-byte echo payload of a pkt_ipv4 packet into a UDP header with these ports. */
+static inline void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	struct iphdr *iph = (struct iphdr *)(p->data + sizeof(struct ethhdr));
+	uint16_t *udp = (uint16_t *)(iph + 1);
+
+	iph->protocol = 17;
+	iph->check = 0;
+	iph->check = pkt_ip_checksum(iph);
+	udp[0] = htons(sport);
+	udp[1] = htons(dport);
+	udp[2] = htons(8);
+	udp[3] = 0;
+}
+
+/* Makes an IPv4 packet a fragment of datagram id: offset in 8-byte units, more to come. */
+static inline void pkt_frag(struct pkt *p, uint16_t id, uint16_t offset, int more)
+{
+	struct iphdr *iph = (struct iphdr *)(p->data + sizeof(struct ethhdr));
+
+	iph->id = htons(id);
+	iph->frag_off = htons(offset | (more ? 0x2000 : 0));
+	iph->check = 0;
+	iph->check = pkt_ip_checksum(iph);
+}
+
 static inline struct iphdr *pkt_iph(struct pkt *p)
 {
 	return (struct iphdr *)(p->data + sizeof(struct ethhdr));

@@ -33,6 +33,13 @@ const char *cbpf_drop_reason_name(unsigned int reason)
 	    [CBPF_DROP_UNKNOWN_VNI] = "unknown-vni",
 	    [CBPF_DROP_UNKNOWN_EP] = "unknown-endpoint",
 	    [CBPF_DROP_VLAN_MISMATCH] = "vlan-mismatch",
+	    [CBPF_DROP_TUNNEL_UNKNOWN_NODE] = "tunnel-unknown-node",
+	    [CBPF_DROP_TUNNEL_SRC_MISMATCH] = "tunnel-src-mismatch",
+	    [CBPF_DROP_EP_VLAN_TAG] = "endpoint-vlan-tag",
+	    [CBPF_DROP_ETHERTYPE] = "unsupported-ethertype",
+	    [CBPF_DROP_IPV6] = "ipv6-disabled",
+	    [CBPF_DROP_FRAG_UNKNOWN] = "frag-unknown",
+	    [CBPF_DROP_TUNNEL_FROM_EP] = "tunnel-from-endpoint",
 	};
 
 	return reason < CBPF_DROP_REASON_MAX && names[reason] ? names[reason] : "unknown";

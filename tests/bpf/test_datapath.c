@@ -54,7 +54,7 @@ static void check_fixture(const char *hook, int prog_fd, int drops_fd, const str
 
 int main(void)
 {
-	static struct fixture f[20];
+	static struct fixture f[40];
 	struct cbpfnet_bpf *skel;
 	int n = 0, eps, nets, pol, drops;
 
@@ -82,6 +82,14 @@ int main(void)
 	add_policy(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC);
 	add_policy(pol, 0x10001, 0x10004, CBPF_VERDICT_DENY, CBPF_DROP_POLICY);
 	add_policy(pol, 0x10001, 0x10007, CBPF_VERDICT_ALLOW, 0);
+	/* Node 198.18.0.2 in the policy tables, as the compiler registers every node. */
+	struct cbpf_policy_key node = {.prefixlen = CBPF_POLICY_PREFIX_PAIR,
+				       .src_identity = CBPF_IDENTITY_NODE_TABLE,
+				       .dst_identity = ip("198.18.0.2")};
+	struct cbpf_policy_value node_id = {.verdict = CBPF_VERDICT_IDENTITY,
+					    .rule_id = CBPF_IDENTITY_NODE_BASE + 2};
+
+	bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_policy_tables), &node, &node_id, 0);
 
 	f[n].desc = "ARP request for the gateway is answered with the gateway MAC";
 	pkt_arp(&f[n].in, BCAST, A1_MAC, 1, A1_MAC, ip("10.1.0.2"), ZERO, ip("10.1.0.1"));
@@ -175,10 +183,79 @@ int main(void)
 	f[n].reason = CBPF_DROP_MALFORMED_ARP;
 	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
 
-	f[n].desc = "IPv6 goes to the stack unchanged";
-	pkt_eth(&f[n].in, A2_MAC, A1_MAC, ETH_P_IPV6);
-	memset(f[n].in.data + f[n].in.len, 0x60, 40);
-	f[n].in.len += 40;
+	f[n].desc = "IPv6 is dropped: policy cannot judge it";
+	pkt_ipv6(&f[n].in, A2_MAC, A1_MAC);
+	f[n].reason = CBPF_DROP_IPV6;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "an 802.1Q tag the endpoint wrote is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_tag(&f[n].in, 0x8100, 20);
+	f[n].reason = CBPF_DROP_EP_VLAN_TAG;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a double tag (802.1ad over 802.1Q) is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_tag(&f[n].in, 0x8100, 20);
+	pkt_tag(&f[n].in, 0x88a8, 30);
+	f[n].reason = CBPF_DROP_EP_VLAN_TAG;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "an unknown ethertype is dropped";
+	pkt_eth(&f[n].in, A2_MAC, A1_MAC, 0x88b5);
+	memset(f[n].in.data + f[n].in.len, 0xcb, 46);
+	f[n].in.len += 46;
+	f[n].reason = CBPF_DROP_ETHERTYPE;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a later fragment of no allowed first fragment is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x77, 185, 0);
+	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "an allowed first fragment is forwarded";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x78, 0, 1);
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "a later fragment follows its allowed first fragment";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x78, 185, 0);
+	f[n].tc_verdict = TC_ACT_REDIRECT, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "a denied first fragment is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.4"), 64);
+	pkt_frag(&f[n].in, 0x79, 0, 1);
+	f[n].reason = CBPF_DROP_POLICY;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a later fragment of a denied first fragment is dropped";
+	pkt_ipv4(&f[n].in, A2_MAC, A1_MAC, ip("10.1.0.2"), ip("10.1.0.4"), 64);
+	pkt_frag(&f[n].in, 0x79, 185, 0);
+	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "a later fragment does not ride another source's first fragment";
+	pkt_ipv4(&f[n].in, A2_MAC, C1_MAC, ip("10.3.0.2"), ip("10.1.0.3"), 64);
+	pkt_frag(&f[n].in, 0x78, 185, 0);
+	f[n].reason = CBPF_DROP_FRAG_UNKNOWN;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "VxLAN from an endpoint to a node's underlay address is dropped";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.0.2"), 64);
+	pkt_udp(&f[n].in, 50000, 4789);
+	f[n].reason = CBPF_DROP_TUNNEL_FROM_EP;
+	f[n].tc_verdict = TC_ACT_SHOT, f[n++].xdp_verdict = XDP_DROP;
+
+	f[n].desc = "VxLAN from an endpoint to an address that is no node goes to the stack";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.9.9"), 64);
+	pkt_udp(&f[n].in, 50000, 4789);
+	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
+
+	f[n].desc = "other UDP from an endpoint to a node goes to the stack";
+	pkt_ipv4(&f[n].in, GW_A, A1_MAC, ip("10.1.0.2"), ip("198.18.0.2"), 64);
+	pkt_udp(&f[n].in, 50000, 53);
 	f[n].tc_verdict = TC_ACT_OK, f[n++].xdp_verdict = XDP_PASS;
 
 	for (int i = 0; i < n; i++) {

@@ -37,6 +37,18 @@ static void add_remote(int fd, const char *addr, uint32_t identity, uint16_t net
 	bpf_map_update_elem(fd, &key, &value, 0);
 }
 
+/* Registers a node's underlay address in the policy tables, as the compiler does. */
+static void add_node(int fd, const char *underlay, uint32_t index)
+{
+	struct cbpf_policy_key key = {.prefixlen = CBPF_POLICY_PREFIX_PAIR,
+				      .src_identity = CBPF_IDENTITY_NODE_TABLE,
+				      .dst_identity = ip(underlay)};
+	struct cbpf_policy_value value = {.verdict = CBPF_VERDICT_IDENTITY,
+					  .rule_id = CBPF_IDENTITY_NODE_BASE + index};
+
+	bpf_map_update_elem(fd, &key, &value, 0);
+}
+
 /* Runs prog on in; checks the verdict, and the output unless want is NULL. */
 static void expect(int prog, const char *desc, const struct pkt *in, uint32_t verdict,
 		   const struct pkt *want)
@@ -96,6 +108,10 @@ int main(void)
 	add_remote(eps, "10.50.0.12", 0x10002, 1, E2_MAC, "198.18.0.2");
 	add_ep(eps, "10.70.0.11", LO_IFINDEX, 0x10003, 3, S_MAC);
 	add_remote(eps, "10.70.0.12", 0x10004, 3, E2_MAC, "198.18.0.2");
+	/* Nodes: this host .1, e2's .2 and .3, which hosts none of these endpoints. */
+	add_node(bpf_map__fd(skel->maps.cbpf_policy_tables), "198.18.0.1", 1);
+	add_node(bpf_map__fd(skel->maps.cbpf_policy_tables), "198.18.0.2", 2);
+	add_node(bpf_map__fd(skel->maps.cbpf_policy_tables), "198.18.0.3", 3);
 
 	/* Encapsulation: the outer source port comes from the flow hash, so it is read back. */
 	pkt_ipv4(&in, E2_MAC, E1_MAC, ip("10.50.0.11"), ip("10.50.0.12"), 64);
@@ -145,15 +161,26 @@ int main(void)
 		uint32_t vni;
 		uint16_t vlan;
 		const char *outer_src;
+		const char *inner_src;
 		uint32_t reason;
 	} drops_table[] = {
-	    {"decap: unknown VNI", 999, 0, "198.18.0.2", CBPF_DROP_UNKNOWN_VNI},
-	    {"decap: VLAN 20 of VNI 300 is no segment here", 300, 20, "198.18.0.2",
+	    {"decap: unknown VNI", 999, 0, "198.18.0.2", "10.50.0.12", CBPF_DROP_UNKNOWN_VNI},
+	    {"decap: VLAN 20 of VNI 300 is no segment here", 300, 20, "198.18.0.2", "10.50.0.12",
 	     CBPF_DROP_UNKNOWN_VNI},
-	    {"decap: e2's address from the wrong node", 100, 0, "198.18.0.3", CBPF_DROP_SRC_SPOOF},
+	    {"decap: e2's address from the wrong node", 100, 0, "198.18.0.3", "10.50.0.12",
+	     CBPF_DROP_TUNNEL_SRC_MISMATCH},
+	    {"decap: an unregistered source from e2's node", 100, 0, "198.18.0.2", "10.50.0.77",
+	     CBPF_DROP_TUNNEL_SRC_MISMATCH},
+	    {"decap: a local endpoint's address from a node", 100, 0, "198.18.0.2", "10.70.0.11",
+	     CBPF_DROP_TUNNEL_SRC_MISMATCH},
+	    {"decap: e2's address from an underlay address that is no node", 100, 0, "198.18.0.66",
+	     "10.50.0.12", CBPF_DROP_TUNNEL_UNKNOWN_NODE},
+	    {"decap: an unregistered source from no node", 100, 0, "198.18.0.66", "10.50.0.77",
+	     CBPF_DROP_TUNNEL_UNKNOWN_NODE},
 	};
 	for (size_t i = 0; i < sizeof(drops_table) / sizeof(drops_table[0]); i++) {
-		pkt_ipv4(&inner, E1_MAC, E2_MAC, ip("10.50.0.12"), ip("10.50.0.11"), 64);
+		pkt_ipv4(&inner, E1_MAC, E2_MAC, ip(drops_table[i].inner_src), ip("10.50.0.11"),
+			 64);
 		pkt_vxlan(&in, UL_A, UL_B, ip(drops_table[i].outer_src), ip("198.18.0.1"), 50000,
 			  drops_table[i].vni, drops_table[i].vlan, &inner);
 		before = drop_count(drops, drops_table[i].reason);
@@ -189,6 +216,49 @@ int main(void)
 	pkt_vxlan(&want, UL_B, UL_A, ip("198.18.0.1"), ip("198.18.0.2"), 50000, 100, 0, &inner);
 	expect(tc_ul, "decap: tunnelled ARP request for e1 is answered through the tunnel", &in,
 	       TC_ACT_REDIRECT, &want);
+
+	struct {
+		const char *desc;
+		const char *outer_src;
+		const char *spa;
+		uint32_t reason;
+	} arp_drops[] = {
+	    {"decap: ARP request from no node", "198.18.0.66", "10.50.0.12",
+	     CBPF_DROP_TUNNEL_UNKNOWN_NODE},
+	    {"decap: ARP request for an address e2's node does not host", "198.18.0.2",
+	     "10.50.0.77", CBPF_DROP_TUNNEL_SRC_MISMATCH},
+	};
+	for (size_t i = 0; i < sizeof(arp_drops) / sizeof(arp_drops[0]); i++) {
+		pkt_arp(&inner, BCAST, E2_MAC, 1, E2_MAC, ip(arp_drops[i].spa), ZERO,
+			ip("10.50.0.11"));
+		pkt_vxlan(&in, UL_A, UL_B, ip(arp_drops[i].outer_src), ip("198.18.0.1"), 50000, 100,
+			  0, &inner);
+		before = drop_count(drops, arp_drops[i].reason);
+		expect(tc_ul, arp_drops[i].desc, &in, TC_ACT_SHOT, NULL);
+		CHECK(drop_count(drops, arp_drops[i].reason) == before + 1, "%s: counted",
+		      arp_drops[i].desc);
+	}
+
+	pkt_ipv6(&inner, E1_MAC, E2_MAC);
+	pkt_vxlan(&in, UL_A, UL_B, ip("198.18.0.2"), ip("198.18.0.1"), 50000, 100, 0, &inner);
+	before = drop_count(drops, CBPF_DROP_IPV6);
+	expect(tc_ul, "decap: tunnelled IPv6 is dropped", &in, TC_ACT_SHOT, NULL);
+	CHECK(drop_count(drops, CBPF_DROP_IPV6) == before + 1, "decap: tunnelled IPv6: counted");
+
+	/* Fragments on decapsulation follow their first fragment like everywhere else. */
+	pkt_ipv4(&inner, E1_MAC, E2_MAC, ip("10.50.0.12"), ip("10.50.0.11"), 64);
+	pkt_frag(&inner, 0x42, 185, 0);
+	pkt_vxlan(&in, UL_A, UL_B, ip("198.18.0.2"), ip("198.18.0.1"), 50000, 100, 0, &inner);
+	before = drop_count(drops, CBPF_DROP_FRAG_UNKNOWN);
+	expect(tc_ul, "decap: a later fragment of no first fragment", &in, TC_ACT_SHOT, NULL);
+	CHECK(drop_count(drops, CBPF_DROP_FRAG_UNKNOWN) == before + 1,
+	      "decap: a later fragment of no first fragment: counted");
+	pkt_frag(&inner, 0x42, 0, 1);
+	pkt_vxlan(&in, UL_A, UL_B, ip("198.18.0.2"), ip("198.18.0.1"), 50000, 100, 0, &inner);
+	expect(tc_ul, "decap: the first fragment", &in, TC_ACT_REDIRECT, &inner);
+	pkt_frag(&inner, 0x42, 185, 0);
+	pkt_vxlan(&in, UL_A, UL_B, ip("198.18.0.2"), ip("198.18.0.1"), 50000, 100, 0, &inner);
+	expect(tc_ul, "decap: the later fragment follows it", &in, TC_ACT_REDIRECT, &inner);
 
 	cbpfnet_bpf__destroy(skel);
 	TAP_EXIT();

@@ -78,10 +78,10 @@ check_gt "VLAN 20 frame for a VLAN 10 endpoint is dropped" "$(drops h1 unknown-e
 before=$(drops h1 unknown-endpoint)
 send_vxlan 198.18.0.1 200 0 10.60.0.12 10.50.0.11 02:cb:0a:32:00:0b
 check_gt "VNI 200 (ov2) frame for an ov1 endpoint is dropped" "$(drops h1 unknown-endpoint)" "$before"
-before=$(drops h1 source-spoofed)
+before=$(drops h1 tunnel-src-mismatch)
 in_ns h3 /usr/bin/python3 "$REPO/tests/vxlan_send.py" 198.18.0.1 100 0 10.50.0.12 10.50.0.11 02:cb:0a:32:00:0b
-check_gt "e2's address tunnelled from h3 (not its node) is dropped as spoofed" \
-	"$(drops h1 source-spoofed)" "$before"
+check_gt "e2's address tunnelled from h3 (not its node) is dropped as a source mismatch" \
+	"$(drops h1 tunnel-src-mismatch)" "$before"
 pcap=$(capture s10a eth0 "icmp" 1 send_vxlan 198.18.0.1 300 10 10.70.0.12 10.70.0.11 02:cb:0a:46:00:0b)
 check_eq "a VLAN 10 frame from s10b's node reaches s10a, tag removed" "10.70.0.12 10.70.0.11 " \
 	"$(tshark -r "$pcap" -T fields -e ip.src -e ip.dst -e vlan.id 2>/dev/null | head -1 | tr '\t' ' ')"
