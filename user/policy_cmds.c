@@ -39,6 +39,7 @@ int policy_check(struct cbpf_ctx *ctx, int argc, char **argv)
 		json_object_object_add(doc, "ok", json_object_new_boolean(1));
 		json_object_object_add(doc, "rules", json_object_new_int64(res.n_rules));
 		json_object_object_add(doc, "entries", json_object_new_int64(res.n_entries));
+		json_object_object_add(doc, "ms", json_object_new_double(res.ms));
 		cbpf_print_json(doc);
 	} else {
 		printf("ok: %s\n", res.message);
@@ -285,6 +286,8 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	uint32_t mask, fallback = 0, best_prio = 0x10000, reason;
 	const char *why = "default: no rule matches";
 	int fds[3] = {-1, -1, -1}, err;
+	/* A macvlan endpoint of this host has no host side, but its own programs judge here. */
+	const uint32_t local = CBPF_EP_LOCAL | CBPF_EP_MACVLAN;
 
 	if (argc < 3 || argc > 4 ||
 	    (argc == 4 && parse_proto_port(argv[3], &key.proto, &key.dport))) {
@@ -311,16 +314,14 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 			goto out_tries;
 		}
 	}
-	if (!(src.is_ep && (src.ep.flags & CBPF_EP_LOCAL)) &&
-	    !(dst.is_ep && (dst.ep.flags & CBPF_EP_LOCAL))) {
+	if (!(src.is_ep && (src.ep.flags & local)) && !(dst.is_ep && (dst.ep.flags & local))) {
 		cbpf_err("policy explain: neither %s nor %s is a local endpoint: this host does "
 			 "not judge that traffic",
 			 argv[1], argv[2]);
 		err = -EINVAL;
 		goto out_tries;
 	}
-	if (src.is_ep && dst.is_ep && (src.ep.flags & CBPF_EP_LOCAL) &&
-	    src.ep.net_id != dst.ep.net_id) {
+	if (src.is_ep && dst.is_ep && (src.ep.flags & local) && src.ep.net_id != dst.ep.net_id) {
 		fallback = CBPF_DROP_NET_ISOLATION;
 		why = "default: endpoints reach their own network and no other";
 	} else if (src.is_ep && dst.is_ep) {
