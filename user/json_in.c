@@ -6,6 +6,8 @@
 
 #include "json_in.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
 static int refuse(struct json_in_error *e, size_t offset, const char *what)
 {
 	e->offset = offset;
@@ -223,7 +225,7 @@ int json_in_parse(const char *text, size_t len, bool trailing, json_object **out
 		  struct json_in_error *e)
 {
 	struct json_tokener *tok;
-	const char *nul = memchr(text, '\0', len);
+	const char *nul;
 	struct objects o = {0};
 	enum json_tokener_error je;
 	json_object *root;
@@ -231,8 +233,6 @@ int json_in_parse(const char *text, size_t len, bool trailing, json_object **out
 	int err;
 
 	*out = NULL;
-	if (nul)
-		return refuse(e, nul - text, "NUL byte in the input");
 	tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
@@ -243,6 +243,18 @@ int json_in_parse(const char *text, size_t len, bool trailing, json_object **out
 	je = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
+	/*
+	 * json-c fails at a NUL byte inside a value, or ends a value before one: a NUL up to where
+	 * it stopped (or anywhere in a single document's text) is the reason to give.
+	 */
+	nul = memchr(text, '\0',
+		     !trailing			  ? len
+		     : je == json_tokener_success ? end
+						  : MIN(end + 1, len));
+	if (nul) {
+		json_object_put(root);
+		return refuse(e, nul - text, "NUL byte in the input");
+	}
 	if (je == json_tokener_continue)
 		return refuse(e, len, "JSON syntax: unexpected end of input");
 	if (je == json_tokener_error_parse_utf8_string)
