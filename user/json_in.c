@@ -50,11 +50,20 @@ static int objects_push(struct objects *o, size_t start)
 	return 0;
 }
 
-/* The end of the string token starting at text[i] (its closing quote). */
-static size_t string_end(const char *text, size_t i)
+/*
+ * The end of the string token starting at text[i] (its closing quote); *nul is where it holds
+ * the escape "\u0000", or SIZE_MAX.
+ */
+static size_t string_end(const char *text, size_t i, size_t *nul)
 {
-	for (i++; text[i] != '"'; i++)
-		i += text[i] == '\\';
+	*nul = SIZE_MAX;
+	for (i++; text[i] != '"'; i++) {
+		if (text[i] != '\\')
+			continue;
+		if (text[i + 1] == 'u' && !memcmp(text + i + 2, "0000", 4) && *nul == SIZE_MAX)
+			*nul = i;
+		i++;
+	}
 	return i;
 }
 
@@ -75,20 +84,10 @@ static int scan(const char *text, size_t len, struct objects *o, struct json_in_
 		char c = text[i];
 
 		if (c == '"') {
-			size_t end = string_end(text, i);
-			char *hit = memmem(text + i, end - i, "\\u0000", 6);
+			size_t nul, end = string_end(text, i, &nul);
 
-			/* Only a backslash escaped by another is not an escape. */
-			while (hit) {
-				size_t at = hit - text, slashes = 0;
-
-				while (text[at - 1 - slashes] == '\\')
-					slashes++;
-				if (slashes % 2 == 0)
-					return refuse(e, at,
-						      "\\u0000 (a NUL character) in a string");
-				hit = memmem(hit + 1, text + end - hit - 1, "\\u0000", 6);
-			}
+			if (nul != SIZE_MAX)
+				return refuse(e, nul, "\\u0000 (a NUL character) in a string");
 			if (depth && stack[depth - 1].expect_key) {
 				o->keys[stack[depth - 1].object]++;
 				stack[depth - 1].expect_key = false;
@@ -150,7 +149,7 @@ static int name_duplicate(const char *text, size_t start, struct json_in_error *
 		char c = text[i];
 
 		if (c == '"') {
-			size_t end = string_end(text, i);
+			size_t nul, end = string_end(text, i, &nul);
 
 			if (!depth && expect_key) {
 				if (n == cap) {
