@@ -279,7 +279,7 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 		v = &f->v[POL_F_ID];
 		if (v->type != json_type_string || !state_valid_name(v->text))
 			return fail(err, size, file, line,
-				    "id must be a name of [A-Za-z0-9_.-], 1..63 characters");
+				    "id must be a name (" CBPF_NAME_RULE ")");
 		snprintf(r->name, sizeof(r->name), "%s", v->text);
 	}
 	for (int i = 0; i < 2; i++) {

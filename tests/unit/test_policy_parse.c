@@ -96,6 +96,12 @@ int main(void)
 		"  \"action\": \"allow\"}]}",
 		"t.json:3: duplicate key \"action\"");
 	rejects("{\"rules\": [],\n \"description\": \"caf\xe9\"}", "t.json:2: invalid UTF-8");
+	rejects("{\"rules\": [{\"from\": \"net:..\", \"to\": \"net:b\", \"action\": \"deny\"}]}",
+		"t.json:1: bad from selector 'net:..'");
+	rejects("{\"rules\": [{\"id\": \"-x\", \"from\": \"net:a\", \"to\": \"net:b\", "
+		"\"action\": \"deny\"}]}",
+		"t.json:1: id must be a name (use 1-63 of A-Z a-z 0-9 _ . -, not starting with -, "
+		"not . or ..)");
 	rejects("[1]", "t.json:1: the document must be an object with a \"rules\" array");
 	rejects("{\"rules\": [], \"extra\": 1}", "t.json:1: unknown top-level field 'extra'");
 	rejects(
