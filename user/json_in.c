@@ -51,16 +51,17 @@ static int objects_push(struct objects *o, size_t start)
 }
 
 /*
- * The end of the string token starting at text[i] (its closing quote); *nul is where it holds
- * the escape "\u0000", or SIZE_MAX.
+ * The end of the string token starting at text[i] (its closing quote, or len); *nul is where it
+ * holds the escape "\u0000", or SIZE_MAX.
  */
-static size_t string_end(const char *text, size_t i, size_t *nul)
+static size_t string_end(const char *text, size_t len, size_t i, size_t *nul)
 {
 	*nul = SIZE_MAX;
-	for (i++; text[i] != '"'; i++) {
-		if (text[i] != '\\')
+	for (i++; i < len && text[i] != '"'; i++) {
+		if (text[i] != '\\' || i + 1 >= len)
 			continue;
-		if (text[i + 1] == 'u' && !memcmp(text + i + 2, "0000", 4) && *nul == SIZE_MAX)
+		if (i + 5 < len && text[i + 1] == 'u' && !memcmp(text + i + 2, "0000", 4) &&
+		    *nul == SIZE_MAX)
 			*nul = i;
 		i++;
 	}
@@ -84,7 +85,7 @@ static int scan(const char *text, size_t len, struct objects *o, struct json_in_
 		char c = text[i];
 
 		if (c == '"') {
-			size_t nul, end = string_end(text, i, &nul);
+			size_t nul, end = string_end(text, len, i, &nul);
 
 			if (nul != SIZE_MAX)
 				return refuse(e, nul, "\\u0000 (a NUL character) in a string");
@@ -93,6 +94,9 @@ static int scan(const char *text, size_t len, struct objects *o, struct json_in_
 				stack[depth - 1].expect_key = false;
 			}
 			i = end;
+		} else if (c == '\'') {
+			/* json-c's strict mode still takes 'strings'; JSON has none. */
+			return refuse(e, i, "JSON syntax: single-quoted string");
 		} else if (c == '{' || c == '[') {
 			if (depth > JSON_TOKENER_DEFAULT_DEPTH)
 				return refuse(e, i, "JSON nested too deeply");
@@ -136,7 +140,7 @@ static char *decode_key(struct json_tokener *tok, const char *token, size_t len)
 }
 
 /* The object at text[start] has a key twice: name the first repeat, where it is written. */
-static int name_duplicate(const char *text, size_t start, struct json_in_error *e)
+static int name_duplicate(const char *text, size_t len, size_t start, struct json_in_error *e)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct key *keys = NULL;
@@ -145,11 +149,11 @@ static int name_duplicate(const char *text, size_t start, struct json_in_error *
 	int depth = 0, err = -ENOMEM;
 	bool expect_key = true;
 
-	for (size_t i = start + 1; tok && depth >= 0; i++) {
+	for (size_t i = start + 1; tok && depth >= 0 && i < len; i++) {
 		char c = text[i];
 
 		if (c == '"') {
-			size_t nul, end = string_end(text, i, &nul);
+			size_t nul, end = string_end(text, len, i, &nul);
 
 			if (!depth && expect_key) {
 				if (n == cap) {
@@ -162,7 +166,7 @@ static int name_duplicate(const char *text, size_t start, struct json_in_error *
 					keys = grown;
 				}
 				keys[n].offset = i;
-				keys[n].text = decode_key(tok, text + i, end + 1 - i);
+				keys[n].text = decode_key(tok, text + i, MIN(end + 1, len) - i);
 				if (!keys[n++].text)
 					goto out;
 				expect_key = false;
@@ -220,6 +224,16 @@ static int check_keys(json_object *v, const struct objects *o, size_t *k, size_t
 	return 0;
 }
 
+/* text[from..len) is JSON whitespace; text need not end with a NUL byte. */
+static bool only_space(const char *text, size_t from, size_t len)
+{
+	for (; from < len; from++)
+		if (text[from] != ' ' && text[from] != '\t' && text[from] != '\r' &&
+		    text[from] != '\n')
+			return false;
+	return true;
+}
+
 int json_in_parse(const char *text, size_t len, bool trailing, json_object **out, size_t *used,
 		  struct json_in_error *e)
 {
@@ -263,13 +277,13 @@ int json_in_parse(const char *text, size_t len, bool trailing, json_object **out
 		e->offset = end;
 		return -EINVAL;
 	}
-	if (!trailing && strspn(text + end, " \t\r\n") != len - end) {
+	if (!trailing && !only_space(text, end, len)) {
 		json_object_put(root);
 		return refuse(e, end, "JSON syntax: text after the document");
 	}
 	err = scan(text, end, &o, e);
 	if (!err && check_keys(root, &o, &k, &bad))
-		err = name_duplicate(text, bad, e);
+		err = name_duplicate(text, end, bad, e);
 	free(o.start);
 	free(o.keys);
 	if (err) {

@@ -51,6 +51,9 @@ int main(void)
 		"a duplicate key in a nested object is refused");
 	REFUSED("{\"a\":\n \"\xc3\x28\"}", "2: invalid UTF-8", "invalid UTF-8 is refused");
 	REFUSED("{\"a\": \"x\"}\n\x00{}", "2: NUL byte in the input", "a NUL byte is refused");
+	REFUSED("{'a\"': 1}", "1: JSON syntax: single-quoted string",
+		"strict: a single-quoted string (json-c takes it) is refused before its quote "
+		"misleads");
 	REFUSED("{\"a\": 1,}", "1: JSON syntax: unexpected character",
 		"strict: a trailing comma is refused");
 	REFUSED("{\"a\": 1} x", "1: JSON syntax: text after the document",
