@@ -286,6 +286,42 @@ int main(void)
 		free(text);
 	}
 	{
+		/*
+		 * world binds every CIDR: (CIDRs + 1)^2 pairs from one world -> world rule, beside
+		 * one pair per CIDR rule and netc's icc-off default.
+		 */
+		size_t cap = 128 * 2100 + 256, len = 0;
+		char *text = malloc(cap), want[160];
+
+		for (int n_cidrs = 2048; n_cidrs >= 1100; n_cidrs -= 948) {
+			len = snprintf(text, cap, "{\"rules\": [\n");
+			for (int i = 0; i < n_cidrs; i++)
+				len += snprintf(
+				    text + len, cap - len,
+				    "{\"from\": \"cidr:10.%d.%d.0/24\", \"to\": \"net:neta\", "
+				    "\"action\": \"deny\"},\n",
+				    i / 256, i % 256);
+			snprintf(
+			    text + len, cap - len,
+			    "{\"from\": \"world\", \"to\": \"world\", \"action\": \"deny\"}]}");
+			if (n_cidrs == 2048)
+				snprintf(
+				    want, sizeof(want),
+				    "t.json:%d: the rules up to here expand to more than 4194304 "
+				    "(source, destination) pairs (the limit)",
+				    n_cidrs + 2);
+			else
+				snprintf(
+				    want, sizeof(want),
+				    "the policy compiles to %d pair entries, more than the 1048576 "
+				    "its map holds",
+				    (n_cidrs + 1) * (n_cidrs + 1) + n_cidrs + 1);
+			CHECK(compile(text, &c, true) == -EINVAL && !strcmp(err, want),
+			      "%d CIDRs and world -> world are refused: %s", n_cidrs, err);
+		}
+		free(text);
+	}
+	{
 		struct pol_set set = {0};
 
 		CHECK(policy_parse_path("policy/cross-host", &set, err, sizeof(err)) == 0 &&
