@@ -114,6 +114,10 @@ check_eq "the sibling rule counts each of the 5 requests once" 5 $(($(rule_packe
 before=$(rule_packets net:nbr ep:a1)
 check "5 pings b1 on h2 -> a1" in_ns b1 ping -c 5 -i 0.2 -W 2 10.20.0.2
 check_eq "h1 judges each of b1's 5 requests on receipt" 5 $(($(rule_packets net:nbr ep:a1) - before))
+check_contains "explain takes b1's address (on h2, unknown to h1) for network nbr, as a1's programs do" \
+	"10.20.0.4 -> a1: allow" "$(cb h1 policy explain 10.20.0.4 a1 2>&1)"
+check_contains "and names the counted rule" ": net:nbr -> ep:a1 allow" \
+	"$(cb h1 policy explain 10.20.0.4 a1 2>&1)"
 check "policy del a1 a2" cb h1 policy del a1 a2
 check "policy del nbr a1" cb h1 policy del nbr a1
 
