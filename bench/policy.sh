@@ -4,7 +4,9 @@
 # kernel-routed path built in the same run, plus policy reload time.
 #
 #   bench/policy.sh [OUT_DIR]      (root; writes OUT_DIR/policy.dat, policy.png, policy.md)
-#   ONLY=reload RELOADS=7 bench/policy.sh [OUT_DIR]   (only the reload times: policy-reload.txt)
+#   ONLY=reload RELOADS=7 bench/policy.sh [OUT_DIR]   (only the reload times: policy-reload.txt,
+#                                                      with iptables-legacy-restore of the same
+#                                                      10k rules timed in turn with the reloads)
 #
 # Rule shape, identical in meaning on both sides: "from the client's network to one /32 of
 # 172.16.0.0/12, TCP to one port: drop". None matches the measured flow, so every rule is on
@@ -86,6 +88,11 @@ sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; lib_cleanup' EXIT
 
 reload_ms() { cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p'; }
+# The same rules through iptables-legacy-restore in h1, the command alone timed (bash's time).
+restore_ms() {
+	in_ns h1 bash -c 'TIMEFORMAT=%3R; { time iptables-legacy-restore <"$1"; } 2>&1' _ "$1" |
+		awk '{ printf "%.1f", $1 * 1000 }'
+}
 
 [ "$ONLY" = reload ] || printf '# rules cbpf_gbps cbpf_kpps cbpf_ns nft_gbps nft_kpps legacy_gbps legacy_kpps reload_ms\n' >"$OUT/policy.dat"
 policy_file 0 >"$WORK/p.json"
@@ -116,9 +123,14 @@ done
 # entry of any map stays the same.
 for n in 10000 100000; do
 	policy_file "$n" >"$WORK/p.json"
+	# Each cbpfnet reload beside an iptables-legacy-restore of the same rules, in turn, so
+	# both see the same machine load; iptables-restore replaces the whole table each time.
+	iptables_rules "$n" >"$WORK/ipt.rules"
 	for ((r = 1; r <= RELOADS; r++)); do
 		echo "reload $n: $(reload_ms) ms"
+		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
+	in_ns h1 iptables-legacy -F FORWARD
 	for ((r = 1; r <= RELOADS; r++)); do
 		policy_file "$n" "$r" >"$WORK/p.json"
 		echo "reload $n, 1 % edited: $(reload_ms) ms"

@@ -113,3 +113,40 @@ uint32_t cbpf_cidr_host(const struct cbpf_cidr *cidr, uint32_t n)
 
 	return n && cbpf_cidr_is_host(cidr, ip) ? ip : 0;
 }
+
+/* Special-purpose blocks (RFC 6890) no endpoint or tunnel end can live in. */
+static const struct {
+	uint32_t addr; /* host byte order */
+	uint8_t prefix_len;
+	bool unicast; /* a host may hold such an address; only the subnet check refuses it */
+	const char *what;
+} special[] = {
+    {0x00000000, 8, false, "0.0.0.0/8 (\"this network\")"},
+    {0x7f000000, 8, false, "127.0.0.0/8 (loopback)"},
+    {0xa9fe0000, 16, true, "169.254.0.0/16 (link-local)"},
+    {0xe0000000, 4, false, "224.0.0.0/4 (multicast)"},
+    {0xf0000000, 4, false, "240.0.0.0/4 (reserved, broadcast)"},
+};
+
+static const char *special_block(const struct cbpf_cidr *cidr, bool unicast_too)
+{
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		struct cbpf_cidr block = {htonl(special[i].addr), special[i].prefix_len};
+
+		if ((unicast_too || !special[i].unicast) && cbpf_cidr_overlap(&block, cidr))
+			return special[i].what;
+	}
+	return NULL;
+}
+
+const char *cbpf_subnet_special(const struct cbpf_cidr *cidr)
+{
+	return special_block(cidr, true);
+}
+
+const char *cbpf_ip_not_unicast(uint32_t ip)
+{
+	struct cbpf_cidr host = {ip, 32};
+
+	return special_block(&host, false);
+}

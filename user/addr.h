@@ -28,5 +28,10 @@ bool cbpf_cidr_overlap(const struct cbpf_cidr *a, const struct cbpf_cidr *b);
 bool cbpf_cidr_is_host(const struct cbpf_cidr *cidr, uint32_t ip);
 /* The n-th host address (1-based) of the subnet, or 0 when out of range. */
 uint32_t cbpf_cidr_host(const struct cbpf_cidr *cidr, uint32_t n);
+/* The special-purpose block a subnet overlaps (e.g. "127.0.0.0/8 (loopback)"), or NULL. */
+const char *cbpf_subnet_special(const struct cbpf_cidr *cidr);
+/* The block of an address no peer can send unicast to (0/8, loopback, multicast, 240/4), or NULL.
+ */
+const char *cbpf_ip_not_unicast(uint32_t ip);
 
 #endif

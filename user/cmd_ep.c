@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "ep.h"
 #include "ep_batch.h"
+#include "json_in.h"
 #include "output.h"
 #include "state.h"
 #include "sync.h"
@@ -114,36 +115,6 @@ static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* All of a stream, NUL-terminated; NULL when it cannot be read. */
-static char *read_stream(FILE *in)
-{
-	size_t len = 0, cap = 0;
-	char *text = NULL;
-
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *grown = realloc(text, cap = 2 * cap + 4096 + 1);
-
-			if (!grown) {
-				free(text);
-				return NULL;
-			}
-			text = grown;
-		}
-		size_t n = fread(text + len, 1, cap - len - 1, in);
-
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(in)) {
-		free(text);
-		return NULL;
-	}
-	text[len] = '\0';
-	return text;
-}
-
 static void print_report(json_object *report)
 {
 	json_object *ops = json_object_object_get(report, "ops");
@@ -171,6 +142,7 @@ static int ep_apply(struct cbpf_ctx *ctx, int argc, char **argv)
 	json_object *ops, *report;
 	FILE *in;
 	char *text;
+	size_t len;
 	int err;
 
 	if (argc != 2) {
@@ -183,14 +155,14 @@ static int ep_apply(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_err("ep apply: %s: %s", argv[1], strerror(errno));
 		return err;
 	}
-	text = read_stream(in);
+	text = json_in_read(in, &len);
 	if (in != stdin)
 		fclose(in);
 	if (!text) {
 		cbpf_err("ep apply: %s: read failed", argv[1]);
 		return -EIO;
 	}
-	err = ep_batch_parse(text, &ops);
+	err = ep_batch_parse(text, len, &ops);
 	free(text);
 	if (err)
 		return err;

@@ -93,11 +93,11 @@ static int allocate_net_id(struct cbpf_state *st, uint16_t *id)
 static int validate_create(struct cbpf_state *st, const struct net_request *req,
 			   struct cbpf_network *net)
 {
-	const char *name = req->name;
+	const char *name = req->name, *special;
 
 	memset(net, 0, sizeof(*net));
 	if (!state_valid_name(name)) {
-		cbpf_err("net create %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
+		cbpf_err("net create %s: invalid name (%s)", name, CBPF_NAME_RULE);
 		return -EINVAL;
 	}
 	if (state_find_net(st, name)) {
@@ -112,6 +112,12 @@ static int validate_create(struct cbpf_state *st, const struct net_request *req,
 	if (cbpf_parse_cidr(req->subnet, &net->subnet)) {
 		cbpf_err("net create %s: subnet '%s' is not an IPv4 network in CIDR form", name,
 			 req->subnet);
+		return -EINVAL;
+	}
+	special = cbpf_subnet_special(&net->subnet);
+	if (special) {
+		cbpf_err("net create %s: subnet %s lies in %s, where endpoints cannot work", name,
+			 req->subnet, special);
 		return -EINVAL;
 	}
 	if (net->subnet.prefix_len > 30 || net->subnet.prefix_len < 8) {

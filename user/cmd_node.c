@@ -85,12 +85,18 @@ static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 	}
 	name = argv[optind];
 	if (!state_valid_name(name)) {
-		cbpf_err("node add %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
+		cbpf_err("node add %s: invalid name (%s)", name, CBPF_NAME_RULE);
 		return -EINVAL;
 	}
 	if (cbpf_parse_ip(underlay, &node.underlay_ip)) {
 		cbpf_err("node add %s: underlay address '%s' is not an IPv4 address", name,
 			 underlay);
+		return -EINVAL;
+	}
+	if (cbpf_ip_not_unicast(node.underlay_ip)) {
+		cbpf_err("node add %s: underlay address %s lies in %s: not a unicast address of a "
+			 "host",
+			 name, underlay, cbpf_ip_not_unicast(node.underlay_ip));
 		return -EINVAL;
 	}
 	snprintf(node.name, sizeof(node.name), "%s", name);

@@ -13,6 +13,7 @@
 
 #include "cni.h"
 #include "ep.h"
+#include "json_in.h"
 #include "network.h"
 
 #define CNI_VERSION "1.0.0"
@@ -97,6 +98,12 @@ int cni_parse_request(json_object *conf, const struct cni_env *env, struct cni_r
 	if (!req->container || !*req->container || !req->ifname || !*req->ifname)
 		return refuse(req, req->version, CNI_ERR_ENV,
 			      "CNI_CONTAINERID and CNI_IFNAME must be set");
+	/* Relative to whatever directory the runtime ran us in: never what it meant. */
+	if (req->netns && *req->netns && req->netns[0] != '/') {
+		snprintf(req->err_text, sizeof(req->err_text),
+			 "CNI_NETNS '%.*s' is not an absolute path", CBPF_PATH_MAX, req->netns);
+		return refuse(req, req->version, CNI_ERR_ENV, req->err_text);
+	}
 	endpoint_name(req->container, req->ifname, req->endpoint, sizeof(req->endpoint));
 	return 0;
 }
@@ -222,6 +229,31 @@ static int cni_version(void)
 	return print_json(doc);
 }
 
+/* The network configuration on stdin, strictly: it comes from the container runtime's files. */
+static int read_conf(json_object **conf)
+{
+	struct json_in_error je;
+	char msg[256];
+	size_t len;
+	char *text = json_in_read(stdin, &len);
+	int err = text ? json_in_parse(text, len, false, conf, NULL, &je) : -EIO;
+
+	if (!err && !json_object_is_type(*conf, json_type_object)) {
+		json_object_put(*conf);
+		snprintf(msg, sizeof(msg), "network configuration on stdin is not a JSON object");
+	} else if (err == -EINVAL) {
+		snprintf(msg, sizeof(msg), "network configuration on stdin, line %d: %s",
+			 json_in_line(text, je.offset), je.what);
+	} else if (err) {
+		snprintf(msg, sizeof(msg), "network configuration on stdin: %s", strerror(-err));
+	} else {
+		free(text);
+		return 0;
+	}
+	free(text);
+	return cni_error(CNI_VERSION, CNI_ERR_CONFIG, msg);
+}
+
 int cni_main(void)
 {
 	struct cni_request req = {.command = getenv("CNI_COMMAND")};
@@ -235,10 +267,9 @@ int cni_main(void)
 
 	if (!strcmp(req.command, "VERSION"))
 		return cni_version();
-	conf = json_object_from_fd(STDIN_FILENO);
-	if (!conf)
-		return cni_error(CNI_VERSION, CNI_ERR_CONFIG,
-				 "network configuration on stdin is not JSON");
+	rc = read_conf(&conf);
+	if (rc)
+		return rc;
 	rc = cni_parse_request(conf, &env, &req)
 		 ? cni_error(req.err_version, req.err_code, req.err_msg)
 		 : 0;

@@ -27,6 +27,7 @@ struct cni_request {
 	int err_code;
 	const char *err_version;
 	const char *err_msg;
+	char err_text[CBPF_PATH_MAX + 64]; /* err_msg when it names a value */
 };
 
 /*

@@ -5,6 +5,7 @@
 
 #include "ep.h"
 #include "ep_batch.h"
+#include "json_in.h"
 
 static const char *const add_fields[] = {"op",	   "name",   "net", "netns",	    "ip",
 					 "ifname", "remote", "mac", "create_netns", NULL};
@@ -84,34 +85,34 @@ static int check_op(json_object *op, size_t n)
 	return 0;
 }
 
-int ep_batch_parse(const char *text, json_object **ops)
+int ep_batch_parse(const char *text, size_t len, json_object **ops)
 {
-	struct json_tokener *tok = json_tokener_new();
-	size_t len = strlen(text), pos = strspn(text, " \t\r\n");
-	int err = tok ? 0 : -ENOMEM;
+	size_t pos = strspn(text, " \t\r\n");
+	struct json_in_error je;
+	int err = 0;
 
 	*ops = json_object_new_array();
 	while (!err && pos < len) {
-		json_object *doc = json_tokener_parse_ex(tok, text + pos, len - pos);
-		enum json_tokener_error je = json_tokener_get_error(tok);
+		json_object *doc;
+		size_t used;
 
-		if (je == json_tokener_success && !doc) {
+		err = json_in_parse(text + pos, len - pos, true, &doc, &used, &je);
+		if (err == -EINVAL) {
+			cbpf_err("ep apply: line %d (entry %zu): %s",
+				 json_in_line(text, pos + je.offset),
+				 json_object_array_length(*ops) + 1, je.what);
+			break;
+		}
+		if (err)
+			break;
+		if (!doc) {
 			cbpf_err("ep apply: entry %zu is not a JSON object",
 				 json_object_array_length(*ops) + 1);
 			err = -EINVAL;
 			break;
 		}
-		if (je != json_tokener_success) {
-			cbpf_err("ep apply: JSON syntax after entry %zu: %s",
-				 json_object_array_length(*ops),
-				 je == json_tokener_continue ? "unexpected end of input"
-							     : json_tokener_error_desc(je));
-			err = -EINVAL;
-			break;
-		}
-		pos += json_tokener_get_parse_end(tok);
+		pos += used;
 		pos += strspn(text + pos, " \t\r\n");
-		json_tokener_reset(tok);
 		if (json_object_is_type(doc, json_type_array)) {
 			for (size_t i = 0; i < json_object_array_length(doc); i++)
 				json_object_array_add(
@@ -123,8 +124,6 @@ int ep_batch_parse(const char *text, json_object **ops)
 	}
 	for (size_t i = 0; !err && i < json_object_array_length(*ops); i++)
 		err = check_op(json_object_array_get_idx(*ops, i), i + 1);
-	if (tok)
-		json_tokener_free(tok);
 	if (err) {
 		json_object_put(*ops);
 		*ops = NULL;

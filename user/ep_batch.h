@@ -18,8 +18,11 @@
 
 #include "cli.h"
 
-/* Parses text into an array of operation objects (*ops), or fails naming the bad entry. */
-int ep_batch_parse(const char *text, json_object **ops);
+/*
+ * Parses text (len bytes, read with json_in_read) into an array of operation objects (*ops), or
+ * fails naming the bad entry and its line.
+ */
+int ep_batch_parse(const char *text, size_t len, json_object **ops);
 /* Runs ops; fills *report with per-operation results and timings. Returns -EIO if any failed. */
 int ep_batch_run(const struct cbpf_ctx *ctx, json_object *ops, json_object **report);
 

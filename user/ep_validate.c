@@ -70,7 +70,8 @@ static int validate_remote(struct cbpf_state *st, const struct ep_request *req,
 	snprintf(ep->node, sizeof(ep->node), "%s", node->name);
 	if (!req->mac) {
 		cbpf_default_mac(ep->ip, ep->mac);
-	} else if (cbpf_parse_mac(req->mac, ep->mac) || (ep->mac[0] & 1)) {
+	} else if (cbpf_parse_mac(req->mac, ep->mac) || (ep->mac[0] & 1) ||
+		   !memcmp(ep->mac, "\0\0\0\0\0\0", 6)) {
 		cbpf_err("ep add %s: '%s' is not a unicast MAC address", req->name, req->mac);
 		return -EINVAL;
 	}
@@ -83,10 +84,11 @@ int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct 
 	struct cbpf_network *net;
 	struct cbpf_endpoint *owner;
 	int ns_fd, err;
+	bool own;
 
 	memset(ep, 0, sizeof(*ep));
 	if (!req->interface && !state_valid_name(name)) {
-		cbpf_err("ep add %s: invalid name (use 1-63 of A-Z a-z 0-9 _ . -)", name);
+		cbpf_err("ep add %s: invalid name (%s)", name, CBPF_NAME_RULE);
 		return -EINVAL;
 	}
 	if (state_find_ep(st, name)) {
@@ -148,7 +150,14 @@ int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct 
 					 strerror(-ns_fd));
 				return ns_fd;
 			}
+			own = netns_is_own(ns_fd);
 			close(ns_fd);
+			if (own) {
+				cbpf_err("ep add %s: netns %s is this host's own network namespace "
+					 "(an endpoint needs a namespace of its own)",
+					 name, req->netns);
+				return -EINVAL;
+			}
 		}
 	}
 	snprintf(ep->name, sizeof(ep->name), "%s", name);

@@ -80,3 +80,13 @@ int netns_delete(const char *name)
 		return -errno;
 	return unlink(path) ? -errno : 0;
 }
+
+/* /proc/self/ns/net names the caller's namespace whatever path led to the other one. */
+bool netns_is_own(int fd)
+{
+	struct stat ns, own;
+
+	if (fstat(fd, &ns) || stat("/proc/self/ns/net", &own))
+		return 0;
+	return ns.st_dev == own.st_dev && ns.st_ino == own.st_ino;
+}

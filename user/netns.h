@@ -10,5 +10,7 @@ bool netns_valid_name(const char *name);
 int netns_create(const char *name);
 /* Unmounts and removes /run/netns/NAME; the kernel frees the namespace with its last user. */
 int netns_delete(const char *name);
+/* The namespace open on fd is the caller's own (the host's, for cbpfnet). */
+bool netns_is_own(int fd);
 
 #endif

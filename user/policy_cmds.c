@@ -40,6 +40,7 @@ int policy_check(struct cbpf_ctx *ctx, int argc, char **argv)
 		json_object_object_add(doc, "ok", json_object_new_boolean(1));
 		json_object_object_add(doc, "rules", json_object_new_int64(res.n_rules));
 		json_object_object_add(doc, "entries", json_object_new_int64(res.n_entries));
+		json_object_object_add(doc, "ms", json_object_new_double(res.ms));
 		cbpf_print_json(doc);
 	} else {
 		printf("ok: %s\n", res.message);
@@ -117,6 +118,25 @@ struct end {
 	uint32_t ids[CBPF_LEVELS];
 };
 
+/* An endpoint's identities as cbpf_ids_of_ep() in bpf/policy.bpf.h derives them. */
+static void ids_of_ep(const struct cbpf_maps *maps, int tables, struct end *e)
+{
+	struct cbpf_net_key nk = {.net_id = e->ep.net_id};
+	struct cbpf_net_value net;
+	bool found;
+
+	e->is_ep = true;
+	e->ids[CBPF_LEVEL_INSTANCE] = e->ep.identity;
+	e->ids[CBPF_LEVEL_NET] = e->ep.net_id;
+	if (!bpf_map_lookup_elem(maps->networks, &nk, &net) && net.vlan)
+		e->ids[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net.vlan;
+	e->ids[CBPF_LEVEL_NODE] =
+	    e->ep.flags & CBPF_EP_LOCAL
+		? CBPF_IDENTITY_NODE_BASE
+		: table_lookup(tables, CBPF_IDENTITY_NODE_TABLE, e->ep.node_ip,
+			       CBPF_POLICY_PREFIX_PAIR, &found);
+}
+
 /* Identities as the datapath derives them; see bpf/policy.bpf.h. */
 static int resolve_end(const struct cbpf_maps *maps, struct cbpf_state *st, int tables,
 		       const char *text, struct end *e)
@@ -135,19 +155,7 @@ static int resolve_end(const struct cbpf_maps *maps, struct cbpf_state *st, int 
 		return -ENOENT;
 	key.ip = e->ip;
 	if (e->ip && !bpf_map_lookup_elem(maps->endpoints, &key, &e->ep)) {
-		struct cbpf_net_key nk = {.net_id = e->ep.net_id};
-		struct cbpf_net_value net;
-
-		e->is_ep = true;
-		e->ids[CBPF_LEVEL_INSTANCE] = e->ep.identity;
-		e->ids[CBPF_LEVEL_NET] = e->ep.net_id;
-		if (!bpf_map_lookup_elem(maps->networks, &nk, &net) && net.vlan)
-			e->ids[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net.vlan;
-		e->ids[CBPF_LEVEL_NODE] =
-		    e->ep.flags & CBPF_EP_LOCAL
-			? CBPF_IDENTITY_NODE_BASE
-			: table_lookup(tables, CBPF_IDENTITY_NODE_TABLE, e->ep.node_ip,
-				       CBPF_POLICY_PREFIX_PAIR, &found);
+		ids_of_ep(maps, tables, e);
 		return 0;
 	}
 	if (!e->ip) {
@@ -159,6 +167,29 @@ static int resolve_end(const struct cbpf_maps *maps, struct cbpf_state *st, int 
 	if (!found)
 		e->ids[CBPF_LEVEL_INSTANCE] = CBPF_IDENTITY_CIDR_BASE;
 	return 0;
+}
+
+/*
+ * A local macvlan endpoint's programs take an address of its network that the endpoint map
+ * does not hold (a peer on another host, the host's shim) for a member of the network, as
+ * macvlan_peer() in bpf/macvlan.bpf.c does.
+ */
+static void macvlan_peer(const struct cbpf_maps *maps, int tables, const struct end *local,
+			 struct end *peer)
+{
+	struct cbpf_net_key nk = {.net_id = local->ep.net_id};
+	struct cbpf_net_value net;
+
+	if (!(local->is_ep && (local->ep.flags & CBPF_EP_MACVLAN)) || peer->is_ep || !peer->ip ||
+	    bpf_map_lookup_elem(maps->networks, &nk, &net) || !net.prefix_len ||
+	    net.prefix_len > 32 ||
+	    ((peer->ip ^ net.subnet) & htonl(0xffffffffu << (32 - net.prefix_len))))
+		return;
+	memset(&peer->ep, 0, sizeof(peer->ep));
+	memset(peer->ids, 0, sizeof(peer->ids));
+	peer->ep.identity = local->ep.net_id;
+	peer->ep.net_id = local->ep.net_id;
+	ids_of_ep(maps, tables, peer);
 }
 
 static int parse_proto_port(const char *text, uint8_t *proto, uint16_t *port)
@@ -227,6 +258,8 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 	uint32_t mask, fallback = 0, best_prio = 0x10000, reason;
 	const char *why = "default: no rule matches";
 	int fds[3] = {-1, -1, -1}, err;
+	/* A macvlan endpoint of this host has no host side, but its own programs judge here. */
+	const uint32_t local = CBPF_EP_LOCAL | CBPF_EP_MACVLAN;
 
 	if (argc < 3 || argc > 4 ||
 	    (argc == 4 && parse_proto_port(argv[3], &key.proto, &key.dport))) {
@@ -253,16 +286,16 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 			goto out_tries;
 		}
 	}
-	if (!(src.is_ep && (src.ep.flags & CBPF_EP_LOCAL)) &&
-	    !(dst.is_ep && (dst.ep.flags & CBPF_EP_LOCAL))) {
+	macvlan_peer(&maps, fds[2], &src, &dst);
+	macvlan_peer(&maps, fds[2], &dst, &src);
+	if (!(src.is_ep && (src.ep.flags & local)) && !(dst.is_ep && (dst.ep.flags & local))) {
 		cbpf_err("policy explain: neither %s nor %s is a local endpoint: this host does "
 			 "not judge that traffic",
 			 argv[1], argv[2]);
 		err = -EINVAL;
 		goto out_tries;
 	}
-	if (src.is_ep && dst.is_ep && (src.ep.flags & CBPF_EP_LOCAL) &&
-	    src.ep.net_id != dst.ep.net_id) {
+	if (src.is_ep && dst.is_ep && (src.ep.flags & local) && src.ep.net_id != dst.ep.net_id) {
 		fallback = CBPF_DROP_NET_ISOLATION;
 		why = "default: endpoints reach their own network and no other";
 	} else if (src.is_ep && dst.is_ep) {

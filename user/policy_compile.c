@@ -154,14 +154,23 @@ static int ids_push(uint32_t **ids, size_t *n, uint32_t id)
 	return 0;
 }
 
-/* A node by name: 0 is this host ("local"), peers count from 1 in state order. */
+/*
+ * A node's identity index: 0 is this host, peers count from 1 in state order. This host goes
+ * by "local" and by its own node name, so that one cluster-wide file means the same on every
+ * host: the datapath gives this host's endpoints and stack index 0.
+ */
+static uint32_t node_slot(const struct cbpf_state *st, size_t i)
+{
+	return st->nodes[i].ifname[0] ? 0 : i + 1;
+}
+
 static int node_index(struct cbpf_state *st, const char *name)
 {
 	if (!strcmp(name, "local"))
 		return 0;
 	for (size_t i = 0; i < st->n_nodes; i++)
 		if (!strcmp(st->nodes[i].name, name))
-			return i + 1;
+			return node_slot(st, i);
 	return -1;
 }
 
@@ -255,23 +264,9 @@ static int record_cmp(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
-static bool rules_overlap(const struct pol_rule *a, const struct pol_rule *b)
-{
-	if (a->proto && b->proto && a->proto != b->proto)
-		return false;
-	return a->port_lo <= b->port_hi && b->port_lo <= a->port_hi;
-}
-
 static bool full_range(const struct pol_rule *r)
 {
 	return r->port_lo == 0 && r->port_hi == 65535;
-}
-
-static bool covers(const struct pol_rule *r, uint8_t proto, uint32_t lo, uint32_t hi)
-{
-	if (!r->proto)
-		return true;
-	return r->proto == proto && r->port_lo <= lo && hi <= r->port_hi;
 }
 
 static int emit(struct pol_compiled *c, const struct record *rec, uint32_t prefixlen, uint8_t proto,
@@ -312,68 +307,210 @@ static int emit_range(struct pol_compiled *c, const struct record *rec, uint8_t 
 	return 0;
 }
 
-static int port_cmp(const void *a, const void *b)
-{
-	return (int)*(const uint32_t *)a - (int)*(const uint32_t *)b;
-}
-
-/* First record (best priority, then rule order) covering proto/[lo, hi]. */
-static const struct record *winner(const struct pol_compiled *c, const struct record *g, size_t n,
-				   uint8_t proto, uint32_t lo, uint32_t hi, bool base_only)
+/* First record (best priority, then rule order) covering the whole of proto's ports. */
+static const struct record *base_winner(const struct pol_compiled *c, const struct record *g,
+					size_t n, uint8_t proto)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct pol_rule *r = &c->all.rules[g[i].rule];
 
-		if (base_only && r->proto && !full_range(r))
-			continue;
-		if (covers(r, proto, lo, hi))
+		if (!r->proto || (r->proto == proto && full_range(r)))
 			return &g[i];
 	}
 	return NULL;
 }
 
+/* A min-heap of ranks (positions in the group, so the smallest is the winner). */
+struct rank_heap {
+	uint32_t *v;
+	size_t n;
+};
+
+static void heap_push(struct rank_heap *h, uint32_t rank)
+{
+	size_t i = h->n++;
+
+	while (i && h->v[(i - 1) / 2] > rank) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->v[i] = rank;
+}
+
+static void heap_pop(struct rank_heap *h)
+{
+	uint32_t last = h->v[--h->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t k = 2 * i + 1;
+
+		if (k >= h->n)
+			break;
+		if (k + 1 < h->n && h->v[k + 1] < h->v[k])
+			k++;
+		if (h->v[k] >= last)
+			break;
+		h->v[i] = h->v[k];
+		i = k;
+	}
+	if (h->n)
+		h->v[i] = last;
+}
+
+/*
+ * Port rows open (low bits: rank, bit 31 clear) at their first port and close (bit 31 set) one
+ * past their last: one sweep over the sorted bounds with a heap of the open rows finds every
+ * elementary interval's winner, where asking every row for every interval grew with the square
+ * of the pair's port entries.
+ */
+#define PORT_EVENT(port, rank, close) ((uint64_t)(port) << 32 | (close) << 31 | (rank))
+
+static int event_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int compile_proto(struct pol_compiled *c, const struct record *g, size_t n, uint8_t proto)
 {
-	const struct record *w = winner(c, g, n, proto, 0, 65535, true), *prev = NULL;
-	uint32_t *bounds, n_bounds = 0, run_lo = 0;
-	int err = w ? emit(c, w, CBPF_POLICY_PREFIX_PROTO, proto, 0) : 0;
+	const struct record *base = base_winner(c, g, n, proto), *prev = NULL, *w;
+	struct rank_heap heap = {.v = calloc(n + 1, sizeof(uint32_t))};
+	uint64_t *events = calloc(2 * n + 1, sizeof(*events));
+	bool *open = calloc(n + 1, sizeof(*open));
+	size_t n_events = 0;
+	uint32_t run_lo = 0;
+	int err = base ? emit(c, base, CBPF_POLICY_PREFIX_PROTO, proto, 0) : 0;
 
-	bounds = calloc(2 * n + 2, sizeof(*bounds));
-	if (!bounds)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	if (!heap.v || !events || !open)
+		err = -ENOMEM;
+	for (size_t i = 0; i < n && !err; i++) {
 		const struct pol_rule *r = &c->all.rules[g[i].rule];
 
 		if (r->proto != proto || full_range(r))
 			continue;
-		bounds[n_bounds++] = r->port_lo;
-		bounds[n_bounds++] = r->port_hi + 1;
+		events[n_events++] = PORT_EVENT(r->port_lo, i, 0u);
+		events[n_events++] = PORT_EVENT(r->port_hi + 1u, i, 1u);
 	}
-	qsort(bounds, n_bounds, sizeof(*bounds), port_cmp);
-	/* Elementary intervals between bounds; runs of one winner become prefix blocks. */
-	for (uint32_t i = 0; i + 1 < n_bounds && !err; i++) {
-		uint32_t lo = bounds[i], hi = bounds[i + 1] - 1;
-		bool port_rule = false;
+	qsort(events, n_events, sizeof(*events), event_cmp);
+	for (size_t k = 0; k < n_events && !err;) {
+		uint32_t lo = events[k] >> 32;
 
-		if (bounds[i] == bounds[i + 1])
-			continue;
-		for (size_t k = 0; k < n; k++) {
-			const struct pol_rule *r = &c->all.rules[g[k].rule];
+		for (; k < n_events && events[k] >> 32 == lo; k++) {
+			uint32_t rank = events[k] & 0x7fffffff;
 
-			port_rule |= r->proto == proto && !full_range(r) && r->port_lo <= lo &&
-				     hi <= r->port_hi;
+			open[rank] = !(events[k] & (1u << 31));
+			if (open[rank])
+				heap_push(&heap, rank);
 		}
-		w = port_rule ? winner(c, g, n, proto, lo, hi, false) : NULL;
+		while (heap.n && !open[heap.v[0]])
+			heap_pop(&heap);
+		w = heap.n ? &g[heap.v[0]] : NULL;
+		if (w && base && base < w)
+			w = base;
 		if (prev && w != prev)
 			err = emit_range(c, prev, proto, run_lo, lo - 1);
 		if (w != prev)
 			run_lo = lo;
 		prev = w;
 	}
-	if (!err && prev && n_bounds)
-		err = emit_range(c, prev, proto, run_lo, bounds[n_bounds - 1] - 1);
-	free(bounds);
+	free(heap.v);
+	free(events);
+	free(open);
 	return err;
+}
+
+/* One overlap-relevant row of a priority run: its protocol's port range and verdict. */
+struct span {
+	uint8_t proto, verdict;
+	uint32_t lo, hi, rank;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static int conflict(const struct pol_compiled *c, const struct record *g, uint32_t x, uint32_t y,
+		    char *err, size_t err_size)
+{
+	const struct pol_rule *a = &c->all.rules[g[x < y ? x : y].rule];
+	const struct pol_rule *b = &c->all.rules[g[x < y ? y : x].rule];
+
+	return fail(err, err_size,
+		    "%s: conflicts with the rule at %s: both have priority %u, one allows and one "
+		    "denies",
+		    b->origin, a->origin, a->priority);
+}
+
+/*
+ * Rows g[0..n) share one priority: an allow and a deny among them that overlap (an
+ * any-protocol row overlaps every row) are a conflict. Sorted by protocol and first port, a
+ * row overlaps an earlier row of the other verdict exactly when that verdict's furthest last
+ * port so far reaches it.
+ */
+static int check_run(const struct pol_compiled *c, const struct record *g, size_t n, char *err,
+		     size_t err_size)
+{
+	int64_t any[3] = {-1, -1, -1}, first[3] = {-1, -1, -1};
+	struct span *spans;
+	size_t n_spans = 0;
+	int e = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pol_rule *r = &c->all.rules[g[i].rule];
+		uint8_t v = r->verdict == CBPF_VERDICT_ALLOW ? 1 : 2;
+
+		if (first[v] < 0)
+			first[v] = i;
+		if (!r->proto && any[v] < 0)
+			any[v] = i;
+	}
+	if (first[1] < 0 || first[2] < 0)
+		return 0;
+	if (any[1] >= 0)
+		return conflict(c, g, any[1], first[2], err, err_size);
+	if (any[2] >= 0)
+		return conflict(c, g, any[2], first[1], err, err_size);
+	spans = calloc(n, sizeof(*spans));
+	if (!spans)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct pol_rule *r = &c->all.rules[g[i].rule];
+
+		spans[n_spans++] =
+		    (struct span){.proto = r->proto,
+				  .verdict = r->verdict == CBPF_VERDICT_ALLOW ? 1 : 2,
+				  .lo = r->port_lo,
+				  .hi = r->port_hi,
+				  .rank = i};
+	}
+	qsort(spans, n_spans, sizeof(*spans), span_cmp);
+	int64_t reach[3] = {-1, -1, -1};
+	uint32_t by[3] = {0};
+
+	for (size_t i = 0; i < n_spans && !e; i++) {
+		const struct span *s = &spans[i];
+		uint8_t other = 3 - s->verdict;
+
+		if (i && s->proto != spans[i - 1].proto)
+			reach[1] = reach[2] = -1;
+		if (reach[other] >= (int64_t)s->lo)
+			e = conflict(c, g, by[other], s->rank, err, err_size);
+		if ((int64_t)s->hi > reach[s->verdict]) {
+			reach[s->verdict] = s->hi;
+			by[s->verdict] = s->rank;
+		}
+	}
+	free(spans);
+	return e;
 }
 
 static int compile_group(struct pol_compiled *c, const struct record *g, size_t n, char *err,
@@ -382,17 +519,15 @@ static int compile_group(struct pol_compiled *c, const struct record *g, size_t 
 	const struct record *any;
 	uint8_t seen[256] = {0};
 
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n && g[j].priority == g[i].priority; j++) {
-			const struct pol_rule *a = &c->all.rules[g[i].rule];
-			const struct pol_rule *b = &c->all.rules[g[j].rule];
+	for (size_t i = 0, j; i < n; i = j) {
+		int e;
 
-			if (a->verdict != b->verdict && a->id != b->id && rules_overlap(a, b))
-				return fail(err, err_size,
-					    "%s: conflicts with the rule at %s: both have priority "
-					    "%u, one allows and one denies",
-					    b->origin, a->origin, a->priority);
-		}
+		for (j = i + 1; j < n && g[j].priority == g[i].priority; j++)
+			;
+		e = check_run(c, g + i, j - i, err, err_size);
+		if (e)
+			return e;
+	}
 	any = NULL;
 	for (size_t i = 0; i < n && !any; i++)
 		if (!c->all.rules[g[i].rule].proto)
@@ -452,10 +587,11 @@ static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
 				c->cidrs[i].cidr.prefix_len, CBPF_VERDICT_IDENTITY, c->cidrs[i].id);
 	for (size_t i = 0; i < st->n_nodes && !err; i++) {
 		err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nodes[i].underlay_ip, 32,
-				CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE + 1 + i);
+				CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE + node_slot(st, i));
 		if (!err)
 			err = table_add(c, CBPF_IDENTITY_NODE_TABLE, st->nodes[i].underlay_ip, 32,
-					CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_NODE_BASE + 1 + i);
+					CBPF_VERDICT_IDENTITY,
+					CBPF_IDENTITY_NODE_BASE + node_slot(st, i));
 	}
 	for (size_t i = 0; i < st->n_nets && !err; i++)
 		err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nets[i].gateway, 32,
@@ -505,6 +641,15 @@ static int emit_records(struct cbpf_state *st, struct pol_compiled *c, bool stri
 				   ? fail(err, err_size, "%s: no such object '%s'", r->origin, text)
 				   : e;
 		}
+		if ((r->two_way ? 2 : 1) * n_from * n_to > POL_MAX_RECORDS - n) {
+			free(from);
+			free(to);
+			free(recs);
+			return fail(err, err_size,
+				    "%s: the rules up to here expand to more than %d (source, "
+				    "destination) pairs (the limit)",
+				    r->origin, POL_MAX_RECORDS);
+		}
 		for (int way = 0; way < (r->two_way ? 2 : 1); way++)
 			for (size_t a = 0; a < n_from; a++)
 				for (size_t b = 0; b < n_to; b++) {
@@ -536,6 +681,24 @@ static int emit_records(struct cbpf_state *st, struct pol_compiled *c, bool stri
 	return 0;
 }
 
+/* Caught here with a message rather than by the kernel at install time with E2BIG. */
+static int check_size(const struct pol_compiled *c, char *err, size_t err_size)
+{
+	const struct {
+		const struct pol_entries *t;
+		const char *what;
+	} maps[] = {{&c->pairs, "pair"}, {&c->rules, "port"}, {&c->tables, "address table"}};
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (maps[i].t->n > CBPF_MAX_POLICY)
+			return fail(
+			    err, err_size,
+			    "the policy compiles to %zu %s entries, more than the %d its map "
+			    "holds",
+			    maps[i].t->n, maps[i].what, CBPF_MAX_POLICY);
+	return 0;
+}
+
 int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool strict,
 		   struct pol_compiled *c, char *err, size_t err_size)
 {
@@ -559,6 +722,7 @@ int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool stri
 	}
 	free(recs);
 	e = e ?: host_tables(st, c);
+	e = e ?: check_size(c, err, err_size);
 	if (!e)
 		return 0;
 fail:

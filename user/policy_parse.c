@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "drop.h"
+#include "json_in.h"
 #include "policy.h"
 #include "policy_rules.h"
 
@@ -39,15 +40,6 @@ struct pol_fields {
 	const struct pol_value *ports; /* the items of an array, else v[POL_F_PORTS] alone */
 	size_t n_ports;
 };
-
-static int line_of(const char *text, size_t offset)
-{
-	int line = 1;
-
-	for (size_t i = 0; i < offset && text[i]; i++)
-		line += text[i] == '\n';
-	return line;
-}
 
 static int fail(char *err, size_t size, const char *file, int line, const char *fmt, ...)
 {
@@ -287,7 +279,7 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 		v = &f->v[POL_F_ID];
 		if (v->type != json_type_string || !state_valid_name(v->text))
 			return fail(err, size, file, line,
-				    "id must be a name of [A-Za-z0-9_.-], 1..63 characters");
+				    "id must be a name (" CBPF_NAME_RULE ")");
 		snprintf(r->name, sizeof(r->name), "%s", v->text);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -369,6 +361,12 @@ static int policy_add_fields(struct pol_set *set, const struct pol_fields *f, co
 		return fail(err, size, file, line, "ports need protocol tcp or udp");
 	if (!f->n_ports)
 		return fail(err, size, file, line, "ports is an empty list");
+	if (f->n_ports > POL_MAX_PORT_ENTRIES - set->n_port_entries)
+		return fail(err, size, file, line,
+			    "more than %d port entries in the policy (the limit, counted over all "
+			    "rules)",
+			    POL_MAX_PORT_ENTRIES);
+	set->n_port_entries += f->n_ports;
 	for (size_t i = 0; i < f->n_ports; i++) {
 		const struct pol_value *one = &f->ports[i];
 		uint16_t lo, hi;
@@ -403,8 +401,9 @@ static int add_json_rule(struct pol_set *set, json_object *obj, const char *file
 	json_object *ports = NULL;
 	int e;
 
-	if (set->n >= POL_MAX_RULES)
-		return fail(err, size, file, line, "more than %d rules", POL_MAX_RULES);
+	if (set->n_ids >= POL_MAX_RULES)
+		return fail(err, size, file, line, "more than %d rules in the policy (the limit)",
+			    POL_MAX_RULES);
 	if (!json_object_is_type(obj, json_type_object))
 		return fail(err, size, file, line, "a rule must be an object");
 	json_object_object_foreach(obj, key, val)
@@ -436,29 +435,15 @@ static int add_json_rule(struct pol_set *set, json_object *obj, const char *file
 int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
 		      size_t err_size)
 {
-	struct json_tokener *tok = json_tokener_new();
 	json_object *root, *rules;
-	size_t len = strlen(text), n, end, *offsets = NULL;
-	enum json_tokener_error je;
-	int e = 0;
+	size_t n, *offsets = NULL;
+	struct json_in_error je;
+	int e = json_in_parse(text, strlen(text), false, &root, NULL, &je);
 
-	if (!tok)
-		return -ENOMEM;
-	root = json_tokener_parse_ex(tok, text, len);
-	je = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (je == json_tokener_continue || (je == json_tokener_success && !root))
-		return fail(err, err_size, file, line_of(text, len),
-			    "JSON syntax: unexpected end of file");
-	if (je != json_tokener_success)
-		return fail(err, err_size, file, line_of(text, end), "JSON syntax: %s",
-			    json_tokener_error_desc(je));
-	if (strspn(text + end, " \t\r\n") != len - end) {
-		json_object_put(root);
-		return fail(err, err_size, file, line_of(text, end),
-			    "JSON syntax: text after the document");
-	}
+	if (e == -EINVAL)
+		return fail(err, err_size, file, json_in_line(text, je.offset), "%s", je.what);
+	if (e)
+		return e;
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "rules", &rules) ||
 	    !json_object_is_type(rules, json_type_array)) {
@@ -519,7 +504,7 @@ static char *read_file(const char *path, char *err, size_t err_size)
 	fclose(f);
 	if (strlen(buf) != (size_t)size) {
 		snprintf(err, err_size, "%s:%d: NUL byte in a text file", path,
-			 line_of(buf, strlen(buf)));
+			 json_in_line(buf, strlen(buf)));
 		free(buf);
 		return NULL;
 	}

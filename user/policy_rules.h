@@ -10,13 +10,17 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "policy.h"
 #include "state.h"
 
 #define POL_ERR_MAX	     512
 #define POL_ORIGIN_MAX	     (CBPF_PATH_MAX + 16)
 #define POL_DEFAULT_PRIORITY 1000
 #define POL_MAX_PRIORITY     65534 /* 65535 is the icc default, below every rule */
-#define POL_MAX_RULES	     200000
+/* Bounds on what a policy may hold, so that parsing and compiling stay short (docs/policy.md). */
+#define POL_MAX_RULES	     200000		   /* rules of all files together */
+#define POL_MAX_PORT_ENTRIES 200000		   /* items of all "ports" lists together */
+#define POL_MAX_RECORDS	     (4 * CBPF_MAX_POLICY) /* (rule, source, destination) triples */
 
 enum pol_sel_kind {
 	POL_SEL_EP,
@@ -54,6 +58,7 @@ struct pol_set {
 	struct pol_rule *rules;
 	size_t n, cap;
 	uint32_t n_ids; /* file rules; a rule listing several port ranges is one id, several rows */
+	size_t n_port_entries; /* rows that came from "ports" lists */
 };
 
 /* Parses one document; errors are "file:line: what is wrong" in err. */

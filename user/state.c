@@ -20,7 +20,10 @@ bool state_valid_name(const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len == 0 || len >= CBPF_NAME_MAX)
+	/* "." and ".." would name directories in paths built from names; "-..." reads as an option.
+	 */
+	if (len == 0 || len >= CBPF_NAME_MAX || name[0] == '-' || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
 	       len;

@@ -101,8 +101,10 @@ void state_remove_rule(struct cbpf_state *st, struct cbpf_rule *rule);
 /* Removes every rule whose from or to selector is "<kind>:<name>". */
 void state_remove_rules_naming(struct cbpf_state *st, const char *kind, const char *name);
 
-/* Names are [A-Za-z0-9_.-], 1..63 characters: they end up in interface and file names. */
+/* Names are [A-Za-z0-9_.-], 1..63 characters, not "-..." nor "." or "..": they end up in
+ * interface and file names and on command lines. */
 bool state_valid_name(const char *name);
+#define CBPF_NAME_RULE "use 1-63 of A-Z a-z 0-9 _ . -, not starting with -, not . or .."
 /* Local endpoints have an interface on this host; remote ones live on another node. */
 bool state_ep_is_local(const struct cbpf_endpoint *ep);
 /* An endpoint as state.json records it. */

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!text)
 		return 0;
-	if (!ep_batch_parse(text, &ops)) {
+	if (!ep_batch_parse(text, size, &ops)) {
 		for (size_t i = 0; i < json_object_array_length(ops); i++)
 			validate(json_object_array_get_idx(ops, i));
 		json_object_put(ops);

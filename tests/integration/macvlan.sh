@@ -94,6 +94,12 @@ before=$(drops h1 policy-deny)
 check "a1 cannot reach a2 after the deny" ping_fails a1 10.20.0.3
 check "TCP a1 -> a2 fails after the deny" tcp_fails a1 a2 10.20.0.3 7104
 check_gt "policy-deny drops counted" "$(drops h1 policy-deny)" "$before"
+check_contains "explain judges two local macvlan endpoints: the deny and its rule" \
+	"a1 -> a2: deny (policy-deny)
+  rule 2147483649 at policy set rule 1: ep:a1 -> ep:a2 deny" "$(cb h1 policy explain a1 a2 2>&1)"
+check_contains "explain of the reverse way: the default within a network" \
+	"a2 -> a1: allow
+  default: same network" "$(cb h1 policy explain a2 a1 2>&1)"
 check "a1 still reaches b1" ping_ok a1 10.20.0.4
 check "policy del a1 a2" cb h1 policy del a1 a2
 check "a1 reaches a2 again" ping_ok a1 10.20.0.3
@@ -108,6 +114,10 @@ check_eq "the sibling rule counts each of the 5 requests once" 5 $(($(rule_packe
 before=$(rule_packets net:nbr ep:a1)
 check "5 pings b1 on h2 -> a1" in_ns b1 ping -c 5 -i 0.2 -W 2 10.20.0.2
 check_eq "h1 judges each of b1's 5 requests on receipt" 5 $(($(rule_packets net:nbr ep:a1) - before))
+check_contains "explain takes b1's address (on h2, unknown to h1) for network nbr, as a1's programs do" \
+	"10.20.0.4 -> a1: allow" "$(cb h1 policy explain 10.20.0.4 a1 2>&1)"
+check_contains "and names the counted rule" ": net:nbr -> ep:a1 allow" \
+	"$(cb h1 policy explain 10.20.0.4 a1 2>&1)"
 check "policy del a1 a2" cb h1 policy del a1 a2
 check "policy del nbr a1" cb h1 policy del nbr a1
 

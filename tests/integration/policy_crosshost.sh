@@ -72,4 +72,38 @@ check_contains "explain names the deciding rule" "h2-not-into-ov1" \
 daemon_stop h1 >/dev/null
 check "after SIGTERM the last policy stays in force: e2 still cannot ping e1" ping_fails e2 10.50.0.11
 
+# One cluster-wide file means the same on every host: on h2, node:h2 is h2's own endpoints and
+# host:h2 its own stack, as node:local and host are. h1 drops its policy, so only h2 judges.
+echo '{"rules": []}' >"$WORK/empty.json"
+check "h1's daemon applies an empty policy" daemon_start h1 "$WORK/empty.json"
+daemon_stop h1 >/dev/null
+check "with no policy on h1, e2 pings e1" ping_ok e2 10.50.0.11
+check "with no policy on h2, e2 pings h2's own underlay address" ping_ok e2 198.18.0.2
+cat >"$WORK/cluster.json" <<'JSON'
+{
+  "rules": [
+    { "id": "h2-not-into-ov1", "from": "node:h2", "to": "net:ov1", "action": "deny" },
+    { "id": "ov1-not-to-h2", "from": "net:ov1", "to": "host:h2", "action": "deny" }
+  ]
+}
+JSON
+check "h2's daemon applies the cluster-wide file" daemon_start h2 "$WORK/cluster.json"
+before=$(drops h2 policy-deny)
+check "node:h2 on h2: e2 (on h2) cannot ping e1" ping_fails e2 10.50.0.11
+check "node:h2 on h2: e2 cannot open TCP to e1" tcp_fails e2 e1 10.50.0.11 7306
+check_gt "node:h2 on h2: h2 counted the drops" "$(drops h2 policy-deny)" "$before"
+check "node:h2 on h2: e1 still pings e2 (one-way; replies pass)" ping_ok e1 10.50.0.12
+check_contains "node:h2 on h2: explain names the rule" \
+	"rule 1 h2-not-into-ov1 at $WORK/cluster.json:3: node:h2 -> net:ov1 deny" \
+	"$(cb h2 policy explain e2 e1 tcp/80 2>&1)"
+before=$(drops h2 policy-deny)
+check "host:h2 on h2: e2 cannot ping h2's underlay address" ping_fails e2 198.18.0.2
+check_gt "host:h2 on h2: h2 counted the drops" "$(drops h2 policy-deny)" "$before"
+check_contains "host:h2 on h2: explain names the rule for h2's address" \
+	"rule 2 ov1-not-to-h2 at $WORK/cluster.json:4: net:ov1 -> host:h2 deny" \
+	"$(cb h2 policy explain e2 198.18.0.2 2>&1)"
+check_contains "host:h2 on h2: explain names the rule for 'host'" "rule 2 ov1-not-to-h2" \
+	"$(cb h2 policy explain e2 host 2>&1)"
+daemon_stop h2 >/dev/null
+
 lib_finish

@@ -16,13 +16,15 @@ static struct cbpf_network nets[] = {
     {.name = "netc", .id = 3, .icc = false},
 };
 static struct cbpf_endpoint eps[] = {{.name = "a1", .id = 1, .net = "neta"}};
-static struct cbpf_node nodes[] = {{.name = "h2", .underlay_ip = 0x020012c6}};
+/* h1 is this host: its underlay address is on one of our interfaces (ul0). */
+static struct cbpf_node nodes[] = {{.name = "h2", .underlay_ip = 0x020012c6},
+				   {.name = "h1", .underlay_ip = 0x010012c6, .ifname = "ul0"}};
 static struct cbpf_state st = {.nets = nets,
 			       .n_nets = 3,
 			       .eps = eps,
 			       .n_eps = 1,
 			       .nodes = nodes,
-			       .n_nodes = 1,
+			       .n_nodes = 2,
 			       .path = "/nonexistent/state.json"};
 static char err[POL_ERR_MAX];
 
@@ -212,6 +214,113 @@ int main(void)
 	}
 	policy_compiled_free(&c);
 
+	CHECK(compile("{\"rules\": [\n"
+		      "{\"from\": \"node:h1\", \"to\": \"net:neta\", \"action\": \"deny\"},\n"
+		      "{\"from\": \"net:neta\", \"to\": \"host:h1\", \"action\": \"deny\"}\n"
+		      "]}",
+		      &c, true) == 0,
+	      "node:h1 and host:h1 naming this host compile (%s)", err);
+	CHECK(rule_at(&c, CBPF_IDENTITY_NODE_BASE, 1, 6, 80) == 1 &&
+		  rule_at(&c, 1, CBPF_IDENTITY_HOST_BASE, 6, 80) == 2 &&
+		  rule_at(&c, CBPF_IDENTITY_NODE_BASE + 2, 1, 6, 80) == 0xdead &&
+		  rule_at(&c, 1, CBPF_IDENTITY_HOST_BASE + 2, 6, 80) == 0xdead,
+	      "node:h1 and host:h1 on h1 are this host's identities, as node:local and host are");
+	{
+		bool node_entry = false, host_entry = false;
+
+		for (size_t i = 0; i < c.tables.n; i++) {
+			const struct pol_entry *t = &c.tables.e[i];
+
+			node_entry |= t->key.src_identity == CBPF_IDENTITY_NODE_TABLE &&
+				      t->key.dst_identity == nodes[1].underlay_ip &&
+				      t->value.rule_id == CBPF_IDENTITY_NODE_BASE;
+			host_entry |= t->key.src_identity == CBPF_IDENTITY_ADDR_TABLE &&
+				      t->key.dst_identity == nodes[1].underlay_ip &&
+				      t->value.rule_id == CBPF_IDENTITY_HOST_BASE;
+		}
+		CHECK(node_entry && host_entry,
+		      "this host's underlay address maps to this host's node and host identities");
+	}
+	policy_compiled_free(&c);
+
+	{
+		/* One pair, many single ports: the sweep must give each its own winner. */
+		size_t n = 20000, len = 0, cap = 64 * n + 256;
+		char *text = malloc(cap);
+
+		len += snprintf(text + len, cap - len,
+				"{\"rules\": [{\"from\": \"net:neta\", \"to\": \"net:netb\", "
+				"\"action\": \"deny\", \"protocol\": \"tcp\", \"ports\": [");
+		for (size_t i = 0; i < n; i++)
+			len +=
+			    snprintf(text + len, cap - len, "%s\"%zu\"", i ? ", " : "", 2 * i + 1);
+		len += snprintf(text + len, cap - len,
+				"]}, {\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": "
+				"\"allow\", \"protocol\": \"tcp\", \"ports\": \"100-199\", "
+				"\"priority\": 5}]}");
+		CHECK(compile(text, &c, true) == 0, "20000 port entries of one pair compile (%s)",
+		      err);
+		CHECK(rule_at(&c, 1, 2, 6, 1) == 1 && rule_at(&c, 1, 2, 6, 39999) == 1 &&
+			  rule_at(&c, 1, 2, 6, 2) == 0 && rule_at(&c, 1, 2, 6, 40000) == 0 &&
+			  rule_at(&c, 1, 2, 6, 101) == 2 && rule_at(&c, 1, 2, 6, 150) == 2 &&
+			  rule_at(&c, 1, 2, 6, 201) == 1,
+		      "odd ports deny, even ones only the pair entry (no verdict), 100-199 is the "
+		      "priority-5 allow");
+		policy_compiled_free(&c);
+		free(text);
+	}
+	{
+		size_t n = POL_MAX_PORT_ENTRIES + 1, len = 0, cap = 8 * n + 256;
+		char *text = malloc(cap);
+
+		len += snprintf(text + len, cap - len,
+				"{\"rules\": [{\"from\": \"net:neta\", \"to\": \"net:netb\",\n"
+				"\"action\": \"deny\", \"protocol\": \"tcp\", \"ports\": [");
+		for (size_t i = 0; i < n; i++)
+			len += snprintf(text + len, cap - len, "%s%zu", i ? "," : "", i % 65536);
+		snprintf(text + len, cap - len, "]}]}");
+		CHECK(compile(text, &c, true) == -EINVAL &&
+			  !strcmp(err, "t.json:1: more than 200000 port entries in the policy (the "
+				       "limit, counted over all rules)"),
+		      "one port entry over the limit is refused: %s", err);
+		free(text);
+	}
+	{
+		/*
+		 * world binds every CIDR: (CIDRs + 1)^2 pairs from one world -> world rule, beside
+		 * one pair per CIDR rule and netc's icc-off default.
+		 */
+		size_t cap = 128 * 2100 + 256, len = 0;
+		char *text = malloc(cap), want[160];
+
+		for (int n_cidrs = 2048; n_cidrs >= 1100; n_cidrs -= 948) {
+			len = snprintf(text, cap, "{\"rules\": [\n");
+			for (int i = 0; i < n_cidrs; i++)
+				len += snprintf(
+				    text + len, cap - len,
+				    "{\"from\": \"cidr:10.%d.%d.0/24\", \"to\": \"net:neta\", "
+				    "\"action\": \"deny\"},\n",
+				    i / 256, i % 256);
+			snprintf(
+			    text + len, cap - len,
+			    "{\"from\": \"world\", \"to\": \"world\", \"action\": \"deny\"}]}");
+			if (n_cidrs == 2048)
+				snprintf(
+				    want, sizeof(want),
+				    "t.json:%d: the rules up to here expand to more than 4194304 "
+				    "(source, destination) pairs (the limit)",
+				    n_cidrs + 2);
+			else
+				snprintf(
+				    want, sizeof(want),
+				    "the policy compiles to %d pair entries, more than the 1048576 "
+				    "its map holds",
+				    (n_cidrs + 1) * (n_cidrs + 1) + n_cidrs + 1);
+			CHECK(compile(text, &c, true) == -EINVAL && !strcmp(err, want),
+			      "%d CIDRs and world -> world are refused: %s", n_cidrs, err);
+		}
+		free(text);
+	}
 	{
 		struct pol_set set = {0};
 

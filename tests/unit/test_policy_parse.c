@@ -87,8 +87,21 @@ int main(void)
 
 	rejects("{\"rules\": [\n  {\"from\": \"net:a\"\n  \"to\": \"net:b\"}\n]}",
 		"t.json:3: JSON syntax");
-	rejects("{\"rules\": [\n", "t.json:2: JSON syntax: unexpected end of file");
+	rejects("{\"rules\": [\n", "t.json:2: JSON syntax: unexpected end of input");
 	rejects("{\"rules\": []} x", "t.json:1: JSON syntax");
+	rejects("{\"rules\": [\n {\"from\": \"net:neta\\u0000junk\", \"to\": \"net:b\", "
+		"\"action\": \"deny\"}]}",
+		"t.json:2: \\u0000 (a NUL character) in a string");
+	rejects("{\"rules\": [\n {\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\",\n"
+		"  \"action\": \"allow\"}]}",
+		"t.json:3: duplicate key \"action\"");
+	rejects("{\"rules\": [],\n \"description\": \"caf\xe9\"}", "t.json:2: invalid UTF-8");
+	rejects("{\"rules\": [{\"from\": \"net:..\", \"to\": \"net:b\", \"action\": \"deny\"}]}",
+		"t.json:1: bad from selector 'net:..'");
+	rejects("{\"rules\": [{\"id\": \"-x\", \"from\": \"net:a\", \"to\": \"net:b\", "
+		"\"action\": \"deny\"}]}",
+		"t.json:1: id must be a name (use 1-63 of A-Z a-z 0-9 _ . -, not starting with -, "
+		"not . or ..)");
 	rejects("[1]", "t.json:1: the document must be an object with a \"rules\" array");
 	rejects("{\"rules\": [], \"extra\": 1}", "t.json:1: unknown top-level field 'extra'");
 	rejects(
