@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The store (cbpfnet.db): `ep apply` killed with SIGKILL in the middle of 200 adds, then `load`
+# recovers: the store and the host agree. A store moved away, emptied or damaged next to a live
+# datapath is refused and the maps stay as they were.
+source "$(dirname "$0")/../lib.sh"
+lib_init
+
+host_add h1 1
+DB=$WORK/h1/state/cbpfnet.db
+# nsenter keeps the caller's mount namespace, so namespaces cbpfnet mounts are seen here.
+cbn() {
+	nsenter --net="/run/netns/$P-h1" "$CBPFNET" --bpffs "$WORK/h1/bpffs" \
+		--state "$WORK/h1/state" "$@"
+}
+check "load" cbn load
+check "local network web" cbn net create web --subnet 10.60.0.0/16
+ns_add a1
+check "ep add a1" cbn ep add a1 --net web --netns "$P-a1"
+check_eq "the database is 0600" 600 "$(stat -c %a "$DB")"
+
+cb_links() {
+	in_ns h1 ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E '^cbe[1-9a-f][0-9a-f]*$' | sort
+}
+listed_links() { cbn --json ep list | jq -r '.[].host_ifname' | sort; }
+our_k_netns() { ip netns list | awk '{print $1}' | grep "^$P-k" | sort; }
+listed_k_netns() { cbn --json ep list | jq -r '.[].netns' | grep "^$P-k" | sort; }
+
+# --- kill -9 in the middle of a 200-endpoint batch -----------------------------------------
+for i in $(seq 0 199); do
+	echo "{\"op\": \"add\", \"name\": \"k$i\", \"net\": \"web\", \"netns\": \"$P-k$i\", \"create_netns\": true}"
+done >"$WORK/batch.json"
+cbn ep apply "$WORK/batch.json" >/dev/null 2>&1 &
+apply=$!
+PIDS+=("$apply")
+made=0
+for _ in $(seq 1 600); do # 30 s at most
+	made=$(cb_links | wc -l)
+	[ "$made" -ge 60 ] && break
+	sleep 0.05
+done
+kill -9 "$apply"
+wait "$apply" 2>/dev/null
+check_gt "ep apply was killed midway: more than 50 links made" "$made" 50
+check_gt "and fewer than 201" 201 "$(cb_links | wc -l)"
+echo "# killed with $(cb_links | wc -l) links, $(our_k_netns | wc -l) namespaces"
+
+# Before recovery the store already agrees with the host for every finished add.
+recorded=$(cbn --json ep list | jq length)
+check_eq "every recorded endpoint's link exists before recovery" "" \
+	"$(comm -23 <(listed_links) <(cb_links))"
+# Leftovers the kill may or may not have left, made for sure: links named as cbpfnet names
+# them and a namespace recorded as created by it, none of them recorded as an endpoint's; and
+# look-alikes that are not cbpfnet's, which must stay.
+in_ns h1 ip link add cbe7777 type veth peer name lo7777
+in_ns h1 ip link add cbm9 link ul0 type macvlan
+in_ns h1 ip link add cbe07 type veth peer name lo07
+in_ns h1 ip link add cbefoo type veth peer name lofoo
+ip netns add "$P-orphan"
+ip netns add "$P-foreign"
+sqlite3 "$DB" "INSERT INTO owned_netns VALUES ('$P-orphan')"
+check "load after the kill (recovery)" cbn load
+sed 's/^/# /' "$WORK/last.out"
+check_contains "recovery deleted the unrecorded veth" "deleted link cbe7777" "$(cat "$WORK/last.out")"
+check_contains "and the unrecorded macvlan shim" "deleted link cbm9" "$(cat "$WORK/last.out")"
+check_contains "and the namespace it created for no endpoint" "deleted netns $P-orphan" \
+	"$(cat "$WORK/last.out")"
+check "look-alike links not named by cbpfnet stay" in_ns h1 ip link show cbe07
+check "look-alike links not named by cbpfnet stay (cbefoo)" in_ns h1 ip link show cbefoo
+check "a namespace cbpfnet did not create stays" ip netns pids "$P-foreign"
+check_fail "the orphan namespace is gone" ip netns pids "$P-orphan"
+check_eq "links present are exactly the recorded endpoints' (no leak, none missing)" \
+	"$(listed_links)" "$(cb_links)"
+check_eq "ep list count equals links present" "$(cb_links | wc -l)" \
+	"$(cbn --json ep list | jq length)"
+check_eq "recovery kept every endpoint recorded before it" "$recorded" \
+	"$(cbn --json ep list | jq length)"
+check_eq "namespaces present are exactly the recorded endpoints' (no leak)" \
+	"$(listed_k_netns)" "$(our_k_netns)"
+check_eq "no address allocated twice" "$(cbn --json ep list | jq '[.[].ip] | length')" \
+	"$(cbn --json ep list | jq '[.[].ip] | unique | length')"
+check_eq "one allocation per endpoint, unique per network" "$(cbn --json ep list | jq length) 0" \
+	"$(sqlite3 "$DB" 'SELECT count(*) FROM allocations' \
+		"SELECT count(*) FROM (SELECT net_id, ip FROM allocations GROUP BY 1, 2 HAVING count(*) > 1)" |
+		paste -sd' ')"
+check_eq "endpoint map holds the recorded endpoints" "$(cbn --json ep list | jq length)" \
+	"$(map_dump h1 cbpf_endpoints | jq length)"
+max_id=$(sqlite3 "$DB" 'SELECT max(id) FROM endpoints')
+check_gt "the endpoint id counter was saved past every id used" \
+	"$(sqlite3 "$DB" "SELECT value FROM counters WHERE name = 'next_ep_id'")" "$max_id"
+
+ns_add z1
+check "later ep add works" cbn ep add z1 --net web --netns "$P-z1"
+k_ip=$(cbn --json ep list | jq -r '.[] | select(.name == "k10") | .ip')
+check "z1 pings recorded k10 ($k_ip)" ping_ok z1 "$k_ip"
+check "ep del of a recorded endpoint works" cbn ep del k10
+echo '{"op": "del", "name": "k11", "delete_netns": true}' >"$WORK/del.json"
+check "ep apply del with delete_netns of a recovered endpoint" cbn ep apply "$WORK/del.json"
+check_fail "k11's namespace is gone" ip netns pids "$P-k11"
+check "load again" cbn load
+check "k10's namespace, kept by its del, is not taken as a leftover" ip netns pids "$P-k10"
+check_eq "links still match the store" "$(listed_links)" "$(cb_links)"
+
+# --- the store moved away, emptied or damaged next to live pins ----------------------------
+maps_snapshot() {
+	for m in cbpf_endpoints cbpf_networks cbpf_policy; do
+		map_dump h1 $m | jq -S -c 'sort_by(.key)'
+	done
+}
+before=$(maps_snapshot)
+mkdir "$WORK/aside"
+mv "$DB" "$DB-wal" "$DB-shm" "$WORK/aside/" 2>/dev/null
+err=$(cbn load 2>&1)
+check_eq "store moved away: load refuses" 1 "$?"
+check_contains "saying why and naming the store" "no store in $WORK/h1/state" "$err"
+check_eq "maps untouched" "$before" "$(maps_snapshot)"
+check_fail "no database created by the refusal" test -e "$DB"
+
+: >"$DB"
+err=$(cbn load 2>&1)
+check_eq "empty database: load refuses" 1 "$?"
+check_contains "saying the store records nothing" "records nothing but the maps pinned" "$err"
+check_eq "maps untouched" "$before" "$(maps_snapshot)"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+mv "$WORK/aside/"* "$WORK/h1/state/"
+check "store back: load" cbn load
+check_eq "maps as before" "$before" "$(maps_snapshot)"
+
+check "checkpoint the log into the database file" sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)'
+for page in 2 3 4 5; do
+	printf 'garbage!garbage!' | dd of="$DB" bs=1 seek=$((page * 4096 - 4096)) conv=notrunc 2>/dev/null
+done
+sum=$(sha256sum <"$DB")
+err=$(cbn ep list 2>&1)
+check_eq "damaged database: ep list fails" 1 "$?"
+check_contains "saying so and naming the file" "$DB" "$err"
+check_contains "with SQLite's reason" "database disk image is malformed" "$err"
+err=$(cbn load 2>&1)
+check_eq "damaged database: load fails" 1 "$?"
+check_eq "the file is unchanged" "$sum" "$(sha256sum <"$DB")"
+check_eq "maps untouched" "$before" "$(maps_snapshot)"
+
+lib_finish
