@@ -57,6 +57,7 @@ static void state_round_trip(void)
 	CHECK(rmdir(dir) == -1 && errno == ENOTEMPTY, "the database is in the state directory");
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	CHECK(system(path) == 0, "remove the state directory");
+	snprintf(dir, sizeof(dir), "/tmp/cbpf-state-XXXXXX");
 	CHECK(mkdtemp(dir) != NULL, "a second state directory");
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	f = fopen(path, "w");
