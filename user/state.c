@@ -167,7 +167,13 @@ struct cbpf_owned_netns *state_own_netns(struct cbpf_state *st, const char *name
 	if (found)
 		return found;
 	snprintf(owned.name, sizeof(owned.name), "%s", name);
-	return array_append((void **)&st->owned, &st->n_owned, sizeof(owned), &owned);
+	return state_add_owned_netns(st, &owned);
+}
+
+struct cbpf_owned_netns *state_add_owned_netns(struct cbpf_state *st,
+					       const struct cbpf_owned_netns *owned)
+{
+	return array_append((void **)&st->owned, &st->n_owned, sizeof(*owned), owned);
 }
 
 void state_disown_netns(struct cbpf_state *st, const char *name)

@@ -105,6 +105,7 @@ struct cbpf_node *state_find_node(struct cbpf_state *st, const char *name);
 /* Whether dir holds a store at all: the database or a state.json to import. */
 bool state_exists(const char *dir);
 struct cbpf_owned_netns *state_find_owned_netns(struct cbpf_state *st, const char *name);
+/* Records name as created by cbpfnet, once. */
 struct cbpf_owned_netns *state_own_netns(struct cbpf_state *st, const char *name);
 void state_disown_netns(struct cbpf_state *st, const char *name);
 /* The node that is this host, if it was added. */
@@ -115,6 +116,8 @@ struct cbpf_network *state_add_net(struct cbpf_state *st, const struct cbpf_netw
 struct cbpf_endpoint *state_add_ep(struct cbpf_state *st, const struct cbpf_endpoint *ep);
 struct cbpf_rule *state_add_rule(struct cbpf_state *st, const struct cbpf_rule *rule);
 struct cbpf_node *state_add_node(struct cbpf_state *st, const struct cbpf_node *node);
+struct cbpf_owned_netns *state_add_owned_netns(struct cbpf_state *st,
+					       const struct cbpf_owned_netns *owned);
 void state_remove_node(struct cbpf_state *st, struct cbpf_node *node);
 void state_remove_net(struct cbpf_state *st, struct cbpf_network *net);
 void state_remove_ep(struct cbpf_state *st, struct cbpf_endpoint *ep);

@@ -221,7 +221,10 @@ static int read_node(struct cbpf_state *st, sqlite3_stmt *s)
 
 static int read_owned(struct cbpf_state *st, sqlite3_stmt *s)
 {
-	return state_own_netns(st, (const char *)sqlite3_column_text(s, 0)) ? 0 : -ENOMEM;
+	struct cbpf_owned_netns owned = {0};
+
+	column_text(s, 0, owned.name, sizeof(owned.name));
+	return state_add_owned_netns(st, &owned) ? 0 : -ENOMEM;
 }
 
 static int read_counter(struct cbpf_state *st, sqlite3_stmt *s)
@@ -397,10 +400,11 @@ static int db_open(struct cbpf_state *st)
 	sqlite3_busy_timeout(st->db, 10000);
 	/*
 	 * Every command is one process: checkpointing on close would copy the log into the
-	 * database and sync it each time; the log is checkpointed as it grows instead.
+	 * database and sync it each time. But each process's first read rebuilds its index of
+	 * the log by reading all of it, so the log is checkpointed while it is still short.
 	 */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	return store_exec(st, "PRAGMA journal_mode = WAL", "open");
+	return store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 64", "open");
 }
 
 int state_open(const char *dir, struct cbpf_state *st)
