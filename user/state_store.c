@@ -44,10 +44,6 @@ static const char schema_v1[] =
     "CREATE TABLE policy_sources (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL);"
     "CREATE TABLE owned_netns (name TEXT PRIMARY KEY);";
 
-/* migrations[N] takes the schema from version N to N + 1; the database records its version. */
-static const char *const migrations[] = {schema_v1};
-#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
 int store_exec(struct cbpf_state *st, const char *sql, const char *what)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
@@ -55,6 +51,18 @@ int store_exec(struct cbpf_state *st, const char *sql, const char *what)
 	cbpf_err("state database %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 	return -EIO;
 }
+
+static int migrate_to_v1(struct cbpf_state *st)
+{
+	return store_exec(st, schema_v1, "create the schema (version 1)");
+}
+
+/*
+ * migrations[N] takes the schema from version N to N + 1 inside the open transaction; the
+ * database records its version (PRAGMA user_version). A step may move data, not only tables.
+ */
+static int (*const migrations[])(struct cbpf_state *st) = {migrate_to_v1};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static int mkdir_p(const char *dir)
 {
@@ -340,8 +348,8 @@ static int migrate(struct cbpf_state *st, const char *dir, bool *imported)
 		return err;
 	for (int v = version; v < SCHEMA_VERSION && !err; v++) {
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		err = store_exec(st, migrations[v], "migrate the schema");
-		err = err ?: store_exec(st, sql, "migrate the schema");
+		err = migrations[v](st);
+		err = err ?: store_exec(st, sql, "record the schema version");
 	}
 	snprintf(json_path, sizeof(json_path), "%s/" STATE_JSON, dir);
 	if (!err && version == 0 && !access(json_path, F_OK)) {

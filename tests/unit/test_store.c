@@ -43,6 +43,31 @@ static void remove_dir(const char *dir)
 	CHECK(system(cmd) == 0, "remove %s", dir);
 }
 
+static long count_rows(struct cbpf_state *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long n = -1;
+
+	if (sqlite3_prepare_v2((sqlite3 *)st->db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static bool in_wal_mode(struct cbpf_state *st)
+{
+	sqlite3_stmt *s;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2((sqlite3 *)st->db, "PRAGMA journal_mode", -1, &s, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		wal = !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	return wal;
+}
+
 static void import(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
@@ -84,25 +109,21 @@ static void import(void)
 	      sb.st_mode & 0777);
 	CHECK(state_open(dir, &st) == 0 && st.n_eps == 2 && st.n_nets == 2,
 	      "reopened: the same store, imported once");
+	CHECK(count_rows(&st, "PRAGMA user_version") == 1 &&
+		  count_rows(&st, "PRAGMA foreign_keys") == 1 &&
+		  count_rows(&st, "SELECT count(*) FROM allocations") == 2 && in_wal_mode(&st),
+	      "schema version 1, WAL, foreign keys on, one address allocation per endpoint");
+	sqlite3_exec((sqlite3 *)st.db, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	state_close(&st);
+	CHECK(state_open(dir, &st) == -EPROTO &&
+		  strstr(cbpf_last_error(), "schema version 99 is newer than this cbpfnet's (1)"),
+	      "a database of a newer schema is refused: %s", cbpf_last_error());
 	remove_dir(dir);
 }
 
 static long changes(struct cbpf_state *st)
 {
 	return sqlite3_total_changes((sqlite3 *)st->db);
-}
-
-static long count_rows(struct cbpf_state *st, const char *sql)
-{
-	sqlite3_stmt *s;
-	long n = -1;
-
-	if (sqlite3_prepare_v2((sqlite3 *)st->db, sql, -1, &s, NULL) == SQLITE_OK &&
-	    sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
 }
 
 static struct cbpf_endpoint endpoint(uint32_t id)
