@@ -119,6 +119,11 @@ check_eq "store moved away: load refuses" 1 "$?"
 check_contains "saying why and naming the store" "no store in $WORK/h1/state" "$err"
 check_eq "maps untouched" "$before" "$(maps_snapshot)"
 check_fail "no database created by the refusal" test -e "$DB"
+err=$(cbn net create other --subnet 10.61.0.0/24 2>&1)
+check_eq "store moved away: net create refuses to rebuild the maps" 1 "$?"
+check_contains "saying the store records no endpoint" "records no endpoint but the endpoint map holds some" "$err"
+check_eq "maps untouched" "$before" "$(maps_snapshot)"
+rm -f "$DB" "$DB-wal" "$DB-shm"
 
 : >"$DB"
 err=$(cbn load 2>&1)
