@@ -96,7 +96,10 @@ static void unmake(struct ep_session *s, const struct cbpf_endpoint *ep,
 		netns_delete(ep->netns);
 }
 
-/* Undoes what ep_session_add wrote ahead; best effort, the add is failing already. */
+/*
+ * Undoes what ep_session_add wrote ahead, the namespace only if this add recorded it; best
+ * effort, the add is failing already.
+ */
 static void unreserve(struct ep_session *s, const struct cbpf_endpoint *ep, bool owned)
 {
 	if (s->st.next_ep_id == ep->id + 1)
@@ -110,7 +113,7 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 {
 	struct cbpf_network *net;
 	struct cbpf_endpoint ep;
-	bool created_netns = false;
+	bool created_netns = false, owns;
 	int err;
 
 	err = ep_validate_add(&s->st, req, &ep);
@@ -122,12 +125,13 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 	 * Written ahead of any change to the host: killed from here on, the id stays taken and
 	 * the namespace known as ours, so recovery tells our leftovers from anything else.
 	 */
+	owns = req->create_netns && !state_find_owned_netns(&s->st, ep.netns);
 	s->st.next_ep_id++;
-	if (req->create_netns && !state_own_netns(&s->st, ep.netns))
+	if (owns && !state_own_netns(&s->st, ep.netns))
 		err = -ENOMEM;
 	err = err ?: state_commit(&s->st);
 	if (err) {
-		unreserve(s, &ep, req->create_netns);
+		unreserve(s, &ep, owns);
 		return err;
 	}
 	if (req->create_netns) {
@@ -135,7 +139,7 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 		if (err) {
 			cbpf_err("ep add %s: create netns %s: %s", ep.name, ep.netns,
 				 err == -EEXIST ? "it exists already" : strerror(-err));
-			unreserve(s, &ep, true);
+			unreserve(s, &ep, owns);
 			return err;
 		}
 		created_netns = true;
@@ -144,7 +148,7 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 	if (err) {
 		if (created_netns)
 			netns_delete(ep.netns);
-		unreserve(s, &ep, created_netns);
+		unreserve(s, &ep, owns);
 		return err;
 	}
 	err = state_add_ep(&s->st, &ep) ? 0 : -ENOMEM;
@@ -159,7 +163,7 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 	}
 	if (err) {
 		unmake(s, &ep, net, created_netns);
-		unreserve(s, &ep, created_netns);
+		unreserve(s, &ep, owns);
 		return err;
 	}
 	if (out)

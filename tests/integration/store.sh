@@ -93,6 +93,12 @@ max_id=$(sqlite3 "$DB" 'SELECT max(id) FROM endpoints')
 check_gt "the endpoint id counter was saved past every id used" \
 	"$(sqlite3 "$DB" "SELECT value FROM counters WHERE name = 'next_ep_id'")" "$max_id"
 
+next_id() { sqlite3 "$DB" "SELECT value FROM counters WHERE name = 'next_ep_id'"; }
+id_before=$(next_id)
+echo "{\"op\": \"add\", \"name\": \"dup\", \"net\": \"web\", \"netns\": \"$P-k20\", \"create_netns\": true}" >"$WORK/dup.json"
+check_fail "an add creating k20's namespace again fails" cbn ep apply "$WORK/dup.json"
+check_eq "k20's namespace is still recorded as cbpfnet's, the id given back" "$P-k20 $id_before" \
+	"$(sqlite3 "$DB" "SELECT name FROM owned_netns WHERE name = '$P-k20'") $(next_id)"
 ns_add z1
 check "later ep add works" cbn ep add z1 --net web --netns "$P-z1"
 k_ip=$(cbn --json ep list | jq -r '.[] | select(.name == "k10") | .ip')
