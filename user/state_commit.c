@@ -311,48 +311,130 @@ static const void **sorted(const struct table *t, const char *items, size_t n)
 	return ptrs;
 }
 
+/* One collection as last read or written (seen) and as it is now in st. */
+struct collection {
+	const struct table *t;
+	void **seen;
+	size_t *n_seen;
+	const char *now;
+	size_t n_now;
+	size_t pre, suf; /* elements alike at the start and at the end of both */
+};
+
+#define COLLECTIONS 5
+
+/* Children before parents: deletions run in this order, additions in the reverse. */
+static void collections(struct cbpf_state *st, struct collection c[COLLECTIONS])
+{
+	struct cbpf_state_seen *s = st->seen;
+
+	c[0] = (struct collection){&rules_table,
+				   (void **)&s->rules,
+				   &s->n_rules,
+				   (const char *)st->rules,
+				   st->n_rules,
+				   0,
+				   0};
+	c[1] = (struct collection){
+	    &eps_table, (void **)&s->eps, &s->n_eps, (const char *)st->eps, st->n_eps, 0, 0};
+	c[2] = (struct collection){&nodes_table,
+				   (void **)&s->nodes,
+				   &s->n_nodes,
+				   (const char *)st->nodes,
+				   st->n_nodes,
+				   0,
+				   0};
+	c[3] = (struct collection){
+	    &nets_table, (void **)&s->nets, &s->n_nets, (const char *)st->nets, st->n_nets, 0, 0};
+	c[4] = (struct collection){&owned_table,
+				   (void **)&s->owned,
+				   &s->n_owned,
+				   (const char *)st->owned,
+				   st->n_owned,
+				   0,
+				   0};
+}
+
 /*
  * Commands append at the end and remove in place, so what changed sits between a common prefix
- * and a common suffix: only that middle is sorted and matched by key. With deleting, writes the
- * rows gone; without, the rows new or changed: all deletions run first, so a name or an address
- * given up and taken again in one commit never meets itself.
+ * and a common suffix. Each is first tried whole, one comparison: an append or a removal is
+ * found without comparing element by element.
  */
-static int diff(struct writer *w, const struct table *t, const void *old_items, size_t n_old,
-		const void *new_items, size_t n_new, bool deleting)
+static void common(struct collection *c)
 {
-	const char *old = old_items, *new = new_items;
-	size_t size = t->size, pre = 0, suf = 0, i = 0, j = 0, n_o, n_n;
+	const char *was = *c->seen, *now = c->now;
+	size_t size = c->t->size, n_was = *c->n_seen, n = n_was < c->n_now ? n_was : c->n_now;
+	size_t pre = 0, suf = 0;
+
+	if (n && !memcmp(was, now, n * size))
+		pre = n;
+	while (pre < n && !memcmp(was + pre * size, now + pre * size, size))
+		pre++;
+	n -= pre;
+	if (n && !memcmp(was + (n_was - n) * size, now + (c->n_now - n) * size, n * size))
+		suf = n;
+	while (suf < n &&
+	       !memcmp(was + (n_was - 1 - suf) * size, now + (c->n_now - 1 - suf) * size, size))
+		suf++;
+	c->pre = pre;
+	c->suf = suf;
+}
+
+/*
+ * Only the middle between prefix and suffix is sorted and matched by key. With deleting, writes
+ * the rows gone; without, the rows new or changed: all deletions run first, so a name or an
+ * address given up and taken again in one commit never meets itself.
+ */
+static int diff(struct writer *w, const struct collection *c, bool deleting)
+{
+	const struct table *t = c->t;
+	size_t n_o = *c->n_seen - c->pre - c->suf, n_n = c->n_now - c->pre - c->suf, i = 0, j = 0;
 	const void **o, **n;
 	int err = 0;
 
-	while (pre < n_old && pre < n_new && !memcmp(old + pre * size, new + pre *size, size))
-		pre++;
-	while (suf < n_old - pre && suf < n_new - pre &&
-	       !memcmp(old + (n_old - 1 - suf) * size, new + (n_new - 1 - suf) * size, size))
-		suf++;
-	n_o = n_old - pre - suf;
-	n_n = n_new - pre - suf;
 	if (!n_o && !n_n)
 		return 0;
-	o = sorted(t, old + pre * size, n_o);
-	n = sorted(t, new + pre *size, n_n);
+	o = sorted(t, (const char *)*c->seen + c->pre * t->size, n_o);
+	n = sorted(t, c->now + c->pre * t->size, n_n);
 	if (!o || !n)
 		err = -ENOMEM;
 	while (!err && (i < n_o || j < n_n)) {
-		int c = i == n_o ? 1 : j == n_n ? -1 : t->cmp(&o[i], &n[j]);
+		int cmp = i == n_o ? 1 : j == n_n ? -1 : t->cmp(&o[i], &n[j]);
 
-		if (c < 0 && deleting)
+		if (cmp < 0 && deleting)
 			err = t->del(w, o[i]);
-		else if (c > 0 && !deleting)
+		else if (cmp > 0 && !deleting)
 			err = t->put(w, n[j]);
-		else if (!c && !deleting && memcmp(o[i], n[j], size))
+		else if (!cmp && !deleting && memcmp(o[i], n[j], t->size))
 			err = t->put(w, n[j]);
-		i += c <= 0;
-		j += c >= 0;
+		i += cmp <= 0;
+		j += cmp >= 0;
 	}
 	free(o);
 	free(n);
 	return err;
+}
+
+/* After the commit: seen becomes st again by copying only the middle that changed. */
+static int catch_up(const struct collection *c)
+{
+	size_t size = c->t->size, mid_was = *c->n_seen - c->pre - c->suf;
+	size_t mid_now = c->n_now - c->pre - c->suf;
+	char *seen = *c->seen;
+
+	if (c->n_now > *c->n_seen) {
+		seen = realloc(seen, c->n_now * size);
+		if (!seen)
+			return -ENOMEM;
+		*c->seen = seen;
+	}
+	if (c->suf)
+		memmove(seen + (c->pre + mid_now) * size, seen + (c->pre + mid_was) * size,
+			c->suf * size);
+	if (mid_now)
+		memcpy(seen + c->pre * size, c->now + c->pre * size, mid_now * size);
+	*c->n_seen = c->n_now;
+	return 0;
 }
 
 static int counter_put(struct writer *w, const char *name, uint32_t value, uint32_t seen)
@@ -369,52 +451,50 @@ static int counter_put(struct writer *w, const char *name, uint32_t value, uint3
 	return run(w, s, "counter", name);
 }
 
-int store_write(struct cbpf_state *st)
+static int write_collections(struct cbpf_state *st, struct collection c[COLLECTIONS])
 {
-	const struct cbpf_state_seen *seen = st->seen;
 	struct writer w = {.st = st};
 	int err = 0;
 
-	for (int deleting = 1; deleting >= 0 && !err; deleting--) {
-		/* Children before parents when deleting, parents first when adding. */
-		const struct {
-			const struct table *t;
-			const void *old, *new;
-			size_t n_old, n_new;
-		} order[] = {
-		    {&rules_table, seen->rules, st->rules, seen->n_rules, st->n_rules},
-		    {&eps_table, seen->eps, st->eps, seen->n_eps, st->n_eps},
-		    {&nodes_table, seen->nodes, st->nodes, seen->n_nodes, st->n_nodes},
-		    {&nets_table, seen->nets, st->nets, seen->n_nets, st->n_nets},
-		    {&owned_table, seen->owned, st->owned, seen->n_owned, st->n_owned},
-		};
-		size_t n = sizeof(order) / sizeof(order[0]);
-
-		for (size_t k = 0; k < n && !err; k++) {
-			size_t idx = deleting ? k : n - 1 - k;
-
-			err = diff(&w, order[idx].t, order[idx].old, order[idx].n_old,
-				   order[idx].new, order[idx].n_new, deleting);
-		}
-	}
-	err = err ?: counter_put(&w, "next_ep_id", st->next_ep_id, seen->next_ep_id);
-	err = err ?: counter_put(&w, "next_rule_id", st->next_rule_id, seen->next_rule_id);
+	collections(st, c);
+	for (int k = 0; k < COLLECTIONS; k++)
+		common(&c[k]);
+	for (int k = 0; k < COLLECTIONS && !err; k++)
+		err = diff(&w, &c[k], true);
+	for (int k = COLLECTIONS - 1; k >= 0 && !err; k--)
+		err = diff(&w, &c[k], false);
+	err = err ?: counter_put(&w, "next_ep_id", st->next_ep_id, st->seen->next_ep_id);
+	err = err ?: counter_put(&w, "next_rule_id", st->next_rule_id, st->seen->next_rule_id);
 	for (int i = 0; i < SQL_N; i++)
 		sqlite3_finalize(w.stmt[i]);
 	return err;
 }
 
+int store_write(struct cbpf_state *st)
+{
+	struct collection c[COLLECTIONS];
+
+	return write_collections(st, c);
+}
+
 int state_commit(struct cbpf_state *st)
 {
+	struct collection c[COLLECTIONS];
 	int err = store_exec(st, "BEGIN IMMEDIATE", "begin");
 
 	if (err)
 		return err;
-	err = store_write(st);
+	err = write_collections(st, c);
 	err = err ?: store_exec(st, "COMMIT", "commit");
 	if (err) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return err;
 	}
-	return store_remember(st);
+	for (int k = 0; k < COLLECTIONS && !err; k++)
+		err = catch_up(&c[k]);
+	if (err)
+		return store_remember(st);
+	st->seen->next_ep_id = st->next_ep_id;
+	st->seen->next_rule_id = st->next_rule_id;
+	return 0;
 }
