@@ -207,6 +207,69 @@ static void diffed_commits(void)
 	remove_dir(dir);
 }
 
+/* Random appends, removals and edits in place, committed one by one, then read back whole. */
+static void random_edits(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX";
+	struct cbpf_network net = {.name = "big", .id = 1};
+	struct cbpf_state st, back;
+	uint32_t next = 1, rule_id = 1;
+	bool same = true;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	cbpf_parse_cidr("10.128.0.0/16", &net.subnet);
+	CHECK(state_open(dir, &st) == 0, "a new store");
+	state_add_net(&st, &net);
+	srand(11);
+	for (int round = 1; round <= 400 && same; round++) {
+		int what = rand() % 6;
+
+		if (what <= 1 || !st.n_eps) {
+			struct cbpf_endpoint ep = endpoint(next++);
+
+			state_add_ep(&st, &ep);
+		} else if (what == 2) {
+			state_remove_ep(&st, &st.eps[rand() % st.n_eps]);
+		} else if (what == 3) {
+			snprintf(st.eps[rand() % st.n_eps].netns, CBPF_PATH_MAX, "ns%d", round);
+		} else if (what == 4) {
+			struct cbpf_rule rule = {.id = rule_id++, .verdict = 1};
+
+			snprintf(rule.from, sizeof(rule.from), "ep:e%d", round);
+			snprintf(rule.to, sizeof(rule.to), "net:big");
+			state_add_rule(&st, &rule);
+		} else if (st.n_rules) {
+			state_remove_rule(&st, &st.rules[rand() % st.n_rules]);
+		}
+		st.next_ep_id = next;
+		if (state_commit(&st))
+			same = false;
+		if (round % 50)
+			continue;
+		size_t n_eps = st.n_eps, n_rules = st.n_rules;
+		struct cbpf_endpoint *eps = malloc(n_eps * sizeof(*eps) + 1);
+		struct cbpf_rule *rules = malloc(n_rules * sizeof(*rules) + 1);
+
+		memcpy(eps, st.eps, n_eps * sizeof(*eps));
+		memcpy(rules, st.rules, n_rules * sizeof(*rules));
+		state_close(&st);
+		same = !state_open(dir, &back) && back.n_eps == n_eps && back.n_rules == n_rules &&
+		       !memcmp(back.eps, eps, n_eps * sizeof(*eps)) &&
+		       !memcmp(back.rules, rules, n_rules * sizeof(*rules));
+		free(eps);
+		free(rules);
+		st = back;
+	}
+	CHECK(same, "400 random edits committed one by one read back as they were made");
+	state_close(&st);
+	CHECK(state_open(dir, &back) == 0, "reopened");
+	CHECK(back.n_eps > 20 && back.next_ep_id == next &&
+		  count_rows(&back, "SELECT count(*) FROM allocations") == (long)back.n_eps,
+	      "%zu endpoints, the counter, one address each", back.n_eps);
+	state_close(&back);
+	remove_dir(dir);
+}
+
 static int file_bytes(const char *path, char **data, long *size)
 {
 	FILE *f = fopen(path, "rb");
@@ -269,6 +332,7 @@ int main(void)
 {
 	import();
 	diffed_commits();
+	random_edits();
 	corruption();
 	TAP_EXIT();
 }
