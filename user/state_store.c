@@ -147,8 +147,11 @@ int store_remember(struct cbpf_state *st)
 static void column_text(sqlite3_stmt *s, int i, char *dst, size_t size)
 {
 	const unsigned char *text = sqlite3_column_text(s, i);
+	size_t len = text ? (size_t)sqlite3_column_bytes(s, i) : 0;
 
-	snprintf(dst, size, "%s", text ? (const char *)text : "");
+	len = len < size ? len : size - 1;
+	memcpy(dst, text ? (const char *)text : "", len);
+	dst[len] = '\0';
 }
 
 static int column_ip(sqlite3_stmt *s, int i, uint32_t *ip)
@@ -159,12 +162,26 @@ static int column_ip(sqlite3_stmt *s, int i, uint32_t *ip)
 	return cbpf_parse_ip(text, ip);
 }
 
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* As cbpf_format_mac writes it, parsed by hand: sscanf was the largest cost of a read. */
 static int column_mac(sqlite3_stmt *s, int i, uint8_t mac[6])
 {
-	char text[CBPF_MAC_STRLEN + 4];
+	const char *text = (const char *)sqlite3_column_text(s, i);
 
-	column_text(s, i, text, sizeof(text));
-	return cbpf_parse_mac(text, mac);
+	if (!text || sqlite3_column_bytes(s, i) != CBPF_MAC_STRLEN - 1)
+		return -EINVAL;
+	for (int k = 0; k < 6; k++) {
+		int hi = hex_digit(text[3 * k]), lo = hex_digit(text[3 * k + 1]);
+
+		if (hi < 0 || lo < 0 || (k < 5 && text[3 * k + 2] != ':'))
+			return -EINVAL;
+		mac[k] = hi << 4 | lo;
+	}
+	return 0;
 }
 
 static int read_net(struct cbpf_state *st, sqlite3_stmt *s)
