@@ -60,7 +60,18 @@ static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 	return err;
 }
 
-static int map_count(int fd);
+static int map_count(int fd)
+{
+	char key[64];
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, key)) {
+		prev = key;
+		n++;
+	}
+	return n;
+}
 
 /* An empty store (a truncated or fresh database) next to maps that hold entries: the same. */
 static int refuse_empty_store(const struct cbpf_state *st, const struct cbpf_maps *maps,
@@ -177,19 +188,6 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 out:
 	state_close(&st);
 	return err;
-}
-
-static int map_count(int fd)
-{
-	char key[64];
-	void *prev = NULL;
-	int n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, key)) {
-		prev = key;
-		n++;
-	}
-	return n;
 }
 
 static json_object *drop_counters(int fd)
