@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config make clang llvm clang-format libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev libmicrohttpd-dev curl
+	libnl-3-dev libnl-route-3-dev libjson-c-dev libsqlite3-dev sqlite3 libmicrohttpd-dev curl
 	libcurl4-openssl-dev
 	iproute2 iputils-ping netcat-openbsd iperf3 tcpdump tshark python3-scapy
 	ethtool socat jq gnuplot-nox liblinear-tools containernetworking-plugins iptables

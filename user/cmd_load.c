@@ -15,6 +15,7 @@
 #include "netmodel.h"
 #include "output.h"
 #include "state.h"
+#include "state_reconcile.h"
 #include "sync.h"
 
 static int no_arguments(const char *cmd, int argc, char **argv)
@@ -59,6 +60,37 @@ static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 	return err;
 }
 
+static int map_count(int fd)
+{
+	char key[64];
+	void *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, key)) {
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* An empty store (a truncated or fresh database) next to maps that hold entries: the same. */
+static int refuse_empty_store(const struct cbpf_state *st, const struct cbpf_maps *maps,
+			      bool loaded_now, const char *dir)
+{
+	int n;
+
+	if (loaded_now || st->n_nets || st->n_eps || st->n_nodes)
+		return 0;
+	n = map_count(maps->networks) + map_count(maps->endpoints);
+	if (!n)
+		return 0;
+	cbpf_err("load: the store %s records nothing but the maps pinned in %s hold %d network "
+		 "and endpoint entries; refusing to empty them: restore the store, or run "
+		 "'cbpfnet unload' first",
+		 st->path, dir, n);
+	return -EEXIST;
+}
+
 int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct cbpf_state st;
@@ -69,6 +101,15 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 
 	if (err)
 		return err;
+	cbpf_pin_path(ctx, NULL, dir, sizeof(dir));
+	/* A store gone next to a live datapath: syncing would empty its maps and stop traffic. */
+	if (!state_exists(ctx->state_dir) && !access(dir, F_OK)) {
+		cbpf_err("load: no store in %s (no cbpfnet.db, no state.json) but a datapath is "
+			 "pinned in %s; refusing to empty its maps: restore the store, or run "
+			 "'cbpfnet unload' first",
+			 ctx->state_dir, dir);
+		return -ENOENT;
+	}
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
@@ -78,9 +119,13 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = cbpf_maps_open(ctx, &maps);
 	if (err)
 		goto out;
-	err = sync_all(&maps, &st);
-	if (err)
-		cbpf_err("load: fill maps from %s: %s", st.path, strerror(-err));
+	err = refuse_empty_store(&st, &maps, loaded_now, dir);
+	err = err ?: state_reconcile_leftovers(ctx, &st);
+	if (!err) {
+		err = sync_all(&maps, &st);
+		if (err)
+			cbpf_err("load: fill maps from %s: %s", st.path, strerror(-err));
+	}
 	if (!err)
 		err = attach_endpoints(ctx, &st);
 	/* Links of interfaces that are gone (deleted behind our back, or while we were down). */
@@ -146,19 +191,6 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv)
 out:
 	state_close(&st);
 	return err;
-}
-
-static int map_count(int fd)
-{
-	char key[64];
-	void *prev = NULL;
-	int n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, key)) {
-		prev = key;
-		n++;
-	}
-	return n;
 }
 
 static json_object *drop_counters(int fd)

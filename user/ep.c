@@ -96,12 +96,24 @@ static void unmake(struct ep_session *s, const struct cbpf_endpoint *ep,
 		netns_delete(ep->netns);
 }
 
+/*
+ * Undoes what ep_session_add wrote ahead, the namespace only if this add recorded it; best
+ * effort, the add is failing already.
+ */
+static void unreserve(struct ep_session *s, const struct cbpf_endpoint *ep, bool owned)
+{
+	if (s->st.next_ep_id == ep->id + 1)
+		s->st.next_ep_id--;
+	if (owned)
+		state_disown_netns(&s->st, ep->netns);
+	state_commit(&s->st);
+}
+
 int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cbpf_endpoint *out)
 {
 	struct cbpf_network *net;
 	struct cbpf_endpoint ep;
-	struct ep_added *added;
-	bool created_netns = false;
+	bool created_netns = false, owns;
 	int err;
 
 	err = ep_validate_add(&s->st, req, &ep);
@@ -109,11 +121,25 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 	if (err)
 		return err;
 	net = state_find_net(&s->st, ep.net);
+	/*
+	 * Written ahead of any change to the host: killed from here on, the id stays taken and
+	 * the namespace known as ours, so recovery tells our leftovers from anything else.
+	 */
+	owns = req->create_netns && !state_find_owned_netns(&s->st, ep.netns);
+	s->st.next_ep_id++;
+	if (owns && !state_own_netns(&s->st, ep.netns))
+		err = -ENOMEM;
+	err = err ?: state_commit(&s->st);
+	if (err) {
+		unreserve(s, &ep, owns);
+		return err;
+	}
 	if (req->create_netns) {
 		err = netns_create(ep.netns);
 		if (err) {
 			cbpf_err("ep add %s: create netns %s: %s", ep.name, ep.netns,
 				 err == -EEXIST ? "it exists already" : strerror(-err));
+			unreserve(s, &ep, owns);
 			return err;
 		}
 		created_netns = true;
@@ -122,29 +148,24 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 	if (err) {
 		if (created_netns)
 			netns_delete(ep.netns);
+		unreserve(s, &ep, owns);
 		return err;
 	}
-	added = realloc(s->added, (s->n_added + 1) * sizeof(*added));
-	if (added)
-		s->added = added;
-	err = added ? 0 : -ENOMEM;
-	err = err ?: (state_add_ep(&s->st, &ep) ? 0 : -ENOMEM);
+	err = state_add_ep(&s->st, &ep) ? 0 : -ENOMEM;
 	if (!err) {
-		s->st.next_ep_id++;
 		err = sync_endpoint(&s->maps, &s->st, &ep);
 		if (err)
 			cbpf_err("ep add %s: endpoint map: %s", ep.name, strerror(-err));
 		err = err ?: sync_policy_for(s, ep.name);
-		if (err) {
+		err = err ?: state_commit(&s->st);
+		if (err)
 			state_remove_ep(&s->st, state_find_ep(&s->st, ep.name));
-			s->st.next_ep_id--;
-		}
 	}
 	if (err) {
 		unmake(s, &ep, net, created_netns);
+		unreserve(s, &ep, owns);
 		return err;
 	}
-	s->added[s->n_added++] = (struct ep_added){ep, created_netns};
 	if (out)
 		*out = ep;
 	return 0;
@@ -206,6 +227,7 @@ static int del_unplumb(struct ep_session *s, const struct ep_del_op *op)
 	return net_model_of(net)->unplumb(&s->ctx, &op->ep, net);
 }
 
+/* Each deletion is committed on its own, as the host now stands. */
 static int del_finish(struct ep_session *s, struct ep_del_op *op)
 {
 	const struct cbpf_endpoint *ep = &op->ep;
@@ -217,16 +239,17 @@ static int del_finish(struct ep_session *s, struct ep_del_op *op)
 		/* All or nothing: the endpoint stays known, and a later del finishes the job. */
 		if (state_add_ep(&s->st, ep))
 			sync_endpoint(&s->maps, &s->st, ep);
+		state_commit(&s->st);
 		return op->err;
 	}
 	state_remove_rules_naming(&s->st, "ep", ep->name);
-	for (size_t i = 0; i < s->n_added; i++)
-		if (!strcmp(s->added[i].ep.name, ep->name))
-			s->added[i] = s->added[--s->n_added];
 	err = op->named ? sync_policy(&s->maps, &s->st) : 0;
+	/* A namespace kept is the user's from now on; one to delete stays ours until it goes. */
+	if (!err && !op->delete_netns)
+		state_disown_netns(&s->st, ep->netns);
 	if (!err && op->delete_netns)
 		err = doom_netns(s, ep->netns);
-	return err;
+	return err ?: state_commit(&s->st);
 }
 
 /* An endpoint's further interfaces (NAME@NET) go before its first one. */
@@ -336,16 +359,11 @@ int ep_session_commit(struct ep_session *s)
 		if (e && e != -ENOENT) {
 			cbpf_err("ep del: delete netns %s: %s", s->doomed_netns[i], strerror(-e));
 			err = err ?: e;
+			continue;
 		}
+		state_disown_netns(&s->st, s->doomed_netns[i]);
 	}
 	e = state_commit(&s->st);
-	/* The endpoints exist only as far as the state knows them. */
-	for (size_t i = 0; e && i < s->n_added; i++) {
-		const struct ep_added *a = &s->added[i];
-
-		unmake(s, &a->ep, state_find_net(&s->st, a->ep.net), a->created_netns);
-	}
-	s->n_added = 0;
 	return e ?: err;
 }
 
@@ -359,7 +377,6 @@ void ep_session_close(struct ep_session *s)
 	for (size_t i = 0; i < s->n_doomed; i++)
 		free(s->doomed_netns[i]);
 	free(s->doomed_netns);
-	free(s->added);
 	state_close(&s->st);
 }
 

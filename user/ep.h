@@ -22,15 +22,12 @@ struct ep_request {
 	bool interface;	   /* name is NAME@NET: a further interface of endpoint NAME */
 };
 
-struct ep_added {
-	struct cbpf_endpoint ep;
-	bool created_netns;
-};
-
 /*
  * Endpoint changes in one process: the state is locked and read once, maps, program pins and
- * the accepted policy are opened once, and the state is written once by ep_session_commit. Each
- * add or del is all or nothing on its own; its effect on the host and the maps is immediate.
+ * the accepted policy are opened once. Each add or del is all or nothing on its own and
+ * committed to the store as it completes, so a process killed midway leaves the store agreeing
+ * with the host; an add writes its endpoint id (and the namespace it creates) ahead, so the
+ * leftovers of a kill are recognisable (state_reconcile_leftovers).
  */
 struct ep_session {
 	struct cbpf_ctx ctx; /* the caller's, with the session's pin cache */
@@ -39,8 +36,6 @@ struct ep_session {
 	bool maps_open;
 	struct pol_set files; /* the accepted policy file rules */
 	bool files_read;
-	struct ep_added *added; /* undone if the commit fails */
-	size_t n_added;
 	char **doomed_netns; /* deleted by the commit, after every link of the session */
 	size_t n_doomed;
 	struct cbpf_pin_cache pins;
@@ -70,11 +65,12 @@ struct ep_del_op {
  * between the checks and the bookkeeping. Ops must not depend on each other's links.
  */
 void ep_session_del_many(struct ep_session *s, struct ep_del_op *ops, size_t n);
-/* Deletes the namespaces of deleted endpoints, then writes the state; if that fails, the
- * endpoints added in s are removed again. */
+/* Deletes the namespaces of deleted endpoints and records that they are gone. */
 int ep_session_commit(struct ep_session *s);
 void ep_session_close(struct ep_session *s);
 
+/* The host side of endpoint id's veth: its name, which says it is ours. */
+void ep_host_ifname(uint32_t id, char name[CBPF_IFNAME_MAX]);
 /* Checks req against st and fills ep (id, MAC, address, names); touches nothing live. */
 int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct cbpf_endpoint *ep);
 
@@ -97,7 +93,7 @@ int ep_connect(const struct cbpf_ctx *ctx, const char *name, const char *net, co
 int ep_disconnect(const struct cbpf_ctx *ctx, const char *name, const char *net);
 /*
  * Moves endpoint name's first interface to network net (address ip, or the first free one) in
- * one commit of the state: the old interface, address and map entry go, the new ones come, and
+ * one step: the old interface, address and map entry go, the new ones come, and
  * rules naming the endpoint stay with it. If the new interface cannot be made, the old one is
  * made again.
  */

@@ -78,6 +78,11 @@ static int validate_remote(struct cbpf_state *st, const struct ep_request *req,
 	return 0;
 }
 
+void ep_host_ifname(uint32_t id, char name[CBPF_IFNAME_MAX])
+{
+	snprintf(name, CBPF_IFNAME_MAX, "cbe%x", id);
+}
+
 int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct cbpf_endpoint *ep)
 {
 	const char *name = req->name;
@@ -169,7 +174,7 @@ int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct 
 	snprintf(ep->ifname, sizeof(ep->ifname), "%s", req->ifname);
 	/* A macvlan endpoint has no host side: its only interface is in its namespace. */
 	if (net->model != CBPF_MODEL_MACVLAN)
-		snprintf(ep->host_ifname, sizeof(ep->host_ifname), "cbe%x", ep->id);
+		ep_host_ifname(ep->id, ep->host_ifname);
 	cbpf_default_mac(ep->ip, ep->mac);
 	return 0;
 }

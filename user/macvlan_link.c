@@ -5,6 +5,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvlan.h>
 #include <sched.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -16,6 +17,11 @@
 int macvlan_ep_ifindex(const struct cbpf_endpoint *ep)
 {
 	return CBPF_MACVLAN_IFINDEX_BASE + ep->id;
+}
+
+void macvlan_shim_name(uint16_t net_id, char name[CBPF_IFNAME_MAX])
+{
+	snprintf(name, CBPF_IFNAME_MAX, "cbm%x", net_id);
 }
 
 int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)

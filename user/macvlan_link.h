@@ -26,6 +26,9 @@ struct macvlan_spec {
 /* The host-unique ifindex of ep's macvlan (see maps/macvlan.h). */
 int macvlan_ep_ifindex(const struct cbpf_endpoint *ep);
 
+/* The host's shim of a macvlan network with host access: its name, which says it is ours. */
+void macvlan_shim_name(uint16_t net_id, char name[CBPF_IFNAME_MAX]);
+
 /* Creates the link, up, in one request. */
 int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec);
 

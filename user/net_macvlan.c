@@ -35,11 +35,6 @@ static uint32_t shim_ip(const struct cbpf_network *net)
 	return cbpf_cidr_host(&net->subnet, (1u << (32 - net->subnet.prefix_len)) - 2);
 }
 
-static void shim_name(const struct cbpf_network *net, char name[IFNAMSIZ])
-{
-	snprintf(name, IFNAMSIZ, "cbm%x", net->id);
-}
-
 /* Another network hanging on the same parent that rules this one out, with a message; `what`
  * is the command ("net create NAME"); net itself may be in st already. */
 static int check_parent_users(struct cbpf_state *st, const char *what,
@@ -197,7 +192,7 @@ static int macvlan_create(const struct cbpf_ctx *ctx, const struct cbpf_network 
 	(void)ctx;
 	if (!net->host_access)
 		return 0;
-	shim_name(net, name);
+	macvlan_shim_name(net->id, name);
 	cbpf_format_ip(shim_ip(net), ip);
 	err = nl_sock_open(-1, &sock);
 	if (err) {
@@ -232,7 +227,7 @@ static int macvlan_destroy(const struct cbpf_ctx *ctx, const struct cbpf_network
 	(void)ctx;
 	if (!net->host_access)
 		return 0;
-	shim_name(net, name);
+	macvlan_shim_name(net->id, name);
 	err = nl_sock_open(-1, &sock);
 	if (err)
 		return err;

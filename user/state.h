@@ -1,7 +1,8 @@
 /*
- * Per-host state under --state: networks, endpoints and pair rules, kept in state.json and
- * guarded by an exclusive lock so concurrent commands serialize. Maps are always derivable from
- * it, which is what lets `load` rebuild the datapath after an unload or a reboot.
+ * Per-host state under --state: networks, endpoints and pair rules, kept in the SQLite database
+ * cbpfnet.db and guarded by an exclusive lock so concurrent commands serialize. Maps are always
+ * derivable from it, which is what lets `load` rebuild the datapath after an unload or a reboot.
+ * struct cbpf_state is the store read into memory; state_commit writes what changed since.
  */
 #ifndef CBPF_STATE_H
 #define CBPF_STATE_H
@@ -59,6 +60,14 @@ struct cbpf_rule {
 	uint8_t verdict; /* enum cbpf_verdict */
 };
 
+/* A namespace `ep add` created: it goes again once no recorded endpoint holds it. */
+struct cbpf_owned_netns {
+	char name[CBPF_PATH_MAX];
+};
+
+struct sqlite3;
+struct cbpf_state_seen;
+
 struct cbpf_state {
 	struct cbpf_network *nets;
 	size_t n_nets;
@@ -70,13 +79,20 @@ struct cbpf_state {
 	size_t n_nodes;
 	uint32_t next_ep_id;
 	uint32_t next_rule_id;
+	struct cbpf_owned_netns *owned;
+	size_t n_owned;
 	int lock_fd;
-	char path[CBPF_PATH_MAX];
+	char path[CBPF_PATH_MAX]; /* the database */
+	struct sqlite3 *db;
+	struct cbpf_state_seen *seen; /* the store as last read or written */
 };
 
-/* Locks and reads the state in dir, creating dir when missing. */
+/*
+ * Locks and reads the state in dir, creating dir and the database (0600) when missing. A
+ * state.json of earlier versions is imported on the first open, then renamed state.json.imported.
+ */
 int state_open(const char *dir, struct cbpf_state *st);
-/* Writes the state atomically (temporary file, then rename). */
+/* Writes what changed since the last open or commit, in one transaction. */
 int state_commit(struct cbpf_state *st);
 void state_close(struct cbpf_state *st);
 
@@ -86,6 +102,12 @@ struct cbpf_endpoint *state_find_ep(struct cbpf_state *st, const char *name);
 struct cbpf_endpoint *state_find_ep_ip(struct cbpf_state *st, uint32_t ip);
 struct cbpf_rule *state_find_rule(struct cbpf_state *st, const char *from, const char *to);
 struct cbpf_node *state_find_node(struct cbpf_state *st, const char *name);
+/* Whether dir holds a store at all: the database or a state.json to import. */
+bool state_exists(const char *dir);
+struct cbpf_owned_netns *state_find_owned_netns(struct cbpf_state *st, const char *name);
+/* Records name as created by cbpfnet, once. */
+struct cbpf_owned_netns *state_own_netns(struct cbpf_state *st, const char *name);
+void state_disown_netns(struct cbpf_state *st, const char *name);
 /* The node that is this host, if it was added. */
 struct cbpf_node *state_local_node(struct cbpf_state *st);
 
@@ -94,6 +116,8 @@ struct cbpf_network *state_add_net(struct cbpf_state *st, const struct cbpf_netw
 struct cbpf_endpoint *state_add_ep(struct cbpf_state *st, const struct cbpf_endpoint *ep);
 struct cbpf_rule *state_add_rule(struct cbpf_state *st, const struct cbpf_rule *rule);
 struct cbpf_node *state_add_node(struct cbpf_state *st, const struct cbpf_node *node);
+struct cbpf_owned_netns *state_add_owned_netns(struct cbpf_state *st,
+					       const struct cbpf_owned_netns *owned);
 void state_remove_node(struct cbpf_state *st, struct cbpf_node *node);
 void state_remove_net(struct cbpf_state *st, struct cbpf_network *net);
 void state_remove_ep(struct cbpf_state *st, struct cbpf_endpoint *ep);
@@ -107,7 +131,9 @@ bool state_valid_name(const char *name);
 #define CBPF_NAME_RULE "use 1-63 of A-Z a-z 0-9 _ . -, not starting with -, not . or .."
 /* Local endpoints have an interface on this host; remote ones live on another node. */
 bool state_ep_is_local(const struct cbpf_endpoint *ep);
-/* An endpoint as state.json records it. */
+/* An endpoint as state.json recorded it, the fields `ep list --json` prints. */
 json_object *state_ep_json(const struct cbpf_endpoint *ep);
+/* Fills st from a state.json document of earlier versions; -EPROTO for another format. */
+int state_from_json(struct cbpf_state *st, json_object *root);
 
 #endif

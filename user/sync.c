@@ -186,6 +186,23 @@ out:
 	return err;
 }
 
+/*
+ * Endpoints leave the maps one by one as they are deleted, so a store without endpoints next to
+ * an endpoint map that has some is a store lost or replaced: a full sync would empty the map.
+ */
+static int refuse_lost_endpoints(const struct cbpf_maps *maps, const struct cbpf_state *st,
+				 const char *bpffs)
+{
+	struct cbpf_ep_key key;
+
+	if (st->n_eps || bpf_map_get_next_key(maps->endpoints, NULL, &key))
+		return 0;
+	cbpf_err("update maps in %s: the store %s records no endpoint but the endpoint map holds "
+		 "some; refusing to empty it: restore the store, or run 'cbpfnet unload' first",
+		 bpffs, st->path);
+	return -EEXIST;
+}
+
 /* Pushes a state change to the maps when the datapath is loaded; otherwise `load` will. */
 int sync_all_if_loaded(const struct cbpf_ctx *ctx, struct cbpf_state *st)
 {
@@ -199,9 +216,12 @@ int sync_all_if_loaded(const struct cbpf_ctx *ctx, struct cbpf_state *st)
 	err = cbpf_maps_open(ctx, &maps);
 	if (err)
 		return err;
-	err = sync_all(&maps, st);
-	if (err)
-		cbpf_err("update maps in %s: %s", ctx->bpffs, strerror(-err));
+	err = refuse_lost_endpoints(&maps, st, ctx->bpffs);
+	if (!err) {
+		err = sync_all(&maps, st);
+		if (err)
+			cbpf_err("update maps in %s: %s", ctx->bpffs, strerror(-err));
+	}
 	cbpf_maps_close(&maps);
 	return err;
 }

@@ -125,7 +125,7 @@ check "policy del a1 a2 again" cb h1 policy del a1 a2
 snapshot() {
 	for m in cbpf_endpoints cbpf_networks cbpf_policy; do map_dump h1 $m | jq -S -c 'sort_by(.key)'; done
 	in_ns h1 ip -o link show | awk -F': ' '{print $2}' | sort
-	cat "$WORK/h1/state/state.json"
+	sqlite3 "$WORK/h1/state/cbpfnet.db" .dump
 }
 bad_input h1 "unknown network" "ep add x1: no such network 'nope'" \
 	cb h1 ep add x1 --net nope --netns "$P-x1"

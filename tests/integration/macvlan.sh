@@ -145,7 +145,7 @@ snapshot() {
 	done
 	in_ns "$1" ip -o link show | awk -F': ' '{print $2}' | sort
 	for ns in a1 e1 z1; do in_ns $ns ip -o link show | awk -F': ' '{print $2}'; done
-	cat "$WORK/$1/state/state.json"
+	sqlite3 "$WORK/$1/state/cbpfnet.db" .dump
 }
 bad_input h1 "missing parent" "net create m1: model macvlan needs --parent IFACE" \
 	cb h1 net create m1 --model macvlan --subnet 10.30.0.0/24

@@ -126,7 +126,7 @@ check "4 MB k1 -> e1 arrive intact" bulk_ok k1 e1 10.50.0.11 7208 4
 # Bad input: one line naming the object, exit != 0, nothing changed.
 snapshot() {
 	for m in cbpf_endpoints cbpf_networks cbpf_vnis; do map_dump h1 $m | jq -S -c 'sort_by(.key)'; done
-	cat "$WORK/h1/state/state.json"
+	sqlite3 "$WORK/h1/state/cbpfnet.db" .dump
 }
 bad_input h1 "VNI out of range" "net create ov9: VNI 16777216 is outside 1..16777215" \
 	cb h1 net create ov9 --model overlay --subnet 10.90.0.0/24 --vni 16777216

@@ -104,7 +104,8 @@ static void refresh_names(struct agent_events *ev)
 
 	if (ev->names && ev->names_at == changes)
 		return;
-	if (state_open(ev->agent->ctx.state_dir, &st))
+	/* Naming events never creates a store: a missing one is for `load` to refuse. */
+	if (!state_exists(ev->agent->ctx.state_dir) || state_open(ev->agent->ctx.state_dir, &st))
 		return;
 	free(ev->names);
 	ev->names = calloc(st.n_eps + 1, sizeof(*ev->names));

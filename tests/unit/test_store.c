@@ -1,0 +1,338 @@
+/* The SQLite store: import of a state.json, file mode, diffed commits, constraints, corruption. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "state.h"
+#include "tap.h"
+
+/* As cbpfnet before the database wrote it (a network, a local and a remote endpoint, ...). */
+static const char old_state_json[] =
+    "{\"format\":1,\"next_ep_id\":4,\"next_rule_id\":2,"
+    "\"networks\":[{\"name\":\"web\",\"id\":1,\"model\":0,\"subnet\":\"10.10.0.0\\/24\","
+    "\"gateway\":\"10.10.0.1\",\"gateway_mac\":\"0a:cb:00:00:00:01\",\"icc\":1,\"vni\":0,"
+    "\"vlan\":0,\"mtu\":1500,\"parent\":\"\",\"macvlan_mode\":0,\"host_access\":0},"
+    "{\"name\":\"ov\",\"id\":2,\"model\":1,\"subnet\":\"10.20.0.0\\/24\",\"gateway\":"
+    "\"10.20.0.1\",\"gateway_mac\":\"0a:cb:00:00:00:02\",\"icc\":0,\"vni\":100,\"vlan\":0,"
+    "\"mtu\":1450,\"parent\":\"\",\"macvlan_mode\":0,\"host_access\":0}],"
+    "\"endpoints\":[{\"name\":\"web1\",\"id\":1,\"net\":\"web\",\"netns\":\"c1\",\"ifname\":"
+    "\"eth0\",\"host_ifname\":\"cbe1\",\"ip\":\"10.10.0.2\",\"mac\":\"02:cb:0a:0a:00:02\","
+    "\"node\":\"\"},{\"name\":\"r1\",\"id\":3,\"net\":\"ov\",\"netns\":\"\",\"ifname\":\"\","
+    "\"host_ifname\":\"\",\"ip\":\"10.20.0.7\",\"mac\":\"02:cb:0a:14:00:07\",\"node\":\"h2\"}],"
+    "\"rules\":[{\"id\":1,\"from\":\"ep:web1\",\"to\":\"net:ov\",\"verdict\":2}],"
+    "\"nodes\":[{\"name\":\"h2\",\"underlay\":\"198.18.0.2\",\"ifname\":\"\"}]}";
+
+static void path_in(char *buf, size_t size, const char *dir, const char *file)
+{
+	snprintf(buf, size, "%s/%s", dir, file);
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "remove %s", dir);
+}
+
+static long count_rows(struct cbpf_state *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	long n = -1;
+
+	if (sqlite3_prepare_v2((sqlite3 *)st->db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static bool in_wal_mode(struct cbpf_state *st)
+{
+	sqlite3_stmt *s;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2((sqlite3 *)st->db, "PRAGMA journal_mode", -1, &s, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		wal = !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	return wal;
+}
+
+static void import(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
+	struct cbpf_state st;
+	struct stat sb;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	path_in(path, sizeof(path), dir, "state.json");
+	f = fopen(path, "w");
+	fputs(old_state_json, f);
+	fclose(f);
+	umask(0);
+	CHECK(state_exists(dir), "a state.json alone is a store");
+	CHECK(state_open(dir, &st) == 0, "the first open imports state.json");
+	umask(022);
+	CHECK(st.n_nets == 2 && st.n_eps == 2 && st.n_rules == 1 && st.n_nodes == 1 &&
+		  st.next_ep_id == 4 && st.next_rule_id == 2,
+	      "networks, endpoints, rules, nodes and counters imported");
+	struct cbpf_network *ov = state_find_net(&st, "ov");
+	struct cbpf_endpoint *r1 = state_find_ep(&st, "r1");
+	CHECK(ov && ov->vni == 100 && ov->mtu == 1450 && !ov->icc && ov->model == 1 &&
+		  ov->subnet.prefix_len == 24,
+	      "network fields imported");
+	CHECK(r1 && r1->id == 3 && !strcmp(r1->node, "h2") && r1->mac[5] == 7,
+	      "remote endpoint imported with its node and MAC");
+	CHECK(state_find_ep(&st, "web1") &&
+		  !strcmp(state_find_ep(&st, "web1")->host_ifname, "cbe1"),
+	      "local endpoint imported with its interfaces");
+	state_close(&st);
+	CHECK(access(path, F_OK) == -1, "state.json is gone");
+	path_in(path, sizeof(path), dir, "state.json.imported");
+	CHECK(access(path, F_OK) == 0, "renamed state.json.imported");
+	path_in(path, sizeof(path), dir, "cbpfnet.db");
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
+	      "the database is 0600 under umask 0 (%o)", sb.st_mode & 0777);
+	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
+	CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "and its log too (%o)",
+	      sb.st_mode & 0777);
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 2 && st.n_nets == 2,
+	      "reopened: the same store, imported once");
+	CHECK(count_rows(&st, "PRAGMA user_version") == 1 &&
+		  count_rows(&st, "PRAGMA foreign_keys") == 1 &&
+		  count_rows(&st, "SELECT count(*) FROM allocations") == 2 && in_wal_mode(&st),
+	      "schema version 1, WAL, foreign keys on, one address allocation per endpoint");
+	sqlite3_exec((sqlite3 *)st.db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	state_close(&st);
+	CHECK(state_open(dir, &st) == -EPROTO &&
+		  strstr(cbpf_last_error(), "schema version 99 is newer than this cbpfnet's (1)"),
+	      "a database of a newer schema is refused: %s", cbpf_last_error());
+	remove_dir(dir);
+}
+
+static long changes(struct cbpf_state *st)
+{
+	return sqlite3_total_changes((sqlite3 *)st->db);
+}
+
+static struct cbpf_endpoint endpoint(uint32_t id)
+{
+	struct cbpf_endpoint ep = {.id = id, .net = "big", .netns = "c", .ifname = "eth0"};
+
+	snprintf(ep.name, sizeof(ep.name), "e%u", id);
+	snprintf(ep.host_ifname, sizeof(ep.host_ifname), "cbe%x", id);
+	ep.ip = htonl(ntohl(inet_addr("10.128.0.0")) + id + 1);
+	return ep;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* 5000 endpoints: a one-endpoint change writes its rows, not the table. */
+static void diffed_commits(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX";
+	struct cbpf_network net = {.name = "big", .id = 1};
+	struct cbpf_endpoint ep, twin;
+	struct cbpf_state st;
+	long before;
+	double t;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	cbpf_parse_cidr("10.128.0.0/16", &net.subnet);
+	cbpf_parse_ip("10.128.0.1", &net.gateway);
+	CHECK(state_open(dir, &st) == 0 && !state_exists("/nonexistent"), "a new store");
+	state_add_net(&st, &net);
+	for (uint32_t id = 1; id <= 5000; id++) {
+		ep = endpoint(id);
+		state_add_ep(&st, &ep);
+	}
+	st.next_ep_id = 5001;
+	CHECK(state_commit(&st) == 0, "5000 endpoints committed");
+	state_close(&st);
+
+	t = now_ms();
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 5000, "5000 endpoints read back (%.1f ms)",
+	      now_ms() - t);
+	before = changes(&st);
+	ep = endpoint(5001);
+	state_add_ep(&st, &ep);
+	st.next_ep_id++;
+	t = now_ms();
+	CHECK(state_commit(&st) == 0, "one endpoint more committed (%.2f ms)", now_ms() - t);
+	CHECK(changes(&st) - before == 3, "it wrote 3 rows: endpoint, address, counter (%ld)",
+	      changes(&st) - before);
+	before = changes(&st);
+	state_remove_ep(&st, state_find_ep(&st, "e2500"));
+	CHECK(state_commit(&st) == 0 && changes(&st) - before == 2,
+	      "one endpoint removed from the middle: its row and its address deleted (%ld)",
+	      changes(&st) - before);
+	CHECK(count_rows(&st, "SELECT count(*) FROM allocations") == 5000,
+	      "the address allocation went by cascade");
+	before = changes(&st);
+	state_find_ep(&st, "e10")->netns[0] = 'd';
+	CHECK(state_commit(&st) == 0 && changes(&st) - before == 2,
+	      "one endpoint changed: its row and its allocation updated (%ld)",
+	      changes(&st) - before);
+
+	/* The same address twice in a network is refused and nothing of the commit is kept. */
+	twin = endpoint(6000);
+	twin.ip = state_find_ep(&st, "e7")->ip;
+	state_add_ep(&st, &twin);
+	ep = endpoint(6001);
+	state_add_ep(&st, &ep);
+	CHECK(state_commit(&st) == -EIO && strstr(cbpf_last_error(), "UNIQUE constraint failed") &&
+		  strstr(cbpf_last_error(), "e6000"),
+	      "an address allocated twice is refused naming the endpoint");
+	state_close(&st);
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 5000 && !state_find_ep(&st, "e6001"),
+	      "the whole failed commit was rolled back");
+	state_close(&st);
+	remove_dir(dir);
+}
+
+/* Random appends, removals and edits in place, committed one by one, then read back whole. */
+static void random_edits(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX";
+	struct cbpf_network net = {.name = "big", .id = 1};
+	struct cbpf_state st, back;
+	uint32_t next = 1, rule_id = 1;
+	bool same = true;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	cbpf_parse_cidr("10.128.0.0/16", &net.subnet);
+	CHECK(state_open(dir, &st) == 0, "a new store");
+	state_add_net(&st, &net);
+	srand(11);
+	for (int round = 1; round <= 400 && same; round++) {
+		int what = rand() % 6;
+
+		if (what <= 1 || !st.n_eps) {
+			struct cbpf_endpoint ep = endpoint(next++);
+
+			state_add_ep(&st, &ep);
+		} else if (what == 2) {
+			state_remove_ep(&st, &st.eps[rand() % st.n_eps]);
+		} else if (what == 3) {
+			snprintf(st.eps[rand() % st.n_eps].netns, CBPF_PATH_MAX, "ns%d", round);
+		} else if (what == 4) {
+			struct cbpf_rule rule = {.id = rule_id++, .verdict = 1};
+
+			snprintf(rule.from, sizeof(rule.from), "ep:e%d", round);
+			snprintf(rule.to, sizeof(rule.to), "net:big");
+			state_add_rule(&st, &rule);
+		} else if (st.n_rules) {
+			state_remove_rule(&st, &st.rules[rand() % st.n_rules]);
+		}
+		st.next_ep_id = next;
+		if (state_commit(&st))
+			same = false;
+		if (round % 50)
+			continue;
+		size_t n_eps = st.n_eps, n_rules = st.n_rules;
+		struct cbpf_endpoint *eps = malloc(n_eps * sizeof(*eps) + 1);
+		struct cbpf_rule *rules = malloc(n_rules * sizeof(*rules) + 1);
+
+		memcpy(eps, st.eps, n_eps * sizeof(*eps));
+		memcpy(rules, st.rules, n_rules * sizeof(*rules));
+		state_close(&st);
+		same = !state_open(dir, &back) && back.n_eps == n_eps && back.n_rules == n_rules &&
+		       !memcmp(back.eps, eps, n_eps * sizeof(*eps)) &&
+		       !memcmp(back.rules, rules, n_rules * sizeof(*rules));
+		free(eps);
+		free(rules);
+		st = back;
+	}
+	CHECK(same, "400 random edits committed one by one read back as they were made");
+	state_close(&st);
+	CHECK(state_open(dir, &back) == 0, "reopened");
+	CHECK(back.n_eps > 20 && back.next_ep_id == next &&
+		  count_rows(&back, "SELECT count(*) FROM allocations") == (long)back.n_eps,
+	      "%zu endpoints, the counter, one address each", back.n_eps);
+	state_close(&back);
+	remove_dir(dir);
+}
+
+static int file_bytes(const char *path, char **data, long *size)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	*size = ftell(f);
+	rewind(f);
+	*data = malloc(*size);
+	*size = fread(*data, 1, *size, f);
+	fclose(f);
+	return 0;
+}
+
+/* A damaged database is refused, naming the file, and left as it was. */
+static void corruption(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
+	struct cbpf_network net = {.name = "n", .id = 1};
+	char *before, *after;
+	long n_before, n_after;
+	struct cbpf_state st;
+	int fd;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	cbpf_parse_cidr("10.1.0.0/16", &net.subnet);
+	CHECK(state_open(dir, &st) == 0, "a new store");
+	state_add_net(&st, &net);
+	for (uint32_t id = 1; id <= 300; id++) {
+		struct cbpf_endpoint ep = endpoint(id);
+
+		snprintf(ep.net, sizeof(ep.net), "n");
+		state_add_ep(&st, &ep);
+	}
+	CHECK(state_commit(&st) == 0, "300 endpoints committed");
+	CHECK(sqlite3_exec((sqlite3 *)st.db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) ==
+		  SQLITE_OK,
+	      "log checkpointed into the database file");
+	state_close(&st);
+	path_in(path, sizeof(path), dir, "cbpfnet.db");
+	fd = open(path, O_WRONLY);
+	for (off_t off = 4096; off < 6 * 4096; off += 4096)
+		CHECK(pwrite(fd, "garbage!garbage!", 16, off) == 16,
+		      "damage the header of page %ld", (long)(off / 4096 + 1));
+	close(fd);
+	file_bytes(path, &before, &n_before);
+	CHECK(state_open(dir, &st) < 0, "a damaged database is refused");
+	CHECK(strstr(cbpf_last_error(), "database disk image is malformed") &&
+		  strstr(cbpf_last_error(), path),
+	      "saying so and naming the file: %s", cbpf_last_error());
+	file_bytes(path, &after, &n_after);
+	CHECK(n_before == n_after && !memcmp(before, after, n_before), "the file is unchanged");
+	free(before);
+	free(after);
+	remove_dir(dir);
+}
+
+int main(void)
+{
+	import();
+	diffed_commits();
+	random_edits();
+	corruption();
+	TAP_EXIT();
+}
