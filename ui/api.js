@@ -39,7 +39,8 @@ export function setupAuth() {
 export async function api(method, path, body) {
   const headers = {};
   if (token()) headers.Authorization = `Bearer ${token()}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // The agent takes a change over TCP only as JSON (no cross-site form can send that).
+  if (method !== 'GET') headers['Content-Type'] = 'application/json';
   let res;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

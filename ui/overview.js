@@ -49,5 +49,8 @@ export function render(root) {
   const tick = () => refresh(root).then(() => msg.replaceChildren(), (e) => showError(msg, e));
   tick();
   const timer = setInterval(tick, 2000);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    document.getElementById('agent-state').textContent = '';
+  };
 }

@@ -74,7 +74,11 @@ head -c $((9 << 20)) /dev/zero | tr '\0' ' ' >"$WORK/big.json"
 check_eq "a body over 8 MiB over TCP: 413" "413" \
 	"$(tcp h1 "${auth[@]}" -X POST -H 'Content-Type: application/json' --data-binary "@$WORK/big.json" "$URL/v1/networks")"
 check_eq "/v1/exec is not served over TCP" "404" \
-	"$(tcp h1 "${auth[@]}" -X POST -d '{"argv": ["status"]}' "$URL/v1/exec")"
+	"$(tcp h1 "${auth[@]}" -X POST -H 'Content-Type: application/json' -d '{"argv": ["status"]}' "$URL/v1/exec")"
+check_eq "a change with the token but not sent as JSON (a cross-site form's type): 415, nothing made" \
+	"415 0" "$(tcp h1 "${auth[@]}" -X POST -H 'Content-Type: text/plain' \
+		-d '{"name": "x", "subnet": "10.9.0.0/24"}' "$URL/v1/networks") \
+$(cb h1 --json net list | jq '[.[] | select(.name == "x")] | length')"
 
 check_eq "GET / is the UI's page, without a token" "200 text/html; charset=utf-8" \
 	"$(in_ns h1 curl -s -o /dev/null -w '%{http_code} %{content_type}' "$URL/")"
@@ -95,6 +99,8 @@ agent_stop h2
 agent_start h2 --listen 127.0.0.1:8080 --ui-dir "$WORK/ui" ||
 	not_ok "h2's agent on loopback did not start: $(tail -3 "$WORK/h2.agent.log")"
 check_eq "loopback without a token file: allowed without a token" "200" "$(tcp h2 http://127.0.0.1:8080/v1/status)"
+check_eq "... but not for another host name (DNS rebinding): 403" "403" \
+	"$(tcp h2 -H 'Host: attacker.example:8080' http://127.0.0.1:8080/v1/status)"
 agent_stop h2
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null

@@ -30,7 +30,7 @@ struct pending {
 	char *body;
 	size_t len;
 	bool too_large;
-	bool denied; /* no valid token: the body is read and dropped */
+	unsigned int refused; /* over TCP: 401, 403 or 415; the body is read and dropped */
 };
 
 void api_error(struct api_reply *r, unsigned int status, const char *code, const char *object,
@@ -87,21 +87,49 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
 
 /*
  * Over TCP the API needs the token (EventSource cannot send headers, so the event stream also
- * takes it as ?access_token=); the UI's files need none, they hold nothing of the host.
+ * takes it as ?access_token=); the UI's files need none, they hold nothing of the host. A web
+ * page elsewhere must not drive the API through the operator's browser: a change needs a JSON
+ * content type (a cross-site form cannot send one without the CORS consent the agent never
+ * gives), and without a token the Host must be a loopback name (no DNS rebinding).
  */
-static bool tcp_allowed(const struct api_tcp *t, struct MHD_Connection *conn, const char *url,
-			const char *method)
+static unsigned int tcp_refusal(const struct api_tcp *t, struct MHD_Connection *conn,
+				const char *url, const char *method)
 {
-	const char *query;
+	const char *query, *type;
 
 	if (strncmp(url, "/v1/", 4))
-		return true;
-	if (api_tcp_bearer_ok(t, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							     MHD_HTTP_HEADER_AUTHORIZATION)))
-		return true;
+		return 0;
+	if (!t->token && !api_tcp_host_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								      MHD_HTTP_HEADER_HOST)))
+		return MHD_HTTP_FORBIDDEN;
 	query = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-	return !strcmp(method, "GET") && !strcmp(url, "/v1/events") && query &&
-	       api_tcp_token_ok(t, query);
+	if (!api_tcp_bearer_ok(t, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_AUTHORIZATION)) &&
+	    !(!strcmp(method, "GET") && !strcmp(url, "/v1/events") && query &&
+	      api_tcp_token_ok(t, query)))
+		return MHD_HTTP_UNAUTHORIZED;
+	type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (strcmp(method, "GET") && strcmp(method, "HEAD") &&
+	    (!type || strncasecmp(type, "application/json", 16) ||
+	     (type[16] && type[16] != ';' && type[16] != ' ')))
+		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	return 0;
+}
+
+static void refuse(struct api_reply *r, unsigned int status, const char *method, const char *url)
+{
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		api_error(r, status, "unauthorized", url,
+			  "%s %s needs the header 'Authorization: Bearer TOKEN' with the agent's "
+			  "token",
+			  method, url);
+	else if (status == MHD_HTTP_FORBIDDEN)
+		api_error(r, status, "forbidden-host", url,
+			  "without a token the agent answers only requests for a loopback host "
+			  "name (127.0.0.1, [::1], localhost)");
+	else
+		api_error(r, status, "unsupported-media-type", url,
+			  "%s %s needs 'Content-Type: application/json' over TCP", method, url);
 }
 
 /* A request over TCP that is not the API's: the UI's files, or refused. */
@@ -135,11 +163,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!p)
 			return MHD_NO;
 		*state = p;
-		p->denied = s->tcp && !tcp_allowed(s->tcp, conn, url, method);
+		p->refused = s->tcp ? tcp_refusal(s->tcp, conn, url, method) : 0;
 		return MHD_YES;
 	}
 	if (*size) {
-		if (!p->denied && !p->too_large && p->len + *size <= API_BODY_MAX) {
+		if (!p->refused && !p->too_large && p->len + *size <= API_BODY_MAX) {
 			char *grown = realloc(p->body, p->len + *size + 1);
 
 			if (!grown)
@@ -155,11 +183,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*size = 0;
 		return MHD_YES;
 	}
-	if (p->denied) {
-		api_error(&reply, MHD_HTTP_UNAUTHORIZED, "unauthorized", url,
-			  "%s %s needs the header 'Authorization: Bearer TOKEN' with the agent's "
-			  "token",
-			  method, url);
+	if (p->refused) {
+		refuse(&reply, p->refused, method, url);
 	} else if (p->too_large) {
 		api_error(&reply, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large", url,
 			  "request body over %u bytes", API_BODY_MAX);

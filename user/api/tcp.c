@@ -246,3 +246,23 @@ bool api_tcp_bearer_ok(const struct api_tcp *t, const char *authorization)
 		authorization++;
 	return api_tcp_token_ok(t, authorization);
 }
+
+bool api_tcp_host_ok(const char *host)
+{
+	struct in_addr in;
+	char name[64];
+	size_t len;
+
+	if (!host)
+		return false;
+	if (!strncmp(host, "[::1]", 5))
+		return !host[5] || host[5] == ':';
+	len = strcspn(host, ":");
+	if (len >= sizeof(name))
+		return false;
+	memcpy(name, host, len);
+	name[len] = '\0';
+	if (!strcasecmp(name, "localhost"))
+		return true;
+	return inet_pton(AF_INET, name, &in) == 1 && (ntohl(in.s_addr) >> 24) == 127;
+}

@@ -36,5 +36,7 @@ int api_tcp_listen(const struct api_tcp *t, int *fd_out);
 /* Whether "Bearer TOKEN" (or the bare token of ?access_token=) matches, in constant time. */
 bool api_tcp_bearer_ok(const struct api_tcp *t, const char *authorization);
 bool api_tcp_token_ok(const struct api_tcp *t, const char *token);
+/* Whether a Host header names loopback: 127.x.y.z, [::1] or localhost, with any port. */
+bool api_tcp_host_ok(const char *host);
 
 #endif
