@@ -87,7 +87,7 @@ function details(box, n, g) {
   for (const [k, v] of Object.entries(n.obj)) if (v !== null && v !== undefined) dl.append(el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v)));
   const denied = g.edges.filter((e) => e.denied && (e.a === n.id || e.b === n.id));
   box.replaceChildren(el('h2', { id: 'topo-details-title' }, `${n.kind === 'ep' ? 'Endpoint' : n.kind === 'net' ? 'Network' : 'Host'} ${n.label}`), dl,
-    denied.length ? el('p', {}, el('span', { class: 'deny' }, 'Denied: '), denied.map((e) => `${e.rule.from} → ${e.rule.to} (rule ${e.rule.id})`).join('; ')) : null);
+    ...(denied.length ? [el('p', {}, el('span', { class: 'deny' }, 'Denied: '), denied.map((e) => `${e.rule.from} → ${e.rule.to} (rule ${e.rule.id})`).join('; '))] : []));
 }
 
 export function render(root) {
