@@ -16,7 +16,10 @@ endif
 PKGS     := libbpf libnl-3.0 libnl-route-3.0 json-c sqlite3 libelf zlib libmicrohttpd libcurl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror
+# Where `daemon --listen` finds the web UI's files unless --ui-dir says otherwise.
+UI_DIR   ?= $(PREFIX)/share/cbpfnet/ui
 CPPFLAGS += -D_GNU_SOURCE -Imaps -Iuser -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -DCBPF_UI_DIR='"$(UI_DIR)"'
 LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Imaps -Ibpf -I$(BUILD)
 
@@ -90,6 +93,8 @@ install: cbpfnet
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' scripts/systemd/cbpfnet.service > $(BUILD)/cbpfnet.service
 	install -D -m 0644 $(BUILD)/cbpfnet.service $(DESTDIR)$(SYSTEMD_DIR)/cbpfnet.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cbpfnet/README.md
+	install -d $(DESTDIR)$(UI_DIR)
+	install -m 0644 ui/*.html ui/*.css ui/*.js ui/*.svg $(DESTDIR)$(UI_DIR)/
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h maps/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*.h)

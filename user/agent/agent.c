@@ -18,6 +18,7 @@
 #include "agent/log.h"
 #include "agent/event_feed.h"
 #include "api/server.h"
+#include "api/tcp.h"
 #include "commands.h"
 #include "policy_load.h"
 
@@ -49,11 +50,20 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 	return 0;
 }
 
-static int parse_options(struct agent *a, int argc, char **argv)
+#define DAEMON_USAGE                                                                               \
+	"daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL] [--listen ADDR:PORT "       \
+	"[--token-file FILE] [--tls-cert PEM --tls-key PEM] [--ui-dir DIR]]"
+
+static int parse_options(struct agent *a, struct api_tcp_config *tcp, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"policy", required_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"listen", required_argument, NULL, 'L'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"ui-dir", required_argument, NULL, 'u'},
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -62,16 +72,30 @@ static int parse_options(struct agent *a, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'p') {
 			a->policy_path = optarg;
+		} else if (opt == 'L') {
+			tcp->listen = optarg;
+		} else if (opt == 't') {
+			tcp->token_file = optarg;
+		} else if (opt == 'c') {
+			tcp->tls_cert = optarg;
+		} else if (opt == 'k') {
+			tcp->tls_key = optarg;
+		} else if (opt == 'u') {
+			tcp->ui_dir = optarg;
 		} else if (opt == 'l' && agent_log_set_level(optarg)) {
 			cbpf_err("daemon: --log-level %s: one of error, warn, info, debug", optarg);
 			return -EINVAL;
 		} else if (opt != 'l') {
-			cbpf_err("daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL]");
+			cbpf_err(DAEMON_USAGE);
 			return -EINVAL;
 		}
 	}
 	if (optind != argc) {
-		cbpf_err("daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL]");
+		cbpf_err(DAEMON_USAGE);
+		return -EINVAL;
+	}
+	if (!tcp->listen && (tcp->token_file || tcp->tls_cert || tcp->tls_key || tcp->ui_dir)) {
+		cbpf_err("daemon: --token-file, --tls-cert, --tls-key and --ui-dir need --listen");
 		return -EINVAL;
 	}
 	return 0;
@@ -122,12 +146,19 @@ static void serve(struct agent *a, const sigset_t *set)
 
 int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	struct api_tcp_config tcp_cfg = {0};
 	struct agent a = {.ctx = *ctx};
+	struct api_tcp tcp = {0};
 	char socket_path[4096];
 	int lock_fd = -1, err;
 	sigset_t set;
 
-	err = parse_options(&a, argc, argv);
+	err = parse_options(&a, &tcp_cfg, argc, argv);
+	if (!tcp_cfg.ui_dir)
+		tcp_cfg.ui_dir = CBPF_UI_DIR;
+	/* Token and TLS files are checked before the lock: a bad one changes nothing. */
+	if (!err && tcp_cfg.listen)
+		err = api_tcp_prepare(&tcp_cfg, &tcp);
 	if (err)
 		return err;
 	a.ctx.json = false;
@@ -145,8 +176,10 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	err = agent_lock_take(ctx->state_dir, &lock_fd);
-	if (err)
+	if (err) {
+		api_tcp_free(&tcp);
 		return err;
+	}
 	pthread_mutex_init(&a.lock, NULL);
 	snprintf(socket_path, sizeof(socket_path), "%s/" AGENT_SOCKET_FILE, ctx->state_dir);
 	err = agent_prepare(&a);
@@ -154,7 +187,11 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = events_start(&a, &a.events);
 	if (!err)
 		err = api_start(&a, socket_path, &a.api);
+	if (!err && tcp_cfg.listen)
+		err = api_start_tcp(&a, &tcp, &a.api_tcp);
 	if (err) {
+		api_stop(a.api);
+		api_tcp_free(&tcp);
 		events_stop(a.events);
 		events_free(a.events);
 		agent_lock_release(lock_fd);
@@ -163,10 +200,16 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	agent_log(LOG_LVL_INFO, "ready: pid %d, state %s, bpffs %s, API on %s%s%s", getpid(),
 		  ctx->state_dir, ctx->bpffs, socket_path, a.policy_path ? ", policy " : "",
 		  a.policy_path ? a.policy_path : "");
+	if (tcp_cfg.listen)
+		agent_log(LOG_LVL_INFO, "API and UI on %s://%s (%s), UI files from %s",
+			  tcp.cert ? "https" : "http", tcp.listen,
+			  tcp.token ? "bearer token required" : "loopback, no token", tcp.ui_dir);
 	serve(&a, &set);
 	agent_log(LOG_LVL_INFO, "stopping; the datapath keeps forwarding with the last state");
 	events_stop(a.events);
+	api_stop(a.api_tcp);
 	api_stop(a.api);
+	api_tcp_free(&tcp);
 	events_free(a.events);
 	agent_lock_release(lock_fd);
 	return 0;

@@ -30,6 +30,7 @@ struct agent {
 	unsigned long changes; /* moves after every command that ran: event name caches follow */
 	struct agent_events *events;
 	struct api_server *api;
+	struct api_server *api_tcp; /* NULL without --listen */
 };
 
 /* Re-reads the policy files; doc gets the outcome ({generation, ok, message, ...}). */

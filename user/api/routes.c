@@ -16,7 +16,8 @@
 
 #define MAX_WORDS 40
 
-enum field_type { F_STRING, F_INT, F_BOOL_ONOFF, F_FLAG, F_POSITIONAL };
+/* F_WEIGHT: an integer that joins the others in one "--require name=N,..." word. */
+enum field_type { F_STRING, F_INT, F_BOOL_ONOFF, F_FLAG, F_POSITIONAL, F_WEIGHT };
 
 /* A body field and the command-line word it becomes. */
 struct field {
@@ -161,6 +162,38 @@ static const struct field *find_field(const struct field *fields, const char *ke
 }
 
 /* Checks every key of doc against fields and appends the words; false (reply set) if bad. */
+static bool own_word(struct words *w, char *word, const char *key, struct api_reply *r)
+{
+	if (!word || w->n_owned >= MAX_WORDS) {
+		free(word);
+		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", key, "out of memory");
+		return false;
+	}
+	w->owned[w->n_owned++] = word;
+	words_add(w, word);
+	return true;
+}
+
+/* The F_WEIGHT fields as "--require name=N,...", in table order; nothing if there are none. */
+static bool weight_words(json_object *doc, const struct field *fields, struct words *w,
+			 struct api_reply *r)
+{
+	char spec[256] = "";
+	size_t len = 0;
+
+	for (const struct field *f = fields; f->key; f++) {
+		json_object *val = json_object_object_get(doc, f->key);
+
+		if (f->type == F_WEIGHT && val)
+			len += snprintf(spec + len, sizeof(spec) - len, "%s%s=%lld", len ? "," : "",
+					f->key, (long long)json_object_get_int64(val));
+	}
+	if (!len)
+		return true;
+	words_add(w, "--require");
+	return own_word(w, strdup(spec), "require", r);
+}
+
 static bool body_words(json_object *doc, const struct field *fields, struct words *w,
 		       struct api_reply *r)
 {
@@ -175,12 +208,13 @@ static bool body_words(json_object *doc, const struct field *fields, struct word
 			return false;
 		}
 		if (((f->type == F_STRING || f->type == F_POSITIONAL) && !is_string) ||
-		    (f->type == F_INT && !json_object_is_type(val, json_type_int)) ||
+		    ((f->type == F_INT || f->type == F_WEIGHT) &&
+		     !json_object_is_type(val, json_type_int)) ||
 		    ((f->type == F_BOOL_ONOFF || f->type == F_FLAG) &&
 		     !json_object_is_type(val, json_type_boolean))) {
 			api_error(r, MHD_HTTP_BAD_REQUEST, "wrong-type", key,
 				  "field '%s' must be %s", key,
-				  f->type == F_INT				 ? "an integer"
+				  f->type == F_INT || f->type == F_WEIGHT	 ? "an integer"
 				  : f->type == F_BOOL_ONOFF || f->type == F_FLAG ? "true or false"
 										 : "a string");
 			return false;
@@ -203,6 +237,8 @@ static bool body_words(json_object *doc, const struct field *fields, struct word
 			}
 			continue;
 		}
+		if (f->type == F_WEIGHT)
+			continue;
 		if (f->type == F_POSITIONAL) {
 			const char *text = json_object_get_string(val);
 
@@ -228,19 +264,13 @@ static bool body_words(json_object *doc, const struct field *fields, struct word
 
 			if (asprintf(&num, "%lld", (long long)json_object_get_int64(val)) < 0)
 				num = NULL;
-			if (!num || w->n_owned >= MAX_WORDS) {
-				free(num);
-				api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", f->key,
-					  "out of memory");
+			if (!own_word(w, num, f->key, r))
 				return false;
-			}
-			w->owned[w->n_owned++] = num;
-			words_add(w, num);
 		} else {
 			words_add(w, json_object_get_string(val));
 		}
 	}
-	return true;
+	return weight_words(doc, fields, w, r);
 }
 
 /* A route that runs fixed words plus the fields of its body. */
@@ -318,6 +348,30 @@ static const struct field explain_fields[] = {
     {"from", F_POSITIONAL, NULL, true},
     {"to", F_POSITIONAL, NULL, true},
     {"proto", F_POSITIONAL, NULL, false},
+    {NULL, 0, NULL, false},
+};
+
+/* The four requirements are 0..10 (the command checks); the constraints are yes|no|unknown. */
+static const struct field decide_fields[] = {
+    {"security", F_WEIGHT, NULL, true},
+    {"scale", F_WEIGHT, NULL, true},
+    {"efficiency", F_WEIGHT, NULL, true},
+    {"extensibility", F_WEIGHT, NULL, true},
+    {"same_l2", F_STRING, "--same-l2", false},
+    {"parent_free", F_STRING, "--parent-free", false},
+    {"passthru", F_FLAG, "--passthru", false},
+    {"network", F_POSITIONAL, NULL, true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field confirm_fields[] = {
+    {"network", F_POSITIONAL, NULL, true},
+    {NULL, 0, NULL, false},
+};
+
+static const struct field override_fields[] = {
+    {"network", F_POSITIONAL, NULL, true},
+    {"model", F_POSITIONAL, NULL, true},
     {NULL, 0, NULL, false},
 };
 
@@ -560,6 +614,10 @@ static const struct route routes[] = {
     {"POST", "/v1/policy/explain", NULL, {{"policy", "explain"}, explain_fields}},
     {"GET", "/v1/policy/stats", NULL, {{"policy", "stats"}, NULL}},
     {"POST", "/v1/sync", NULL, {{"load"}, NULL}},
+    {"POST", "/v1/model/decide", NULL, {{"model", "decide"}, decide_fields}},
+    {"POST", "/v1/model/confirm", NULL, {{"model", "confirm"}, confirm_fields}},
+    {"POST", "/v1/model/override", NULL, {{"model", "override"}, override_fields}},
+    {"GET", "/v1/model/history", NULL, {{"model", "history"}, NULL}},
     {"POST", "/v1/exec", route_exec, {{NULL}, NULL}},
     {"GET", "/v1/events", route_events, {{NULL}, NULL}},
     {NULL, NULL, NULL, {{NULL}, NULL}},

@@ -14,12 +14,15 @@
 #include "agent/log.h"
 #include "api/routes.h"
 #include "api/server.h"
+#include "api/static.h"
+#include "api/tcp.h"
 #include "cli.h"
 
 struct api_server {
 	struct agent *agent;
 	struct MHD_Daemon *mhd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct api_tcp *tcp; /* NULL: the unix socket, where file permissions decide */
 };
 
 /* One request's body as it arrives. */
@@ -27,6 +30,7 @@ struct pending {
 	char *body;
 	size_t len;
 	bool too_large;
+	unsigned int refused; /* over TCP: 401, 403 or 415; the body is read and dropped */
 };
 
 void api_error(struct api_reply *r, unsigned int status, const char *code, const char *object,
@@ -48,7 +52,7 @@ void api_error(struct api_reply *r, unsigned int status, const char *code, const
 	json_object_object_add(r->doc, "error", err);
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply *r)
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply *r, bool tcp)
 {
 	struct MHD_Response *resp = r->response;
 	enum MHD_Result ret;
@@ -70,10 +74,79 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
 		}
 		MHD_add_response_header(resp, "Content-Type", "application/json");
 	}
+	if (tcp) {
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		if (r->status == MHD_HTTP_UNAUTHORIZED)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	}
 	ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	json_object_put(r->doc);
 	return ret;
+}
+
+/*
+ * Over TCP the API needs the token (EventSource cannot send headers, so the event stream also
+ * takes it as ?access_token=); the UI's files need none, they hold nothing of the host. A web
+ * page elsewhere must not drive the API through the operator's browser: a change needs a JSON
+ * content type (a cross-site form cannot send one without the CORS consent the agent never
+ * gives), and without a token the Host must be a loopback name (no DNS rebinding).
+ */
+static unsigned int tcp_refusal(const struct api_tcp *t, struct MHD_Connection *conn,
+				const char *url, const char *method)
+{
+	const char *query, *type;
+
+	if (strncmp(url, "/v1/", 4))
+		return 0;
+	if (!t->token && !api_tcp_host_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+								      MHD_HTTP_HEADER_HOST)))
+		return MHD_HTTP_FORBIDDEN;
+	query = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
+	if (!api_tcp_bearer_ok(t, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							      MHD_HTTP_HEADER_AUTHORIZATION)) &&
+	    !(!strcmp(method, "GET") && !strcmp(url, "/v1/events") && query &&
+	      api_tcp_token_ok(t, query)))
+		return MHD_HTTP_UNAUTHORIZED;
+	type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (strcmp(method, "GET") && strcmp(method, "HEAD") &&
+	    (!type || strncasecmp(type, "application/json", 16) ||
+	     (type[16] && type[16] != ';' && type[16] != ' ')))
+		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	return 0;
+}
+
+static void refuse(struct api_reply *r, unsigned int status, const char *method, const char *url)
+{
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		api_error(r, status, "unauthorized", url,
+			  "%s %s needs the header 'Authorization: Bearer TOKEN' with the agent's "
+			  "token",
+			  method, url);
+	else if (status == MHD_HTTP_FORBIDDEN)
+		api_error(r, status, "forbidden-host", url,
+			  "without a token the agent answers only requests for a loopback host "
+			  "name (127.0.0.1, [::1], localhost)");
+	else
+		api_error(r, status, "unsupported-media-type", url,
+			  "%s %s needs 'Content-Type: application/json' over TCP", method, url);
+}
+
+/* A request over TCP that is not the API's: the UI's files, or refused. */
+static bool tcp_route(const struct api_server *s, const char *method, const char *url,
+		      struct api_reply *reply)
+{
+	if (strncmp(url, "/v1/", 4)) {
+		api_static(s->tcp->ui_dir, method, url, reply);
+		return true;
+	}
+	/* Remote clients use the resource routes; /v1/exec reads files as the agent does. */
+	if (!strcmp(url, "/v1/exec")) {
+		api_error(reply, MHD_HTTP_NOT_FOUND, "no-route", url,
+			  "/v1/exec is served on the unix socket only");
+		return true;
+	}
+	return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -90,10 +163,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!p)
 			return MHD_NO;
 		*state = p;
+		p->refused = s->tcp ? tcp_refusal(s->tcp, conn, url, method) : 0;
 		return MHD_YES;
 	}
 	if (*size) {
-		if (!p->too_large && p->len + *size <= API_BODY_MAX) {
+		if (!p->refused && !p->too_large && p->len + *size <= API_BODY_MAX) {
 			char *grown = realloc(p->body, p->len + *size + 1);
 
 			if (!grown)
@@ -109,7 +183,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*size = 0;
 		return MHD_YES;
 	}
-	if (p->too_large) {
+	if (p->refused) {
+		refuse(&reply, p->refused, method, url);
+	} else if (p->too_large) {
 		api_error(&reply, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large", url,
 			  "request body over %u bytes", API_BODY_MAX);
 	} else {
@@ -123,10 +199,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		    .body_len = p->len,
 		};
 
-		api_route(&call, &reply);
+		if (!s->tcp || !tcp_route(s, method, url, &reply))
+			api_route(&call, &reply);
 	}
-	agent_log(LOG_LVL_DEBUG, "api: %s %s -> %u", method, url, reply.status);
-	return send_reply(conn, &reply);
+	agent_log(LOG_LVL_DEBUG, "api%s: %s %s -> %u", s->tcp ? " tcp" : "", method, url,
+		  reply.status);
+	return send_reply(conn, &reply, s->tcp != NULL);
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **state,
@@ -200,12 +278,55 @@ int api_start(struct agent *a, const char *path, struct api_server **out)
 	return 0;
 }
 
+int api_start_tcp(struct agent *a, struct api_tcp *t, struct api_server **out)
+{
+	unsigned int flags =
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct api_server *s = calloc(1, sizeof(*s));
+	int fd = -1, err;
+
+	if (!s)
+		return -ENOMEM;
+	s->agent = a;
+	s->tcp = t;
+	err = api_tcp_listen(t, &fd);
+	if (err) {
+		free(s);
+		return err;
+	}
+	/* libmicrohttpd refuses TLS options on a daemon without TLS: they go in only with it. */
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, t->key},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	if (t->cert)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
+	/* A thread per connection: the limit keeps a remote client from taking them all. */
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+				  64u, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	if (!s->mhd) {
+		cbpf_err("daemon: cannot serve the API on %s%s", t->listen,
+			 t->cert ? " (is the TLS key pair valid?)" : "");
+		close(fd);
+		free(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
 void api_stop(struct api_server *s)
 {
 	if (!s)
 		return;
 	/* Gone from the file system first: a client now finds no agent rather than a hang. */
-	unlink(s->path);
+	if (!s->tcp)
+		unlink(s->path);
 	MHD_stop_daemon(s->mhd);
 	free(s);
 }

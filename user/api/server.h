@@ -13,11 +13,17 @@
 
 struct agent;
 struct api_server;
+struct api_tcp;
 struct MHD_Connection;
 struct MHD_Response;
 
 /* Binds path (mode 0660, a stale socket replaced) and serves it until api_stop. */
 int api_start(struct agent *a, const char *path, struct api_server **out);
+/*
+ * The same API over TCP, with t's token and TLS, plus the UI's files; t must outlive the
+ * server. /v1/exec is not served there.
+ */
+int api_start_tcp(struct agent *a, struct api_tcp *t, struct api_server **out);
 void api_stop(struct api_server *s);
 
 /* What a route answers: a status and a JSON document, or a response of its own (a stream). */

@@ -1,0 +1,166 @@
+// The web UI in a real browser against a running agent. Environment: UI_URL (http://ADDR:PORT),
+// UI_TOKEN, UI_WORK (scratch directory), UI_SHOTS (where page screenshots go), UI_PING (a
+// command that sends one packet policy denies, for the events page).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { launch, check, failed } from './browser.mjs';
+
+const { UI_URL, UI_TOKEN, UI_WORK, UI_SHOTS, UI_PING } = process.env;
+const run = promisify(execFile);
+const T = 5000;
+
+async function api(method, path, body) {
+  const res = await fetch(UI_URL + path, {
+    method,
+    headers: { Authorization: `Bearer ${UI_TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const doc = await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(doc)}`);
+  return doc;
+}
+
+async function expectText(locator, text, timeout = T) {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+async function login(page, token) {
+  await page.locator('#auth-token').fill(token);
+  await page.locator('#auth-token').press('Enter');
+}
+
+const browser = await launch(UI_WORK);
+const page = await browser.newPage();
+page.setDefaultTimeout(T);
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+
+await check('the UI loads and asks for the token when the agent answers 401', async () => {
+  await page.goto(`${UI_URL}/`);
+  await page.locator('#auth').waitFor({ state: 'visible', timeout: T });
+  await expectText(page.locator('#auth-message'), '401 Unauthorized');
+});
+
+await check('a wrong token: the agent answers 401 and the UI says so', async () => {
+  await login(page, 'wrong-token-0123456789');
+  await expectText(page.locator('#auth-message'), 'refused this token (401 Unauthorized)');
+  if (!(await page.locator('#auth').isVisible())) throw new Error('the token form is hidden');
+});
+
+await check('the right token: the overview lists network neta and endpoints a1, a2', async () => {
+  await login(page, UI_TOKEN);
+  await page.locator('#auth').waitFor({ state: 'hidden', timeout: T });
+  await expectText(page.locator('#ov-nets td'), 'neta');
+  await expectText(page.locator('#ov-eps td'), 'a2');
+});
+
+await check('the token is kept for the tab: a reload asks for nothing', async () => {
+  await page.reload();
+  await expectText(page.locator('#ov-nets td'), 'neta');
+  if (await page.locator('#auth').isVisible()) throw new Error('asked again');
+});
+
+await check('new network form: security 11 is refused with a message and nothing is sent', async () => {
+  await page.goto(`${UI_URL}/#new`);
+  await page.locator('#nn-name').fill('webbad');
+  await page.locator('#nn-subnet').fill('10.77.0.0/24');
+  await page.locator('#nn-security').fill('11');
+  for (const k of ['scale', 'efficiency', 'extensibility']) await page.locator(`#nn-${k}`).fill('5');
+  await page.locator('#nn-ask').press('Enter');
+  await expectText(page.locator('#nn-refused'), 'Security must be a whole number from 1 to 10');
+  if ((await page.locator('#nn-security').getAttribute('aria-invalid')) !== 'true') throw new Error('field not marked invalid');
+  const hist = await api('GET', '/v1/model/history');
+  if (hist.some((r) => r.network === 'webbad')) throw new Error('a decision was recorded for webbad');
+});
+
+await check('new network form: the classifier answers overlay with its probability and explanation', async () => {
+  await page.locator('#nn-name').fill('webui');
+  await page.locator('#nn-subnet').fill('10.77.0.0/24');
+  for (const [k, v] of [['security', '9'], ['scale', '2'], ['efficiency', '2'], ['extensibility', '9']]) await page.locator(`#nn-${k}`).fill(v);
+  await page.locator('#nn-ask').click();
+  await expectText(page.locator('#nn-choice'), 'overlay');
+  const p = Number(await page.locator('#nn-prob').textContent());
+  if (!(p > 0.9)) throw new Error(`probability ${p}`);
+  await page.locator('#nn-answer figure svg rect').first().waitFor({ timeout: T });
+});
+
+await check('create it from the form: the agent has network webui as overlay, the history says confirmed', async () => {
+  await page.locator('#nn-create').click();
+  await expectText(page.locator('#nn-created'), 'Network webui created: overlay');
+  const nets = await api('GET', '/v1/networks');
+  const net = nets.find((n) => n.name === 'webui');
+  if (!net || net.model !== 'overlay' || net.subnet !== '10.77.0.0/24') throw new Error(JSON.stringify(nets));
+  await expectText(page.locator('#nn-history tr'), 'confirmed overlay');
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/new-network.png`, fullPage: true });
+});
+
+await check('and the topology page draws it', async () => {
+  await page.goto(`${UI_URL}/#topology`);
+  await page.locator('#topo [data-id="net:webui"]').waitFor({ timeout: T });
+});
+
+await check('a deny rule added through the API is drawn as a denied edge a1 -> a2', async () => {
+  await api('POST', '/v1/policy/rules', { from: 'a1', to: 'a2', verdict: 'deny' });
+  await page.locator('#topo path.denied[data-from="ep:a1"][data-to="ep:a2"]').waitFor({ timeout: T });
+});
+
+await check('clicking endpoint a1 shows its details; Enter on a network does too', async () => {
+  await page.locator('#topo [data-id="ep:a1"]').click();
+  await expectText(page.locator('#topo-details'), '10.1.0.2');
+  await expectText(page.locator('#topo-details'), 'Denied');
+  await page.locator('#topo [data-id="net:neta"]').focus();
+  await page.keyboard.press('Enter');
+  await expectText(page.locator('#topo-details h2'), 'Network neta');
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/topology.png` });
+});
+
+await check('events page: the dropped packet appears within 2 s, with reason and rule', async () => {
+  await page.goto(`${UI_URL}/#events`);
+  await expectText(page.locator('#ev-state'), 'live');
+  const t0 = Date.now();
+  const ping = run('sh', ['-c', UI_PING]).catch(() => null);
+  await expectText(page.locator('#ev-rows tr'), 'policy-deny', 2000);
+  const ms = Date.now() - t0;
+  await ping;
+  const row = await page.locator('#ev-rows tr').filter({ hasText: 'policy-deny' }).first().textContent();
+  if (!row.includes('a1') || !row.includes('a2') || !row.includes('policy set rule')) throw new Error(`row: ${row}`);
+  console.log(`# drop event drawn ${ms} ms after the packet was sent`);
+});
+
+await check('events filter: a filter on another endpoint hides the row, clearing it shows it', async () => {
+  await page.locator('#ev-filter').fill('nosuchendpoint');
+  await page.locator('#ev-rows tr').first().waitFor({ state: 'detached', timeout: T });
+  await page.locator('#ev-filter').fill('a2');
+  await expectText(page.locator('#ev-rows tr'), 'policy-deny');
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/events.png` });
+});
+
+await check('policy page: the rule with its hit counter, and explain says deny by it', async () => {
+  await page.goto(`${UI_URL}/#policy`);
+  const row = page.locator('#rules tr').filter({ hasText: 'ep:a1' });
+  await row.first().waitFor({ timeout: T });
+  const text = await row.first().textContent();
+  if (!text.includes('deny') || !text.includes('policy set rule')) throw new Error(text);
+  await page.locator('#ex-from').fill('a1');
+  await page.locator('#ex-to').fill('a2');
+  await page.locator('#ex-proto').selectOption('tcp');
+  await page.locator('#ex-port').fill('80');
+  await page.locator('#ex-port').press('Enter');
+  await expectText(page.locator('#explain-verdict'), 'deny');
+  await expectText(page.locator('#explain-out'), 'policy set rule');
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/policy.png`, fullPage: true });
+});
+
+await check('overview: the policy-deny drop counter is above 0', async () => {
+  await page.goto(`${UI_URL}/#overview`);
+  const row = page.locator('#ov-drops tr').filter({ hasText: 'policy-deny' });
+  await row.locator('td.nonzero').first().waitFor({ timeout: T });
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/overview.png`, fullPage: true });
+});
+
+await check('no script error on any page', async () => {
+  if (errors.length) throw new Error(errors.join('\n'));
+});
+
+await browser.close();
+process.exit(failed() ? 1 : 0);

@@ -1,0 +1,56 @@
+// Nodes, networks, endpoints and drop counters, fetched again every 2 s.
+import { api, el, table, showError } from './api.js';
+
+export const title = 'Overview';
+
+function card(id, heading) {
+  return el('section', { class: 'card', 'aria-labelledby': `${id}-h` }, el('h2', { id: `${id}-h` }, heading), el('div', { id }));
+}
+
+async function refresh(root) {
+  const [status, nodes, nets, eps] = await Promise.all([
+    api('GET', '/v1/status'), api('GET', '/v1/nodes'), api('GET', '/v1/networks'), api('GET', '/v1/endpoints'),
+  ]);
+  document.getElementById('agent-state').textContent =
+    `agent up: ${nets.length} networks, ${eps.length} endpoints, updated ${new Date().toLocaleTimeString()}`;
+  root.querySelector('#ov-nodes').replaceChildren(table([
+    { title: 'node', value: (n) => n.name },
+    { title: 'underlay', value: (n) => n.underlay },
+    { title: 'state', value: (n) => n.state || (n.local ? 'this host' : 'known') },
+    { title: 'last heartbeat', value: (n) => n.last_heartbeat || n.heartbeat || '-' },
+  ], nodes, 'this host only (no other node known)'));
+  root.querySelector('#ov-nets').replaceChildren(table([
+    { title: 'network', value: (n) => n.name },
+    { title: 'model', value: (n) => n.model },
+    { title: 'VNI', value: (n) => n.vni || '-', num: true },
+    { title: 'VLAN', value: (n) => n.vlan || '-', num: true },
+    { title: 'subnet', value: (n) => n.subnet },
+    { title: 'endpoints', value: (n) => eps.filter((e) => e.net === n.name).length, num: true },
+  ], nets, 'no network yet'));
+  root.querySelector('#ov-eps').replaceChildren(table([
+    { title: 'endpoint', value: (e) => e.name },
+    { title: 'network', value: (e) => e.net },
+    { title: 'address', value: (e) => e.ip },
+    { title: 'namespace', value: (e) => e.netns || (e.remote ? 'remote' : '-') },
+  ], eps, 'no endpoint yet'));
+  const drops = Object.entries(status.drops || {}).map(([reason, c]) => ({ reason, ...c }));
+  drops.sort((a, b) => b.packets - a.packets || a.reason.localeCompare(b.reason));
+  root.querySelector('#ov-drops').replaceChildren(table([
+    { title: 'reason', value: (d) => d.reason },
+    { title: 'packets', value: (d) => d.packets, num: true, cls: (d) => (d.packets ? 'nonzero' : '') },
+    { title: 'bytes', value: (d) => d.bytes, num: true },
+  ], drops));
+}
+
+export function render(root) {
+  const msg = el('div', { 'aria-live': 'polite' });
+  root.append(el('h1', {}, 'Overview'), msg, el('div', { class: 'grid' },
+    card('ov-nodes', 'Nodes'), card('ov-nets', 'Networks'), card('ov-eps', 'Endpoints'), card('ov-drops', 'Drops by reason')));
+  const tick = () => refresh(root).then(() => msg.replaceChildren(), (e) => showError(msg, e));
+  tick();
+  const timer = setInterval(tick, 2000);
+  return () => {
+    clearInterval(timer);
+    document.getElementById('agent-state').textContent = '';
+  };
+}
