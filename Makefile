@@ -26,7 +26,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Imaps -Ibpf 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c user/*/*.c)
+USER_SRCS := $(filter-out user/cni/plugin_main.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
 LIB_OBJS  := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
@@ -37,7 +37,7 @@ HEADERS   := $(wildcard maps/*.h bpf/*.h user/*.h user/*/*.h tests/*.h)
 
 .PHONY: all test install clean format data bench
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-all: cbpfnet $(TEST_BINS) $(TEST_TOOLS)
+all: cbpfnet cbpfnet-cni $(TEST_BINS) $(TEST_TOOLS)
 
 # vmlinux.h follows the running kernel when it exposes BTF; the committed copy covers the rest.
 $(BUILD)/vmlinux.h: | $(BUILD)
@@ -61,6 +61,13 @@ $(BUILD)/%.o: %.c $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The CNI plugin alone: what a runtime execs once per container, kept to one library.
+CNI_OBJS := $(addprefix $(BUILD)/user/,cni/plugin_main.o cni/plugin.o cni/request.o \
+	client/client.o json_in.o cli.o)
+cbpfnet-cni: $(CNI_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(shell pkg-config --libs json-c)
 
 cbpfnet: $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -88,8 +95,9 @@ SYSTEMD_DIR ?= /etc/systemd/system
 
 # The agent's unit goes in too; start it with `systemctl daemon-reload && systemctl enable --now
 # cbpfnet`.
-install: cbpfnet
+install: cbpfnet cbpfnet-cni
 	install -D -m 0755 cbpfnet $(DESTDIR)$(PREFIX)/sbin/cbpfnet
+	install -D -m 0755 cbpfnet-cni $(DESTDIR)/opt/cni/bin/cbpfnet
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' scripts/systemd/cbpfnet.service > $(BUILD)/cbpfnet.service
 	install -D -m 0644 $(BUILD)/cbpfnet.service $(DESTDIR)$(SYSTEMD_DIR)/cbpfnet.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cbpfnet/README.md
@@ -100,7 +108,7 @@ format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h maps/*.h user/*.c user/*.h user/*/*.c user/*/*.h tests/*/*.c tests/*.h)
 
 clean:
-	rm -rf $(BUILD) build-asan cbpfnet
+	rm -rf $(BUILD) build-asan cbpfnet cbpfnet-cni
 
 -include model/model.mk
 -include tests/sanitize.mk

@@ -394,8 +394,9 @@ static int diff(struct writer *w, const struct collection *c, bool deleting)
 
 	if (!n_o && !n_n)
 		return 0;
-	o = sorted(t, (const char *)*c->seen + c->pre * t->size, n_o);
-	n = sorted(t, c->now + c->pre * t->size, n_n);
+	/* An empty collection may have no array at all: no offset is taken from NULL. */
+	o = sorted(t, n_o ? (const char *)*c->seen + c->pre * t->size : NULL, n_o);
+	n = sorted(t, n_n ? c->now + c->pre * t->size : NULL, n_n);
 	if (!o || !n)
 		err = -ENOMEM;
 	while (!err && (i < n_o || j < n_n)) {

@@ -63,9 +63,10 @@ cni_msg() {
 		CNI_NETNS="$1" CNI_IFNAME=eth0 "$CBPFNET" 2>/dev/null | jq -r '"\(.code) \(.msg)"'
 }
 before=$(snapshot)
-check_eq "CNI: CNI_NETNS naming the host's own namespace gets code 100 and says why" \
-	"100 ep add cni-abcdef012345-eth0: netns /run/netns/$P-h1 is this host's own network namespace (an endpoint needs a namespace of its own)" \
-	"$(cni_msg "/run/netns/$P-h1")"
+out=$(cni_msg "/run/netns/$P-h1")
+check_contains "CNI: CNI_NETNS naming the host's own namespace gets code 100" "100 ep add cni-abcdef012345-" "$out"
+check_contains "... and says why" "-eth0: netns /run/netns/$P-h1 is this host's own network namespace (an endpoint needs a namespace of its own)" \
+	"$out"
 check_eq "CNI: a relative CNI_NETNS gets code 7" \
 	"7 CNI_NETNS 'run/netns/$P-c1' is not an absolute path" "$(cni_msg "run/netns/$P-c1")"
 check_eq "CNI: and neither changed anything (no route or address in the host)" "$before" "$(snapshot)"

@@ -15,7 +15,7 @@ mkdir -p "$PD/rootfs/bin" "$PD/net.d" "$PD/cni"
 cp /bin/busybox "$PD/rootfs/bin/"
 for applet in sh ping sleep; do ln -s busybox "$PD/rootfs/bin/$applet"; done
 tar -C "$PD/rootfs" -cf "$PD/rootfs.tar" .
-ln -s "$CBPFNET" "$PD/cni/cbpfnet"
+ln -s "$REPO/cbpfnet-cni" "$PD/cni/cbpfnet"
 for net in web db; do
 	printf '{"cniVersion":"1.0.0","name":"%s","plugins":[{"type":"cbpfnet","bpffs":"%s","state":"%s"}]}\n' \
 		"$net" "$WORK/h1/bpffs" "$WORK/h1/state" >"$PD/net.d/$net.conflist"

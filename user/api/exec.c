@@ -15,8 +15,9 @@
 #include "api/exec.h"
 #include "commands.h"
 
-static int run_locked(struct agent *a, const struct exec_request *req)
+static int run_request(struct agent *a, void *arg)
 {
+	const struct exec_request *req = arg;
 	struct cbpf_ctx ctx = a->ctx;
 	json_object *doc = NULL;
 	int err;
@@ -43,7 +44,8 @@ static int run_locked(struct agent *a, const struct exec_request *req)
 	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, req->argc, req->argv);
 }
 
-void exec_run(struct agent *a, const struct exec_request *req, struct exec_result *res)
+void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
+	       struct exec_result *res)
 {
 	FILE *saved_out, *saved_in, *out, *errors, *in;
 
@@ -55,20 +57,20 @@ void exec_run(struct agent *a, const struct exec_request *req, struct exec_resul
 	}
 	pthread_mutex_lock(&a->lock);
 	out = open_memstream(&res->out, &res->out_len);
-	in = req->input_len ? fmemopen((void *)req->input, req->input_len, "r")
-			    : fopen("/dev/null", "r");
+	in = io && io->input_len ? fmemopen((void *)io->input, io->input_len, "r")
+				 : fopen("/dev/null", "r");
 	if (!out || !in) {
 		res->err = -ENOMEM;
-	} else if (chdir(req->cwd ? req->cwd : "/")) {
+	} else if (chdir(io && io->cwd ? io->cwd : "/")) {
 		res->err = -errno;
-		fprintf(errors, "cbpfnet: working directory %s: %s\n", req->cwd, strerror(errno));
+		fprintf(errors, "cbpfnet: working directory %s: %s\n", io->cwd, strerror(errno));
 	} else {
 		saved_out = stdout;
 		saved_in = stdin;
 		stdout = out;
 		stdin = in;
 		cbpf_err_redirect(errors);
-		res->err = run_locked(a, req);
+		res->err = fn(a, arg);
 		cbpf_err_redirect(NULL);
 		fflush(out);
 		stdout = saved_out;
@@ -83,6 +85,13 @@ void exec_run(struct agent *a, const struct exec_request *req, struct exec_resul
 	if (out)
 		fclose(out);
 	fclose(errors);
+}
+
+void exec_run(struct agent *a, const struct exec_request *req, struct exec_result *res)
+{
+	struct exec_io io = {.input = req->input, .input_len = req->input_len, .cwd = req->cwd};
+
+	exec_call(a, run_request, (void *)req, &io, res);
 	if (res->err)
 		agent_log(LOG_LVL_INFO, "%s %s: failed: %.*s", req->argv[0],
 			  req->argc > 1 ? req->argv[1] : "", (int)res->errors_len,

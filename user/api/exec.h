@@ -24,6 +24,21 @@ struct exec_request {
 	const char *cwd; /* relative paths of the caller resolve here; NULL: "/" */
 };
 
+/* A command's stdin and working directory; NULL fields: empty input, "/". */
+struct exec_io {
+	const char *input;
+	size_t input_len;
+	const char *cwd;
+};
+
+typedef int (*exec_fn)(struct agent *a, void *arg);
+
+/*
+ * Runs fn under the agent's lock with stdout, stdin and cbpf_err captured as for a command;
+ * res->err is what fn returned. The caller frees res->out and res->errors.
+ */
+void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
+	       struct exec_result *res);
 /* Runs req under the agent's lock; the caller frees res->out and res->errors. */
 void exec_run(struct agent *a, const struct exec_request *req, struct exec_result *res);
 void exec_result_free(struct exec_result *res);

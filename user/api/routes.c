@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "cni.h"
 #include "agent/event_feed.h"
 #include "api/exec.h"
 #include "api/routes.h"
@@ -485,6 +486,87 @@ out:
 	json_object_put(doc);
 }
 
+struct cni_call {
+	struct cni_request req;
+	json_object *result;
+};
+
+static int run_cni(struct agent *a, void *arg)
+{
+	struct cni_call *call = arg;
+
+	return cni_serve(&a->ctx, &call->req, &call->result);
+}
+
+/*
+ * POST /v1/cni {"command", "container_id", "netns", "ifname", "network", "cni_version"}: the
+ * plugin's ADD, DEL or CHECK; 200 with ADD's result document ({} otherwise).
+ */
+static void route_cni(const struct api_call *c, const char *name, struct api_reply *r)
+{
+	static const char *const keys[] = {"command", "container_id", "netns",
+					   "ifname",  "network",      "cni_version"};
+	json_object *doc = body_object(c, r), *v[6] = {NULL}, *conf;
+	struct cni_call call = {0};
+	struct exec_result res;
+	struct cni_env env;
+	char message[1024];
+
+	(void)name;
+	if (!doc)
+		return;
+	json_object_object_foreach(doc, key, val)
+	{
+		size_t i = 0;
+
+		while (i < 6 && strcmp(keys[i], key))
+			i++;
+		if (i == 6 || !json_object_is_type(val, json_type_string) ||
+		    (size_t)json_object_get_string_len(val) !=
+			strlen(json_object_get_string(val))) {
+			api_error(
+			    r, MHD_HTTP_BAD_REQUEST, i == 6 ? "unknown-field" : "wrong-type", key,
+			    i == 6 ? "unknown field '%s'" : "field '%s' must be a string", key);
+			json_object_put(doc);
+			return;
+		}
+		v[i] = val;
+	}
+	if (!v[0] || !v[4] || !v[5]) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "missing-field", c->path,
+			  "command, network and cni_version are required");
+		json_object_put(doc);
+		return;
+	}
+	conf = json_object_new_object();
+	json_object_object_add(conf, "cniVersion", json_object_get(v[5]));
+	json_object_object_add(conf, "name", json_object_get(v[4]));
+	env = (struct cni_env){
+	    .container = v[1] ? json_object_get_string(v[1]) : NULL,
+	    .netns = v[2] ? json_object_get_string(v[2]) : NULL,
+	    .ifname = v[3] ? json_object_get_string(v[3]) : NULL,
+	};
+	if (cni_parse_request(conf, &env, &call.req)) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", c->path, "%s", call.req.err_msg);
+	} else {
+		call.req.command = json_object_get_string(v[0]);
+		exec_call(c->agent, run_cni, &call, NULL, &res);
+		if (res.err) {
+			unsigned int status;
+			const char *code = status_code(res.err, &status);
+
+			api_error(r, status, code, call.req.endpoint, "%s",
+				  last_message(&res, message, sizeof(message)));
+		} else {
+			r->status = MHD_HTTP_OK;
+			r->doc = call.result ? call.result : json_object_new_object();
+		}
+		exec_result_free(&res);
+	}
+	json_object_put(conf);
+	json_object_put(doc);
+}
+
 /* A stream's reader: one event per SSE message, a comment every few seconds to keep it. */
 struct stream {
 	struct agent_events *ev;
@@ -619,6 +701,7 @@ static const struct route routes[] = {
     {"POST", "/v1/model/override", NULL, {{"model", "override"}, override_fields}},
     {"GET", "/v1/model/history", NULL, {{"model", "history"}, NULL}},
     {"POST", "/v1/exec", route_exec, {{NULL}, NULL}},
+    {"POST", "/v1/cni", route_cni, {{NULL}, NULL}},
     {"GET", "/v1/events", route_events, {{NULL}, NULL}},
     {NULL, NULL, NULL, {{NULL}, NULL}},
 };

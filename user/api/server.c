@@ -140,10 +140,13 @@ static bool tcp_route(const struct api_server *s, const char *method, const char
 		api_static(s->tcp->ui_dir, method, url, reply);
 		return true;
 	}
-	/* Remote clients use the resource routes; /v1/exec reads files as the agent does. */
-	if (!strcmp(url, "/v1/exec")) {
+	/*
+	 * Remote clients use the resource routes; /v1/exec reads files as the agent does and
+	 * /v1/cni opens namespace paths: both are for local clients on the unix socket.
+	 */
+	if (!strcmp(url, "/v1/exec") || !strcmp(url, "/v1/cni")) {
 		api_error(reply, MHD_HTTP_NOT_FOUND, "no-route", url,
-			  "/v1/exec is served on the unix socket only");
+			  "%s is served on the unix socket only", url);
 		return true;
 	}
 	return false;
