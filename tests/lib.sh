@@ -127,7 +127,8 @@ host_add() {
 }
 
 # agent_start HOST [DAEMON ARGS...]: HOST's agent (`cbpfnet daemon`) in the background, its log
-# in $WORK/HOST.agent.log; returns once its API answers (10 s at most).
+# in $WORK/HOST.agent.log; returns once its API answers (30 s at most: loading the programs
+# takes seconds on a busy machine).
 declare -A AGENT_PIDS
 agent_start() {
 	local host=$1 i
@@ -139,7 +140,7 @@ agent_start() {
 		daemon "$@" 2>>"$WORK/$host.agent.log" >>"$WORK/$host.agent.log" &
 	AGENT_PIDS[$host]=$!
 	PIDS+=("$!")
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		curl -sf --max-time 2 --unix-socket "$WORK/$host/state/cbpfnet.sock" \
 			http://agent/v1/status >/dev/null 2>&1 && return 0
 		if ! kill -0 "${AGENT_PIDS[$host]}" 2>/dev/null; then
@@ -147,9 +148,9 @@ agent_start() {
 			echo "# $host's agent exited with status $?" >>"$WORK/$host.agent.log"
 			return 1
 		fi
-		sleep 0.1
+		sleep 0.05
 	done
-	echo "# $host's agent did not answer within 10 s" >>"$WORK/$host.agent.log"
+	echo "# $host's agent did not answer within 30 s" >>"$WORK/$host.agent.log"
 	return 1
 }
 

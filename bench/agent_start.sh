@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Agent start-up and memory with N endpoints recorded: the time from exec to the API answering
+# (datapath loaded or found, maps and attachments reconciled with the store), and the agent's
+# resident memory then, against the same agent with no endpoint, in the same run.
+#
+#   bench/agent_start.sh [N] [RESTARTS]      (default 5000 endpoints, 5 restarts each)
+#
+# Endpoints are macvlan endpoints in namespaces of their own (one `ep apply`), so the start
+# reconciles N interfaces' links and map entries, not just maps. See docs/benchmarks.md.
+source "$(dirname "$0")/../tests/lib.sh"
+N=${1:-5000}
+RESTARTS=${2:-5}
+[ "$N" -le 5000 ] || { echo "at most 5000 endpoints" >&2; exit 1; }
+lib_init
+host_add h1 1
+
+# measure LABEL: RESTARTS restarts; prints LABEL, median ready ms and median RSS MB.
+measure() {
+	local label=$1 t0 t1 r
+	: >"$WORK/ready"
+	: >"$WORK/rss"
+	for ((r = 0; r < RESTARTS; r++)); do
+		agent_stop h1 >/dev/null
+		t0=${EPOCHREALTIME/./}
+		agent_start h1 || { echo "agent did not start" >&2; exit 1; }
+		t1=${EPOCHREALTIME/./}
+		echo $(((t1 - t0) / 1000)) >>"$WORK/ready"
+		awk '/VmRSS/ {print $2 / 1024}' "/proc/${AGENT_PIDS[h1]}/status" >>"$WORK/rss"
+	done
+	echo "$label $(sort -n "$WORK/ready" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" \
+		"$(sort -n "$WORK/rss" | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)]}')"
+}
+
+cb h1 net create mv --model macvlan --parent ul0 --mode bridge --subnet 10.44.0.0/16 >/dev/null
+empty=$(measure 0)
+for ((i = 0; i < N; i++)); do
+	echo "{\"op\": \"add\", \"name\": \"s$i\", \"net\": \"mv\", \"netns\": \"$P-s$i\", \"create_netns\": true}"
+done >"$WORK/add.json"
+cb h1 ep apply "$WORK/add.json" >/dev/null || { echo "ep apply failed" >&2; exit 1; }
+full=$(measure "$N")
+echo "# endpoints ready_ms rss_mb (medians of $RESTARTS restarts; the start polls the API every 100 ms)"
+echo "$empty"
+echo "$full"
+read -r _ e_ms e_mb <<<"$empty"
+read -r _ f_ms f_mb <<<"$full"
+echo "ratio ready $(awk -v a="$f_ms" -v b="$e_ms" 'BEGIN {printf "%.2f", a / b}')" \
+	"rss $(awk -v a="$f_mb" -v b="$e_mb" 'BEGIN {printf "%.2f", a / b}')"
+echo '[]' >"$WORK/none.json"
+for ((i = 0; i < N; i++)); do echo "{\"op\": \"del\", \"name\": \"s$i\", \"delete_netns\": true}"; done >"$WORK/del.json"
+cb h1 ep apply "$WORK/del.json" >/dev/null
