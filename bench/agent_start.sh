@@ -14,7 +14,8 @@ RESTARTS=${2:-5}
 lib_init
 host_add h1 1
 
-# measure LABEL: RESTARTS restarts; prints LABEL, median ready ms and median RSS MB.
+# measure LABEL: RESTARTS restarts; appends LABEL, median ready ms and median RSS MB to
+# $WORK/results (not printed into a command substitution: the agents it starts are this shell's).
 measure() {
 	local label=$1 t0 t1 r
 	: >"$WORK/ready"
@@ -28,23 +29,22 @@ measure() {
 		awk '/VmRSS/ {print $2 / 1024}' "/proc/${AGENT_PIDS[h1]}/status" >>"$WORK/rss"
 	done
 	echo "$label $(sort -n "$WORK/ready" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')" \
-		"$(sort -n "$WORK/rss" | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)]}')"
+		"$(sort -n "$WORK/rss" | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)]}')" \
+		>>"$WORK/results"
 }
 
 cb h1 net create mv --model macvlan --parent ul0 --mode bridge --subnet 10.44.0.0/16 >/dev/null
-empty=$(measure 0)
+measure 0
 for ((i = 0; i < N; i++)); do
 	echo "{\"op\": \"add\", \"name\": \"s$i\", \"net\": \"mv\", \"netns\": \"$P-s$i\", \"create_netns\": true}"
 done >"$WORK/add.json"
 cb h1 ep apply "$WORK/add.json" >/dev/null || { echo "ep apply failed" >&2; exit 1; }
-full=$(measure "$N")
-echo "# endpoints ready_ms rss_mb (medians of $RESTARTS restarts; the start polls the API every 100 ms)"
-echo "$empty"
-echo "$full"
-read -r _ e_ms e_mb <<<"$empty"
-read -r _ f_ms f_mb <<<"$full"
+measure "$N"
+echo "# endpoints ready_ms rss_mb (medians of $RESTARTS restarts; the start polls the API every 50 ms)"
+cat "$WORK/results"
+read -r _ e_ms e_mb < <(sed -n 1p "$WORK/results")
+read -r _ f_ms f_mb < <(sed -n 2p "$WORK/results")
 echo "ratio ready $(awk -v a="$f_ms" -v b="$e_ms" 'BEGIN {printf "%.2f", a / b}')" \
 	"rss $(awk -v a="$f_mb" -v b="$e_mb" 'BEGIN {printf "%.2f", a / b}')"
-echo '[]' >"$WORK/none.json"
 for ((i = 0; i < N; i++)); do echo "{\"op\": \"del\", \"name\": \"s$i\", \"delete_netns\": true}"; done >"$WORK/del.json"
 cb h1 ep apply "$WORK/del.json" >/dev/null
