@@ -29,6 +29,11 @@ int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, boo
 int cbpf_attach_xdp(const struct cbpf_ctx *ctx, int ifindex);
 /* Unpins ifindex's links, which detaches their programs; missing ones are fine. */
 int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex);
+/*
+ * Unpins ifindex's links once the interface is deleted: the deletion detached them already,
+ * without the grace period an explicit detach waits for on each hook.
+ */
+int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex);
 /* Unpins links whose interface is gone; *pruned counts them. */
 int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned);
 /* Detaches, from one TCX hook, cbpfnet programs attached without a link, but keep_id. */

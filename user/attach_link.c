@@ -163,6 +163,22 @@ int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex)
 	return err;
 }
 
+int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex)
+{
+	static const unsigned int types[] = {CBPF_TCX_INGRESS, CBPF_TCX_INGRESS + 1, CBPF_BPF_XDP};
+	char path[512];
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		int e = link_path(ctx, types[i], ifindex, path, sizeof(path));
+
+		if (!e && unlink(path) && errno != ENOENT)
+			e = -errno;
+		err = err ?: e;
+	}
+	return err;
+}
+
 int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned)
 {
 	char dir[256], path[512];

@@ -343,7 +343,7 @@ static int macvlan_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoin
 		err = delete_in_netns(ns_fd, ep->ifname);
 		close(ns_fd);
 	}
-	err = err ?: cbpf_links_unpin(ctx, macvlan_ep_ifindex(ep));
+	err = err ?: cbpf_links_forget(ctx, macvlan_ep_ifindex(ep));
 	return err ?: macvlan_link_delete(ctx, macvlan_ep_ifindex(ep));
 }
 

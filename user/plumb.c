@@ -110,16 +110,15 @@ int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 		 const struct cbpf_network *net)
 {
 	struct nl_sock *host;
-	int err = nl_sock_open(-1, &host);
-
-	int ifindex = nl_link_index(host, ep->host_ifname);
+	int ifindex, err = nl_sock_open(-1, &host);
 
 	(void)net;
 	if (err)
 		return err;
-	if (ifindex > 0)
-		cbpf_links_unpin(ctx, ifindex);
+	ifindex = nl_link_index(host, ep->host_ifname);
 	err = nl_link_delete(host, ep->host_ifname);
 	nl_sock_close(host);
-	return err == -ENODEV ? 0 : err;
+	if (err && err != -ENODEV)
+		return err;
+	return ifindex > 0 ? cbpf_links_forget(ctx, ifindex) : 0;
 }
