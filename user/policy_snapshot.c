@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,13 @@ static void put_rule(struct out *o, const struct pol_rule *r)
 
 static int write_file(const char *path, const char *buf, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), err = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), err = 0;
 
 	if (fd < 0)
 		return -errno;
+	/* The accepted policy is the host's: 0600 whatever the umask, or the file's older mode. */
+	if (fchmod(fd, 0600))
+		err = -errno;
 	while (len && !err) {
 		ssize_t n = write(fd, buf, len);
 

@@ -37,7 +37,9 @@ JSON
 	echo ']}'
 } >"$WORK/v2.json"
 cp "$WORK/v1.json" "$POL"
-check "daemon starts" daemon_start h1 "$POL"
+check "daemon starts (under umask 000)" eval 'umask 000; daemon_start h1 "$POL"'
+check_eq "the accepted policy and the store are 0600 whatever the umask" "600 600 600" \
+	"$(stat -c %a "$WORK/h1/state/policy.json" "$WORK/h1/state/cbpfnet.db" "$WORK/h1/state/agent.lock" | paste -sd' ')"
 check "v1: b1 -> a1" ping_ok b1 $A1
 check "v1: a1 -/-> b1" ping_fails a1 $B1
 cp "$WORK/v2.json" "$POL.tmp" && mv "$POL.tmp" "$POL"
