@@ -18,6 +18,7 @@
 #include "agent/log.h"
 #include "agent/event_feed.h"
 #include "api/server.h"
+#include "cluster/cluster.h"
 #include "commands.h"
 #include "policy_load.h"
 
@@ -49,13 +50,22 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 	return 0;
 }
 
-static int parse_options(struct agent *a, int argc, char **argv)
+#define DAEMON_USAGE                                                                               \
+	"daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL] [--etcd URL[,URL...] "      \
+	"[--node NAME] [--underlay IFACE|ADDR] [--lease-ttl S]]"
+
+static int parse_options(struct agent *a, struct cluster_opts *cl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"policy", required_argument, NULL, 'p'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"etcd", required_argument, NULL, 'e'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"underlay", required_argument, NULL, 'u'},
+	    {"lease-ttl", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
+	char *end;
 	int opt;
 
 	optind = 1;
@@ -65,15 +75,36 @@ static int parse_options(struct agent *a, int argc, char **argv)
 		} else if (opt == 'l' && agent_log_set_level(optarg)) {
 			cbpf_err("daemon: --log-level %s: one of error, warn, info, debug", optarg);
 			return -EINVAL;
+		} else if (opt == 'e') {
+			cl->etcd = optarg;
+		} else if (opt == 'n') {
+			cl->node = optarg;
+		} else if (opt == 'u') {
+			cl->underlay = optarg;
+		} else if (opt == 't') {
+			long ttl = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || ttl < CLUSTER_LEASE_TTL_MIN || ttl > 3600) {
+				cbpf_err("daemon: --lease-ttl %s: seconds, %d to 3600", optarg,
+					 CLUSTER_LEASE_TTL_MIN);
+				return -EINVAL;
+			}
+			cl->lease_ttl = ttl;
 		} else if (opt != 'l') {
-			cbpf_err("daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL]");
+			cbpf_err(DAEMON_USAGE);
 			return -EINVAL;
 		}
 	}
 	if (optind != argc) {
-		cbpf_err("daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL]");
+		cbpf_err(DAEMON_USAGE);
 		return -EINVAL;
 	}
+	if (!cl->etcd && (cl->node || cl->underlay || cl->lease_ttl)) {
+		cbpf_err("daemon: --node, --underlay and --lease-ttl need --etcd");
+		return -EINVAL;
+	}
+	if (!cl->lease_ttl)
+		cl->lease_ttl = CLUSTER_LEASE_TTL;
 	return 0;
 }
 
@@ -123,11 +154,12 @@ static void serve(struct agent *a, const sigset_t *set)
 int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct agent a = {.ctx = *ctx};
+	struct cluster_opts cl = {0};
 	char socket_path[4096];
 	int lock_fd = -1, err;
 	sigset_t set;
 
-	err = parse_options(&a, argc, argv);
+	err = parse_options(&a, &cl, argc, argv);
 	if (err)
 		return err;
 	a.ctx.json = false;
@@ -152,9 +184,12 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = agent_prepare(&a);
 	if (!err)
 		err = events_start(&a, &a.events);
+	if (!err && cl.etcd)
+		err = cluster_start(&a, &cl, &a.cluster);
 	if (!err)
 		err = api_start(&a, socket_path, &a.api);
 	if (err) {
+		cluster_stop(a.cluster);
 		events_stop(a.events);
 		events_free(a.events);
 		agent_lock_release(lock_fd);
@@ -165,8 +200,10 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		  a.policy_path ? a.policy_path : "");
 	serve(&a, &set);
 	agent_log(LOG_LVL_INFO, "stopping; the datapath keeps forwarding with the last state");
-	events_stop(a.events);
 	api_stop(a.api);
+	/* After the API: no command kicks it any more. Revoking the lease deregisters the node. */
+	cluster_stop(a.cluster);
+	events_stop(a.events);
 	events_free(a.events);
 	agent_lock_release(lock_fd);
 	return 0;

@@ -17,6 +17,7 @@
 
 struct agent_events;
 struct api_server;
+struct cluster;
 
 struct agent {
 	struct cbpf_ctx ctx;
@@ -30,6 +31,7 @@ struct agent {
 	unsigned long changes; /* moves after every command that ran: event name caches follow */
 	struct agent_events *events;
 	struct api_server *api;
+	struct cluster *cluster; /* NULL: not in cluster mode */
 };
 
 /* Re-reads the policy files; doc gets the outcome ({generation, ok, message, ...}). */

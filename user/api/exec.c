@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "api/exec.h"
+#include "cluster/cluster.h"
 #include "commands.h"
 
 static int run_locked(struct agent *a, const struct exec_request *req)
@@ -78,6 +79,9 @@ void exec_run(struct agent *a, const struct exec_request *req, struct exec_resul
 	}
 	a->changes++;
 	pthread_mutex_unlock(&a->lock);
+	/* Local endpoints may have changed: the cluster publishes them and learns again. */
+	if (a->cluster)
+		cluster_kick(a->cluster);
 	if (in)
 		fclose(in);
 	if (out)

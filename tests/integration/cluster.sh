@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Cluster mode (`cbpfnet daemon --etcd`) against a real etcd from Debian's etcd-server: three
+# hosts learn each other and each other's endpoints with no `node add` and no `ep add --remote`;
+# a killed agent's endpoints vanish everywhere within TTL + 2 s; a clean stop deregisters at
+# once; a restarted agent is learned again.
+source "$(dirname "$0")/../lib.sh"
+lib_init
+
+PROBE=${ETCD_PROBE:-$REPO/build/tests/tools/etcd_probe}
+URL=http://198.18.0.200:2379
+TTL=2
+ETCD_PID=
+
+host_add etcd 200
+for i in 1 2 3; do host_add "h$i" "$i"; done
+
+probe() { in_ns h1 "$PROBE" -t 500,1000 "$URL" "$@"; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+etcd_start() {
+	ip netns exec "$P-etcd" etcd --name e0 --data-dir "$WORK/etcd.data" \
+		--listen-client-urls "$URL" --advertise-client-urls "$URL" \
+		--listen-peer-urls http://127.0.0.1:2380 \
+		--initial-advertise-peer-urls http://127.0.0.1:2380 \
+		--initial-cluster e0=http://127.0.0.1:2380 >>"$WORK/etcd.log" 2>&1 &
+	ETCD_PID=$!
+	PIDS+=("$ETCD_PID")
+	for _ in $(seq 50); do
+		probe list / >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	tail -5 "$WORK/etcd.log"
+	return 1
+}
+
+# cluster_agent HOST: HOST's agent again, now in cluster mode.
+cluster_agent() {
+	agent_start "$1" --etcd "$URL" --node "$1" --lease-ttl "$TTL" --log-level debug
+}
+
+# remote_ips HOST: the addresses of HOST's remote endpoints in its endpoint map, sorted.
+remote_ips() {
+	map_dump "$1" cbpf_endpoints |
+		jq -r '.[].formatted | select(.value.flags == 2) | .key.ip' | sort -n | xargs
+}
+ipnum() { # dotted quad -> the map's key.ip (network byte order read as a little-endian u32)
+	local a b c d
+	IFS=. read -r a b c d <<<"$1"
+	echo $(((d << 24) | (c << 16) | (b << 8) | a))
+}
+
+# wait_for SECONDS CMD...: CMD succeeds within SECONDS (polled every 50 ms).
+wait_for() {
+	local deadline=$(($(ms) + $1 * 1000))
+	shift
+	while [ "$(ms)" -lt "$deadline" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+has_remote() { [[ " $(remote_ips "$1") " == *" $(ipnum "$2") "* ]]; }
+lacks_remote() { ! has_remote "$@"; }
+node_count() { [ "$(cb "$1" --json node list | jq '[.[] | select(.state == "ready")] | length')" = "$2" ]; }
+
+check "etcd starts on the fabric address" etcd_start
+for h in h1 h2 h3; do
+	check "$h: plain agent stopped" agent_stop "$h"
+	check "$h: agent in cluster mode" cluster_agent "$h"
+done
+check_contains "a --lease-ttl below 2 s is refused" "--lease-ttl 1: seconds, 2 to 3600" \
+	"$(cb h1 daemon --etcd "$URL" --lease-ttl 1 2>&1)"
+
+for h in h1 h2 h3; do
+	check "$h learns the three nodes with no node add" wait_for 5 node_count "$h" 3
+	check "$h: ov1 (VNI 100)" cb "$h" net create ov1 --model overlay --subnet 10.50.0.0/24 --vni 100
+done
+check_eq "h1 is itself the node on ul0, the others are remote" "h1:ul0 h2:- h3:-" \
+	"$(cb h1 --json node list | jq -r '.[] | "\(.name):\(.ifname // "-")"' | sort | xargs)"
+check_eq "h1's ul0 carries the tunnel program (own node learned from etcd)" \
+	"tcx_ingress tc_from_underla" "$(hooks h1 ul0)"
+check_contains "node list shows state and heartbeat" "ready" "$(cb h1 node list | grep '^h1 ')"
+check "h1's own heartbeat is younger than the TTL" \
+	test "$(cb h1 --json node list | jq '.[] | select(.name == "h1") | .heartbeat_age_s < 2')" = true
+
+ns_add e2 && cb h2 ep add e2 --net ov1 --netns "$P-e2" --ip 10.50.0.12 >/dev/null
+ns_add e3 && cb h3 ep add e3 --net ov1 --netns "$P-e3" --ip 10.50.0.13 >/dev/null
+check "h1 learns e2 and e3" wait_for 5 has_remote h1 10.50.0.13
+check "the endpoints are published under /cbpfnet/v1/endpoints/" probe get /cbpfnet/v1/endpoints/e2
+
+# Propagation: from `ep add` on h1 to the first ping answered from h2.
+ns_add e1
+t0=$(ms)
+cb h1 ep add e1 --net ov1 --netns "$P-e1" --ip 10.50.0.11 >/dev/null
+until in_ns e2 ping -c 1 -W 0.1 10.50.0.11 >/dev/null 2>&1; do
+	[ $(($(ms) - t0)) -lt 10000 ] || break
+done
+prop=$(($(ms) - t0))
+echo "# propagation: ep add on h1 -> first ping answered from h2: $prop ms"
+check "e2 (h2) pings e1 (h1) within 10 s of ep add on h1 ($prop ms)" test "$prop" -lt 10000
+check "e3 (h3) pings e1 (h1)" ping_ok e3 10.50.0.11
+check "e1 (h1) pings e3 (h3)" ping_ok e1 10.50.0.13
+check_eq "no node add or ep add --remote was typed: h2's remote endpoints are e1 and e3" \
+	"$(ipnum 10.50.0.11) $(ipnum 10.50.0.13)" "$(remote_ips h2)"
+
+ns_add x3 && cb h3 ep add x --net ov1 --netns "$P-x3" --ip 10.50.0.33 >/dev/null
+check "h1 learns h3's x" wait_for 5 has_remote h1 10.50.0.33
+
+# kill -9 of h3's agent: its lease expires, every host drops e3 within TTL + 2 s.
+kill -KILL "${AGENT_PIDS[h3]}"
+t0=$(ms)
+wait "${AGENT_PIDS[h3]}" 2>/dev/null
+wait_for $((TTL + 4)) lacks_remote h1 10.50.0.13
+t1=$(($(ms) - t0))
+wait_for $((TTL + 4)) lacks_remote h2 10.50.0.13
+t2=$(($(ms) - t0))
+echo "# dead node: e3 gone from h1's map after $t1 ms, from h2's after $t2 ms (TTL $TTL s)"
+check "e3 gone from h1's map within TTL + 2 s ($t1 ms)" test "$t1" -le $(((TTL + 2) * 1000))
+check "e3 gone from h2's map within TTL + 2 s ($t2 ms)" test "$t2" -le $(((TTL + 2) * 1000))
+check_eq "h1 shows h3 dead" "dead" \
+	"$(cb h1 --json node list | jq -r '.[] | select(.name == "h3") | .state')"
+check "e2 still pings e1" ping_ok e2 10.50.0.11
+
+# A clean stop revokes the lease: the node key is gone as the agent exits.
+check "h2's agent stops cleanly" agent_stop h2
+check_eq "h2's node key is gone at once" 2 "$(probe get /cbpfnet/v1/nodes/h2 >/dev/null 2>&1; echo $?)"
+check_eq "and its endpoint's key" 2 "$(probe get /cbpfnet/v1/endpoints/e2 >/dev/null 2>&1; echo $?)"
+check "h1 drops e2 within 1 s" wait_for 1 lacks_remote h1 10.50.0.12
+
+# While h3 is away h1 takes the name x. Endpoint names are cluster-wide: the first node to
+# publish one keeps it; the other's is not published, and is not replaced by the remote one.
+ns_add x1 && check "h1 takes the name x while h3 is away" \
+	cb h1 ep add x --net ov1 --netns "$P-x1" --ip 10.50.0.31
+
+# h3 comes back: registered and published again, learned by h1.
+check "h3's agent restarts in cluster mode" cluster_agent h3
+check "h1 learns e3 again" wait_for 5 has_remote h1 10.50.0.13
+check "e1 (h1) pings e3 (h3) again" ping_ok e1 10.50.0.13
+check "h3 forgot h2, which left while it was down" wait_for 5 lacks_remote h3 10.50.0.12
+check_eq "h3 knows the nodes h1 and h3" "h1 h3" \
+	"$(cb h3 --json node list | jq -r '.[] | select(.state == "ready") | .name' | sort | xargs)"
+check "h3 logs that its x is not published" wait_for 3 grep -q \
+	"endpoint x not published: node h1 has an endpoint of that name" "$WORK/h3.agent.log"
+check "and that h1's x is not learned over its own" grep -q \
+	"endpoint x of node h1 not learned: a local endpoint has that name" "$WORK/h3.agent.log"
+check "h1 keeps its own x, not h3's" lacks_remote h1 10.50.0.33
+check "h3 keeps its own x, not h1's" lacks_remote h3 10.50.0.31
+cb h1 ep del x >/dev/null
+check "once h1 lets go of x, h3 publishes its x and h1 learns it" wait_for 5 has_remote h1 10.50.0.33
+
+lib_finish

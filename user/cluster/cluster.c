@@ -1,0 +1,175 @@
+/*
+ * The cluster thread: registration, heartbeats, publishing and reconciling, one step after the
+ * other, woken by a command that ran, by the watch, or by the next heartbeat. Each step that
+ * fails (etcd away) is tried again at the next wake-up; the datapath keeps the last state.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/log.h"
+#include "cli.h"
+#include "cluster/cluster_int.h"
+
+double cluster_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The cluster thread's own commands need no second look: a failing one would loop. */
+static __thread bool in_cluster_thread;
+
+void cluster_kick(struct cluster *c)
+{
+	if (in_cluster_thread)
+		return;
+	pthread_mutex_lock(&c->m);
+	c->kicked = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->m);
+}
+
+/* Waits until something happened or until deadline; returns false when told to stop. */
+static bool wait_for_work(struct cluster *c, double deadline)
+{
+	struct timespec ts;
+	bool go;
+
+	pthread_mutex_lock(&c->m);
+	while (!c->stop && !c->kicked && !c->dirty && !c->relist && cluster_now() < deadline) {
+		double left = deadline - cluster_now();
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (time_t)left;
+		ts.tv_nsec += (long)((left - (time_t)left) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&c->cv, &c->m, &ts);
+	}
+	go = !c->stop;
+	c->kicked = false;
+	pthread_mutex_unlock(&c->m);
+	return go;
+}
+
+static void *cluster_thread(void *arg)
+{
+	struct cluster *c = arg;
+	double period = c->ttl / 3.0, next_beat = 0;
+
+	in_cluster_thread = true;
+	for (;;) {
+		if (!wait_for_work(c, next_beat))
+			break;
+		if (cluster_now() >= next_beat) {
+			if (c->lease)
+				registry_heartbeat(c);
+			if (!c->lease)
+				registry_register(c);
+			next_beat = cluster_now() + period;
+		}
+		if (!c->watch || c->relist)
+			learn_list_and_watch(c);
+		if (c->lease)
+			registry_publish(c);
+		learn_reconcile(c);
+	}
+	return NULL;
+}
+
+int cluster_start(struct agent *a, const struct cluster_opts *opts, struct cluster **out)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+	char err_text[1024];
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->a = a;
+	c->ttl = opts->lease_ttl;
+	if (opts->node) {
+		snprintf(c->node, sizeof(c->node), "%s", opts->node);
+	} else if (gethostname(c->node, sizeof(c->node))) {
+		err = -errno;
+		cbpf_err("daemon: host name: %s (give --node)", strerror(errno));
+		goto fail;
+	}
+	c->node[sizeof(c->node) - 1] = '\0';
+	if (!state_valid_name(c->node)) {
+		cbpf_err("daemon: node name '%s' is invalid (use 1-63 of A-Z a-z 0-9 _ . -; give "
+			 "--node)",
+			 c->node);
+		err = -EINVAL;
+		goto fail;
+	}
+	err = cluster_find_underlay(opts->underlay, opts->etcd, &c->underlay);
+	if (err)
+		goto fail;
+	err = learn_load_learned(c);
+	if (err) {
+		cbpf_err("daemon: reading %s/cluster-learned: %s", a->ctx.state_dir,
+			 strerror(-err));
+		goto fail;
+	}
+	err = etcd_open(opts->etcd, &c->etcd, err_text, sizeof(err_text));
+	if (err) {
+		cbpf_err("daemon: --etcd %s: %s", opts->etcd, err_text);
+		goto fail;
+	}
+	/* A heartbeat must not wait longer than the lease lasts. */
+	etcd_set_timeouts(c->etcd, ETCD_CONNECT_TIMEOUT_MS,
+			  c->ttl * 1000L / 3 < ETCD_TIMEOUT_MS ? c->ttl * 1000L / 3
+							       : ETCD_TIMEOUT_MS);
+	pthread_mutex_init(&c->m, NULL);
+	{
+		pthread_condattr_t attr;
+
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->cv, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	err = -pthread_create(&c->thread, NULL, cluster_thread, c);
+	if (err) {
+		cbpf_err("daemon: cluster thread: %s", strerror(-err));
+		etcd_close(c->etcd);
+		goto fail;
+	}
+	c->thread_started = true;
+	*out = c;
+	return 0;
+fail:
+	free(c->learned);
+	free(c);
+	return err;
+}
+
+void cluster_stop(struct cluster *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->m);
+	c->stop = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->m);
+	if (c->thread_started)
+		pthread_join(c->thread, NULL);
+	if (c->watch)
+		etcd_watch_stop(c->watch);
+	registry_revoke(c);
+	etcd_close(c->etcd);
+	mirror_clear(&c->mirror);
+	free(c->published);
+	free(c->learned);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->m);
+	free(c);
+}

@@ -1,0 +1,96 @@
+/* What the cluster mode's files share; the agent uses cluster.h. */
+#ifndef CBPF_CLUSTER_INT_H
+#define CBPF_CLUSTER_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cluster/cluster.h"
+#include "cluster/etcd.h"
+#include "state.h"
+
+#define CLUSTER_PREFIX	  "/cbpfnet/v1/"
+#define CLUSTER_NODES	  CLUSTER_PREFIX "nodes/"
+#define CLUSTER_ENDPOINTS CLUSTER_PREFIX "endpoints/"
+
+/* A node as etcd shows it. */
+struct mirror_node {
+	char name[CBPF_NAME_MAX];
+	uint32_t underlay;
+	int64_t lease;
+};
+
+/* An endpoint record as etcd shows it (and as this node publishes its own). */
+struct mirror_ep {
+	char name[CBPF_NAME_MAX];
+	char net[CBPF_NAME_MAX];
+	char node[CBPF_NAME_MAX];
+	uint32_t ip;
+	uint8_t mac[6];
+	/* mirror: its clash with a local name was logged; published: another node holds the name */
+	bool warned;
+};
+
+struct mirror {
+	struct mirror_node *nodes;
+	size_t n_nodes;
+	struct mirror_ep *eps;
+	size_t n_eps;
+};
+
+struct cluster {
+	struct agent *a;
+	char node[CBPF_NAME_MAX];
+	uint32_t underlay;
+	int ttl;
+	struct etcd_client *etcd; /* the cluster thread's */
+	pthread_t thread;
+	bool thread_started;
+
+	pthread_mutex_t m; /* guards what the watch thread shares: mirror and flags */
+	pthread_cond_t cv;
+	bool stop, kicked, dirty, relist;
+	struct mirror mirror;
+
+	/* the cluster thread's alone */
+	struct etcd_watch *watch;
+	int64_t lease;
+	bool keepalive_failing;
+	double last_heartbeat; /* cluster_now() of the last keepalive that worked */
+	struct mirror_ep *published;
+	size_t n_published;
+	/* Nodes this agent added from etcd (and may delete), kept in <state>/cluster-learned so
+	 * that a node that left while the agent was down is deleted when it comes back. */
+	char (*learned)[CBPF_NAME_MAX];
+	size_t n_learned;
+};
+
+/* registry.c: the lease, the node key and this node's endpoints. */
+int registry_register(struct cluster *c);
+int registry_heartbeat(struct cluster *c);
+int registry_publish(struct cluster *c);
+void registry_revoke(struct cluster *c);
+
+/* learn.c: the watch and the reconciler. */
+int learn_load_learned(struct cluster *c);
+int learn_list_and_watch(struct cluster *c);
+void learn_reconcile(struct cluster *c);
+
+/* mirror.c */
+void mirror_clear(struct mirror *m);
+/* Applies one key's PUT (value set) or DELETE (value NULL); other keys are ignored. */
+int mirror_apply(struct mirror *m, const char *key, const char *value, int64_t lease);
+/* Parses an endpoint value; -EINVAL when it is not one. */
+int mirror_ep_parse(const char *name, const char *value, struct mirror_ep *ep);
+char *mirror_ep_value(const struct mirror_ep *ep);
+
+/* underlay.c */
+int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip);
+
+/* view.c: what `node list` shows of the cluster. */
+void cluster_view_set(const struct mirror *m, const char *self, double self_heartbeat);
+
+double cluster_now(void);
+
+#endif
