@@ -107,9 +107,11 @@ ns_add x3 && cb h3 ep add x --net ov1 --netns "$P-x3" --ip 10.50.0.33 >/dev/null
 check "h1 learns h3's x" wait_for 5 has_remote h1 10.50.0.33
 
 # kill -9 of h3's agent: its lease expires, every host drops e3 within TTL + 2 s.
-kill -KILL "${AGENT_PIDS[h3]}"
+{
+	kill -KILL "${AGENT_PIDS[h3]}"
+	wait "${AGENT_PIDS[h3]}"
+} 2>/dev/null
 t0=$(ms)
-wait "${AGENT_PIDS[h3]}" 2>/dev/null
 wait_for $((TTL + 4)) lacks_remote h1 10.50.0.13
 t1=$(($(ms) - t0))
 wait_for $((TTL + 4)) lacks_remote h2 10.50.0.13

@@ -42,7 +42,8 @@ static bool wait_for_work(struct cluster *c, double deadline)
 	bool go;
 
 	pthread_mutex_lock(&c->m);
-	while (!c->stop && !c->kicked && !c->dirty && !c->relist && cluster_now() < deadline) {
+	while (!c->stop && !c->kicked && !c->dirty && !c->relist && !c->lease_lost &&
+	       cluster_now() < deadline) {
 		double left = deadline - cluster_now();
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -56,26 +57,25 @@ static bool wait_for_work(struct cluster *c, double deadline)
 	}
 	go = !c->stop;
 	c->kicked = false;
+	if (c->lease_lost) {
+		c->lease_lost = false;
+		c->lease = 0;
+	}
 	pthread_mutex_unlock(&c->m);
 	return go;
 }
 
+/* Also a pass every period, to retry what etcd or a command refused. */
 static void *cluster_thread(void *arg)
 {
 	struct cluster *c = arg;
-	double period = c->ttl / 3.0, next_beat = 0;
+	double period = c->ttl / 3.0 < 1 ? 1 : c->ttl / 3.0, next = 0;
 
 	in_cluster_thread = true;
-	for (;;) {
-		if (!wait_for_work(c, next_beat))
-			break;
-		if (cluster_now() >= next_beat) {
-			if (c->lease)
-				registry_heartbeat(c);
-			if (!c->lease)
-				registry_register(c);
-			next_beat = cluster_now() + period;
-		}
+	while (wait_for_work(c, next)) {
+		next = cluster_now() + period;
+		if (!c->lease)
+			registry_register(c);
 		if (!c->watch || c->relist)
 			learn_list_and_watch(c);
 		if (c->lease)
@@ -85,10 +85,32 @@ static void *cluster_thread(void *arg)
 	return NULL;
 }
 
+static int client_open(const char *urls, long total_ms, struct etcd_client **out)
+{
+	char err_text[1024];
+	int err = etcd_open(urls, out, err_text, sizeof(err_text));
+
+	if (err) {
+		cbpf_err("daemon: --etcd %s: %s", urls, err_text);
+		return err;
+	}
+	etcd_set_timeouts(*out, ETCD_CONNECT_TIMEOUT_MS, total_ms);
+	return 0;
+}
+
+static void cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 int cluster_start(struct agent *a, const struct cluster_opts *opts, struct cluster **out)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
-	char err_text[1024];
 	int err;
 
 	if (!c)
@@ -119,34 +141,27 @@ int cluster_start(struct agent *a, const struct cluster_opts *opts, struct clust
 			 strerror(-err));
 		goto fail;
 	}
-	err = etcd_open(opts->etcd, &c->etcd, err_text, sizeof(err_text));
-	if (err) {
-		cbpf_err("daemon: --etcd %s: %s", opts->etcd, err_text);
+	err = client_open(opts->etcd, ETCD_TIMEOUT_MS, &c->etcd);
+	/* A heartbeat must not wait longer than the next one is due. */
+	err = err ?: client_open(opts->etcd, c->ttl * 1000L / 3, &c->beat_etcd);
+	if (err)
 		goto fail;
-	}
-	/* A heartbeat must not wait longer than the lease lasts. */
-	etcd_set_timeouts(c->etcd, ETCD_CONNECT_TIMEOUT_MS,
-			  c->ttl * 1000L / 3 < ETCD_TIMEOUT_MS ? c->ttl * 1000L / 3
-							       : ETCD_TIMEOUT_MS);
 	pthread_mutex_init(&c->m, NULL);
-	{
-		pthread_condattr_t attr;
-
-		pthread_condattr_init(&attr);
-		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-		pthread_cond_init(&c->cv, &attr);
-		pthread_condattr_destroy(&attr);
+	cond_init_monotonic(&c->cv);
+	err = heartbeat_start(c);
+	if (!err) {
+		err = -pthread_create(&c->thread, NULL, cluster_thread, c);
+		c->thread_started = !err;
 	}
-	err = -pthread_create(&c->thread, NULL, cluster_thread, c);
 	if (err) {
-		cbpf_err("daemon: cluster thread: %s", strerror(-err));
-		etcd_close(c->etcd);
-		goto fail;
+		cbpf_err("daemon: cluster threads: %s", strerror(-err));
+		cluster_stop(c);
+		return err;
 	}
-	c->thread_started = true;
 	*out = c;
 	return 0;
 fail:
+	etcd_close(c->etcd);
 	free(c->learned);
 	free(c);
 	return err;
@@ -162,10 +177,12 @@ void cluster_stop(struct cluster *c)
 	pthread_mutex_unlock(&c->m);
 	if (c->thread_started)
 		pthread_join(c->thread, NULL);
+	heartbeat_stop(c);
 	if (c->watch)
 		etcd_watch_stop(c->watch);
 	registry_revoke(c);
 	etcd_close(c->etcd);
+	etcd_close(c->beat_etcd);
 	mirror_clear(&c->mirror);
 	free(c->published);
 	free(c->learned);

@@ -47,17 +47,23 @@ struct cluster {
 	struct etcd_client *etcd; /* the cluster thread's */
 	pthread_t thread;
 	bool thread_started;
+	struct etcd_client *beat_etcd; /* the heartbeat thread's */
+	pthread_t beat_thread;
+	bool beat_started;
+	pthread_cond_t beat_cv;
 
 	pthread_mutex_t m; /* guards what the watch thread shares: mirror and flags */
 	pthread_cond_t cv;
 	bool stop, kicked, dirty, relist;
 	struct mirror mirror;
+	int64_t beat_lease;    /* the lease the heartbeats keep alive; 0: none */
+	bool lease_lost;       /* it expired: register again */
+	double last_heartbeat; /* cluster_now() of the last keepalive that worked */
 
 	/* the cluster thread's alone */
 	struct etcd_watch *watch;
 	int64_t lease;
-	bool keepalive_failing;
-	double last_heartbeat; /* cluster_now() of the last keepalive that worked */
+	bool register_failing;
 	struct mirror_ep *published;
 	size_t n_published;
 	/* Nodes this agent added from etcd (and may delete), kept in <state>/cluster-learned so
@@ -68,7 +74,6 @@ struct cluster {
 
 /* registry.c: the lease, the node key and this node's endpoints. */
 int registry_register(struct cluster *c);
-int registry_heartbeat(struct cluster *c);
 int registry_publish(struct cluster *c);
 void registry_revoke(struct cluster *c);
 
@@ -84,6 +89,10 @@ int mirror_apply(struct mirror *m, const char *key, const char *value, int64_t l
 /* Parses an endpoint value; -EINVAL when it is not one. */
 int mirror_ep_parse(const char *name, const char *value, struct mirror_ep *ep);
 char *mirror_ep_value(const struct mirror_ep *ep);
+
+/* heartbeat.c: keepalives on their own thread, so that no long reconcile delays them. */
+int heartbeat_start(struct cluster *c);
+void heartbeat_stop(struct cluster *c);
 
 /* underlay.c */
 int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip);

@@ -44,45 +44,22 @@ int registry_register(struct cluster *c)
 			c->lease = 0;
 	}
 	if (err) {
-		if (!c->keepalive_failing)
+		if (!c->register_failing)
 			agent_log(LOG_LVL_WARN, "cluster: node %s not registered (retrying): %s",
 				  c->node, etcd_errmsg(c->etcd));
-		c->keepalive_failing = true;
+		c->register_failing = true;
 		return err;
 	}
-	c->keepalive_failing = false;
+	c->register_failing = false;
+	pthread_mutex_lock(&c->m);
+	c->beat_lease = c->lease;
 	c->last_heartbeat = cluster_now();
+	pthread_mutex_unlock(&c->m);
 	/* Keys under a former lease are gone or going: publish everything again. */
 	c->n_published = 0;
 	agent_log(LOG_LVL_INFO, "cluster: node %s registered, lease %" PRIx64 " (%" PRId64 " s)",
 		  c->node, c->lease, granted);
 	return 0;
-}
-
-int registry_heartbeat(struct cluster *c)
-{
-	int err = etcd_lease_keepalive(c->etcd, c->lease, NULL);
-
-	if (!err) {
-		if (c->keepalive_failing)
-			agent_log(LOG_LVL_INFO, "cluster: heartbeats reach etcd again");
-		c->keepalive_failing = false;
-		c->last_heartbeat = cluster_now();
-		return 0;
-	}
-	if (err == -ENOENT) {
-		agent_log(LOG_LVL_WARN, "cluster: lease of node %s expired; registering again",
-			  c->node);
-		c->lease = 0;
-		c->keepalive_failing = false;
-		return err;
-	}
-	if (!c->keepalive_failing)
-		agent_log(LOG_LVL_WARN,
-			  "cluster: heartbeat failed (the datapath keeps its state): %s",
-			  etcd_errmsg(c->etcd));
-	c->keepalive_failing = true;
-	return err;
 }
 
 void registry_revoke(struct cluster *c)
