@@ -243,7 +243,7 @@ int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex)
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
 	close(fd);
-	return strncmp(name, CBPF_PIN_PROG_XDP + strlen(CBPF_PIN_PROG_PREFIX), BPF_OBJ_NAME_LEN - 1)
+	return strncmp(name, &CBPF_PIN_PROG_XDP[strlen(CBPF_PIN_PROG_PREFIX)], BPF_OBJ_NAME_LEN - 1)
 		   ? 0
 		   : bpf_xdp_detach(ifindex, 0, NULL);
 }
