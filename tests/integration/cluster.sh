@@ -73,7 +73,49 @@ check_contains "a --lease-ttl below 2 s is refused" "--lease-ttl 1: seconds, 2 t
 
 for h in h1 h2 h3; do
 	check "$h learns the three nodes with no node add" wait_for 5 node_count "$h" 3
-	check "$h: ov1 (VNI 100)" cb "$h" net create ov1 --model overlay --subnet 10.50.0.0/24 --vni 100
+done
+
+# Overlay networks are cluster-wide: created once, on every host with the same VNI.
+net_vni() { cb "$1" --json net list | jq -r ".[] | select(.name == \"$2\") | .vni"; }
+net_is() { [ "$(net_vni "$1" "$2")" = "$3" ]; }
+check "ov1 (VNI 100) created on h1" cb h1 net create ov1 --model overlay --subnet 10.50.0.0/24 --vni 100
+for h in h2 h3; do
+	check "$h creates ov1 with VNI 100 from the cluster" wait_for 5 net_is "$h" ov1 100
+done
+check_contains "net create ov1 again on h2 says it exists" "net create ov1: network already exists" \
+	"$(cb h2 net create ov1 --model overlay --subnet 10.50.0.0/24 --vni 100 2>&1)"
+# Without --vni, two hosts at once: each network gets its own VNI, the same on every host.
+cb h2 net create ov2 --model overlay --subnet 10.60.0.0/24 >"$WORK/ov2.out" 2>&1 &
+pid2=$!
+cb h3 net create ov3 --model overlay --subnet 10.61.0.0/24 >"$WORK/ov3.out" 2>&1
+rc3=$?
+wait "$pid2"
+check_eq "ov2 on h2 and ov3 on h3, created at once, both succeed" "0 0" "$? $rc3"
+v2=$(net_vni h2 ov2)
+v3=$(net_vni h3 ov3)
+check "ov2 and ov3 got different VNIs ($v2, $v3)" test -n "$v2" -a -n "$v3" -a "$v2" != "$v3"
+for h in h1 h2 h3; do
+	check "$h agrees: ov2 is VNI $v2, ov3 is VNI $v3" wait_for 5 eval "net_is $h ov2 $v2 && net_is $h ov3 $v3"
+done
+# Two hosts racing for one VNI with two networks: exactly one wins, the other is told why.
+cb h1 net create r1 --model overlay --subnet 10.62.0.0/24 --vni 700 >"$WORK/r1.out" 2>&1 &
+pid1=$!
+cb h2 net create r2 --model overlay --subnet 10.63.0.0/24 --vni 700 >"$WORK/r2.out" 2>&1
+rc2=$?
+wait "$pid1"
+rc1=$?
+check_eq "r1 and r2 race for VNI 700: exactly one wins" 1 $(((rc1 == 0) + (rc2 == 0)))
+check_contains "the loser names the winner" "VNI 700 is taken in the cluster by network r" \
+	"$(cat "$WORK/r1.out" "$WORK/r2.out")"
+if [ "$rc1" -eq 0 ]; then win=r1 lose=r2; else win=r2 lose=r1; fi
+for h in h1 h2 h3; do
+	check "$h has the winner $win with VNI 700" wait_for 5 net_is "$h" "$win" 700
+	check_eq "$h has no network $lose (the loser's is undone)" "" "$(net_vni "$h" "$lose")"
+done
+check_eq "nor has the cluster" 2 "$(probe get "/cbpfnet/v1/networks/$lose" >/dev/null 2>&1; echo $?)"
+check "net delete of ov3 on h3 deletes it on every host" cb h3 net delete ov3
+for h in h1 h2; do
+	check "$h deletes ov3" wait_for 5 eval "[ -z \"\$(net_vni $h ov3)\" ]"
 done
 check_eq "h1 is itself the node on ul0, the others are remote" "h1:ul0 h2:- h3:-" \
 	"$(cb h1 --json node list | jq -r '.[] | "\(.name):\(.ifname // "-")"' | sort | xargs)"

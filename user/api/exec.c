@@ -41,6 +41,13 @@ static int run_locked(struct agent *a, const struct exec_request *req)
 		cbpf_err("daemon: an agent is already running on state %s", ctx.state_dir);
 		return -EBUSY;
 	}
+	if (a->cluster) {
+		bool handled;
+
+		err = cluster_command(a->cluster, &ctx, req->argc, req->argv, &handled);
+		if (handled)
+			return err;
+	}
 	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, req->argc, req->argv);
 }
 

@@ -25,6 +25,11 @@ double cluster_now(void)
 /* The cluster thread's own commands need no second look: a failing one would loop. */
 static __thread bool in_cluster_thread;
 
+bool cluster_in_thread(void)
+{
+	return in_cluster_thread;
+}
+
 void cluster_kick(struct cluster *c)
 {
 	if (in_cluster_thread)
@@ -144,6 +149,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *opts, struct clust
 	err = client_open(opts->etcd, ETCD_TIMEOUT_MS, &c->etcd);
 	/* A heartbeat must not wait longer than the next one is due. */
 	err = err ?: client_open(opts->etcd, c->ttl * 1000L / 3, &c->beat_etcd);
+	err = err ?: client_open(opts->etcd, ETCD_TIMEOUT_MS, &c->cmd_etcd);
 	if (err)
 		goto fail;
 	pthread_mutex_init(&c->m, NULL);
@@ -162,6 +168,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *opts, struct clust
 	return 0;
 fail:
 	etcd_close(c->etcd);
+	etcd_close(c->beat_etcd);
 	free(c->learned);
 	free(c);
 	return err;
@@ -183,6 +190,7 @@ void cluster_stop(struct cluster *c)
 	registry_revoke(c);
 	etcd_close(c->etcd);
 	etcd_close(c->beat_etcd);
+	etcd_close(c->cmd_etcd);
 	mirror_clear(&c->mirror);
 	free(c->published);
 	free(c->learned);

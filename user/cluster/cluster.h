@@ -7,6 +7,8 @@
 #ifndef CBPF_CLUSTER_H
 #define CBPF_CLUSTER_H
 
+#include <stdbool.h>
+
 struct agent;
 struct cluster;
 
@@ -22,6 +24,14 @@ struct cluster_opts {
 
 /* Resolves the node and starts its thread; etcd may be down (it is retried). */
 int cluster_start(struct agent *a, const struct cluster_opts *opts, struct cluster **out);
+struct cbpf_ctx;
+
+/*
+ * Runs the commands that change the cluster as well as the host (net create and net delete of an
+ * overlay network) with their etcd side; *handled is false for every other command, which the
+ * caller runs as usual. Called under the agent's lock.
+ */
+int cluster_command(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv, bool *handled);
 /* Tells the cluster thread that a command ran: local endpoints may have changed. */
 void cluster_kick(struct cluster *c);
 /* Stops the thread and revokes the lease (the node and its endpoints leave etcd at once). */

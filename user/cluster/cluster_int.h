@@ -13,6 +13,10 @@
 #define CLUSTER_PREFIX	  "/cbpfnet/v1/"
 #define CLUSTER_NODES	  CLUSTER_PREFIX "nodes/"
 #define CLUSTER_ENDPOINTS CLUSTER_PREFIX "endpoints/"
+#define CLUSTER_NETWORKS  CLUSTER_PREFIX "networks/"
+#define CLUSTER_VNIS	  CLUSTER_PREFIX "vnis/"
+
+#define LEARNED_MAX (CBPF_NAME_MAX + 8)
 
 /* A node as etcd shows it. */
 struct mirror_node {
@@ -32,7 +36,21 @@ struct mirror_ep {
 	bool warned;
 };
 
+/* An overlay network as etcd shows it: what every host creates alike. */
+struct mirror_net {
+	char name[CBPF_NAME_MAX];
+	struct cbpf_cidr subnet;
+	uint32_t gateway;
+	uint32_t vni;
+	uint16_t vlan;
+	uint16_t mtu;
+	bool icc;
+	bool warned; /* its clash with a local network of that name was logged */
+};
+
 struct mirror {
+	struct mirror_net *nets;
+	size_t n_nets;
 	struct mirror_node *nodes;
 	size_t n_nodes;
 	struct mirror_ep *eps;
@@ -48,6 +66,7 @@ struct cluster {
 	pthread_t thread;
 	bool thread_started;
 	struct etcd_client *beat_etcd; /* the heartbeat thread's */
+	struct etcd_client *cmd_etcd;  /* commands', under the agent's lock */
 	pthread_t beat_thread;
 	bool beat_started;
 	pthread_cond_t beat_cv;
@@ -66,9 +85,10 @@ struct cluster {
 	bool register_failing;
 	struct mirror_ep *published;
 	size_t n_published;
-	/* Nodes this agent added from etcd (and may delete), kept in <state>/cluster-learned so
-	 * that a node that left while the agent was down is deleted when it comes back. */
-	char (*learned)[CBPF_NAME_MAX];
+	/* Nodes and networks this agent added from etcd (and may delete), kept in
+	 * <state>/cluster-learned so that one that left while the agent was down is deleted when it
+	 * comes back. */
+	char (*learned)[LEARNED_MAX]; /* "node:NAME", "net:NAME" */
 	size_t n_learned;
 };
 
@@ -89,10 +109,19 @@ int mirror_apply(struct mirror *m, const char *key, const char *value, int64_t l
 /* Parses an endpoint value; -EINVAL when it is not one. */
 int mirror_ep_parse(const char *name, const char *value, struct mirror_ep *ep);
 char *mirror_ep_value(const struct mirror_ep *ep);
+int mirror_net_parse(const char *name, const char *value, struct mirror_net *net);
+char *mirror_net_value(const struct mirror_net *net);
+void mirror_net_from_state(const struct cbpf_network *net, struct mirror_net *out);
+bool mirror_net_same(const struct mirror_net *a, const struct mirror_net *b);
+/* vnis/<vni> or vnis/<vni>.<vlan>: one network per VNI and VLAN, cluster-wide. */
+void mirror_vni_key(uint32_t vni, uint16_t vlan, char *key, size_t len);
 
 /* heartbeat.c: keepalives on their own thread, so that no long reconcile delays them. */
 int heartbeat_start(struct cluster *c);
 void heartbeat_stop(struct cluster *c);
+
+/* netsync.c: overlay networks created and deleted cluster-wide. */
+bool cluster_in_thread(void);
 
 /* underlay.c */
 int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip);

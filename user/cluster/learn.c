@@ -91,10 +91,11 @@ int learn_list_and_watch(struct cluster *c)
 
 /* The commands one reconciling pass runs, in order. */
 struct op {
-	char *argv[12];
+	char *argv[20];
 	int argc;
-	char text[5][CBPF_NAME_MAX]; /* what argv points into */
-	const char *learned_add, *learned_del;
+	char text[8][CBPF_NAME_MAX]; /* what argv points into */
+	char learned[LEARNED_MAX];   /* "node:NAME"/"net:NAME" learned (+1) or forgotten (-1) */
+	int learned_change;
 };
 
 /* Each op on its own: its argv points into it. */
@@ -114,10 +115,18 @@ static struct op *op_new(struct ops *ops)
 	return grown[ops->n] ? grown[ops->n++] : NULL;
 }
 
-static bool is_learned(const struct cluster *c, const char *name)
+static void learned_key(char key[LEARNED_MAX], const char *kind, const char *name)
 {
+	snprintf(key, LEARNED_MAX, "%s:%s", kind, name);
+}
+
+static bool is_learned(const struct cluster *c, const char *kind, const char *name)
+{
+	char key[LEARNED_MAX];
+
+	learned_key(key, kind, name);
 	for (size_t i = 0; i < c->n_learned; i++)
-		if (!strcmp(c->learned[i], name))
+		if (!strcmp(c->learned[i], key))
 			return true;
 	return false;
 }
@@ -145,35 +154,43 @@ static void learned_save(const struct cluster *c)
 		agent_log(LOG_LVL_WARN, "cluster: writing %s: %s", path, strerror(-err));
 }
 
-static int learned_add(struct cluster *c, const char *name)
+static int learned_add(struct cluster *c, const char *key)
 {
-	char(*grown)[CBPF_NAME_MAX] = realloc(c->learned, (c->n_learned + 1) * sizeof(*grown));
+	char(*grown)[LEARNED_MAX] = realloc(c->learned, (c->n_learned + 1) * sizeof(*grown));
 
 	if (!grown)
 		return -ENOMEM;
 	c->learned = grown;
-	snprintf(c->learned[c->n_learned++], CBPF_NAME_MAX, "%s", name);
+	snprintf(c->learned[c->n_learned++], LEARNED_MAX, "%s", key);
 	return 0;
 }
 
-static void learned_set(struct cluster *c, const char *name, bool on)
+static void learned_set(struct cluster *c, const char *key, bool on)
 {
 	for (size_t i = 0; i < c->n_learned; i++) {
-		if (strcmp(c->learned[i], name))
+		if (strcmp(c->learned[i], key))
 			continue;
 		if (!on) {
-			memcpy(c->learned[i], c->learned[--c->n_learned], CBPF_NAME_MAX);
+			memcpy(c->learned[i], c->learned[--c->n_learned], LEARNED_MAX);
 			learned_save(c);
 		}
 		return;
 	}
-	if (on && !learned_add(c, name))
+	if (on && !learned_add(c, key))
 		learned_save(c);
+}
+
+static void learned_set_kind(struct cluster *c, const char *kind, const char *name)
+{
+	char key[LEARNED_MAX];
+
+	learned_key(key, kind, name);
+	learned_set(c, key, true);
 }
 
 int learn_load_learned(struct cluster *c)
 {
-	char path[CBPF_PATH_MAX + 32], line[CBPF_NAME_MAX + 2];
+	char path[CBPF_PATH_MAX + 32], line[LEARNED_MAX + 2];
 	FILE *f;
 	int err = 0;
 
@@ -183,7 +200,9 @@ int learn_load_learned(struct cluster *c)
 		return errno == ENOENT ? 0 : -errno;
 	while (!err && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (state_valid_name(line) && !is_learned(c, line))
+		const char *colon = strchr(line, ':');
+
+		if (colon && state_valid_name(colon + 1))
 			err = learned_add(c, line);
 	}
 	fclose(f);
@@ -220,10 +239,11 @@ static void op_node_add(struct ops *ops, const struct mirror_node *node)
 	op->argv[3] = "--underlay";
 	op->argv[4] = op->text[1];
 	op->argc = 5;
-	op->learned_add = op->text[0];
+	learned_key(op->learned, "node", node->name);
+	op->learned_change = 1;
 }
 
-static void op_del(struct ops *ops, const char *what, const char *name, bool forget)
+static void op_del(struct ops *ops, const char *what, const char *name, const char *forget)
 {
 	struct op *op = op_new(ops);
 
@@ -231,11 +251,13 @@ static void op_del(struct ops *ops, const char *what, const char *name, bool for
 		return;
 	snprintf(op->text[0], CBPF_NAME_MAX, "%s", name);
 	op->argv[0] = (char *)what;
-	op->argv[1] = "del";
+	op->argv[1] = strcmp(what, "net") ? "del" : "delete"; /* as the commands are named */
 	op->argv[2] = op->text[0];
 	op->argc = 3;
-	if (forget)
-		op->learned_del = op->text[0];
+	if (forget) {
+		learned_key(op->learned, forget, name);
+		op->learned_change = -1;
+	}
 }
 
 static void op_ep_add(struct ops *ops, const struct mirror_ep *ep)
@@ -263,6 +285,80 @@ static void op_ep_add(struct ops *ops, const struct mirror_ep *ep)
 	op->argc = 11;
 }
 
+static const struct mirror_net *mirror_net(const struct mirror *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_nets; i++)
+		if (!strcmp(m->nets[i].name, name))
+			return &m->nets[i];
+	return NULL;
+}
+
+static void op_net_create(struct ops *ops, const struct mirror_net *net)
+{
+	struct op *op = op_new(ops);
+	int n = 0;
+
+	if (!op)
+		return;
+	snprintf(op->text[0], CBPF_NAME_MAX, "%s", net->name);
+	cbpf_format_cidr(&net->subnet, op->text[1], CBPF_NAME_MAX);
+	cbpf_format_ip(net->gateway, op->text[2]);
+	snprintf(op->text[3], CBPF_NAME_MAX, "%u", net->vni);
+	snprintf(op->text[4], CBPF_NAME_MAX, "%u", net->vlan);
+	snprintf(op->text[5], CBPF_NAME_MAX, "%u", net->mtu);
+	op->argv[n++] = "net";
+	op->argv[n++] = "create";
+	op->argv[n++] = op->text[0];
+	op->argv[n++] = "--model=overlay";
+	op->argv[n++] = "--subnet";
+	op->argv[n++] = op->text[1];
+	op->argv[n++] = "--gateway";
+	op->argv[n++] = op->text[2];
+	op->argv[n++] = "--vni";
+	op->argv[n++] = op->text[3];
+	op->argv[n++] = net->icc ? "--icc=on" : "--icc=off";
+	if (net->vlan) {
+		op->argv[n++] = "--vlan";
+		op->argv[n++] = op->text[4];
+	}
+	if (net->mtu) {
+		op->argv[n++] = "--mtu";
+		op->argv[n++] = op->text[5];
+	}
+	op->argc = n;
+	learned_key(op->learned, "net", net->name);
+	op->learned_change = 1;
+}
+
+/* Overlay networks: every one in etcd exists here; one we learned that left etcd goes. */
+static void plan_networks(struct cluster *c, struct cbpf_state *st, struct ops *ops)
+{
+	struct mirror *m = &c->mirror;
+
+	for (size_t i = 0; i < m->n_nets; i++) {
+		struct mirror_net *net = &m->nets[i], have;
+		struct cbpf_network *local = state_find_net(st, net->name);
+
+		if (!local) {
+			op_net_create(ops, net);
+			continue;
+		}
+		mirror_net_from_state(local, &have);
+		if (local->model == CBPF_MODEL_OVERLAY && mirror_net_same(&have, net)) {
+			learned_set_kind(c, "net", net->name);
+		} else if (!net->warned) {
+			agent_log(LOG_LVL_WARN,
+				  "cluster: network %s not created: a local network of that name "
+				  "has other options",
+				  net->name);
+			net->warned = true;
+		}
+	}
+	for (size_t i = 0; i < st->n_nets; i++)
+		if (is_learned(c, "net", st->nets[i].name) && !mirror_net(m, st->nets[i].name))
+			op_del(ops, "net", st->nets[i].name, "net");
+}
+
 /* Nodes: every node in etcd is one of ours; nodes we learned that left etcd go. */
 static void plan_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops)
 {
@@ -274,17 +370,17 @@ static void plan_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops
 		if (!have) {
 			op_node_add(ops, &m->nodes[i]);
 		} else if (have->underlay_ip != m->nodes[i].underlay) {
-			op_del(ops, "node", have->name, true);
+			op_del(ops, "node", have->name, "node");
 			op_node_add(ops, &m->nodes[i]);
 		} else {
-			learned_set(c, have->name, true);
+			learned_set_kind(c, "node", have->name);
 		}
 	}
 	/* This host stays its own node while its key is away (a lease lost in an outage). */
 	for (size_t i = 0; i < st->n_nodes; i++)
-		if (is_learned(c, st->nodes[i].name) && !mirror_node(m, st->nodes[i].name) &&
-		    strcmp(st->nodes[i].name, c->node))
-			op_del(ops, "node", st->nodes[i].name, true);
+		if (is_learned(c, "node", st->nodes[i].name) &&
+		    !mirror_node(m, st->nodes[i].name) && strcmp(st->nodes[i].name, c->node))
+			op_del(ops, "node", st->nodes[i].name, "node");
 }
 
 static bool wanted_here(struct cluster *c, struct cbpf_state *st, const struct mirror_ep *ep)
@@ -320,7 +416,7 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 		    have->ip == ep->ip && !memcmp(have->mac, ep->mac, 6))
 			continue;
 		if (have)
-			op_del(ops, "ep", have->name, false);
+			op_del(ops, "ep", have->name, NULL);
 		else
 			op_ep_add(ops, ep);
 	}
@@ -328,11 +424,11 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 		const struct cbpf_endpoint *have = &st->eps[i];
 		const struct mirror_ep *ep;
 
-		if (state_ep_is_local(have) || !is_learned(c, have->node))
+		if (state_ep_is_local(have) || !is_learned(c, "node", have->node))
 			continue;
 		ep = mirror_ep(m, have->name);
 		if (!ep || !wanted_here(c, st, ep))
-			op_del(ops, "ep", have->name, false);
+			op_del(ops, "ep", have->name, NULL);
 	}
 }
 
@@ -354,6 +450,7 @@ static size_t reconcile_once(struct cluster *c)
 	pthread_mutex_lock(&c->m);
 	c->dirty = false;
 	plan_nodes(c, &st, &ops);
+	plan_networks(c, &st, &ops);
 	plan_endpoints(c, &st, &ops);
 	cluster_view_set(&c->mirror, c->node, c->last_heartbeat);
 	pthread_mutex_unlock(&c->m);
@@ -371,10 +468,8 @@ static size_t reconcile_once(struct cluster *c)
 			/* getopt permuted argv: name the object from the op's own copy */
 			agent_log(LOG_LVL_INFO, "cluster: %s %s %s", op->argv[0], op->argv[1],
 				  op->text[0]);
-			if (op->learned_del)
-				learned_set(c, op->learned_del, false);
-			if (op->learned_add)
-				learned_set(c, op->learned_add, true);
+			if (op->learned_change)
+				learned_set(c, op->learned, op->learned_change > 0);
 		}
 		exec_result_free(&res);
 		free(op);
