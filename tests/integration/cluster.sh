@@ -145,6 +145,28 @@ check "e1 (h1) pings e3 (h3)" ping_ok e1 10.50.0.13
 check_eq "no node add or ep add --remote was typed: h2's remote endpoints are e1 and e3" \
 	"$(ipnum 10.50.0.11) $(ipnum 10.50.0.13)" "$(remote_ips h2)"
 
+# Addresses are cluster-wide: two hosts at once without --ip get different ones; a taken one is
+# refused with its owner.
+ns_add a2 && ns_add a3
+cb h2 ep add a2 --net ov1 --netns "$P-a2" >"$WORK/a2.out" 2>&1 &
+pid2=$!
+cb h3 ep add a3 --net ov1 --netns "$P-a3" >"$WORK/a3.out" 2>&1
+rc3=$?
+wait "$pid2"
+check_eq "a2 on h2 and a3 on h3, added at once without --ip, both succeed" "0 0" "$? $rc3"
+ip_of() { cb "$1" --json ep list | jq -r ".[] | select(.name == \"$2\") | .ip"; }
+a2ip=$(ip_of h2 a2)
+a3ip=$(ip_of h3 a3)
+check "they got different addresses ($a2ip, $a3ip)" test -n "$a2ip" -a "$a2ip" != "$a3ip"
+check "a2 pings a3 across hosts" ping_ok a2 "${a3ip%/*}"
+ns_add t2
+check_contains "e1's address on h2 is refused, naming its owner" \
+	"ep add t2: address 10.50.0.11 of network ov1 is taken in the cluster by endpoint e1 on node h1" \
+	"$(cb h2 ep add t2 --net ov1 --netns "$P-t2" --ip 10.50.0.11 2>&1)"
+check_eq "and nothing is left of t2 on h2" "" "$(ip_of h2 t2)"
+check "deleting a3 frees its address in the cluster" eval \
+	"cb h3 ep del a3 >/dev/null && wait_for 3 eval '! probe get /cbpfnet/v1/addrs/ov1/${a3ip%/*}'"
+
 ns_add x3 && cb h3 ep add x --net ov1 --netns "$P-x3" --ip 10.50.0.33 >/dev/null
 check "h1 learns h3's x" wait_for 5 has_remote h1 10.50.0.33
 

@@ -15,6 +15,7 @@
 #define CLUSTER_ENDPOINTS CLUSTER_PREFIX "endpoints/"
 #define CLUSTER_NETWORKS  CLUSTER_PREFIX "networks/"
 #define CLUSTER_VNIS	  CLUSTER_PREFIX "vnis/"
+#define CLUSTER_ADDRS	  CLUSTER_PREFIX "addrs/"
 
 #define LEARNED_MAX (CBPF_NAME_MAX + 8)
 
@@ -32,6 +33,7 @@ struct mirror_ep {
 	char node[CBPF_NAME_MAX];
 	uint32_t ip;
 	uint8_t mac[6];
+	bool overlay; /* published: in an overlay network, its address is claimed cluster-wide */
 	/* mirror: its clash with a local name was logged; published: another node holds the name */
 	bool warned;
 };
@@ -122,6 +124,17 @@ void heartbeat_stop(struct cluster *c);
 
 /* netsync.c: overlay networks created and deleted cluster-wide. */
 bool cluster_in_thread(void);
+/* The value of --NAME in a command's words ("--NAME V" or "--NAME=V"), or NULL. */
+const char *cluster_option(int argc, char **argv, const char *name);
+/* The command's object: its first word after the subcommand that is no option or value. */
+const char *cluster_operand(int argc, char **argv);
+
+/* addrs.c: addresses claimed cluster-wide (addrs/<net>/<ip>). */
+int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv);
+/* Claims ip for endpoint ep of node; -EEXIST with owner filled when another one holds it. */
+int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const char *net, uint32_t ip,
+	       const char *ep, char *owner, size_t owner_len);
+int addr_release(struct etcd_client *e, const char *net, uint32_t ip);
 
 /* underlay.c */
 int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip);

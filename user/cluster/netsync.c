@@ -23,7 +23,7 @@
 #define VNI_ATTEMPTS 8	  /* racing hosts: each loss moves to the next free VNI */
 
 /* The value of --NAME (as "--NAME V" or "--NAME=V"), or NULL. */
-static const char *option(int argc, char **argv, const char *name)
+const char *cluster_option(int argc, char **argv, const char *name)
 {
 	size_t len = strlen(name);
 
@@ -39,7 +39,7 @@ static const char *option(int argc, char **argv, const char *name)
 }
 
 /* The network's name: the word after "create"/"del" that is neither option nor value. */
-static const char *operand(int argc, char **argv)
+const char *cluster_operand(int argc, char **argv)
 {
 	for (int i = 2; i < argc; i++) {
 		if (!strncmp(argv[i], "--", 2)) {
@@ -173,8 +173,9 @@ static int claim(struct cluster *c, const struct mirror_net *net, char *taken_by
 
 static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	const char *name = operand(argc, argv), *model = option(argc, argv, "model");
-	bool auto_vni = !option(argc, argv, "vni") && model && !strcmp(model, "overlay");
+	const char *name = cluster_operand(argc, argv),
+		   *model = cluster_option(argc, argv, "model");
+	bool auto_vni = !cluster_option(argc, argv, "vni") && model && !strcmp(model, "overlay");
 	char vni_text[16], taken_by[CBPF_NAME_MAX] = "", *del[] = {"net", "delete", NULL, NULL};
 	char **words = calloc(argc + 3, sizeof(*words));
 	struct mirror_net mine, theirs = {0};
@@ -191,8 +192,9 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 	for (int attempt = 0; attempt < VNI_ATTEMPTS; attempt++) {
 		memcpy(words, argv, argc * sizeof(*words));
 		if (auto_vni) {
-			uint16_t vlan =
-			    option(argc, argv, "vlan") ? atoi(option(argc, argv, "vlan")) : 0;
+			uint16_t vlan = cluster_option(argc, argv, "vlan")
+					    ? atoi(cluster_option(argc, argv, "vlan"))
+					    : 0;
 
 			err = free_vni(c, ctx, vlan, &vni);
 			if (err) {
@@ -234,7 +236,7 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 
 static int net_delete(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	const char *name = operand(argc, argv);
+	const char *name = cluster_operand(argc, argv);
 	char net_key[sizeof(CLUSTER_NETWORKS) + CBPF_NAME_MAX], vni_key[64];
 	struct etcd_op ops[2] = {{.type = ETCD_OP_DELETE, .key = net_key},
 				 {.type = ETCD_OP_DELETE, .key = vni_key}};
@@ -260,7 +262,14 @@ static int net_delete(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 int cluster_command(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv, bool *handled)
 {
 	*handled = false;
-	if (cluster_in_thread() || argc < 2 || strcmp(argv[0], "net"))
+	if (cluster_in_thread() || argc < 2)
+		return 0;
+	if (!strcmp(argv[0], "ep") && !strcmp(argv[1], "add") &&
+	    cluster_option(argc, argv, "netns") && !cluster_option(argc, argv, "remote")) {
+		*handled = true;
+		return cluster_ep_add(c, ctx, argc, argv);
+	}
+	if (strcmp(argv[0], "net"))
 		return 0;
 	if (!strcmp(argv[1], "create")) {
 		*handled = true;

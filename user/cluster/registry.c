@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "cluster/cluster_int.h"
+#include "network.h"
 
 static int put_node(struct cluster *c)
 {
@@ -80,6 +81,7 @@ void registry_revoke(struct cluster *c)
  */
 static int local_endpoints(struct cluster *c, size_t spare, struct mirror_ep **out, size_t *n)
 {
+	struct cbpf_network *net;
 	struct cbpf_state st;
 	struct mirror_ep *eps;
 	int err;
@@ -102,6 +104,8 @@ static int local_endpoints(struct cluster *c, size_t spare, struct mirror_ep **o
 		snprintf(eps[*n].node, sizeof(eps[*n].node), "%s", c->node);
 		eps[*n].ip = ep->ip;
 		memcpy(eps[*n].mac, ep->mac, 6);
+		net = state_find_net(&st, ep->net);
+		eps[*n].overlay = net && net->model == CBPF_MODEL_OVERLAY;
 		(*n)++;
 	}
 	state_close(&st);
@@ -168,7 +172,7 @@ out:
  */
 int registry_publish(struct cluster *c)
 {
-	char key[sizeof(CLUSTER_ENDPOINTS) + CBPF_NAME_MAX], owner[CBPF_NAME_MAX];
+	char key[sizeof(CLUSTER_ENDPOINTS) + CBPF_NAME_MAX], owner[160], ip[CBPF_IP_STRLEN];
 	struct mirror_ep *now, *old;
 	size_t n_now, kept = 0;
 	int err, failed = 0;
@@ -183,6 +187,23 @@ int registry_publish(struct cluster *c)
 		if (old && !old->warned && same_ep(old, &now[i]))
 			continue;
 		err = publish_one(c, &now[i], old && !old->warned, owner);
+		/* moved to another address or network: the old address is free */
+		if (!err && old && !old->warned && old->overlay &&
+		    (old->ip != now[i].ip || strcmp(old->net, now[i].net)))
+			addr_release(c->etcd, old->net, old->ip);
+		if (!err && now[i].overlay) {
+			err = addr_claim(c->etcd, c->node, c->lease, now[i].net, now[i].ip,
+					 now[i].name, owner, sizeof(owner));
+			if (err == -EEXIST) {
+				cbpf_format_ip(now[i].ip, ip);
+				agent_log(
+				    LOG_LVL_WARN,
+				    "cluster: address %s of endpoint %s (network %s) is taken "
+				    "in the cluster by %s",
+				    ip, now[i].name, now[i].net, owner);
+				err = 0;
+			}
+		}
 		if (err == -EEXIST) {
 			if (!old || !old->warned)
 				agent_log(LOG_LVL_WARN,
@@ -201,6 +222,8 @@ int registry_publish(struct cluster *c)
 			continue;
 		snprintf(key, sizeof(key), CLUSTER_ENDPOINTS "%s", c->published[i].name);
 		err = etcd_delete(c->etcd, key, NULL);
+		if (!err && c->published[i].overlay)
+			err = addr_release(c->etcd, c->published[i].net, c->published[i].ip);
 		if (err) {
 			failed = err;
 			now[n_now + kept] = c->published[i];
