@@ -214,4 +214,29 @@ check "h3 keeps its own x, not h1's" lacks_remote h3 10.50.0.31
 cb h1 ep del x >/dev/null
 check "once h1 lets go of x, h3 publishes its x and h1 learns it" wait_for 5 has_remote h1 10.50.0.33
 
+# etcd away: the datapath keeps forwarding, changes that need the cluster fail with a clear
+# error (HTTP 503 from the API) and leave nothing behind; etcd back, the agents converge.
+etcd_stop() {
+	kill -TERM "$ETCD_PID"
+	for _ in $(seq 50); do kill -0 "$ETCD_PID" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+check "etcd stops" etcd_stop
+check "e1 (h1) still pings e3 (h3) with etcd down" ping_ok e1 10.50.0.13
+check_contains "net create with etcd down fails, saying why" \
+	"net create ov9: choosing a VNI free in the cluster: etcd list /cbpfnet/v1/vnis/" \
+	"$(cb h1 net create ov9 --model overlay --subnet 10.79.0.0/24 2>&1)"
+check_eq "the API answers 503" 503 \
+	"$(api h1 POST /v1/networks '{"name": "ov9", "model": "overlay", "subnet": "10.79.0.0/24"}' | tail -1)"
+check_eq "and h1 has no ov9" "" "$(net_vni h1 ov9)"
+ns_add y1
+check_contains "ep add in an overlay network with etcd down fails, saying why" \
+	"ep add y1: claiming an address in the cluster: etcd" \
+	"$(cb h1 ep add y1 --net ov1 --netns "$P-y1" 2>&1)"
+check "etcd starts again" etcd_start
+check "e1 still pings e3" ping_ok e1 10.50.0.13
+check "ep add on h1 after the outage" cb h1 ep add y1 --net ov1 --netns "$P-y1" --ip 10.50.0.41
+check "h3 learns it: the watch came back" wait_for 5 has_remote h3 10.50.0.41
+check "h3's e3 pings y1" ping_ok e3 10.50.0.41
+
 lib_finish

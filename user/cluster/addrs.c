@@ -194,7 +194,7 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 		cbpf_err("ep add %s: claiming an address in the cluster: %s", name,
 			 etcd_errmsg(c->cmd_etcd));
 		free(words);
-		return err;
+		return cluster_unavailable(err);
 	}
 	if (!ip_text) {
 		words[argc] = "--ip";

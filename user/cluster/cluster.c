@@ -25,6 +25,21 @@ double cluster_now(void)
 /* The cluster thread's own commands need no second look: a failing one would loop. */
 static __thread bool in_cluster_thread;
 
+int cluster_unavailable(int err)
+{
+	switch (err) {
+	case -ECONNREFUSED:
+	case -ETIMEDOUT:
+	case -ECONNRESET:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+	case -EAGAIN:
+		return -EAGAIN;
+	default:
+		return err;
+	}
+}
+
 bool cluster_in_thread(void)
 {
 	return in_cluster_thread;

@@ -143,5 +143,7 @@ int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip)
 void cluster_view_set(const struct mirror *m, const char *self, double self_heartbeat);
 
 double cluster_now(void);
+/* etcd out of reach (-EAGAIN, which the API answers with 503) or err as it was. */
+int cluster_unavailable(int err);
 
 #endif

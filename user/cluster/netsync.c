@@ -161,7 +161,7 @@ static int claim(struct cluster *c, const struct mirror_net *net, char *taken_by
 		return err;
 	err = etcd_get(c->cmd_etcd, vni_key, &kv, NULL);
 	if (err)
-		return err == -ENOENT ? -EAGAIN : err;
+		return err == -ENOENT ? -ECANCELED : err; /* its owner went meanwhile */
 	owner = json_tokener_parse(kv.value);
 	snprintf(taken_by, CBPF_NAME_MAX, "network %s",
 		 json_object_get_string(json_object_object_get(owner, "net")) ?: "?");
@@ -200,6 +200,7 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 			if (err) {
 				cbpf_err("net create %s: choosing a VNI free in the cluster: %s",
 					 name, etcd_errmsg(c->cmd_etcd));
+				err = cluster_unavailable(err);
 				break;
 			}
 			snprintf(vni_text, sizeof(vni_text), "%u", vni);
@@ -216,9 +217,15 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 			break;
 		del[2] = (char *)name;
 		run_quiet(ctx, 3, del);
-		if (err == -EEXIST && taken_by[0] && auto_vni)
-			continue;
-		if (err == -EEXIST && taken_by[0])
+		if ((err == -EEXIST && taken_by[0] && auto_vni) || err == -ECANCELED) {
+			taken_by[0] = '\0';
+			if (attempt + 1 < VNI_ATTEMPTS)
+				continue;
+			cbpf_err("net create %s: no VNI claimed in %d attempts (other hosts are "
+				 "creating networks); try again",
+				 name, VNI_ATTEMPTS);
+			err = -EAGAIN;
+		} else if (err == -EEXIST && taken_by[0])
 			cbpf_err("net create %s: VNI %u%s is taken in the cluster by %s", name,
 				 mine.vni, mine.vlan ? " (with its VLAN)" : "", taken_by);
 		else if (err == -EEXIST)
@@ -228,6 +235,7 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 		else
 			cbpf_err("net create %s: not created: the cluster cannot be reached: %s",
 				 name, etcd_errmsg(c->cmd_etcd));
+		err = cluster_unavailable(err);
 		break;
 	}
 	free(words);
