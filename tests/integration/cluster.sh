@@ -10,6 +10,10 @@ PROBE=${ETCD_PROBE:-$REPO/build/tests/tools/etcd_probe}
 URL=http://198.18.0.200:2379
 TTL=2
 ETCD_PID=
+STOPPED=
+
+# A stopped agent would ignore the harness's SIGTERM and its `wait` would hang.
+lib_cleanup_hook() { [ -z "$STOPPED" ] || kill -CONT "$STOPPED" 2>/dev/null; }
 
 host_add etcd 200
 for i in 1 2 3; do host_add "h$i" "$i"; done
@@ -124,6 +128,8 @@ check_eq "h1's ul0 carries the tunnel program (own node learned from etcd)" \
 check_contains "node list shows state and heartbeat" "ready" "$(cb h1 node list | grep '^h1 ')"
 check "h1's own heartbeat is younger than the TTL" \
 	test "$(cb h1 --json node list | jq '.[] | select(.name == "h1") | .heartbeat_age_s < 2')" = true
+check "h1 sees h2's heartbeat age from its lease, at most the TTL" \
+	test "$(cb h1 --json node list | jq '.[] | select(.name == "h2") | .heartbeat_age_s <= 2')" = true
 
 ns_add e2 && cb h2 ep add e2 --net ov1 --netns "$P-e2" --ip 10.50.0.12 >/dev/null
 ns_add e3 && cb h3 ep add e3 --net ov1 --netns "$P-e3" --ip 10.50.0.13 >/dev/null
@@ -238,5 +244,20 @@ check "e1 still pings e3" ping_ok e1 10.50.0.13
 check "ep add on h1 after the outage" cb h1 ep add y1 --net ov1 --netns "$P-y1" --ip 10.50.0.41
 check "h3 learns it: the watch came back" wait_for 5 has_remote h3 10.50.0.41
 check "h3's e3 pings y1" ping_ok e3 10.50.0.41
+
+# A lease lost while the agent could not send heartbeats (stopped here; an outage longer than
+# the TTL does the same): the others drop its endpoints; when it runs again it registers anew
+# and republishes, and is learned again, keeping its own node meanwhile.
+kill -STOP "${AGENT_PIDS[h1]}"
+STOPPED=${AGENT_PIDS[h1]}
+check "h1's agent stopped: h3 drops e1 when h1's lease expires" wait_for $((TTL + 4)) lacks_remote h3 10.50.0.11
+kill -CONT "$STOPPED"
+STOPPED=
+check "h1 registers again and republishes: h3 learns e1 again" wait_for 5 has_remote h3 10.50.0.11
+check "h3's e3 pings h1's e1" ping_ok e3 10.50.0.11
+check "h1 logged the lost lease" grep -q "cluster: lease of node h1 expired; registering again" \
+	"$WORK/h1.agent.log"
+check_eq "h1 is still its own node on ul0" "h1:ul0" \
+	"$(cb h1 --json node list | jq -r '.[] | select(.name == "h1") | "\(.name):\(.ifname)"')"
 
 lib_finish

@@ -179,6 +179,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *opts, struct clust
 		cluster_stop(c);
 		return err;
 	}
+	cluster_view_etcd(c->cmd_etcd);
 	*out = c;
 	return 0;
 fail:
@@ -193,6 +194,7 @@ void cluster_stop(struct cluster *c)
 {
 	if (!c)
 		return;
+	cluster_view_etcd(NULL);
 	pthread_mutex_lock(&c->m);
 	c->stop = true;
 	pthread_cond_signal(&c->cv);

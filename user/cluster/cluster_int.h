@@ -141,6 +141,10 @@ int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip)
 
 /* view.c: what `node list` shows of the cluster. */
 void cluster_view_set(const struct mirror *m, const char *self, double self_heartbeat);
+/* This node's heartbeat, from the heartbeat thread. */
+void cluster_view_heartbeat(const char *self, double when);
+/* The client `node list` asks other nodes' heartbeats with (NULL: none). */
+void cluster_view_etcd(struct etcd_client *e);
 
 double cluster_now(void);
 /* etcd out of reach (-EAGAIN, which the API answers with 503) or err as it was. */

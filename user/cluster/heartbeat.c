@@ -49,6 +49,7 @@ static void *heartbeat_thread(void *arg)
 		pthread_mutex_lock(&c->m);
 		if (!err) {
 			c->last_heartbeat = cluster_now();
+			cluster_view_heartbeat(c->node, c->last_heartbeat);
 		} else if (err == -ENOENT && c->beat_lease == lease) {
 			agent_log(LOG_LVL_WARN,
 				  "cluster: lease of node %s expired; registering again", c->node);

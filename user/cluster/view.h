@@ -14,10 +14,12 @@
 struct cluster_node_view {
 	char name[CBPF_NAME_MAX];
 	uint32_t underlay;
-	bool alive;	      /* its node key is in etcd (its lease lives) */
-	double changed_age;   /* seconds since it was seen coming or going */
-	double heartbeat_age; /* seconds since its last heartbeat; < 0: unknown */
-	size_t endpoints;     /* its endpoints in etcd */
+	bool alive;	    /* its node key is in etcd (its lease lives) */
+	double changed_age; /* seconds since it was seen coming or going */
+	/* seconds since its last heartbeat (this node's exact, others' in whole seconds from
+	 * their lease's TTL left); < 0: unknown */
+	double heartbeat_age;
+	size_t endpoints; /* its endpoints in etcd */
 };
 
 /* A copy of the view (the caller frees *out); 0 entries outside cluster mode. */
