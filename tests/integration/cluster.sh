@@ -136,7 +136,10 @@ ns_add e3 && cb h3 ep add e3 --net ov1 --netns "$P-e3" --ip 10.50.0.13 >/dev/nul
 check "h1 learns e2 and e3" wait_for 5 has_remote h1 10.50.0.13
 check "the endpoints are published under /cbpfnet/v1/endpoints/" probe get /cbpfnet/v1/endpoints/e2
 
-# Propagation: from `ep add` on h1 to the first ping answered from h2.
+# Propagation: from `ep add` on h1 to the first ping answered from h2. e2 retries ARP every
+# 50 ms instead of every second, so that an ARP request sent before h2 knew e1 does not cost a
+# second of the kernel's neighbour retry on top of the control plane's time.
+in_ns e2 sysctl -qw net.ipv4.neigh.eth0.retrans_time_ms=50
 ns_add e1
 t0=$(ms)
 cb h1 ep add e1 --net ov1 --netns "$P-e1" --ip 10.50.0.11 >/dev/null
@@ -259,5 +262,24 @@ check "h1 logged the lost lease" grep -q "cluster: lease of node h1 expired; reg
 	"$WORK/h1.agent.log"
 check_eq "h1 is still its own node on ul0" "h1:ul0" \
 	"$(cb h1 --json node list | jq -r '.[] | select(.name == "h1") | "\(.name):\(.ifname)"')"
+
+# h1 cut off from etcd (longer than its TTL) while the cluster changes and etcd compacts its
+# history: back on the network, h1 registers again, lists and watches again, and converges.
+lists_before=$(grep -c "cluster: .* at revision .*; watching" "$WORK/h1.agent.log")
+ip -n "$P-h1" link set ul0 down
+ns_add z3 && cb h3 ep add z3 --net ov1 --netns "$P-z3" --ip 10.50.0.53 >/dev/null
+cb h3 ep del x >/dev/null
+rev=$(in_ns h3 "$PROBE" "$URL" list /cbpfnet/v1/ 1 | sed -n 's/^revision=\([0-9]*\).*/\1/p')
+check "etcd compacts its history up to revision $rev" \
+	in_ns h3 curl -sf -m 3 -X POST "$URL/v3/kv/compaction" -d "{\"revision\":\"$rev\"}"
+sleep $((TTL + 1))
+ip -n "$P-h1" link set ul0 up
+check "h1 back: it learns z3, added while it was cut off" wait_for 10 has_remote h1 10.50.0.53
+lists() { grep -c "cluster: .* at revision .*; watching" "$WORK/h1.agent.log"; }
+check "h1 listed and watched again once its heartbeats came back" \
+	wait_for 5 eval '[ "$(lists)" -gt "$lists_before" ]'
+check "and forgets x, deleted meanwhile" wait_for 5 lacks_remote h1 10.50.0.33
+check "h3 learns h1's e1 again" wait_for 5 has_remote h3 10.50.0.11
+check "e1 (h1) pings z3 (h3)" ping_ok e1 10.50.0.53
 
 lib_finish

@@ -28,7 +28,8 @@ static void wait_period(struct cluster *c, double seconds)
 static void *heartbeat_thread(void *arg)
 {
 	struct cluster *c = arg;
-	bool failing = false;
+	bool failing = false,
+	     missed = false; /* missed: a heartbeat failed since the last one sent */
 	int64_t lease;
 	int err;
 
@@ -50,7 +51,20 @@ static void *heartbeat_thread(void *arg)
 		if (!err) {
 			c->last_heartbeat = cluster_now();
 			cluster_view_heartbeat(c->node, c->last_heartbeat);
-		} else if (err == -ENOENT && c->beat_lease == lease) {
+			/*
+			 * Back after failures: the watch may be a silent one on a member that lost
+			 * its quorum, or be retrying from a revision since compacted. A fresh list
+			 * and watch converge in every case.
+			 */
+			if (missed) {
+				c->relist = true;
+				pthread_cond_signal(&c->cv);
+			}
+			missed = false;
+		} else {
+			missed = true;
+		}
+		if (err == -ENOENT && c->beat_lease == lease) {
 			agent_log(LOG_LVL_WARN,
 				  "cluster: lease of node %s expired; registering again", c->node);
 			c->beat_lease = 0;
