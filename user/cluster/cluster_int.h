@@ -122,8 +122,10 @@ void mirror_vni_key(uint32_t vni, uint16_t vlan, char *key, size_t len);
 int heartbeat_start(struct cluster *c);
 void heartbeat_stop(struct cluster *c);
 
-/* netsync.c: overlay networks created and deleted cluster-wide. */
+/* Whether the caller is the cluster thread, whose commands apply etcd's state as it is. */
 bool cluster_in_thread(void);
+
+/* netsync.c: overlay networks created and deleted cluster-wide. */
 /* The value of --NAME in a command's words ("--NAME V" or "--NAME=V"), or NULL. */
 const char *cluster_option(int argc, char **argv, const char *name);
 /* The command's object: its first word after the subcommand that is no option or value. */
