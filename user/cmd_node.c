@@ -4,11 +4,13 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "attach.h"
+#include "cluster/view.h"
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
@@ -208,10 +210,52 @@ out:
 	return err;
 }
 
+static const struct cluster_node_view *view_find(const struct cluster_node_view *v, size_t n,
+						 const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+/* What the cluster knows of a node (nothing outside cluster mode or for a hand-added node). */
+static void add_view(json_object *obj, const struct cluster_node_view *v)
+{
+	if (!v)
+		return;
+	json_object_object_add(obj, "state", json_object_new_string(v->alive ? "ready" : "dead"));
+	json_object_object_add(obj, "since_s", json_object_new_double(v->changed_age));
+	if (v->heartbeat_age >= 0)
+		json_object_object_add(obj, "heartbeat_age_s",
+				       json_object_new_double(v->heartbeat_age));
+	json_object_object_add(obj, "endpoints", json_object_new_int64(v->endpoints));
+}
+
+static void print_node(json_object *node)
+{
+	json_object *hb = json_object_object_get(node, "heartbeat_age_s");
+	json_object *state = json_object_object_get(node, "state");
+	json_object *ifname = json_object_object_get(node, "ifname");
+	json_object *eps = json_object_object_get(node, "endpoints");
+	char age[32] = "-";
+
+	if (hb)
+		snprintf(age, sizeof(age), "%.1fs", json_object_get_double(hb));
+	printf("%-16s %-15s %-6s %-6s %-9s %s\n",
+	       json_object_get_string(json_object_object_get(node, "name")),
+	       json_object_get_string(json_object_object_get(node, "underlay")),
+	       ifname ? json_object_get_string(ifname) : "-",
+	       state ? json_object_get_string(state) : "-", age,
+	       eps ? json_object_get_string(eps) : "-");
+}
+
 static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	struct cluster_node_view *view;
 	struct cbpf_state st;
 	json_object *list;
+	size_t n_view;
 	int err;
 
 	(void)argv;
@@ -219,26 +263,46 @@ static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_err("node list: takes no arguments");
 		return -EINVAL;
 	}
-	err = state_open(ctx->state_dir, &st);
-	if (err)
+	err = cluster_view_get(&view, &n_view);
+	if (err) {
+		cbpf_err("node list: %s", strerror(-err));
 		return err;
+	}
+	err = state_open(ctx->state_dir, &st);
+	if (err) {
+		free(view);
+		return err;
+	}
 	list = json_object_new_array();
-	for (size_t i = 0; i < st.n_nodes; i++)
-		json_object_array_add(list, node_json(&st.nodes[i]));
-	if (ctx->json) {
-		cbpf_print_json(list);
-	} else {
-		printf("%-16s %-15s %s\n", "NAME", "UNDERLAY", "LOCAL");
-		for (size_t i = 0; i < st.n_nodes; i++) {
-			char ip[CBPF_IP_STRLEN];
+	for (size_t i = 0; i < st.n_nodes; i++) {
+		json_object *obj = node_json(&st.nodes[i]);
 
-			cbpf_format_ip(st.nodes[i].underlay_ip, ip);
-			printf("%-16s %-15s %s\n", st.nodes[i].name, ip,
-			       st.nodes[i].ifname[0] ? st.nodes[i].ifname : "-");
-		}
-		json_object_put(list);
+		add_view(obj, view_find(view, n_view, st.nodes[i].name));
+		json_object_array_add(list, obj);
+	}
+	/* Nodes that died: gone from the state, remembered by the cluster view. */
+	for (size_t i = 0; i < n_view; i++) {
+		struct cbpf_node gone = {.underlay_ip = view[i].underlay};
+		json_object *obj;
+
+		if (state_find_node(&st, view[i].name))
+			continue;
+		snprintf(gone.name, sizeof(gone.name), "%s", view[i].name);
+		obj = node_json(&gone);
+		add_view(obj, &view[i]);
+		json_object_array_add(list, obj);
 	}
 	state_close(&st);
+	free(view);
+	if (ctx->json) {
+		cbpf_print_json(list);
+		return 0;
+	}
+	printf("%-16s %-15s %-6s %-6s %-9s %s\n", "NAME", "UNDERLAY", "LOCAL", "STATE", "HEARTBEAT",
+	       "ENDPOINTS");
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+		print_node(json_object_array_get_idx(list, i));
+	json_object_put(list);
 	return 0;
 }
 

@@ -1,6 +1,18 @@
 /* The top-level command table, shared by the command line and the agent that runs it. */
+#include <errno.h>
+
 #include "commands.h"
 #include "model/model_cmd.h"
+
+/* `monitor` is a client of the agent's event stream (client/forward.c), never run inside it. */
+static int monitor_in_agent(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	cbpf_err("monitor: read the agent's event stream (GET /v1/events) instead");
+	return -EINVAL;
+}
 
 const struct cbpf_cmd cbpf_commands[] = {
     {"load", cmd_load, "load                      load and pin programs and maps"},
@@ -18,7 +30,7 @@ const struct cbpf_cmd cbpf_commands[] = {
     {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
     {"daemon", cmd_daemon,
      "daemon [--policy FILE|DIR] the host agent: owns the datapath, serves the API"},
-    {"monitor", cmd_monitor, "monitor [--count N] [--timeout S]  drop and verdict events"},
+    {"monitor", monitor_in_agent, "monitor [--count N] [--timeout S]  drop and verdict events"},
     {"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
     {NULL, NULL, NULL},
 };

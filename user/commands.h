@@ -20,6 +20,5 @@ int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv);
-int cmd_monitor(struct cbpf_ctx *ctx, int argc, char **argv);
 
 #endif

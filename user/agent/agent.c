@@ -19,6 +19,7 @@
 #include "agent/event_feed.h"
 #include "api/server.h"
 #include "api/tcp.h"
+#include "cluster/cluster.h"
 #include "commands.h"
 #include "policy_load.h"
 
@@ -52,9 +53,42 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 
 #define DAEMON_USAGE                                                                               \
 	"daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL] [--listen ADDR:PORT "       \
-	"[--token-file FILE] [--tls-cert PEM --tls-key PEM] [--ui-dir DIR]]"
+	"[--token-file FILE] [--tls-cert PEM --tls-key PEM] [--ui-dir DIR]] [--etcd URL[,URL...] " \
+	"[--node NAME] [--underlay IFACE|ADDR] [--lease-ttl S]]"
 
-static int parse_options(struct agent *a, struct api_tcp_config *tcp, int argc, char **argv)
+/* Cluster mode's options (--etcd ...); the TCP API's are parse_options' own. */
+static int parse_cluster_option(int opt, struct cluster_opts *cl)
+{
+	char *end;
+	long ttl;
+
+	switch (opt) {
+	case 'e':
+		cl->etcd = optarg;
+		return 0;
+	case 'n':
+		cl->node = optarg;
+		return 0;
+	case 'U':
+		cl->underlay = optarg;
+		return 0;
+	case 'T':
+		ttl = strtol(optarg, &end, 10);
+		if (*end || end == optarg || ttl < CLUSTER_LEASE_TTL_MIN || ttl > 3600) {
+			cbpf_err("daemon: --lease-ttl %s: seconds, %d to 3600", optarg,
+				 CLUSTER_LEASE_TTL_MIN);
+			return -EINVAL;
+		}
+		cl->lease_ttl = ttl;
+		return 0;
+	default:
+		cbpf_err(DAEMON_USAGE);
+		return -EINVAL;
+	}
+}
+
+static int parse_options(struct agent *a, struct api_tcp_config *tcp, struct cluster_opts *cl,
+			 int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"policy", required_argument, NULL, 'p'},
@@ -64,6 +98,10 @@ static int parse_options(struct agent *a, struct api_tcp_config *tcp, int argc, 
 	    {"tls-cert", required_argument, NULL, 'c'},
 	    {"tls-key", required_argument, NULL, 'k'},
 	    {"ui-dir", required_argument, NULL, 'u'},
+	    {"etcd", required_argument, NULL, 'e'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"underlay", required_argument, NULL, 'U'},
+	    {"lease-ttl", required_argument, NULL, 'T'},
 	    {NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -85,8 +123,7 @@ static int parse_options(struct agent *a, struct api_tcp_config *tcp, int argc, 
 		} else if (opt == 'l' && agent_log_set_level(optarg)) {
 			cbpf_err("daemon: --log-level %s: one of error, warn, info, debug", optarg);
 			return -EINVAL;
-		} else if (opt != 'l') {
-			cbpf_err(DAEMON_USAGE);
+		} else if (opt != 'l' && parse_cluster_option(opt, cl)) {
 			return -EINVAL;
 		}
 	}
@@ -98,6 +135,12 @@ static int parse_options(struct agent *a, struct api_tcp_config *tcp, int argc, 
 		cbpf_err("daemon: --token-file, --tls-cert, --tls-key and --ui-dir need --listen");
 		return -EINVAL;
 	}
+	if (!cl->etcd && (cl->node || cl->underlay || cl->lease_ttl)) {
+		cbpf_err("daemon: --node, --underlay and --lease-ttl need --etcd");
+		return -EINVAL;
+	}
+	if (!cl->lease_ttl)
+		cl->lease_ttl = CLUSTER_LEASE_TTL;
 	return 0;
 }
 
@@ -149,11 +192,12 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	struct api_tcp_config tcp_cfg = {0};
 	struct agent a = {.ctx = *ctx};
 	struct api_tcp tcp = {0};
+	struct cluster_opts cl = {0};
 	char socket_path[4096];
 	int lock_fd = -1, err;
 	sigset_t set;
 
-	err = parse_options(&a, &tcp_cfg, argc, argv);
+	err = parse_options(&a, &tcp_cfg, &cl, argc, argv);
 	if (!tcp_cfg.ui_dir)
 		tcp_cfg.ui_dir = CBPF_UI_DIR;
 	/* Token and TLS files are checked before the lock: a bad one changes nothing. */
@@ -185,6 +229,8 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = agent_prepare(&a);
 	if (!err)
 		err = events_start(&a, &a.events);
+	if (!err && cl.etcd)
+		err = cluster_start(&a, &cl, &a.cluster);
 	if (!err)
 		err = api_start(&a, socket_path, &a.api);
 	if (!err && tcp_cfg.listen)
@@ -192,6 +238,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (err) {
 		api_stop(a.api);
 		api_tcp_free(&tcp);
+		cluster_stop(a.cluster);
 		events_stop(a.events);
 		events_free(a.events);
 		agent_lock_release(lock_fd);
@@ -206,9 +253,12 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 			  tcp.token ? "bearer token required" : "loopback, no token", tcp.ui_dir);
 	serve(&a, &set);
 	agent_log(LOG_LVL_INFO, "stopping; the datapath keeps forwarding with the last state");
+	/* Streams end first, so the servers' connection threads can; then no command kicks the
+	 * cluster any more, and revoking its lease deregisters the node. */
 	events_stop(a.events);
 	api_stop(a.api_tcp);
 	api_stop(a.api);
+	cluster_stop(a.cluster);
 	api_tcp_free(&tcp);
 	events_free(a.events);
 	agent_lock_release(lock_fd);

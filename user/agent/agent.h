@@ -17,6 +17,7 @@
 
 struct agent_events;
 struct api_server;
+struct cluster;
 
 struct agent {
 	struct cbpf_ctx ctx;
@@ -31,6 +32,7 @@ struct agent {
 	struct agent_events *events;
 	struct api_server *api;
 	struct api_server *api_tcp; /* NULL without --listen */
+	struct cluster *cluster; /* NULL: not in cluster mode */
 };
 
 /* Re-reads the policy files; doc gets the outcome ({generation, ok, message, ...}). */

@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "api/exec.h"
+#include "cluster/cluster.h"
 #include "commands.h"
 
 static int run_request(struct agent *a, void *arg)
@@ -40,6 +41,13 @@ static int run_request(struct agent *a, void *arg)
 	if (req->argc >= 1 && !strcmp(req->argv[0], "daemon")) {
 		cbpf_err("daemon: an agent is already running on state %s", ctx.state_dir);
 		return -EBUSY;
+	}
+	if (a->cluster) {
+		bool handled;
+
+		err = cluster_command(a->cluster, &ctx, req->argc, req->argv, &handled);
+		if (handled)
+			return err;
 	}
 	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, req->argc, req->argv);
 }
@@ -80,6 +88,9 @@ void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
 	}
 	a->changes++;
 	pthread_mutex_unlock(&a->lock);
+	/* Local endpoints may have changed: the cluster publishes them and learns again. */
+	if (a->cluster)
+		cluster_kick(a->cluster);
 	if (in)
 		fclose(in);
 	if (out)

@@ -69,6 +69,9 @@ static const char *status_code(int err, unsigned int *status)
 	case -ENOSPC:
 		*status = MHD_HTTP_CONFLICT;
 		return "conflict";
+	case -EAGAIN: /* cluster mode: etcd out of reach, nothing was changed */
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return "unavailable";
 	default:
 		*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return "internal";

@@ -117,6 +117,8 @@ int etcd_txn(struct etcd_client *c, const struct etcd_cmp *cmps, size_t n_cmps,
 int etcd_lease_grant(struct etcd_client *c, int64_t ttl, int64_t *id, int64_t *granted);
 int etcd_lease_keepalive(struct etcd_client *c, int64_t id, int64_t *ttl_left);
 int etcd_lease_revoke(struct etcd_client *c, int64_t id);
+/* The TTL left (whole seconds, as etcd counts) and the TTL granted; -ENOENT when gone. */
+int etcd_lease_timetolive(struct etcd_client *c, int64_t id, int64_t *ttl_left, int64_t *granted);
 
 /* Watches ------------------------------------------------------------------------------- */
 

@@ -80,6 +80,35 @@ int etcd_lease_keepalive(struct etcd_client *c, int64_t id, int64_t *ttl_left)
 	return 0;
 }
 
+int etcd_lease_timetolive(struct etcd_client *c, int64_t id, int64_t *ttl_left, int64_t *granted)
+{
+	struct json_object *req = id_req("ID", id), *resp;
+	char what[32];
+	int64_t ttl = 0, got = 0;
+	int err;
+
+	snprintf(what, sizeof(what), "%" PRId64, id);
+	if (!req)
+		return etcd_fail(c, -ENOMEM, "lease timetolive", what, "cannot build the request");
+	err = etcd_call(c, "/v3/lease/timetolive", req, ETCD_RETRY_ANY, "lease timetolive", what,
+			&resp);
+	json_object_put(req);
+	if (err)
+		return err;
+	err = etcd_json_i64(resp, "TTL", &ttl);
+	err = err ?: etcd_json_i64(resp, "grantedTTL", &got);
+	json_object_put(resp);
+	if (err)
+		return etcd_fail(c, err, "lease timetolive", what, "malformed TTL");
+	/* An expired lease answers TTL -1 (and no grantedTTL). */
+	if (ttl <= 0 || got <= 0)
+		return etcd_fail(c, -ENOENT, "lease timetolive", what,
+				 "lease gone (expired or revoked)");
+	*ttl_left = ttl;
+	*granted = got;
+	return 0;
+}
+
 int etcd_lease_revoke(struct etcd_client *c, int64_t id)
 {
 	struct json_object *req = id_req("ID", id), *resp;
