@@ -20,7 +20,7 @@ snapshot() { # maps, links, addresses, routes and state of h1
 	in_ns h1 ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sort
 	in_ns h1 ip -4 -o addr show 2>/dev/null
 	in_ns h1 ip -4 route show table all 2>/dev/null
-	cat "$WORK/h1/state/state.json"
+	sqlite3 "$WORK/h1/state/cbpfnet.db" .dump
 }
 
 # refused DESC EXPECT CMD...: CMD exits with status 1, its stderr is exactly "cbpfnet: EXPECT",
