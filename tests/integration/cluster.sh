@@ -4,12 +4,12 @@
 # a killed agent's endpoints vanish everywhere within TTL + 2 s; a clean stop deregisters at
 # once; a restarted agent is learned again.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../etcd_lib.sh"
 lib_init
 
 PROBE=${ETCD_PROBE:-$REPO/build/tests/tools/etcd_probe}
 URL=http://198.18.0.200:2379
 TTL=2
-ETCD_PID=
 STOPPED=
 
 # A stopped agent would ignore the harness's SIGTERM and its `wait` would hang.
@@ -20,22 +20,6 @@ for i in 1 2 3; do host_add "h$i" "$i"; done
 
 probe() { in_ns h1 "$PROBE" -t 500,1000 "$URL" "$@"; }
 ms() { echo $(($(date +%s%N) / 1000000)); }
-
-etcd_start() {
-	ip netns exec "$P-etcd" etcd --name e0 --data-dir "$WORK/etcd.data" \
-		--listen-client-urls "$URL" --advertise-client-urls "$URL" \
-		--listen-peer-urls http://127.0.0.1:2380 \
-		--initial-advertise-peer-urls http://127.0.0.1:2380 \
-		--initial-cluster e0=http://127.0.0.1:2380 >>"$WORK/etcd.log" 2>&1 &
-	ETCD_PID=$!
-	PIDS+=("$ETCD_PID")
-	for _ in $(seq 50); do
-		probe list / >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	tail -5 "$WORK/etcd.log"
-	return 1
-}
 
 # cluster_agent HOST: HOST's agent again, now in cluster mode.
 cluster_agent() {

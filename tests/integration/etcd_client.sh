@@ -4,11 +4,11 @@
 # compare-and-swap, leases (revoke, expiry, keepalive), watches (order, revisions, compaction,
 # reconnect), failover between URLs, timeouts while etcd hangs or is dead, and recovery.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../etcd_lib.sh"
 lib_init
 
 PROBE=${ETCD_PROBE:-$REPO/build/tests/tools/etcd_probe}
 URL=http://198.18.0.200:2379
-ETCD_PID=
 
 # etcd lives in its own namespace on the fabric; clients run in "cli".
 host_add etcd 200
@@ -18,32 +18,6 @@ host_add cli 1
 lib_cleanup_hook() { [ -z "$ETCD_PID" ] || kill -CONT "$ETCD_PID" 2>/dev/null; }
 
 probe() { in_ns cli "$PROBE" "$@"; }
-
-# etcd_start: etcd on the fabric address only (peers on the namespace's loopback), ready.
-etcd_start() {
-	ip netns exec "$P-etcd" etcd --name e0 --data-dir "$WORK/etcd.data" \
-		--listen-client-urls "$URL" --advertise-client-urls "$URL" \
-		--listen-peer-urls http://127.0.0.1:2380 \
-		--initial-advertise-peer-urls http://127.0.0.1:2380 \
-		--initial-cluster e0=http://127.0.0.1:2380 >>"$WORK/etcd.log" 2>&1 &
-	ETCD_PID=$!
-	PIDS+=("$ETCD_PID")
-	for _ in $(seq 50); do
-		probe -t 200,500 "$URL" list / >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	tail -5 "$WORK/etcd.log"
-	return 1
-}
-
-# wait_line FILE PATTERN: FILE gets a line matching PATTERN within 5 s.
-wait_line() {
-	for _ in $(seq 50); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # rc CMD...: CMD's exit status, its output in $WORK/rc.out.
 rc() {

@@ -4,6 +4,7 @@
 # others; quorum lost, calls fail with a clear error within their timeouts; quorum back, they
 # work again.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../etcd_lib.sh"
 lib_init
 
 PROBE=${ETCD_PROBE:-$REPO/build/tests/tools/etcd_probe}
@@ -37,14 +38,6 @@ until_ok() {
 	for _ in $(seq "$tries"); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.2
-	done
-	return 1
-}
-
-wait_line() {
-	for _ in $(seq 50); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
 	done
 	return 1
 }
