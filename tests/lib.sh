@@ -234,13 +234,14 @@ tcp_ok() {
 }
 
 # tcp_fails SRC_NS DST_NS DST_ADDR PORT: with a listener ready, no connection can be opened.
+# With TCP_V=6, over IPv6 (DST_ADDR in socat's form, e.g. [fe80::1%eth0]).
 tcp_fails() {
-	local src=$1 dst=$2 addr=$3 port=$4 pid rc
-	in_ns "$dst" timeout 4 socat -u "TCP-LISTEN:$port,reuseaddr" /dev/null &
+	local src=$1 dst=$2 addr=$3 port=$4 v=${TCP_V:-} pid rc
+	in_ns "$dst" timeout 4 socat -u "TCP$v-LISTEN:$port,reuseaddr" /dev/null &
 	pid=$!
 	PIDS+=("$pid")
 	sleep 0.2
-	in_ns "$src" timeout 3 socat -u /dev/null "TCP:$addr:$port,connect-timeout=1"
+	in_ns "$src" timeout 3 socat -u /dev/null "TCP$v:$addr:$port,connect-timeout=1"
 	rc=$?
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null

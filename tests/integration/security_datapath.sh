@@ -165,18 +165,7 @@ E1=$(lladdr e1 eth0)
 check "every interface has a link-local address" \
 	test -n "$U1" -a -n "$U2" -a -n "$U3" -a -n "$SHIM" -a -n "$E1_HOST" -a -n "$E1"
 ping6_fails() { ! in_ns "$1" ping -6 -c 2 -i 0.2 -W 1 "$2%eth0"; }
-tcp6_fails() {
-	local src=$1 dst=$2 addr=$3 port=$4 pid rc
-	in_ns "$dst" timeout 4 socat -u "TCP6-LISTEN:$port,reuseaddr" /dev/null &
-	pid=$!
-	PIDS+=("$pid")
-	sleep 0.2
-	in_ns "$src" timeout 3 socat -u /dev/null "TCP6:[$addr%eth0]:$port,connect-timeout=1"
-	rc=$?
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	[ "$rc" -ne 0 ]
-}
+tcp6_fails() { TCP_V=6 tcp_fails "$1" "$2" "[$3%eth0]" "$4"; }
 check "IPv4 control: the u1 <-> u2 deny holds" ping_fails u1 10.20.0.3
 check "IPv4 control: e1 -> host deny holds" ping_fails e1 10.50.0.1
 check "IPv4 control: u2 pings u3 (allowed)" ping_ok u2 10.20.0.4
