@@ -84,7 +84,10 @@ int main(int argc, char **argv)
 	       "over %d batches of %zu\n",
 	       median(t, RUNS), RUNS, batch / 10);
 
-	/* The whole --model auto path: SQLite history opened, queried and written every time. */
+	/* The whole --model auto path: the store opened, its history queried and written every
+	 * time. */
+	static const char *const store_files[] = {"cbpfnet.db", "cbpfnet.db-wal", "cbpfnet.db-shm",
+						  "lock"};
 	char dir[] = "/tmp/cbpfnet-bench-XXXXXX", path[MODEL_PATH_MAX];
 	struct cbpf_ctx ctx = {.state_dir = mkdtemp(dir)};
 
@@ -112,8 +115,10 @@ int main(int argc, char **argv)
 	}
 
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/%s", dir, MODEL_HISTORY_FILE);
-	unlink(path);
+	for (size_t i = 0; i < sizeof(store_files) / sizeof(store_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, store_files[i]);
+		unlink(path);
+	}
 	rmdir(dir);
 
 	struct model_screen_opts o = model_screen_defaults;

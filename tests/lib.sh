@@ -105,6 +105,21 @@ lib_finish() {
 	[ "$FAILURES" -eq 0 ]
 }
 
+# old_history_db FILE VALUES: FILE is a decision history as cbpfnet wrote it before the store
+# took it in (<state>/history.db, schema version 1); VALUES are its rows as SQL tuples.
+old_history_db() {
+	sqlite3 "$1" "CREATE TABLE decisions (id INTEGER PRIMARY KEY, net TEXT NOT NULL,
+		security INTEGER NOT NULL, scale INTEGER NOT NULL, efficiency INTEGER NOT NULL,
+		extensibility INTEGER NOT NULL, alpha REAL NOT NULL, beta REAL NOT NULL,
+		choice INTEGER NOT NULL CHECK (choice IN (0, 1)),
+		source TEXT NOT NULL CHECK (source IN ('classifier', 'cache', 'constraint')),
+		reason TEXT NOT NULL, model_version INTEGER NOT NULL, created_at TEXT NOT NULL,
+		label INTEGER CHECK (label IN (0, 1)), labelled_at TEXT);
+		CREATE INDEX decisions_req ON decisions (security, scale, efficiency, extensibility);
+		CREATE INDEX decisions_net ON decisions (net);
+		INSERT INTO decisions VALUES $2; PRAGMA user_version = 1;"
+}
+
 # --- hosts and endpoints -------------------------------------------------------------------
 
 # host_add NAME N: a host namespace with uplink ul0 = 198.18.0.N/15 on the fabric bridge, its

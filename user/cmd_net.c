@@ -178,7 +178,7 @@ static const struct net_model_ops *choose_model(struct cbpf_ctx *ctx, struct cbp
 	for (size_t i = 0; req->parent && i < st->n_nets; i++)
 		if (!strcmp(st->nets[i].parent, req->parent) && constraints.passthru)
 			constraints.parent_free = MODEL_FACT_NO;
-	if (model_auto_decide(ctx, req->name, req->require, &constraints, decision))
+	if (model_auto_decide(ctx, st, req->name, req->require, &constraints, decision))
 		return NULL;
 	return decision->choice == MODEL_CHOICE_MACVLAN ? &net_model_macvlan : &net_model_overlay;
 }

@@ -59,9 +59,10 @@ static int migrate_to_v1(struct cbpf_state *st)
 
 /*
  * migrations[N] takes the schema from version N to N + 1 inside the open transaction; the
- * database records its version (PRAGMA user_version). A step may move data, not only tables.
+ * database records its version (PRAGMA user_version). A step may move data, not only tables:
+ * version 2 (state_history.c) takes in the decision history.
  */
-static int (*const migrations[])(struct cbpf_state *st) = {migrate_to_v1};
+static int (*const migrations[])(struct cbpf_state *st) = {migrate_to_v1, store_migrate_history};
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static int mkdir_p(const char *dir)
@@ -351,6 +352,7 @@ static int migrate(struct cbpf_state *st, const char *dir, bool *imported)
 {
 	char json_path[CBPF_PATH_MAX + 16], sql[48];
 	int version, err = schema_version(st, &version);
+	bool history;
 
 	*imported = false;
 	if (err || version == SCHEMA_VERSION)
@@ -374,10 +376,11 @@ static int migrate(struct cbpf_state *st, const char *dir, bool *imported)
 		err = err ?: import_json(st, json_path);
 		*imported = !err;
 	}
+	history = version < 2 && store_history_pending(st);
 	err = err ?: store_exec(st, "COMMIT", "commit");
 	if (err)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return err;
+	return err ?: (history ? store_history_imported(st) : 0);
 }
 
 static int rename_imported(const char *dir)

@@ -28,4 +28,11 @@ void store_forget(struct cbpf_state *st);
 /* Runs sql (no rows) and reports a failure as "state database PATH: what: reason". */
 int store_exec(struct cbpf_state *st, const char *sql, const char *what);
 
+/* Migration to version 2: the decision history table, filled from <dir>/history.db if any. */
+int store_migrate_history(struct cbpf_state *st);
+/* Whether <dir>/history.db exists: the migration to version 2 imports it. */
+bool store_history_pending(const struct cbpf_state *st);
+/* Once the migration committed: history.db becomes history.db.imported. */
+int store_history_imported(const struct cbpf_state *st);
+
 #endif

@@ -158,7 +158,23 @@ check_contains "retrain keeps the new model when it scores no worse" "kept the n
 check_eq "the new model is in use" 2 "$(jq .version "$WORK/in-use.json")"
 check_eq "it counts its confirmed samples" 2 "$(jq .training.confirmed_samples "$WORK/in-use.json")"
 
-# --- a damaged history.db: a clear error and exit status 1, never an abort ---------------------
+# --- the history.db of earlier versions moves into the store once ---------------------------
+I=$WORK/imported-state
+mkdir -p "$I"
+old_history_db "$I/history.db" "(5, 'old-web', 2, 8, 9, 5, 0.6, 0.4, 0, 'classifier', 'r', 1,
+	'2026-01-01T00:00:00Z', 1, '2026-01-02T00:00:00Z'),
+	(6, 'old-db', 9, 1, 1, 1, 0.9, 0.1, 0, 'classifier', 'r', 1, '2026-01-01T00:00:00Z', NULL, NULL)"
+check_eq "the imported decisions are listed with their ids and labels" "5 old-web macvlan,6 old-db null" \
+	"$("$CBPFNET" --state "$I" --json model history | jq -r 'map("\(.decision) \(.network) \(.label)") | join(",")')"
+check_eq "the imported, labelled decision answers the cache" "true 5 macvlan" \
+	"$("$CBPFNET" --state "$I" --json model decide new-web --require "$web" |
+		jq -r '"\(.cached) \(.cached_from) \(.choice)"')"
+check_eq "a second run imports nothing again: 3 decisions" 3 \
+	"$("$CBPFNET" --state "$I" --json model history | jq length)"
+check_eq "one database file is left, history.db renamed aside" "cbpfnet.db history.db.imported" \
+	"$(cd "$I" && echo *.db *.imported)"
+
+# --- a damaged history.db or store: a clear error and exit status 1, never an abort -----------
 # check_exit1 DESC TEXT CMD...: CMD exits with status 1 (not a signal) and says TEXT on stderr.
 check_exit1() {
 	local desc=$1 text=$2 err rc
@@ -175,15 +191,24 @@ head -c 8192 /dev/urandom >"$C/history.db"
 for args in "history" "history web" "confirm web" "override web overlay" \
 	"decide web --require $web" "retrain --model $WORK/in-use.json"; do
 	# shellcheck disable=SC2086
-	check_exit1 "model $args on a history.db of random bytes fails cleanly" \
-		"$C/history.db: reading schema version: file is not a database" \
+	check_exit1 "model $args on a history.db of random bytes to import fails cleanly" \
+		"history database $C/history.db: reading schema version: file is not a database" \
 		"$CBPFNET" --state "$C" model $args
 done
-cp "$S/history.db" "$C/history.db"
+check "and the history.db is still there, not imported" test -f "$C/history.db"
+rm -f "$C"/*
+rows="(1, 'a', 1, 1, 1, 1, 0.5, 0.5, 0, 'classifier', '', 1, '', NULL, NULL)"
+for i in $(seq 2 200); do rows+=", ($i, 'a$i', 1, 1, 1, 1, 0.5, 0.5, 0, 'classifier', '', 1, '', NULL, NULL)"; done
+old_history_db "$C/history.db" "$rows"
 # Page 2 holds the decisions table: zeroing it leaves a valid header over a broken tree.
 dd if=/dev/zero of="$C/history.db" bs=4096 seek=1 count=1 conv=notrunc status=none
 check_exit1 "model history on a history.db with a zeroed table page fails cleanly" \
-	"$C/history.db: reading history: database disk image is malformed" \
+	"history database $C/history.db: reading history: database disk image is malformed" \
+	"$CBPFNET" --state "$C" model history
+rm -f "$C"/*
+head -c 8192 /dev/urandom >"$C/cbpfnet.db"
+check_exit1 "model history on a store of random bytes fails cleanly" \
+	"state database $C/cbpfnet.db: open: file is not a database" \
 	"$CBPFNET" --state "$C" model history
 
 S=$WORK/state2

@@ -141,6 +141,23 @@ mv "$WORK/aside/"* "$WORK/h1/state/"
 check "store back: load" cbn load
 check_eq "maps as before" "$before" "$(maps_snapshot)"
 
+# --- the history.db of earlier versions: imported on the agent's first start, never again ----
+mkdir -p "$WORK/h2/state"
+old_history_db "$WORK/h2/state/history.db" "(5, 'old-web', 2, 8, 9, 5, 0.6, 0.4, 0, 'classifier',
+	'r', 1, '2026-01-01T00:00:00Z', 1, '2026-01-02T00:00:00Z'),
+	(6, 'old-db', 9, 1, 1, 1, 0.9, 0.1, 0, 'classifier', 'r', 1, '2026-01-01T00:00:00Z', NULL, NULL)"
+host_add h2 2
+history_ids() { api h2 GET /v1/model/history | head -n -1 | jq -r 'map(.decision) | join(",")'; }
+check_eq "the agent's first start imported both decisions" "5,6" "$(history_ids)"
+check_eq "the imported, labelled decision answers the cache through the API" "true 5 macvlan" \
+	"$(api h2 POST /v1/model/decide '{"network": "new-web", "security": 2, "scale": 8,
+		"efficiency": 9, "extensibility": 5}' | head -n -1 | jq -r '"\(.cached) \(.cached_from) \(.choice)"')"
+agent_stop h2
+check "the agent starts again" agent_start h2
+check_eq "the second start imported nothing again" "5,6,7" "$(history_ids)"
+check_eq "one database file, history.db renamed aside" "cbpfnet.db history.db.imported" \
+	"$(cd "$WORK/h2/state" && echo *.db *.imported)"
+
 check "checkpoint the log into the database file" sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE)'
 for page in 2 3 4 5; do
 	printf 'garbage!garbage!' | dd of="$DB" bs=1 seek=$((page * 4096 - 4096)) conv=notrunc 2>/dev/null

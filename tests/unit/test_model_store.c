@@ -26,6 +26,16 @@ static const char *path_in(const char *name)
 	return path;
 }
 
+/* Everything the store leaves in dir, so the next test starts without one. */
+static void remove_store(void)
+{
+	static const char *const files[] = {"cbpfnet.db", "cbpfnet.db-wal", "cbpfnet.db-shm",
+					    "lock", "history.db.imported"};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		unlink(path_in(files[i]));
+}
+
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -243,7 +253,62 @@ static void test_history(void)
 	model_history_close(h);
 	model_data_free(&samples);
 	unlink(model_path);
-	unlink(path_in(MODEL_HISTORY_FILE));
+	remove_store();
+}
+
+/* history.db as earlier versions wrote it, with the rows given as SQL values. */
+static bool write_old_history(const char *rows)
+{
+	char sql[2048];
+	sqlite3 *db;
+	int rc;
+
+	snprintf(sql, sizeof(sql),
+		 "CREATE TABLE decisions (id INTEGER PRIMARY KEY, net, security, scale,"
+		 " efficiency, extensibility, alpha, beta, choice, source, reason,"
+		 " model_version, created_at, label, labelled_at);"
+		 "INSERT INTO decisions VALUES %s; PRAGMA user_version = 1;",
+		 rows);
+	if (sqlite3_open(path_in("history.db"), &db) != SQLITE_OK)
+		return false;
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK;
+}
+
+/* The history.db of earlier versions moves into the store once, ids and labels kept. */
+static void test_history_import(void)
+{
+	struct model_record *recs = NULL;
+	struct model_history *h;
+	size_t n = 0;
+
+	CHECK(write_old_history("(3, 'web', 2, 5, 9, 5, 0.1, 0.9, 1, 'classifier', 'r', 2,"
+				" '2026-01-01T00:00:00Z', 0, '2026-01-02T00:00:00Z'),"
+				" (4, 'db', 9, 1, 1, 1, 0.8, 0.2, 0, 'classifier', 'r', 2,"
+				" '2026-01-01T00:00:00Z', NULL, NULL)"),
+	      "an old history.db is written");
+	CHECK(model_history_open(dir, &h) == 0 && model_history_list(h, NULL, &recs, &n) == 0 &&
+		  n == 2 && recs[0].id == 3 && recs[0].label == 0 && recs[1].id == 4 &&
+		  recs[1].label == -1 && !strcmp(recs[1].net, "db"),
+	      "the first open imports both decisions with their ids and labels");
+	free(recs);
+	model_history_close(h);
+	CHECK(access(path_in("history.db"), F_OK) && !access(path_in("history.db.imported"), F_OK),
+	      "history.db is renamed history.db.imported");
+	CHECK(model_history_open(dir, &h) == 0 && model_history_list(h, NULL, &recs, &n) == 0 &&
+		  n == 2,
+	      "a second open does not import again");
+	free(recs);
+	model_history_close(h);
+	CHECK(rename(path_in("history.db.imported"), path_in("history.db")) == 0 &&
+		  model_history_open(dir, &h) == 0 && model_history_list(h, NULL, &recs, &n) == 0 &&
+		  n == 2,
+	      "nor does a history.db put back after the move");
+	free(recs);
+	model_history_close(h);
+	unlink(path_in("history.db"));
+	remove_store();
 }
 
 /* A damaged or foreign history.db is refused with its path and reason, and leaves no handle. */
@@ -251,7 +316,7 @@ static void test_corrupt_history(void)
 {
 	struct model_history *h = (struct model_history *)&h;
 	struct model_data samples = {0};
-	const char *path = path_in(MODEL_HISTORY_FILE), *e;
+	const char *path = path_in("history.db"), *e;
 	sqlite3 *db;
 	int err;
 
@@ -261,19 +326,32 @@ static void test_corrupt_history(void)
 	e = captured_text();
 	CHECK(err == -EIO && !h && strstr(e, path) && strstr(e, "file is not a database"),
 	      "a history.db that is not a database is refused and leaves no handle: %s", e);
+	CHECK(!access(path, F_OK), "and it is left where it was, not imported");
 	model_history_close(h);
 	unlink(path);
+	remove_store();
 
-	CHECK(
-	    sqlite3_open(path, &db) == SQLITE_OK &&
-		sqlite3_exec(db,
-			     "CREATE TABLE decisions (id INTEGER PRIMARY KEY, net, security, scale,"
-			     " efficiency, extensibility, alpha, beta, choice, source, reason,"
-			     " model_version, created_at, label, labelled_at);"
-			     "INSERT INTO decisions VALUES (7, 'x', 1, 2, 3, 4, 0, 0, 0,"
-			     " 'classifier', '', 1, '', 5, '');",
-			     NULL, NULL, NULL) == SQLITE_OK,
-	    "a history without the table's constraints is written");
+	CHECK(write_old_history("(7, 'x', 1, 2, 3, 4, 0, 0, 0, 'classifier', '', 1, '', 5, '')"),
+	      "a history without the table's constraints is written");
+	capture();
+	err = model_history_open(dir, &h);
+	e = captured_text();
+	CHECK(err == -EIO && strstr(e, "importing decision #7 of") &&
+		  strstr(e, "CHECK constraint failed"),
+	      "a label the classifier cannot have produced is not imported: %s", e);
+	unlink(path);
+	remove_store();
+
+	/* A damaged store (the constraints bypassed) must not feed retraining either. */
+	CHECK(model_history_open(dir, &h) == 0, "a fresh store opens");
+	model_history_close(h);
+	CHECK(sqlite3_open(path_in("cbpfnet.db"), &db) == SQLITE_OK &&
+		  sqlite3_exec(db,
+			       "PRAGMA ignore_check_constraints = ON;"
+			       "INSERT INTO decisions VALUES (7, 'x', 1, 2, 3, 4, 0, 0, 0,"
+			       " 'classifier', '', 1, '', 5, '');",
+			       NULL, NULL, NULL) == SQLITE_OK,
+	      "a decision with label 5 is forced into the store");
 	sqlite3_close(db);
 	capture();
 	err = model_history_open(dir, &h);
@@ -284,7 +362,7 @@ static void test_corrupt_history(void)
 	      "a label the classifier cannot have produced is not used for retraining: %s", e);
 	model_history_close(h);
 	model_data_free(&samples);
-	unlink(path);
+	remove_store();
 }
 
 int main(void)
@@ -294,6 +372,7 @@ int main(void)
 	test_json();
 	test_constraints();
 	test_history();
+	test_history_import();
 	test_corrupt_history();
 	rmdir(dir);
 	TAP_EXIT();

@@ -115,8 +115,8 @@ int model_cmd_decide(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (err)
 		return err;
 	if (!ctx->json)
-		printf("decision #%lld for network %s recorded in %s/%s\n", d.record_id,
-		       argv[optind], ctx->state_dir, MODEL_HISTORY_FILE);
+		printf("decision #%lld for network %s recorded in %s/cbpfnet.db\n", d.record_id,
+		       argv[optind], ctx->state_dir);
 	return print_decision(ctx, &d);
 }
 

@@ -107,11 +107,12 @@ static void from_history(const struct model_record *r, const struct model_constr
 		 r->net, r->created_at, label, out->choice ? unchecked(c) : "");
 }
 
-int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, const char *spec,
-		 const struct model_constraints *c, struct model_decision *out)
+/* The decision of net, recorded in history h. */
+static int decide_in(struct cbpf_ctx *ctx, struct model_history *h, const char *model_path,
+		     const char *net, const char *spec, const struct model_constraints *c,
+		     struct model_decision *out)
 {
 	static const struct model_constraints none;
-	struct model_history *h = NULL;
 	struct model_record rec = {0};
 	char path[MODEL_PATH_MAX];
 	struct model_req req;
@@ -134,16 +135,11 @@ int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, 
 	err = model_req_parse(spec, &req);
 	if (err)
 		return err;
-	err = model_history_open(ctx->state_dir, &h);
-	if (err)
-		return err;
 	/* A constraint is a fact of this request; the cache only knows about requirements. */
 	if (!forbids_macvlan(c))
 		found = model_history_find_req(h, &req, &rec);
-	if (found < 0) {
-		err = found;
-		goto out;
-	}
+	if (found < 0)
+		return found;
 	if (found) {
 		out->req = req;
 		from_history(&rec, c, out);
@@ -152,7 +148,7 @@ int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, 
 		if (!err)
 			err = model_load(path, &m);
 		if (err)
-			goto out;
+			return err;
 		model_predict(&m, &req, c, out);
 	}
 	rec = (struct model_record){
@@ -168,13 +164,32 @@ int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, 
 	model_now(rec.created_at);
 	err = model_history_add(h, &rec);
 	out->record_id = rec.id;
-out:
+	return err;
+}
+
+int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, const char *spec,
+		 const struct model_constraints *c, struct model_decision *out)
+{
+	struct model_history *h;
+	int err = model_history_open(ctx->state_dir, &h);
+
+	if (err)
+		return err;
+	err = decide_in(ctx, h, model_path, net, spec, c, out);
 	model_history_close(h);
 	return err;
 }
 
-int model_auto_decide(struct cbpf_ctx *ctx, const char *net_name, const char *require_spec,
-		      const struct model_constraints *c, struct model_decision *out)
+int model_auto_decide(struct cbpf_ctx *ctx, struct cbpf_state *st, const char *net_name,
+		      const char *require_spec, const struct model_constraints *c,
+		      struct model_decision *out)
 {
-	return model_decide(ctx, NULL, net_name, require_spec, c, out);
+	struct model_history *h;
+	int err = model_history_use(st, &h);
+
+	if (err)
+		return err;
+	err = decide_in(ctx, h, NULL, net_name, require_spec, c, out);
+	model_history_close(h);
+	return err;
 }

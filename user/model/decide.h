@@ -47,8 +47,9 @@ void model_predict(const struct model *m, const struct model_req *req,
 
 /*
  * The whole decision for network net (spec: "security=S,scale=N,efficiency=E,extensibility=X"):
- * constraints, then the history of ctx->state_dir, then the model in use (model_path NULL) or
- * model_path; records it and fills out. Reports and returns -errno on failure.
+ * constraints, then the history in the store of ctx->state_dir (locked meanwhile), then the model
+ * in use (model_path NULL) or model_path; records it and fills out. Reports and returns -errno on
+ * failure.
  */
 int model_decide(struct cbpf_ctx *ctx, const char *model_path, const char *net, const char *spec,
 		 const struct model_constraints *c, struct model_decision *out);

@@ -3,36 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "model/history.h"
 #include "model/store.h"
-
-#define SCHEMA_VERSION 1
+#include "state.h"
 
 struct model_history {
-	sqlite3 *db;
-	char path[MODEL_PATH_MAX];
+	struct cbpf_state own;
+	struct cbpf_state *st;
 };
-
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS decisions ("
-    " id INTEGER PRIMARY KEY,"
-    " net TEXT NOT NULL,"
-    " security INTEGER NOT NULL, scale INTEGER NOT NULL,"
-    " efficiency INTEGER NOT NULL, extensibility INTEGER NOT NULL,"
-    " alpha REAL NOT NULL, beta REAL NOT NULL,"
-    " choice INTEGER NOT NULL CHECK (choice IN (0, 1)),"
-    " source TEXT NOT NULL CHECK (source IN ('classifier', 'cache', 'constraint')),"
-    " reason TEXT NOT NULL,"
-    " model_version INTEGER NOT NULL,"
-    " created_at TEXT NOT NULL,"
-    " label INTEGER CHECK (label IN (0, 1)),"
-    " labelled_at TEXT);"
-    "CREATE INDEX IF NOT EXISTS decisions_req"
-    " ON decisions (security, scale, efficiency, extensibility);"
-    "CREATE INDEX IF NOT EXISTS decisions_net ON decisions (net);";
 
 static const char columns[] = "id, net, security, scale, efficiency, extensibility, alpha, beta, "
 			      "choice, source, reason, model_version, created_at, label, "
@@ -51,78 +31,40 @@ const char *model_source_name(enum model_source s)
 
 static int fail(struct model_history *h, const char *what)
 {
-	cbpf_err("%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+	cbpf_err("state database %s: %s: %s", h->st->path, what, sqlite3_errmsg(h->st->db));
 	return -EIO;
-}
-
-static int user_version(struct model_history *h, int *v)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return fail(h, "reading schema version");
-	rc = sqlite3_step(st);
-	*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : fail(h, "reading schema version");
 }
 
 int model_history_open(const char *state_dir, struct model_history **out)
 {
 	struct model_history *h = calloc(1, sizeof(*h));
-	char sql[64];
-	int err, version;
+	int err = h ? state_open(state_dir, &h->own) : -ENOMEM;
 
 	*out = NULL;
-	if (!h)
-		return -ENOMEM;
-	if (snprintf(h->path, sizeof(h->path), "%s/%s", state_dir, MODEL_HISTORY_FILE) >=
-	    (int)sizeof(h->path)) {
-		cbpf_err("%s: path too long", state_dir);
-		free(h);
-		return -ENAMETOOLONG;
-	}
-	if (mkdir(state_dir, 0755) && errno != EEXIST) {
-		err = -errno;
-		cbpf_err("cannot create state directory %s: %s", state_dir, strerror(-err));
+	if (err) {
 		free(h);
 		return err;
 	}
-	if (sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		err = fail(h, "cannot open");
-		goto bad;
-	}
-	sqlite3_busy_timeout(h->db, 5000);
-	err = user_version(h, &version);
-	if (err)
-		goto bad;
-	if (version > SCHEMA_VERSION) {
-		cbpf_err("%s: history schema version %d is newer than this cbpfnet's %d", h->path,
-			 version, SCHEMA_VERSION);
-		err = -EINVAL;
-		goto bad;
-	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (sqlite3_exec(h->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(h->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		err = fail(h, "cannot create tables");
-		goto bad;
-	}
+	h->st = &h->own;
 	*out = h;
 	return 0;
-bad:
-	sqlite3_close(h->db);
-	free(h);
-	return err;
+}
+
+int model_history_use(struct cbpf_state *st, struct model_history **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	(*out)->st = st;
+	return 0;
 }
 
 void model_history_close(struct model_history *h)
 {
 	if (!h)
 		return;
-	sqlite3_close(h->db);
+	if (h->st == &h->own)
+		state_close(&h->own);
 	free(h);
 }
 
@@ -164,7 +106,7 @@ int model_history_add(struct model_history *h, struct model_record *r)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->st->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "recording decision");
 	sqlite3_bind_text(st, 1, r->net, -1, SQLITE_STATIC);
 	for (int j = 0; j < MODEL_NFEAT; j++)
@@ -180,7 +122,7 @@ int model_history_add(struct model_history *h, struct model_record *r)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return fail(h, "recording decision");
-	r->id = sqlite3_last_insert_rowid(h->db);
+	r->id = sqlite3_last_insert_rowid(h->st->db);
 	r->label = -1;
 	r->labelled_at[0] = '\0';
 	return 0;
@@ -210,7 +152,7 @@ int model_history_find_req(struct model_history *h, const struct model_req *req,
 		 "AND extensibility = ? AND source != 'constraint' "
 		 "ORDER BY label IS NOT NULL DESC, id DESC LIMIT 1",
 		 columns);
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->st->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "reading history");
 	for (int j = 0; j < MODEL_NFEAT; j++)
 		sqlite3_bind_int(st, 1 + j, req->w[j]);
@@ -224,7 +166,7 @@ int model_history_find_net(struct model_history *h, const char *net, struct mode
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT %s FROM decisions WHERE net = ? ORDER BY id DESC LIMIT 1", columns);
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->st->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "reading history");
 	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);
 	return find_one(h, st, out);
@@ -238,7 +180,7 @@ int model_history_set_label(struct model_history *h, long long id, enum model_ch
 	int rc;
 
 	model_now(now);
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->st->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "labelling decision");
 	sqlite3_bind_int(st, 1, label);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
@@ -256,13 +198,13 @@ static int check_sample(struct model_history *h, long long id, const struct mode
 {
 	for (int j = 0; j < MODEL_NFEAT; j++) {
 		if (x->w[j] < 0 || x->w[j] > MODEL_W_MAX) {
-			cbpf_err("%s: decision #%lld: %s %d is not a weight 0..%d", h->path, id,
+			cbpf_err("%s: decision #%lld: %s %d is not a weight 0..%d", h->st->path, id,
 				 model_feature_names[j], x->w[j], MODEL_W_MAX);
 			return -EINVAL;
 		}
 	}
 	if (y != 0 && y != 1) {
-		cbpf_err("%s: decision #%lld: label %d is not 0 or 1", h->path, id, y);
+		cbpf_err("%s: decision #%lld: label %d is not 0 or 1", h->st->path, id, y);
 		return -EINVAL;
 	}
 	return 0;
@@ -275,7 +217,7 @@ int model_history_samples(struct model_history *h, struct model_data *d)
 	sqlite3_stmt *st;
 	int rc, n = 0, err = 0;
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->st->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "reading labelled decisions");
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct model_req x;
@@ -303,7 +245,7 @@ int model_history_list(struct model_history *h, const char *net, struct model_re
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT %s FROM decisions WHERE ?1 IS NULL OR net = ?1 ORDER BY id", columns);
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(h->st->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(h, "reading history");
 	sqlite3_bind_text(st, 1, net, -1, SQLITE_STATIC);
 	*recs = NULL;

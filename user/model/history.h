@@ -1,5 +1,6 @@
 /*
- * The decision history, <state>/history.db (SQLite): every --model auto decision with its
+ * The decision history, the store's decisions table (<state>/cbpfnet.db, which took in the
+ * history.db of earlier versions, see state_history.c): every --model auto decision with its
  * requirements, probabilities, choice and reason. It answers repeated requests (the paper's
  * history cache) and, once an operator confirms or overrides a decision, supplies it to
  * retraining as a labelled sample.
@@ -12,11 +13,11 @@
 #include "model/data.h"
 #include "model/req.h"
 
-#define MODEL_HISTORY_FILE "history.db"
-#define MODEL_NET_MAX	   64
-#define MODEL_REASON_MAX   512
+#define MODEL_NET_MAX	 64
+#define MODEL_REASON_MAX 512
 
 struct model_history;
+struct cbpf_state;
 
 enum model_source { MODEL_SOURCE_CLASSIFIER, MODEL_SOURCE_CACHE, MODEL_SOURCE_CONSTRAINT };
 
@@ -36,8 +37,13 @@ struct model_record {
 
 const char *model_source_name(enum model_source s);
 
-/* Opens (creating if needed) the history of a state directory; reports failures. */
+/*
+ * Opens (creating if needed) the store of a state directory, holding its lock until
+ * model_history_close; reports failures.
+ */
 int model_history_open(const char *state_dir, struct model_history **h);
+/* The history of a store the caller already holds open (and keeps open after the close). */
+int model_history_use(struct cbpf_state *st, struct model_history **h);
 void model_history_close(struct model_history *h);
 
 /* Records rec and sets rec->id. */
