@@ -9,7 +9,7 @@ packages=(
 	libcurl4-openssl-dev
 	iproute2 iputils-ping netcat-openbsd iperf3 tcpdump tshark python3-scapy
 	ethtool socat jq gnuplot-nox liblinear-tools containernetworking-plugins iptables
-	podman runc busybox-static chromium
+	podman runc busybox-static containerd chromium
 	etcd-server
 )
 
