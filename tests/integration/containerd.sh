@@ -151,5 +151,9 @@ check_eq "c1's map entry is gone: one endpoint left" 1 "$(map_dump h1 cbpf_endpo
 check "c2 still runs and answers its own pings" cping c2 "$a2"
 check "ctr task delete -f c2" c task delete -f "$P-c2"
 check "ctr container delete c2" c container delete "$P-c2"
+check_eq "a detached container's delete runs no CNI DEL in 1.6: c2's endpoint stays" "$ep2" \
+	"$(cb h1 --json ep list | jq -r '.[].name')"
+check "ep del removes it (README)" cb h1 ep del "$ep2"
+check_eq "no endpoint left" 0 "$(cb h1 --json ep list | jq length)"
 
 lib_finish
