@@ -161,11 +161,31 @@ ping_fails a1 10.1.0.3 >/dev/null
 wait $mon
 check_eq "monitor --count 1 prints one event" "1" "$(wc -l <"$WORK/mon1.out")"
 
-# A restart, and a kill -9, lose no packet and keep the policy in force.
+# A restart, a kill -9 and an upgrade lose no packet, never break a TCP stream and keep the
+# policy in force. The stream a2 -> a1 sends 4 KiB every 50 ms until told to stop (4 minutes at
+# most), so it is in flight through every stage.
 in_ns a2 ping -n -i 0.05 -c 120 -W 1 10.1.0.2 >"$WORK/ping.out" 2>&1 &
 pinger=$!
 in_ns a1 ping -n -i 0.1 -c 60 -W 1 10.1.0.3 >"$WORK/denied.out" 2>&1 &
 denied=$!
+in_ns a1 timeout 300 socat -u TCP-LISTEN:7100,reuseaddr "OPEN:$WORK/stream.out,creat,trunc" \
+	2>"$WORK/stream.rx.err" &
+stream_rx=$!
+PIDS+=("$stream_rx")
+# retrans NS: TCP segments NS has sent again (a lost or late segment of the stream shows here).
+retrans() { in_ns "$1" awk '/^Tcp:/ && $13 ~ /^[0-9]+$/ {print $13}' /proc/net/snmp; }
+retrans_before=$(retrans a2)
+sleep 0.2
+for _ in $(seq 4800); do
+	[ -e "$WORK/stream.stop" ] && break
+	head -c 4096 /dev/urandom
+	sleep 0.05
+done | tee "$WORK/stream.in" | in_ns a2 timeout 300 socat -u - TCP:10.1.0.2:7100,connect-timeout=2 \
+	2>"$WORK/stream.tx.err" &
+stream_tx=$!
+PIDS+=("$stream_tx")
+# denied STAGE: the denied pair a1 -> a2 cannot open a TCP connection at this stage.
+denied() { check "$1: a1 -> a2 still denied (TCP)" tcp_fails a1 a2 10.1.0.3 7200; }
 sleep 0.5
 agent_stop h1
 check_eq "the agent exits 0 on SIGTERM" "0" "$?"
@@ -173,12 +193,16 @@ out=$(cb h1 net list 2>&1)
 check_contains "without an agent the command line says how to start one" \
 	"no agent is running on state $WORK/h1/state (start one: cbpfnet" "$out"
 check "ping a2 -> a1 still answered with no agent" ping_ok a2 10.1.0.2
+denied "agent stopped"
 check "the agent starts again" agent_start h1
+denied "agent started again"
 kill -KILL "${AGENT_PIDS[h1]}"
 wait "${AGENT_PIDS[h1]}" 2>/dev/null
+denied "agent killed with SIGKILL"
 check "the agent starts after a kill -9 (the lock died with it)" agent_start h1
-# An upgrade: the agent stops, a build with other programs but the same map layout starts. The
-# pins record the old build (its id rewritten here), so the new agent replaces the programs in
+denied "agent started after the kill"
+# An upgrade: the agent stops, a new build (a copy of the binary, whose pins record another
+# build: the id is rewritten here) with the same map layout starts and replaces the programs in
 # place on every hook, keeping the maps.
 a1_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "a1") | .host_ifname')
 old_prog=$(hook_id h1 "$a1_if" tcx_ingress tc_from_ep)
@@ -186,7 +210,11 @@ agent_stop h1
 meta=$(pin h1 cbpf_meta)
 value=$(bpftool -j map lookup pinned "$meta" key 0 0 0 0 | jq -r '.value | .[8:] | join(" ")')
 bpftool map update pinned "$meta" key 0 0 0 0 value 1 2 3 4 5 6 7 8 $value
-check "an agent of another build with the same map layout starts" agent_start h1
+cp "$CBPFNET" "$WORK/cbpfnet-new-build"
+CBPFNET=$WORK/cbpfnet-new-build check "the new build, same map layout, starts" agent_start h1
+check_eq "the agent running is the new build's binary" "$WORK/cbpfnet-new-build" \
+	"$(readlink "/proc/${AGENT_PIDS[h1]}/exe")"
+denied "new build started"
 new_prog=$(hook_id h1 "$a1_if" tcx_ingress tc_from_ep)
 check "the upgrade replaced a1's program in place ($old_prog -> $new_prog)" \
 	test -n "$new_prog" -a "$new_prog" != "$old_prog"
@@ -197,6 +225,17 @@ check_contains "120 pings across stop, start, kill -9 and upgrade: none lost" " 
 	"$(cat "$WORK/ping.out")"
 wait $denied
 check_contains "the denied pair got no answer throughout" " 0 received" "$(cat "$WORK/denied.out")"
+touch "$WORK/stream.stop"
+wait $stream_tx
+check_eq "the TCP stream's sender ended cleanly (no reset, no timeout)" "0 " \
+	"$? $(cat "$WORK/stream.tx.err")"
+wait $stream_rx
+check_eq "the TCP stream's receiver ended cleanly" "0 " "$? $(cat "$WORK/stream.rx.err")"
+sent=$(stat -c %s "$WORK/stream.in")
+check_gt "the stream carried data through every stage" "$sent" $((100 * 4096))
+check_eq "every byte sent across the stages arrived" "$sent" "$(stat -c %s "$WORK/stream.out")"
+check_eq "and in order, unchanged" "$(sha256sum <"$WORK/stream.in")" "$(sha256sum <"$WORK/stream.out")"
+check_eq "no segment of the stream had to be sent again" "$retrans_before" "$(retrans a2)"
 check_eq "the store kept every endpoint" "28" "$(cb h1 --json ep list | jq length)"
 
 lib_finish
