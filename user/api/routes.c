@@ -709,6 +709,32 @@ static const struct route routes[] = {
     {NULL, NULL, NULL, {{NULL}, NULL}},
 };
 
+bool api_route_info(size_t i, const char **method, const char **pattern, bool *custom)
+{
+	if (i >= sizeof(routes) / sizeof(routes[0]) - 1)
+		return false;
+	*method = routes[i].method;
+	*pattern = routes[i].pattern;
+	*custom = routes[i].fn != NULL;
+	return true;
+}
+
+bool api_route_field(size_t i, size_t j, const char **key, bool *required)
+{
+	const struct field *fields;
+
+	if (i >= sizeof(routes) / sizeof(routes[0]) - 1 || !(fields = routes[i].spec.fields))
+		return false;
+	for (size_t k = 0; k < j; k++)
+		if (!fields[k].key)
+			return false;
+	if (!fields[j].key)
+		return false;
+	*key = fields[j].key;
+	*required = fields[j].required;
+	return true;
+}
+
 /* Matches path against pattern; *name gets the segment '*' stood for (in buf). */
 static bool match(const char *pattern, const char *path, char *buf, size_t size, const char **name)
 {
