@@ -109,14 +109,23 @@ static void import(void)
 	      sb.st_mode & 0777);
 	CHECK(state_open(dir, &st) == 0 && st.n_eps == 2 && st.n_nets == 2,
 	      "reopened: the same store, imported once");
-	CHECK(count_rows(&st, "PRAGMA user_version") == 1 &&
+	CHECK(count_rows(&st, "PRAGMA user_version") == 2 &&
 		  count_rows(&st, "PRAGMA foreign_keys") == 1 &&
 		  count_rows(&st, "SELECT count(*) FROM allocations") == 2 && in_wal_mode(&st),
-	      "schema version 1, WAL, foreign keys on, one address allocation per endpoint");
+	      "schema version 2, WAL, foreign keys on, one address allocation per endpoint");
+	/* A store of version 1, from before the decision history moved in, gains its table. */
+	sqlite3_exec((sqlite3 *)st.db, "DROP TABLE decisions; PRAGMA user_version = 1", NULL, NULL,
+		     NULL);
+	state_close(&st);
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 2 &&
+		  count_rows(&st, "PRAGMA user_version") == 2 &&
+		  count_rows(&st, "SELECT count(*) FROM decisions") == 0,
+	      "a version 1 store migrates to version 2 keeping its endpoints: %s",
+	      cbpf_last_error());
 	sqlite3_exec((sqlite3 *)st.db, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	state_close(&st);
 	CHECK(state_open(dir, &st) == -EPROTO &&
-		  strstr(cbpf_last_error(), "schema version 99 is newer than this cbpfnet's (1)"),
+		  strstr(cbpf_last_error(), "schema version 99 is newer than this cbpfnet's (2)"),
 	      "a database of a newer schema is refused: %s", cbpf_last_error());
 	remove_dir(dir);
 }
