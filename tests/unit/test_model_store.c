@@ -280,6 +280,7 @@ static bool write_old_history(const char *rows)
 static void test_history_import(void)
 {
 	struct model_record *recs = NULL;
+	char moved[512];
 	struct model_history *h;
 	size_t n = 0;
 
@@ -300,10 +301,12 @@ static void test_history_import(void)
 		  n == 2,
 	      "a second open does not import again");
 	free(recs);
+	recs = NULL;
 	model_history_close(h);
-	CHECK(rename(path_in("history.db.imported"), path_in("history.db")) == 0 &&
-		  model_history_open(dir, &h) == 0 && model_history_list(h, NULL, &recs, &n) == 0 &&
-		  n == 2,
+	/* path_in returns one buffer: the rename needs both names at once. */
+	snprintf(moved, sizeof(moved), "%s", path_in("history.db.imported"));
+	CHECK(rename(moved, path_in("history.db")) == 0 && model_history_open(dir, &h) == 0 &&
+		  model_history_list(h, NULL, &recs, &n) == 0 && n == 2,
 	      "nor does a history.db put back after the move");
 	free(recs);
 	model_history_close(h);
