@@ -43,8 +43,8 @@ check_eq "VERSION lists 0.4.0 and 1.0.0" '["0.4.0","1.0.0"]' \
 	"$(echo '{}' | CNI_COMMAND=VERSION "$PLUGIN" | jq -c .supportedVersions)"
 check_eq "cbpfnet with no arguments is the same plugin" '["0.4.0","1.0.0"]' \
 	"$(echo '{}' | CNI_COMMAND=VERSION "$CBPFNET" | jq -c .supportedVersions)"
-check_eq "the plugin binary loads json-c and libc only" "" \
-	"$(ldd "$PLUGIN" | grep -v 'libjson-c\|libc\.so\|linux-vdso\|ld-linux' )"
+check_contains "the plugin binary is static: no loader work at each exec" \
+	"not a dynamic executable" "$(ldd "$PLUGIN" 2>&1)"
 out=$(cni ADD 0123456789abcdef0123 c1 web 0.4.0)
 check_eq "a 0.4.0 result carries the IP version" "4 10.20.0.2/24" \
 	"$(echo "$out" | jq -r '.ips[0].version + " " + .ips[0].address')"

@@ -68,6 +68,8 @@ static int lookup(const struct cbpf_ctx *ctx, const char *name, struct cbpf_endp
 	return found_net ? 0 : -ENOENT;
 }
 
+/* One session from validation to the result: reading the store again for the result would cost
+ * as much as the add's own read, and grows with the endpoints recorded. */
 static int add(const struct cbpf_ctx *ctx, const struct cni_request *req, json_object **result)
 {
 	struct ep_request ep_req = {
@@ -76,25 +78,36 @@ static int add(const struct cbpf_ctx *ctx, const struct cni_request *req, json_o
 	    .netns = req->netns,
 	    .ifname = req->ifname,
 	};
+	const struct cbpf_network *net;
 	struct cbpf_endpoint ep;
-	struct cbpf_network net;
-	int err = ep_create(ctx, &ep_req, &ep);
+	struct ep_session s;
+	int err = ep_session_open(ctx, &s);
 
-	err = err ?: lookup(ctx, req->endpoint, &ep, &net);
-	if (!err)
-		*result = result_doc(req, &ep, &net);
+	if (err)
+		return err;
+	err = ep_session_add(&s, &ep_req, &ep);
+	err = err ?: ep_session_commit(&s);
+	net = err ? NULL : state_find_net(&s.st, ep.net);
+	if (net)
+		*result = result_doc(req, &ep, net);
+	ep_session_close(&s);
 	return err;
 }
 
 /* The endpoint's name comes from the whole container id: another container's is never found. */
 static int del(const struct cbpf_ctx *ctx, const struct cni_request *req)
 {
-	struct cbpf_endpoint ep;
-	struct cbpf_network net;
+	struct ep_session s;
+	int err = ep_session_open(ctx, &s);
 
-	if (lookup(ctx, req->endpoint, &ep, &net) == -ENOENT)
-		return 0;
-	return ep_destroy(ctx, req->endpoint);
+	if (err)
+		return err;
+	if (state_find_ep(&s.st, req->endpoint)) {
+		err = ep_session_del(&s, req->endpoint, false);
+		err = err ?: ep_session_commit(&s);
+	}
+	ep_session_close(&s);
+	return err;
 }
 
 static int check(const struct cbpf_ctx *ctx, const struct cni_request *req)
