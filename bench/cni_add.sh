@@ -8,6 +8,9 @@
 # as endpoints accumulate.
 #
 #   bench/cni_add.sh [TOTAL]        (default 2000; CHUNK=100 WINDOW=500)
+#   RCU_EXPEDITED=1 bench/cni_add.sh    the same with /sys/kernel/rcu_expedited set to 1 for the
+#                                       run and put back at exit: each TCX attach waits for an RCU
+#                                       grace period, which this setting makes expedited
 #
 # Prints, per window: tool p50 and p99 in ms, and cbpfnet/reference ratios. See docs/benchmarks.md.
 source "$(dirname "$0")/../tests/lib.sh"
@@ -21,6 +24,11 @@ PLUGIN=${PLUGIN:-$REPO/cbpfnet-cni}
 [ -x "$REF" ] || { echo "no reference plugin at $REF" >&2; exit 1; }
 [ "$TOTAL" -le 5000 ] || { echo "at most 5000 containers" >&2; exit 1; }
 lib_init
+if [ -n "${RCU_EXPEDITED:-}" ]; then
+	rcu_was=$(cat /sys/kernel/rcu_expedited)
+	lib_cleanup_hook() { echo "$rcu_was" >/sys/kernel/rcu_expedited; }
+	echo "$RCU_EXPEDITED" >/sys/kernel/rcu_expedited
+fi
 host_add h1 1
 cb h1 net create mvb --model macvlan --parent ul0 --mode bridge --subnet 10.40.0.0/16 >/dev/null
 printf '{"cniVersion":"1.0.0","name":"mvb","type":"cbpfnet","state":"%s"}\n' "$WORK/h1/state" \
