@@ -15,6 +15,7 @@
 #include "agent/event_feed.h"
 #include "loader.h"
 #include "output.h"
+#include "rule_ref.h"
 #include "state.h"
 
 struct ep_name {
@@ -73,6 +74,7 @@ json_object *event_json(const struct cbpf_event *e, const char *src_name, const 
 {
 	json_object *o = json_object_new_object();
 	char time[48], saddr[CBPF_IP_STRLEN], daddr[CBPF_IP_STRLEN], pbuf[8];
+	char ref[CBPF_RULE_REF_MAX];
 
 	wall_time(e->ts, time, sizeof(time));
 	cbpf_format_ip(e->saddr, saddr);
@@ -91,6 +93,7 @@ json_object *event_json(const struct cbpf_event *e, const char *src_name, const 
 							  ? cbpf_drop_reason_name(e->reason)
 							  : "-"));
 	json_object_object_add(o, "rule_id", json_object_new_int64(e->rule_id));
+	json_object_object_add(o, "ref", json_object_new_string(cbpf_rule_ref(e->rule_id, ref)));
 	json_object_object_add(o, "ifindex", json_object_new_int64(e->ifindex));
 	json_object_object_add(o, "src_ip", json_object_new_string(saddr));
 	json_object_object_add(o, "dst_ip", json_object_new_string(daddr));

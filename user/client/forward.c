@@ -77,9 +77,9 @@ static bool print_event(const struct cbpf_ctx *ctx, const char *text)
 	} else {
 #define F(k) json_object_get_string(json_object_object_get(e, k))
 #define I(k) json_object_get_int(json_object_object_get(e, k))
-		printf("%s %-9s %s -> %s %s %d->%d reason=%s rule=%d\n", F("time"), F("kind"),
+		printf("%s %-9s %s -> %s %s %d->%d reason=%s rule=%s\n", F("time"), F("kind"),
 		       F("src"), F("dst"), F("proto"), I("sport"), I("dport"), F("reason"),
-		       I("rule_id"));
+		       F("ref"));
 #undef F
 #undef I
 	}
