@@ -103,6 +103,9 @@ check_eq "explain --json: b1 -> a1 allowed by rule netb-opens-to-neta" "allow ne
 	"$(cb h1 --json policy explain b1 a1 | jq -r '"\(.verdict) \(.rule)"')"
 check_contains "explain: default isolation when no rule applies" "network-isolation" \
 	"$(cb h1 policy explain b1 c1)"
+out=$(cb h1 policy reload)
+check_contains "policy reload of a directory counts its files and rules" \
+	"reloaded 6 files, 12 rules from $REPO/policy in " "$out"
 hits=$(cb h1 --json policy stats | jq '.[] | select(.name == "neta-never-opens-to-netb") | .packets')
 check_gt "policy stats counts hits on neta-never-opens-to-netb" "${hits:-0}" 0
 # monitor_ping OUT SRC DST [--json] monitor [OPTIONS]: monitor's output over one ping SRC -> DST.
