@@ -96,7 +96,7 @@ check "TCP a1 -> a2 fails after the deny" tcp_fails a1 a2 10.20.0.3 7104
 check_gt "policy-deny drops counted" "$(drops h1 policy-deny)" "$before"
 check_contains "explain judges two local macvlan endpoints: the deny and its rule" \
 	"a1 -> a2: deny (policy-deny)
-  rule 2147483649 at policy set rule 1: ep:a1 -> ep:a2 deny" "$(cb h1 policy explain a1 a2 2>&1)"
+  rule s1 at policy set rule 1: ep:a1 -> ep:a2 deny" "$(cb h1 policy explain a1 a2 2>&1)"
 check_contains "explain of the reverse way: the default within a network" \
 	"a2 -> a1: allow
   default: same network" "$(cb h1 policy explain a2 a1 2>&1)"
