@@ -47,6 +47,7 @@ check "S1: a1 -> neta peers still fine (a1 is not netc)" ping_ok a1 $A1
 check "S2: a1 -/-> b1 ping" ping_fails a1 $B1
 check "S2: a1 -/-> b1 TCP" tcp_fails a1 b1 $B1 7120
 check "S2: a1 -/-> b1 UDP" udp_echo_fails a1 b1 $B1 7121
+check "S2: the denied sender a1 sees loss, not an error" denied_quietly h1 policy-deny a1 $B1
 check "S2: b1 -> a1 ping (echo reply passes back)" ping_ok b1 $A1
 check "S2: b1 -> a1 TCP (a1's segments are replies)" tcp_ok b1 a1 $A1 7122
 check "S2: b1 -> a1 UDP request and answer" udp_echo_ok b1 a1 $A1 7123
@@ -65,6 +66,8 @@ check "S4: a2 -/-> host ping" ping_fails a2 $H
 check "S4: host -/-> a2 TCP" tcp_fails h1 a2 $A2 7141
 check "S4: a2 -/-> outside TCP" tcp_fails a2 out $O 7142
 check "S4: outside -/-> a2 ping" ping_fails out $A2
+check "S4: the host as a denied sender sees loss, not an error (tc_to_ep drops at egress)" \
+	denied_quietly h1 policy-deny h1 $A2
 
 # 5. container <-> host: netb one-way, netc both ways
 check "S5: b1 -/-> host ping" ping_fails b1 $H
