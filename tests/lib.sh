@@ -31,7 +31,7 @@ lib_cleanup() {
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-"); do
 		ip netns del "$ns"
 	done
 	for h in "${HOSTS[@]}"; do
