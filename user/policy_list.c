@@ -30,6 +30,7 @@ static void format_match(const struct pol_rule *rules, size_t n, char *buf, size
 {
 	static const char *const protos[] = {[1] = "icmp", [6] = "tcp", [17] = "udp"};
 	const char *proto = rules->proto < 18 ? protos[rules->proto] : NULL;
+	char sep = '/';
 	size_t len;
 
 	snprintf(buf, size, "%s", !rules->proto ? "any" : proto ? proto : "?");
@@ -40,10 +41,10 @@ static void format_match(const struct pol_rule *rules, size_t n, char *buf, size
 			continue;
 		len = strlen(buf);
 		if (r->port_lo == r->port_hi)
-			snprintf(buf + len, size - len, "%c%u", i ? ',' : '/', r->port_lo);
+			snprintf(buf + len, size - len, "%c%u", sep, r->port_lo);
 		else
-			snprintf(buf + len, size - len, "%c%u-%u", i ? ',' : '/', r->port_lo,
-				 r->port_hi);
+			snprintf(buf + len, size - len, "%c%u-%u", sep, r->port_lo, r->port_hi);
+		sep = ',';
 	}
 }
 

@@ -139,6 +139,10 @@ check_eq "stats --json counts under the same rule" "$ref" \
 	"$(cb h1 --json policy stats | jq -r '.[] | select(.name == "neta-never-opens-to-netb") | .ref')"
 check_eq "stats text starts its row with the same rule" "$ref" \
 	"$(cb h1 policy stats | awk '/neta-never-opens-to-netb/ {print $1}')"
+check_eq "policy list --json: a rule's ports, priority and direction" "f12 tcp/80,443,8000-8099 1000 one-way deny" \
+	"$(cb h1 --json policy list | jq -r '.[] | select(.name == "netd-no-web-out") | "\(.ref) \(.match) \(.priority) \(.direction) \(.verdict)"')"
+check_eq "policy list: a header row, then aligned columns" "RULE FROM TO ACTION DIR PRIORITY MATCH NAME ORIGIN" \
+	"$(cb h1 policy list | head -1 | tr -s ' ')"
 check_eq "policy list holds every file rule" "12" \
 	"$(cb h1 --json policy list | jq '[.[] | select(.ref | startswith("f"))] | length')"
 

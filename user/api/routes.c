@@ -691,7 +691,6 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 		return;
 	}
 	s->ev = c->agent->events;
-	s->since = mono_of_unix_ms(since);
 	if (since < 0) {
 		struct timespec now;
 
@@ -699,6 +698,7 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 		s->since = (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 		s->seq = events_next(s->ev);
 	} else {
+		s->since = mono_of_unix_ms(since);
 		s->seq = events_since(s->ev, s->since);
 	}
 	s->end_seq =
