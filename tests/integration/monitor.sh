@@ -76,6 +76,19 @@ check_contains "... saying what is wrong" "--since 5x: not a duration" "$(cb h1 
 r=$(api h1 GET '/v1/events?since=soon')
 check_eq "GET /v1/events?since=soon: 400" "400" "$(tail -1 <<<"$r")"
 
+# The start is a time, not a place in the stream: an event the datapath made before it is
+# skipped even when it arrives after the stream opened, and spends no count. (A start 3 s ahead
+# makes such an event on purpose.)
+start_iso=$(date -u -d "@$(($(date +%s) + 3))" +%Y-%m-%dT%H:%M:%S.000Z)
+monitor_bg "$WORK/ahead.out" --since "$start_iso" --count 1 --timeout 10
+in_ns a1 ping -c 1 -W 1 $A2 >/dev/null
+while [ "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" \< "$start_iso" ]; do sleep 0.2; done
+sleep 0.5
+in_ns a1 ping -c 1 -W 1 $B1 >/dev/null
+wait $mon
+check_eq "an event older than the stream's start is neither printed nor counted" \
+	"a1 -> b1 icmp" "$(grep -o 'a1 -> [ab][12] icmp' "$WORK/ahead.out" | paste -sd,)"
+
 # On a terminal monitor follows until stopped.
 timeout 4 script -qfec "$CBPFNET --bpffs $WORK/h1/bpffs --state $WORK/h1/state monitor" \
 	/dev/null >"$WORK/tty.out" 2>&1 &
