@@ -39,7 +39,7 @@ int tc_to_ep(struct __sk_buff *skb)
 	if (d.action != CBPF_ACT_DROP)
 		return TC_ACT_OK;
 	cbpf_count_drop(d.reason, skb->len);
-	return TC_ACT_SHOT;
+	return cbpf_egress_drop();
 }
 
 SEC("xdp")

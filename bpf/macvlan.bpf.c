@@ -142,6 +142,13 @@ static __always_inline int macvlan_drop(struct __sk_buff *skb, __u32 reason)
 	return TC_ACT_SHOT;
 }
 
+/* The endpoint is the sender here: a drop must read to it as loss, not as an error. */
+static __always_inline int macvlan_egress_drop(struct __sk_buff *skb, __u32 reason)
+{
+	cbpf_count_drop(reason, skb->len);
+	return cbpf_egress_drop();
+}
+
 static __always_inline const struct cbpf_macvlan_link *macvlan_lookup(struct __sk_buff *skb)
 {
 	struct cbpf_macvlan_key key = {.ifindex = skb->ifindex};
@@ -159,15 +166,15 @@ int tc_macvlan_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	/* Only the network gives tags; one the endpoint set up itself sits in the metadata. */
 	if (skb->vlan_present)
-		return macvlan_drop(skb, CBPF_DROP_EP_VLAN_TAG);
+		return macvlan_egress_drop(skb, CBPF_DROP_EP_VLAN_TAG);
 	if (SKB_LOAD_PTR(skb, data) + MACVLAN_HEADERS > SKB_LOAD_PTR(skb, data_end))
 		bpf_skb_pull_data(skb, MACVLAN_HEADERS);
 	reason = macvlan_check_egress(SKB_LOAD_PTR(skb, data), SKB_LOAD_PTR(skb, data_end), link);
 	if (reason)
-		return macvlan_drop(skb, reason);
+		return macvlan_egress_drop(skb, reason);
 	/* The tag goes into the skb's VLAN metadata, as a VLAN device would put it. */
 	if (link->vlan && bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), link->vlan))
-		return macvlan_drop(skb, CBPF_DROP_VLAN_MISMATCH);
+		return macvlan_egress_drop(skb, CBPF_DROP_VLAN_MISMATCH);
 	skb->cb[0] = (__u32)cbpf_macvlan_mark;
 	skb->cb[1] = cbpf_macvlan_mark >> 32;
 	return TC_ACT_OK;

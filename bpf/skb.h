@@ -25,4 +25,17 @@
 		val_;                                                                              \
 	})
 
+/*
+ * Drops an skb at TCX egress so that its sender takes it for loss, as behind a firewall's DROP.
+ * TC_ACT_SHOT there fails the sender's dev_queue_xmit() with NET_XMIT_DROP, which sockets report
+ * as ENOBUFS ("ping: sendmsg: No buffer space available"), and TC_ACT_STOLEN is no TCX verdict
+ * (TCX takes it for TCX_NEXT and the packet would pass). A redirect is reported to the sender
+ * as sent, and skb_do_redirect() frees one to ifindex 0, which no device has, unsent. The
+ * caller counts the drop under its reason first.
+ */
+static __always_inline int cbpf_egress_drop(void)
+{
+	return bpf_redirect(0, 0);
+}
+
 #endif

@@ -31,7 +31,7 @@ lib_cleanup() {
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
-	for ns in $(ip netns list | awk '{print $1}' | grep "^$P-"); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-"); do
 		ip netns del "$ns"
 	done
 	for h in "${HOSTS[@]}"; do
@@ -266,6 +266,21 @@ tcp_fails() {
 # drops HOST REASON: packets counted for a drop reason.
 drops() {
 	cb "$1" --json status | jq -r --arg r "$2" '.drops[$r].packets // 0'
+}
+
+# denied_quietly HOST REASON SRC DST: pings from SRC to DST go unanswered as lost packets do
+# (no error such as "sendmsg: No buffer space available", only "100% packet loss"), and HOST
+# counts the drop under REASON. What a denied sender sees: docs/policy.md.
+denied_quietly() {
+	local host=$1 reason=$2 src=$3 dst=$4 before out rc
+	before=$(drops "$host" "$reason")
+	out=$(in_ns "$src" ping -c 2 -i 0.3 -W 1 "$dst" 2>&1)
+	rc=$?
+	echo "$out"
+	[ "$rc" -eq 1 ] || { echo "# ping exited $rc, not 1 (no reply)"; return 1; }
+	case "$out" in *rror* | *"No buffer space"* | *sendmsg*) echo "# the sender saw an error"; return 1 ;; esac
+	case "$out" in *" 0 received, 100% packet loss"*) ;; *) return 1 ;; esac
+	[ "$(drops "$host" "$reason")" -gt "$before" ] || { echo "# no $reason drop counted on $host"; return 1; }
 }
 
 # stream_cut SRC DST_ADDR CMD...: a stream of echo requests from SRC (one flow: one identifier)

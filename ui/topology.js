@@ -60,7 +60,7 @@ function draw(svg, g, select, selected) {
       // The curve's middle (t = 0.5), under the labels of both ends.
       const ly = 0.25 * a.y + 0.5 * my + 0.25 * b.y;
       const path = svgEl('path', { d: `M${a.x},${a.y} Q${mx},${my} ${b.x},${b.y}`, class: 'edge denied', 'data-from': e.a, 'data-to': e.b });
-      path.append(svgEl('title', {}, `denied by rule ${e.rule.id}: ${e.rule.from} → ${e.rule.to}`));
+      path.append(svgEl('title', {}, `denied by rule ${e.rule.ref}: ${e.rule.from} → ${e.rule.to}`));
       edgeLayer.append(path, svgEl('text', { x: mx, y: ly + 14, 'text-anchor': 'middle', class: 'edge-label' }, 'denied'));
     } else {
       edgeLayer.append(svgEl('line', { x1: a.x, y1: a.y, x2: b.x, y2: b.y, class: 'edge' }));
@@ -87,7 +87,7 @@ function details(box, n, g) {
   for (const [k, v] of Object.entries(n.obj)) if (v !== null && v !== undefined) dl.append(el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v)));
   const denied = g.edges.filter((e) => e.denied && (e.a === n.id || e.b === n.id));
   box.replaceChildren(el('h2', { id: 'topo-details-title' }, `${n.kind === 'ep' ? 'Endpoint' : n.kind === 'net' ? 'Network' : 'Host'} ${n.label}`), dl,
-    ...(denied.length ? [el('p', {}, el('span', { class: 'deny' }, 'Denied: '), denied.map((e) => `${e.rule.from} → ${e.rule.to} (rule ${e.rule.id})`).join('; '))] : []));
+    ...(denied.length ? [el('p', {}, el('span', { class: 'deny' }, 'Denied: '), denied.map((e) => `${e.rule.from} → ${e.rule.to} (rule ${e.rule.ref})`).join('; '))] : []));
 }
 
 export function render(root) {

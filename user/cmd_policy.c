@@ -7,6 +7,7 @@
 #include "output.h"
 #include "policy.h"
 #include "policy_cmds.h"
+#include "rule_ref.h"
 #include "state.h"
 #include "sync.h"
 
@@ -85,14 +86,21 @@ static int policy_set(struct cbpf_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (ctx->json) {
 		json_object *doc = json_object_new_object();
+		char ref[CBPF_RULE_REF_MAX];
 
 		json_object_object_add(doc, "id", json_object_new_int64(rule.id));
+		json_object_object_add(
+		    doc, "ref",
+		    json_object_new_string(cbpf_rule_ref(CBPF_RULE_STATE_BIT | rule.id, ref)));
 		json_object_object_add(doc, "from", json_object_new_string(rule.from));
 		json_object_object_add(doc, "to", json_object_new_string(rule.to));
 		json_object_object_add(doc, "verdict", json_object_new_string(argv[3]));
 		cbpf_print_json(doc);
 	} else {
-		printf("rule %u: %s -> %s %s\n", rule.id, rule.from, rule.to, argv[3]);
+		char ref[CBPF_RULE_REF_MAX];
+
+		printf("rule %s: %s -> %s %s\n", cbpf_rule_ref(CBPF_RULE_STATE_BIT | rule.id, ref),
+		       rule.from, rule.to, argv[3]);
 	}
 out:
 	state_close(&st);
@@ -137,42 +145,6 @@ static int policy_del(struct cbpf_ctx *ctx, int argc, char **argv)
 out:
 	state_close(&st);
 	return err;
-}
-
-static int policy_list(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	struct cbpf_state st;
-	json_object *list;
-	int err;
-
-	(void)argv;
-	if (argc != 1) {
-		cbpf_err("policy list: takes no arguments");
-		return -EINVAL;
-	}
-	err = state_open(ctx->state_dir, &st);
-	if (err)
-		return err;
-	list = json_object_new_array();
-	for (size_t i = 0; i < st.n_rules; i++) {
-		const struct cbpf_rule *r = &st.rules[i];
-		json_object *obj = json_object_new_object();
-		const char *verdict = r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny";
-
-		json_object_object_add(obj, "id", json_object_new_int64(r->id));
-		json_object_object_add(obj, "from", json_object_new_string(r->from));
-		json_object_object_add(obj, "to", json_object_new_string(r->to));
-		json_object_object_add(obj, "verdict", json_object_new_string(verdict));
-		json_object_array_add(list, obj);
-		if (!ctx->json)
-			printf("%-4u %-24s %-24s %s\n", r->id, r->from, r->to, verdict);
-	}
-	if (ctx->json)
-		cbpf_print_json(list);
-	else
-		json_object_put(list);
-	state_close(&st);
-	return 0;
 }
 
 int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv)

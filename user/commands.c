@@ -30,7 +30,8 @@ const struct cbpf_cmd cbpf_commands[] = {
     {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
     {"daemon", cmd_daemon,
      "daemon [--policy FILE|DIR] the host agent: owns the datapath, serves the API"},
-    {"monitor", monitor_in_agent, "monitor [--count N] [--timeout S]  drop and verdict events"},
+    {"monitor", monitor_in_agent,
+     "monitor [--since DURATION|TIME] [--follow] [--count N] [--timeout S]  drop and flow events"},
     {"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
     {NULL, NULL, NULL},
 };

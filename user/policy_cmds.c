@@ -18,6 +18,7 @@
 #include "policy_apply.h"
 #include "policy_cmds.h"
 #include "policy_load.h"
+#include "rule_ref.h"
 
 int policy_check(struct cbpf_ctx *ctx, int argc, char **argv)
 {
@@ -212,7 +213,7 @@ static void print_explain(struct cbpf_ctx *ctx, const char *src, const char *dst
 			  const struct pol_rule *rule, const char *why)
 {
 	const char *verdict = reason ? "deny" : "allow";
-	char from[96] = "", to[96] = "";
+	char from[96] = "", to[96] = "", ref[CBPF_RULE_REF_MAX];
 
 	if (rule) {
 		policy_format_selector(&rule->from, from, sizeof(from));
@@ -227,6 +228,8 @@ static void print_explain(struct cbpf_ctx *ctx, const char *src, const char *dst
 		json_object_object_add(doc, "reason",
 				       json_object_new_string(cbpf_drop_reason_name(reason)));
 		json_object_object_add(doc, "rule_id", json_object_new_int64(rule ? rule->id : 0));
+		json_object_object_add(
+		    doc, "ref", json_object_new_string(cbpf_rule_ref(rule ? rule->id : 0, ref)));
 		json_object_object_add(doc, "rule", json_object_new_string(rule ? rule->name : ""));
 		json_object_object_add(doc, "origin",
 				       json_object_new_string(rule ? rule->origin : why));
@@ -236,8 +239,9 @@ static void print_explain(struct cbpf_ctx *ctx, const char *src, const char *dst
 	printf("%s -> %s: %s%s%s%s\n", src, dst, verdict, reason ? " (" : "",
 	       reason ? cbpf_drop_reason_name(reason) : "", reason ? ")" : "");
 	if (rule)
-		printf("  rule %u%s%s at %s: %s -> %s %s, priority %u\n", rule->id,
-		       rule->name[0] ? " " : "", rule->name, rule->origin, from, to,
+		printf("  rule %s%s%s at %s: %s -> %s %s, priority %u\n",
+		       cbpf_rule_ref(rule->id, ref), rule->name[0] ? " " : "", rule->name,
+		       rule->origin, from, to,
 		       rule->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny", rule->priority);
 	else
 		printf("  %s\n", why);
@@ -247,11 +251,10 @@ static void print_explain(struct cbpf_ctx *ctx, const char *src, const char *dst
 
 int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	struct pol_set files = {0};
 	struct pol_compiled c;
 	struct cbpf_policy_key key = {.prefixlen = CBPF_POLICY_PREFIX_FULL};
 	struct cbpf_policy_value v, best = {0};
-	char dir[CBPF_PATH_MAX], msg[POL_ERR_MAX];
+	char msg[POL_ERR_MAX];
 	struct cbpf_state st;
 	struct cbpf_maps maps;
 	struct end src, dst;
@@ -331,11 +334,7 @@ int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 		}
 	reason = best_prio < 0x10000 ? (best.verdict == CBPF_VERDICT_ALLOW ? 0 : best.drop_reason)
 				     : fallback;
-	policy_state_dir(&st, dir, sizeof(dir));
-	err = policy_snapshot_read(dir, &files, msg, sizeof(msg));
-	if (!err)
-		err = policy_compile(&st, &files, false, &c, msg, sizeof(msg));
-	policy_set_free(&files);
+	err = policy_compile_live(&st, &c, msg, sizeof(msg));
 	if (err) {
 		cbpf_err("policy explain: %s", msg);
 		goto out_tries;
@@ -360,8 +359,7 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd, err;
 	struct cbpf_rule_stat per_cpu[ncpu > 0 ? ncpu : 1];
-	char path[320], dir[CBPF_PATH_MAX], msg[POL_ERR_MAX];
-	struct pol_set files = {0};
+	char path[320], msg[POL_ERR_MAX];
 	struct pol_compiled c;
 	struct cbpf_state st;
 	json_object *list;
@@ -383,11 +381,7 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 		close(fd);
 		return err;
 	}
-	policy_state_dir(&st, dir, sizeof(dir));
-	err = policy_snapshot_read(dir, &files, msg, sizeof(msg));
-	if (!err)
-		err = policy_compile(&st, &files, false, &c, msg, sizeof(msg));
-	policy_set_free(&files);
+	err = policy_compile_live(&st, &c, msg, sizeof(msg));
 	state_close(&st);
 	if (err) {
 		cbpf_err("policy stats: %s", msg);
@@ -398,7 +392,7 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < c.all.n; i++) {
 		const struct pol_rule *r = &c.all.rules[i];
 		struct cbpf_rule_stat sum = {0};
-		char from[96], to[96];
+		char from[96], to[96], ref[CBPF_RULE_REF_MAX];
 		json_object *o;
 
 		if (!r->id || (i && c.all.rules[i - 1].id == r->id))
@@ -411,18 +405,22 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 		policy_format_selector(&r->from, from, sizeof(from));
 		policy_format_selector(&r->to, to, sizeof(to));
 		if (!ctx->json) {
-			printf("%-10u %-20s %-28s %-24s %-24s %-5s %12llu %14llu\n", r->id,
-			       r->name[0] ? r->name : "-", r->origin, from, to,
-			       r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny",
+			printf("%-10s %-20s %-28s %-24s %-24s %-5s %12llu %14llu\n",
+			       cbpf_rule_ref(r->id, ref), r->name[0] ? r->name : "-", r->origin,
+			       from, to, r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny",
 			       (unsigned long long)sum.packets, (unsigned long long)sum.bytes);
 			continue;
 		}
 		o = json_object_new_object();
 		json_object_object_add(o, "id", json_object_new_int64(r->id));
+		json_object_object_add(o, "ref", json_object_new_string(cbpf_rule_ref(r->id, ref)));
 		json_object_object_add(o, "name", json_object_new_string(r->name));
 		json_object_object_add(o, "origin", json_object_new_string(r->origin));
 		json_object_object_add(o, "from", json_object_new_string(from));
 		json_object_object_add(o, "to", json_object_new_string(to));
+		json_object_object_add(
+		    o, "verdict",
+		    json_object_new_string(r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny"));
 		json_object_object_add(o, "packets", json_object_new_uint64(sum.packets));
 		json_object_object_add(o, "bytes", json_object_new_uint64(sum.bytes));
 		json_object_array_add(list, o);

@@ -3,10 +3,15 @@
 #define CBPF_POLICY_CMDS_H
 
 #include "cli.h"
+#include "policy_compile.h"
 
 int policy_check(struct cbpf_ctx *ctx, int argc, char **argv);
 int policy_reload(struct cbpf_ctx *ctx, int argc, char **argv);
 int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv);
 int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv);
+int policy_list(struct cbpf_ctx *ctx, int argc, char **argv);
+
+/* The accepted file rules compiled with the state's own: the rules the datapath holds. */
+int policy_compile_live(struct cbpf_state *st, struct pol_compiled *c, char *msg, size_t size);
 
 #endif

@@ -37,6 +37,7 @@ static int load(const struct cbpf_ctx *ctx, const char *path, bool install, bool
 		err = policy_compile(&st, &files, strict, &c, res->message, sizeof(res->message));
 	if (err)
 		goto out;
+	res->n_files = files.n_files;
 	res->n_rules = files.n_ids;
 	res->n_entries = c.rules.n;
 	if (install) {

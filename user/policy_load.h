@@ -6,6 +6,7 @@
 #include "policy_compile.h"
 
 struct pol_result {
+	size_t n_files;	  /* policy files read */
 	size_t n_rules;	  /* file rules */
 	size_t n_entries; /* rules-trie entries */
 	double ms;	  /* parse, compile and install */

@@ -520,6 +520,8 @@ static int parse_file(const char *path, struct pol_set *set, char *err, size_t e
 		return -EINVAL;
 	e = policy_parse_text(path, text, set, err, err_size);
 	free(text);
+	if (!e)
+		set->n_files++;
 	return e;
 }
 

@@ -59,6 +59,7 @@ struct pol_set {
 	size_t n, cap;
 	uint32_t n_ids; /* file rules; a rule listing several port ranges is one id, several rows */
 	size_t n_port_entries; /* rows that came from "ports" lists */
+	size_t n_files;	       /* files parsed into it */
 };
 
 /* Parses one document; errors are "file:line: what is wrong" in err. */

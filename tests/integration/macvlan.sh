@@ -96,7 +96,7 @@ check "TCP a1 -> a2 fails after the deny" tcp_fails a1 a2 10.20.0.3 7104
 check_gt "policy-deny drops counted" "$(drops h1 policy-deny)" "$before"
 check_contains "explain judges two local macvlan endpoints: the deny and its rule" \
 	"a1 -> a2: deny (policy-deny)
-  rule 2147483649 at policy set rule 1: ep:a1 -> ep:a2 deny" "$(cb h1 policy explain a1 a2 2>&1)"
+  rule s1 at policy set rule 1: ep:a1 -> ep:a2 deny" "$(cb h1 policy explain a1 a2 2>&1)"
 check_contains "explain of the reverse way: the default within a network" \
 	"a2 -> a1: allow
   default: same network" "$(cb h1 policy explain a2 a1 2>&1)"
@@ -120,6 +120,20 @@ check_contains "and names the counted rule" ": net:nbr -> ep:a1 allow" \
 	"$(cb h1 policy explain 10.20.0.4 a1 2>&1)"
 check "policy del a1 a2" cb h1 policy del a1 a2
 check "policy del nbr a1" cb h1 policy del nbr a1
+
+# A denied sender sees loss, not an error, in every mode: the sender's own egress program drops.
+check "policy set a1 a2 deny, v1 v2 deny, p1 npriv deny (p3 on h2 counts as npriv)" eval \
+	'cb h1 policy set a1 a2 deny && cb h1 policy set v1 v2 deny && cb h1 policy set p1 npriv deny'
+check "h4: policy set e1 npt deny (a1 on h1 counts as npt there)" cb h4 policy set e1 npt deny
+check "bridge: a1 -> sibling a2 denied: loss, no error, counted" denied_quietly h1 policy-deny a1 10.20.0.3
+check "vepa: v1 -> v2 (hairpin) denied: loss, no error, counted" denied_quietly h1 policy-deny v1 10.22.0.3
+check "private: p1 -> p3 on h2 denied: loss, no error, counted" denied_quietly h1 policy-deny p1 10.23.0.4
+check "passthru: e1 -> a1 denied: loss, no error, counted" denied_quietly h4 policy-deny e1 10.20.0.2
+check "the denied sender's TCP connect times out" tcp_fails a1 a2 10.20.0.3 7105
+check "the deny holds one way: a2 still reaches a1" ping_ok a2 10.20.0.2
+check "policy del of the four denies" eval 'cb h1 policy del a1 a2 && cb h1 policy del v1 v2 &&
+	cb h1 policy del p1 npriv && cb h4 policy del e1 npt'
+check "bridge: a1 reaches a2 again" ping_ok a1 10.20.0.3
 
 # Host access through the shim.
 check_eq "h2's shim holds the subnet's last address" "10.24.0.254/32" \

@@ -96,7 +96,12 @@ check "h2: deny e1 -> e2" cb h2 policy set e1 e2 deny
 before=$(drops h2 policy-deny)
 check "e1 cannot reach e2 once h2 denies it" ping_fails e1 10.50.0.12
 check_gt "h2 counted the policy drop on decapsulation" "$(drops h2 policy-deny)" "$before"
+check "... the sender sees loss, not an error (receiver drops)" denied_quietly h2 policy-deny e1 10.50.0.12
 check "h2: allow e1 -> e2 again" cb h2 policy del e1 e2
+check "h1: deny e1 -> e2" cb h1 policy set e1 e2 deny
+check "the sender's own host drops: e1 sees loss, not an error, h1 counts it" \
+	denied_quietly h1 policy-deny e1 10.50.0.12
+check "h1: allow e1 -> e2 again" cb h1 policy del e1 e2
 
 # Interoperation: h4 runs the kernel's vxlan device and a bridge (Docker overlay / Flannel
 # style) with the same VNI; h1 and h4 know each other, ARP crosses the tunnel.

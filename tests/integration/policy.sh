@@ -47,6 +47,7 @@ check "S1: a1 -> neta peers still fine (a1 is not netc)" ping_ok a1 $A1
 check "S2: a1 -/-> b1 ping" ping_fails a1 $B1
 check "S2: a1 -/-> b1 TCP" tcp_fails a1 b1 $B1 7120
 check "S2: a1 -/-> b1 UDP" udp_echo_fails a1 b1 $B1 7121
+check "S2: the denied sender a1 sees loss, not an error" denied_quietly h1 policy-deny a1 $B1
 check "S2: b1 -> a1 ping (echo reply passes back)" ping_ok b1 $A1
 check "S2: b1 -> a1 TCP (a1's segments are replies)" tcp_ok b1 a1 $A1 7122
 check "S2: b1 -> a1 UDP request and answer" udp_echo_ok b1 a1 $A1 7123
@@ -65,6 +66,8 @@ check "S4: a2 -/-> host ping" ping_fails a2 $H
 check "S4: host -/-> a2 TCP" tcp_fails h1 a2 $A2 7141
 check "S4: a2 -/-> outside TCP" tcp_fails a2 out $O 7142
 check "S4: outside -/-> a2 ping" ping_fails out $A2
+check "S4: the host as a denied sender sees loss, not an error (tc_to_ep drops at egress)" \
+	denied_quietly h1 policy-deny h1 $A2
 
 # 5. container <-> host: netb one-way, netc both ways
 check "S5: b1 -/-> host ping" ping_fails b1 $H
@@ -89,7 +92,7 @@ check "S7: outside -> d1 TCP (no inbound rule on netd)" tcp_ok out d1 $D1 7174
 # Port ranges: netd is closed to 192.0.2.0/24 on web ports only (checked with explain: the
 # documentation range is never routed).
 check_contains "explain: d1 to 192.0.2.10 tcp/8080 is denied by netd-no-web-out" \
-	"rule 12 netd-no-web-out" "$(cb h1 policy explain d1 192.0.2.10 tcp/8080)"
+	"rule f12 netd-no-web-out" "$(cb h1 policy explain d1 192.0.2.10 tcp/8080)"
 check_contains "explain: tcp/8100 falls outside the range" "allow" \
 	"$(cb h1 policy explain d1 192.0.2.10 tcp/8100 | head -1)"
 check_contains "explain: udp/80 is not covered" "allow" \
@@ -103,19 +106,60 @@ check_eq "explain --json: b1 -> a1 allowed by rule netb-opens-to-neta" "allow ne
 	"$(cb h1 --json policy explain b1 a1 | jq -r '"\(.verdict) \(.rule)"')"
 check_contains "explain: default isolation when no rule applies" "network-isolation" \
 	"$(cb h1 policy explain b1 c1)"
+out=$(cb h1 policy reload)
+check_contains "policy reload of a directory counts its files and rules" \
+	"reloaded 6 files, 12 rules from $REPO/policy in " "$out"
 hits=$(cb h1 --json policy stats | jq '.[] | select(.name == "neta-never-opens-to-netb") | .packets')
 check_gt "policy stats counts hits on neta-never-opens-to-netb" "${hits:-0}" 0
-cb h1 --json monitor --count 200 --timeout 3 >"$WORK/monitor.out" &
-mon=$!
-PIDS+=("$mon")
-sleep 0.5
-in_ns a1 ping -c 1 -W 1 $B1 >/dev/null
-wait $mon
+# monitor_ping OUT SRC DST [--json] monitor [OPTIONS]: monitor's output over one ping SRC -> DST.
+monitor_ping() {
+	local out=$1 src=$2 dst=$3 mon
+	shift 3
+	cb h1 "$@" >"$out" &
+	mon=$!
+	PIDS+=("$mon")
+	sleep 0.5
+	in_ns "$src" ping -c 1 -W 1 "$dst" >/dev/null
+	wait $mon
+}
+monitor_ping "$WORK/monitor.out" a1 $B1 --json monitor --count 200 --timeout 3
 check_contains "monitor --json streams the drop with names, reason and rule" \
 	'"kind":"drop","src":"a1","dst":"b1","proto":"icmp"' "$(cat "$WORK/monitor.out")"
-rule=$(cb h1 --json policy stats | jq '.[] | select(.name == "neta-never-opens-to-netb") | .id')
-check_contains "monitor event carries the rule id" "\"reason\":\"policy-deny\",\"rule_id\":$rule" \
-	"$(grep '"src":"a1","dst":"b1"' "$WORK/monitor.out" | head -1)"
+# One rule numbering: a rule is fN (files) or sN (policy set) in list, explain, stats, monitor.
+ref=$(cb h1 --json policy list | jq -r '.[] | select(.name == "neta-never-opens-to-netb") | .ref')
+check_eq "policy list numbers file rules fN" "f" "$(echo "$ref" | tr -d 0-9)"
+check_contains "policy list shows the file rule in a table row" "$ref " \
+	"$(cb h1 policy list | grep neta-never-opens-to-netb)"
+check_eq "monitor --json names the rule policy list shows" "$ref" \
+	"$(grep '"src":"a1","dst":"b1"' "$WORK/monitor.out" | head -1 | jq -r .ref)"
+check_contains "explain names the same rule" "rule $ref neta-never-opens-to-netb" \
+	"$(cb h1 policy explain a1 b1)"
+check_eq "explain --json names the same rule" "$ref" "$(cb h1 --json policy explain a1 b1 | jq -r .ref)"
+check_eq "stats --json counts under the same rule" "$ref" \
+	"$(cb h1 --json policy stats | jq -r '.[] | select(.name == "neta-never-opens-to-netb") | .ref')"
+check_eq "stats text starts its row with the same rule" "$ref" \
+	"$(cb h1 policy stats | awk '/neta-never-opens-to-netb/ {print $1}')"
+check_eq "policy list --json: a rule's ports, priority and direction" "f12 tcp/80,443,8000-8099 1000 one-way deny" \
+	"$(cb h1 --json policy list | jq -r '.[] | select(.name == "netd-no-web-out") | "\(.ref) \(.match) \(.priority) \(.direction) \(.verdict)"')"
+check_eq "policy list: a header row, then aligned columns" "RULE FROM TO ACTION DIR PRIORITY MATCH NAME ORIGIN" \
+	"$(cb h1 policy list | head -1 | tr -s ' ')"
+check_eq "policy list holds every file rule" "12" \
+	"$(cb h1 --json policy list | jq '[.[] | select(.ref | startswith("f"))] | length')"
+
+# A policy set rule shares the numbering: sN in list, monitor (text), explain and stats.
+set_ref=$(cb h1 policy set b1 c1 deny | awk '{print $2}')
+set_ref=${set_ref%:}
+check_eq "policy set numbers its rule sN" "s" "$(echo "$set_ref" | tr -d 0-9)"
+check_eq "policy list shows the set rule beside the file rules" "$set_ref ep:b1 ep:c1 deny" \
+	"$(cb h1 policy list | awk '$2 == "ep:b1" && $3 == "ep:c1" {print $1, $2, $3, $4}')"
+monitor_ping "$WORK/monitor.txt" b1 $C1 monitor --count 1 --timeout 5
+check_contains "monitor (text) names the set rule as policy list does" \
+	"reason=policy-deny rule=$set_ref" "$(grep 'b1 -> c1 icmp' "$WORK/monitor.txt")"
+check_contains "explain names the set rule" "rule $set_ref at policy set" \
+	"$(cb h1 policy explain b1 c1)"
+check_gt "stats counts the set rule's drop" \
+	"$(cb h1 --json policy stats | jq --arg r "$set_ref" '.[] | select(.ref == $r) | .packets')" 0
+check "policy del b1 c1 (the deny)" cb h1 policy del b1 c1
 
 # policy set still composes with the file policy.
 check "policy set b1 c1 allow" cb h1 policy set b1 c1 allow

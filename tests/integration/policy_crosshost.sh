@@ -94,15 +94,15 @@ check "node:h2 on h2: e2 cannot open TCP to e1" tcp_fails e2 e1 10.50.0.11 7306
 check_gt "node:h2 on h2: h2 counted the drops" "$(drops h2 policy-deny)" "$before"
 check "node:h2 on h2: e1 still pings e2 (one-way; replies pass)" ping_ok e1 10.50.0.12
 check_contains "node:h2 on h2: explain names the rule" \
-	"rule 1 h2-not-into-ov1 at $WORK/cluster.json:3: node:h2 -> net:ov1 deny" \
+	"rule f1 h2-not-into-ov1 at $WORK/cluster.json:3: node:h2 -> net:ov1 deny" \
 	"$(cb h2 policy explain e2 e1 tcp/80 2>&1)"
 before=$(drops h2 policy-deny)
 check "host:h2 on h2: e2 cannot ping h2's underlay address" ping_fails e2 198.18.0.2
 check_gt "host:h2 on h2: h2 counted the drops" "$(drops h2 policy-deny)" "$before"
 check_contains "host:h2 on h2: explain names the rule for h2's address" \
-	"rule 2 ov1-not-to-h2 at $WORK/cluster.json:4: net:ov1 -> host:h2 deny" \
+	"rule f2 ov1-not-to-h2 at $WORK/cluster.json:4: net:ov1 -> host:h2 deny" \
 	"$(cb h2 policy explain e2 198.18.0.2 2>&1)"
-check_contains "host:h2 on h2: explain names the rule for 'host'" "rule 2 ov1-not-to-h2" \
+check_contains "host:h2 on h2: explain names the rule for 'host'" "rule f2 ov1-not-to-h2" \
 	"$(cb h2 policy explain e2 host 2>&1)"
 daemon_stop h2 >/dev/null
 

@@ -43,7 +43,9 @@ check_eq "the accepted policy and the store are 0600 whatever the umask" "600 60
 check "v1: b1 -> a1" ping_ok b1 $A1
 check "v1: a1 -/-> b1" ping_fails a1 $B1
 cp "$WORK/v2.json" "$POL.tmp" && mv "$POL.tmp" "$POL"
-check "policy reload to v2" cb h1 policy reload
+out=$(cb h1 policy reload)
+check_eq "policy reload to v2 prints files, rules, path and time" \
+	"reloaded 1 file, 3005 rules from $POL in MS ms" "$(sed -E 's/in [0-9]+\.[0-9] ms$/in MS ms/' <<<"$out")"
 check_contains "explain: v2 decides b1 -> a1 by the endpoint rule" "b1-to-a1" \
 	"$(cb h1 policy explain b1 a1)"
 check "v2: b1 -> a1" ping_ok b1 $A1
@@ -68,8 +70,11 @@ got=$(grep -o '[0-9]* received' "$WORK/good.out" | cut -d' ' -f1)
 check_eq "allowed flow b1 -> a1: all $sent echo requests answered (0 wrongly dropped)" "$sent" "$got"
 check_eq "denied flow a1 -> b1: 0 wrongly passed" "0" \
 	"$(grep -o '[0-9]* received' "$WORK/bad.out" | cut -d' ' -f1)"
-check_eq "policy reload --json reports the outcome and its time" "true true" \
-	"$(cb h1 --json policy reload | jq -r '"\(.ok) \(.ms > 0)"')"
+check_eq "policy reload --json reports the outcome, counts and time as numbers" \
+	"true number number number number $POL" \
+	"$(cb h1 --json policy reload | jq -r '"\(.ok) \(.files|type) \(.rules|type) \(.ms|type) \(.generation|type) \(.path)"')"
+check_eq "policy reload --json: 1 file, 3005 rules, ms > 0" "1 3005 true" \
+	"$(cb h1 --json policy reload | jq -r '"\(.files) \(.rules) \(.ms > 0)"')"
 
 # A reload writes into the idle generation's maps only what differs from what they hold. With
 # v2 live and v1 idle, the reloads below leave live what the second one wrote over v2 (CIDR

@@ -26,6 +26,7 @@
 int agent_policy_reload(struct agent *a, json_object **doc)
 {
 	struct pol_result res = {0};
+	char ms[32];
 	int err;
 
 	if (!a->policy_path) {
@@ -45,9 +46,13 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 	json_object_object_add(*doc, "generation", json_object_new_int64(a->policy_generation));
 	json_object_object_add(*doc, "ok", json_object_new_boolean(true));
 	json_object_object_add(*doc, "message", json_object_new_string(res.message));
+	json_object_object_add(*doc, "path", json_object_new_string(a->policy_path));
+	json_object_object_add(*doc, "files", json_object_new_int64(res.n_files));
 	json_object_object_add(*doc, "rules", json_object_new_int64(res.n_rules));
 	json_object_object_add(*doc, "entries", json_object_new_int64(res.n_entries));
-	json_object_object_add(*doc, "ms", json_object_new_double(res.ms));
+	/* Printed as measured to 0.1 ms, not as the double's 17 digits. */
+	snprintf(ms, sizeof(ms), "%.1f", res.ms);
+	json_object_object_add(*doc, "ms", json_object_new_double_s(res.ms, ms));
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "agent/event_feed.h"
 #include "loader.h"
 #include "output.h"
+#include "rule_ref.h"
 #include "state.h"
 
 struct ep_name {
@@ -28,6 +29,7 @@ struct agent_events {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	char *kept[EVENTS_KEPT];
+	uint64_t kept_ts[EVENTS_KEPT]; /* CLOCK_MONOTONIC ns of each kept event, 0: untimed */
 	uint64_t next_seq;
 	bool stop;
 	/* the reader thread's own */
@@ -66,13 +68,15 @@ static void wall_time(uint64_t mono_ns, char *buf, size_t size)
 	sec = ns / 1000000000;
 	gmtime_r(&sec, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + strlen(buf), size - strlen(buf), ".%06ldZ", (long)(ns % 1000000000) / 1000);
+	snprintf(buf + strlen(buf), size - strlen(buf), ".%03ldZ",
+		 (long)(ns % 1000000000) / 1000000);
 }
 
 json_object *event_json(const struct cbpf_event *e, const char *src_name, const char *dst_name)
 {
 	json_object *o = json_object_new_object();
 	char time[48], saddr[CBPF_IP_STRLEN], daddr[CBPF_IP_STRLEN], pbuf[8];
+	char ref[CBPF_RULE_REF_MAX];
 
 	wall_time(e->ts, time, sizeof(time));
 	cbpf_format_ip(e->saddr, saddr);
@@ -91,6 +95,7 @@ json_object *event_json(const struct cbpf_event *e, const char *src_name, const 
 							  ? cbpf_drop_reason_name(e->reason)
 							  : "-"));
 	json_object_object_add(o, "rule_id", json_object_new_int64(e->rule_id));
+	json_object_object_add(o, "ref", json_object_new_string(cbpf_rule_ref(e->rule_id, ref)));
 	json_object_object_add(o, "ifindex", json_object_new_int64(e->ifindex));
 	json_object_object_add(o, "src_ip", json_object_new_string(saddr));
 	json_object_object_add(o, "dst_ip", json_object_new_string(daddr));
@@ -146,6 +151,7 @@ static int on_event(void *data, void *ptr, size_t size)
 	pthread_mutex_lock(&ev->mu);
 	free(ev->kept[ev->next_seq % EVENTS_KEPT]);
 	ev->kept[ev->next_seq % EVENTS_KEPT] = text;
+	ev->kept_ts[ev->next_seq % EVENTS_KEPT] = e->ts;
 	ev->next_seq++;
 	pthread_cond_broadcast(&ev->cond);
 	pthread_mutex_unlock(&ev->mu);
@@ -260,7 +266,20 @@ uint64_t events_next(struct agent_events *ev)
 	return seq;
 }
 
-int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *lost, int timeout_ms)
+uint64_t events_since(struct agent_events *ev, uint64_t mono_ns)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&ev->mu);
+	seq = ev->next_seq > EVENTS_KEPT ? ev->next_seq - EVENTS_KEPT : 0;
+	while (seq < ev->next_seq && ev->kept_ts[seq % EVENTS_KEPT] < mono_ns)
+		seq++;
+	pthread_mutex_unlock(&ev->mu);
+	return seq;
+}
+
+int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *ts_ns,
+		uint64_t *lost, int timeout_ms)
 {
 	struct timespec until;
 	int err = 0;
@@ -284,6 +303,8 @@ int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *l
 			err = -EOVERFLOW;
 		} else {
 			*json = strdup(ev->kept[*seq % EVENTS_KEPT]);
+			if (ts_ns)
+				*ts_ns = ev->kept_ts[*seq % EVENTS_KEPT];
 			(*seq)++;
 			err = *json ? 0 : -ENOMEM;
 		}

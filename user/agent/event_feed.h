@@ -24,12 +24,18 @@ void events_free(struct agent_events *ev);
 /* The sequence number the next event will get: a reader starting now waits for it. */
 uint64_t events_next(struct agent_events *ev);
 /*
- * Waits up to timeout_ms for event *seq. Returns 0 with *json (caller frees) and *seq moved
- * on, -EAGAIN on timeout, -ESHUTDOWN when the agent stops. A reader that fell more than
- * EVENTS_KEPT behind gets -EOVERFLOW once with *lost set, and resumes at the oldest kept.
+ * The sequence number of the oldest kept event taken at or after mono_ns (CLOCK_MONOTONIC), or
+ * the next one: a reader starting there sees the past from that moment on.
  */
-int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *lost,
-		int timeout_ms);
+uint64_t events_since(struct agent_events *ev, uint64_t mono_ns);
+/*
+ * Waits up to timeout_ms for event *seq. Returns 0 with *json (caller frees), its datapath
+ * time in *ts_ns (CLOCK_MONOTONIC; 0 for an untimed event) and *seq moved on, -EAGAIN on timeout,
+ * -ESHUTDOWN when the agent stops. A reader that fell more than EVENTS_KEPT behind gets -EOVERFLOW
+ * once with *lost set, and resumes at the oldest kept.
+ */
+int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *ts_ns,
+		uint64_t *lost, int timeout_ms);
 
 /* An event as the API and `monitor --json` show it; name_of names endpoint addresses. */
 json_object *event_json(const struct cbpf_event *e, const char *src_name, const char *dst_name);

@@ -574,7 +574,9 @@ static void route_cni(const struct api_call *c, const char *name, struct api_rep
 struct stream {
 	struct agent_events *ev;
 	uint64_t seq;
-	long left; /* events still to send; < 0: no limit */
+	long left;	  /* events still to send; < 0: no limit */
+	uint64_t since;	  /* CLOCK_MONOTONIC ns: older events are not sent */
+	uint64_t end_seq; /* without follow: the stream ends here; UINT64_MAX with follow */
 	char *pending;
 	size_t len, off;
 };
@@ -587,16 +589,21 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	while (s->off == s->len) {
 		char *json = NULL;
-		uint64_t lost = 0, id;
+		uint64_t lost = 0, id, ts = 0;
 		int err;
 
-		if (!s->left)
+		if (!s->left || s->seq >= s->end_seq)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		free(s->pending);
 		s->pending = NULL;
 		s->len = s->off = 0;
 		id = s->seq;
-		err = events_wait(s->ev, &s->seq, &json, &lost, 5000);
+		err = events_wait(s->ev, &s->seq, &json, &ts, &lost, 5000);
+		/* The ring buffer may hand the agent events from before the stream's start. */
+		if (!err && ts && ts < s->since) {
+			free(json);
+			continue;
+		}
 		if (err == -ESHUTDOWN)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (err == -EAGAIN)
@@ -631,12 +638,29 @@ static void stream_free(void *cls)
 	free(s);
 }
 
-/* GET /v1/events[?count=N]: Server-Sent Events from now on. */
+/* Unix time in ms (?since=) as CLOCK_MONOTONIC ns, the datapath's clock; 0 if before boot. */
+static uint64_t mono_of_unix_ms(long long ms)
+{
+	struct timespec mono, real;
+	int64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ns = (int64_t)mono.tv_sec * 1000000000 + mono.tv_nsec -
+	     ((int64_t)real.tv_sec * 1000000000 + real.tv_nsec - (int64_t)ms * 1000000);
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/*
+ * GET /v1/events[?count=N][&since=UNIX_MS][&follow=0]: Server-Sent Events from now on, or from
+ * the kept events since a time; without follow the stream ends at the events kept when asked.
+ */
 static void route_events(const struct api_call *c, const char *name, struct api_reply *r)
 {
 	struct stream *s;
 	char *end = NULL;
 	long count = -1;
+	long long since = -1;
 
 	(void)name;
 	if (c->query_count) {
@@ -647,13 +671,38 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 			return;
 		}
 	}
+	if (c->query_since) {
+		since = strtoll(c->query_since, &end, 10);
+		if (!*c->query_since || *end || since < 0) {
+			api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "since",
+				  "since must be a Unix time in milliseconds, not '%s'",
+				  c->query_since);
+			return;
+		}
+	}
+	if (c->query_follow && strcmp(c->query_follow, "0") && strcmp(c->query_follow, "1")) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "follow",
+			  "follow must be 0 or 1, not '%s'", c->query_follow);
+		return;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path, "out of memory");
 		return;
 	}
 	s->ev = c->agent->events;
-	s->seq = events_next(s->ev);
+	if (since < 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		s->since = (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+		s->seq = events_next(s->ev);
+	} else {
+		s->since = mono_of_unix_ms(since);
+		s->seq = events_since(s->ev, s->since);
+	}
+	s->end_seq =
+	    c->query_follow && !strcmp(c->query_follow, "0") ? events_next(s->ev) : UINT64_MAX;
 	s->left = count;
 	r->response =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);

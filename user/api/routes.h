@@ -11,7 +11,9 @@ struct api_call {
 	struct agent *agent;
 	const char *method;
 	const char *path;
-	const char *query_count; /* ?count= of the event stream, NULL when absent */
+	const char *query_count;  /* ?count= of the event stream, NULL when absent */
+	const char *query_since;  /* ?since= of the event stream, NULL when absent */
+	const char *query_follow; /* ?follow= of the event stream, NULL when absent */
 	const char *body;
 	size_t body_len;
 };

@@ -198,6 +198,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		    .path = url,
 		    .query_count =
 			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count"),
+		    .query_since =
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since"),
+		    .query_follow =
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow"),
 		    .body = p->body ? p->body : "",
 		    .body_len = p->len,
 		};

@@ -10,6 +10,7 @@
 
 #include "client/client.h"
 #include "client/forward.h"
+#include "client/monitor.h"
 
 bool forward_runs_locally(int argc, char **argv)
 {
@@ -26,7 +27,7 @@ bool forward_runs_locally(int argc, char **argv)
 	return false;
 }
 
-static int no_agent(const struct cbpf_ctx *ctx, const char *what, int err)
+int forward_no_agent(const struct cbpf_ctx *ctx, const char *what, int err)
 {
 	if (err == -ENOENT || err == -ECONNREFUSED)
 		cbpf_err("%s: no agent is running on state %s (start one: cbpfnet --state %s "
@@ -66,109 +67,6 @@ static char *read_all(FILE *in, size_t *len)
 	return text;
 }
 
-static bool print_event(const struct cbpf_ctx *ctx, const char *text)
-{
-	json_object *e = json_tokener_parse(text);
-
-	if (!e)
-		return false;
-	if (ctx->json) {
-		puts(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
-	} else {
-#define F(k) json_object_get_string(json_object_object_get(e, k))
-#define I(k) json_object_get_int(json_object_object_get(e, k))
-		printf("%s %-9s %s -> %s %s %d->%d reason=%s rule=%d\n", F("time"), F("kind"),
-		       F("src"), F("dst"), F("proto"), I("sport"), I("dport"), F("reason"),
-		       I("rule_id"));
-#undef F
-#undef I
-	}
-	fflush(stdout);
-	json_object_put(e);
-	return true;
-}
-
-/* Waits for events in the agent's stream and prints them as `monitor` always has. */
-static int monitor(const struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"count", required_argument, NULL, 'c'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
-	double timeout = 0;
-	long count = -1;
-	char path[64], line[8192];
-	size_t used = 0;
-	struct timespec start, now;
-	int opt, fd, err;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *end = NULL;
-
-		if (opt == 'c')
-			count = strtol(optarg, &end, 10);
-		else if (opt == 't')
-			timeout = strtod(optarg, &end);
-		if (opt == '?' || *end || count == 0 || count < -1 || timeout < 0) {
-			cbpf_err("monitor: usage: monitor [--count N] [--timeout SECONDS]");
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		cbpf_err("monitor: usage: monitor [--count N] [--timeout SECONDS]");
-		return 2;
-	}
-	err = client_connect(ctx->state_dir, &fd);
-	if (err)
-		return no_agent(ctx, "monitor", err);
-	snprintf(path, sizeof(path), count > 0 ? "/v1/events?count=%ld" : "/v1/events", count);
-	err = client_stream(fd, path);
-	if (err) {
-		close(fd);
-		cbpf_err("monitor: the agent's event stream: %s", strerror(-err));
-		return 1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (count) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char *nl = memchr(line, '\n', used);
-		int wait_ms = -1;
-		ssize_t n;
-
-		if (nl) {
-			*nl = '\0';
-			if (!strncmp(line, "data: ", 6) && print_event(ctx, line + 6) && count > 0)
-				count--;
-			used -= nl + 1 - line;
-			memmove(line, nl + 1, used);
-			continue;
-		}
-		if (used == sizeof(line))
-			used = 0; /* no event is this long: drop the fragment */
-		if (timeout > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			wait_ms = (int)((timeout - (now.tv_sec - start.tv_sec) -
-					 (now.tv_nsec - start.tv_nsec) / 1e9) *
-					1000);
-			if (wait_ms <= 0)
-				break;
-		}
-		n = poll(&p, 1, wait_ms);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		n = read(fd, line + used, sizeof(line) - used);
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	close(fd);
-	return 0;
-}
-
 int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	json_object *req, *words, *doc = NULL, *v;
@@ -178,10 +76,10 @@ int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 	int fd, err, code = 1;
 
 	if (!strcmp(argv[0], "monitor"))
-		return monitor(ctx, argc, argv);
+		return monitor_run(ctx, argc, argv);
 	err = client_connect(ctx->state_dir, &fd);
 	if (err)
-		return no_agent(ctx, argv[0], err);
+		return forward_no_agent(ctx, argv[0], err);
 	req = json_object_new_object();
 	words = json_object_new_array();
 	for (int i = 0; i < argc; i++)

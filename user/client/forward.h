@@ -13,5 +13,7 @@ bool forward_runs_locally(int argc, char **argv);
  * a message saying how to start an agent when none runs.
  */
 int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv);
+/* Says why the agent could not be reached (err from client_connect) for command what; 1. */
+int forward_no_agent(const struct cbpf_ctx *ctx, const char *what, int err);
 
 #endif
