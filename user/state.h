@@ -94,6 +94,8 @@ struct cbpf_state {
 int state_open(const char *dir, struct cbpf_state *st);
 /* Writes what changed since the last open or commit, in one transaction. */
 int state_commit(struct cbpf_state *st);
+/* Commits this process made so far: the agent compares the store only after one. */
+unsigned long state_commits(void);
 void state_close(struct cbpf_state *st);
 
 struct cbpf_network *state_find_net(struct cbpf_state *st, const char *name);

@@ -478,6 +478,13 @@ int store_write(struct cbpf_state *st)
 	return write_collections(st, c);
 }
 
+static unsigned long commits;
+
+unsigned long state_commits(void)
+{
+	return __atomic_load_n(&commits, __ATOMIC_ACQUIRE);
+}
+
 int state_commit(struct cbpf_state *st)
 {
 	struct collection c[COLLECTIONS];
@@ -491,6 +498,7 @@ int state_commit(struct cbpf_state *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return err;
 	}
+	__atomic_add_fetch(&commits, 1, __ATOMIC_RELEASE);
 	for (int k = 0; k < COLLECTIONS && !err; k++)
 		err = catch_up(&c[k]);
 	if (err)

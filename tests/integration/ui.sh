@@ -12,7 +12,7 @@ fi
 
 host_add h1 1
 host_add h2 2
-for ns in a1 a2; do ns_add $ns; done
+for ns in a1 a2 c1; do ns_add $ns; done
 cb h1 net create neta --subnet 10.1.0.0/24 >/dev/null
 cb h1 ep add a1 --net neta --netns "$P-a1" >/dev/null
 cb h1 ep add a2 --net neta --netns "$P-a2" >/dev/null
@@ -114,10 +114,12 @@ check_eq "HTTPS with the token and the self-signed certificate: 200" "200" \
 	"$(tcp h2 --cacert "$WORK/cert.pem" "${auth[@]}" https://127.0.0.1:8443/v1/status)"
 check_eq "plain HTTP on the TLS port gets no answer" "000" "$(tcp h2 http://127.0.0.1:8443/v1/status)"
 
-# The browser runs in h1's namespace, where the agent listens.
+# The browser runs in h1's namespace, where the agent listens; so do the commands it runs.
 mkdir -p "$WORK/shots"
+h1_cb="$CBPFNET --bpffs $WORK/h1/bpffs --state $WORK/h1/state"
 UI_URL=$URL UI_TOKEN=$TOKEN UI_WORK=$WORK UI_SHOTS=${UI_SCREENSHOTS:-$WORK/shots} \
 	UI_PING="ip netns exec $P-a1 ping -c 1 -W 1 10.1.0.3" \
+	UI_EP_ADD="$h1_cb ep add c1 --net neta --netns $P-c1 >/dev/null" UI_EP_DEL="$h1_cb ep del c1 >/dev/null" \
 	timeout 60 ip netns exec "$P-h1" node "$REPO/tests/ui/ui.test.mjs" >"$WORK/ui.tap" 2>&1
 rc=$?
 cat "$WORK/ui.tap"

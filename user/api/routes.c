@@ -570,14 +570,66 @@ static void route_cni(const struct api_call *c, const char *name, struct api_rep
 	json_object_put(doc);
 }
 
-/* A stream's reader: one event per SSE message, a comment every few seconds to keep it. */
+/*
+ * A stream's reader: one event per SSE message, named by its type, a comment every few
+ * seconds to keep it. Log lines kept from before the request come first.
+ */
 struct stream {
 	struct agent_events *ev;
+	unsigned int types;
 	uint64_t seq;
 	long left; /* events still to send; < 0: no limit */
+	char **backlog;
+	uint64_t *backlog_seq;
+	size_t n_backlog, backlog_sent;
 	char *pending;
 	size_t len, off;
 };
+
+/* The next message of s in s->pending; 0, or MHD's end codes. */
+static ssize_t stream_next(struct stream *s)
+{
+	char *json = NULL;
+	enum event_type type = EVENT_FLOW;
+	uint64_t lost = 0, id;
+	int err;
+
+	if (!s->left)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	free(s->pending);
+	s->pending = NULL;
+	s->len = s->off = 0;
+	if (s->backlog_sent < s->n_backlog) {
+		id = s->backlog_seq[s->backlog_sent];
+		json = s->backlog[s->backlog_sent];
+		s->backlog[s->backlog_sent++] = NULL;
+		type = EVENT_LOG;
+		err = 0;
+	} else {
+		err = events_wait(s->ev, s->types, &s->seq, &json, &type, &lost, 5000);
+		id = s->seq - 1;
+	}
+	if (err == -ESHUTDOWN)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (err == -EAGAIN)
+		s->pending = strdup(": keepalive\n\n");
+	else if (err == -EOVERFLOW &&
+		 asprintf(&s->pending, "event: lost\ndata: {\"lost\": %llu}\n\n",
+			  (unsigned long long)lost) < 0)
+		s->pending = NULL;
+	else if (!err) {
+		if (asprintf(&s->pending, "id: %llu\nevent: %s\ndata: %s\n\n",
+			     (unsigned long long)id, event_type_name(type), json) < 0)
+			s->pending = NULL;
+		if (s->left > 0)
+			s->left--;
+	}
+	free(json);
+	if (!s->pending)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	s->len = strlen(s->pending);
+	return 0;
+}
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -586,36 +638,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	while (s->off == s->len) {
-		char *json = NULL;
-		uint64_t lost = 0, id;
-		int err;
+		ssize_t end = stream_next(s);
 
-		if (!s->left)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		free(s->pending);
-		s->pending = NULL;
-		s->len = s->off = 0;
-		id = s->seq;
-		err = events_wait(s->ev, &s->seq, &json, &lost, 5000);
-		if (err == -ESHUTDOWN)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (err == -EAGAIN)
-			s->pending = strdup(": keepalive\n\n");
-		else if (err == -EOVERFLOW &&
-			 asprintf(&s->pending, "event: lost\ndata: {\"lost\": %llu}\n\n",
-				  (unsigned long long)lost) < 0)
-			s->pending = NULL;
-		else if (!err) {
-			if (asprintf(&s->pending, "id: %llu\nevent: flow\ndata: %s\n\n",
-				     (unsigned long long)id, json) < 0)
-				s->pending = NULL;
-			if (s->left > 0)
-				s->left--;
-		}
-		free(json);
-		if (!s->pending)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		s->len = strlen(s->pending);
+		if (end)
+			return end;
 	}
 	n = s->len - s->off < max ? s->len - s->off : max;
 	memcpy(buf, s->pending + s->off, n);
@@ -627,13 +653,21 @@ static void stream_free(void *cls)
 {
 	struct stream *s = cls;
 
+	for (size_t i = 0; i < s->n_backlog; i++)
+		free(s->backlog[i]);
+	free(s->backlog);
+	free(s->backlog_seq);
 	free(s->pending);
 	free(s);
 }
 
-/* GET /v1/events[?count=N]: Server-Sent Events from now on. */
+/*
+ * GET /v1/events[?count=N][&types=flow,change,log]: Server-Sent Events from now on, of the
+ * datapath (flow, the default), the store (change) and the agent's log (log).
+ */
 static void route_events(const struct api_call *c, const char *name, struct api_reply *r)
 {
+	unsigned int types = EVENT_MASK(EVENT_FLOW);
 	struct stream *s;
 	char *end = NULL;
 	long count = -1;
@@ -647,18 +681,26 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 			return;
 		}
 	}
+	if (c->query_types && event_types_parse(c->query_types, &types)) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "types",
+			  "types must list flow, change or log, separated by commas, not '%s'",
+			  c->query_types);
+		return;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || events_subscribe(c->agent->events, types, &s->seq, &s->backlog, &s->backlog_seq,
+				   &s->n_backlog)) {
+		free(s);
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path, "out of memory");
 		return;
 	}
 	s->ev = c->agent->events;
-	s->seq = events_next(s->ev);
+	s->types = types;
 	s->left = count;
 	r->response =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
 	if (!r->response) {
-		free(s);
+		stream_free(s);
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path,
 			  "cannot create the stream");
 		return;

@@ -11,6 +11,7 @@ struct api_call {
 	const char *method;
 	const char *path;
 	const char *query_count; /* ?count= of the event stream, NULL when absent */
+	const char *query_types; /* ?types= of the event stream, NULL when absent */
 	const char *body;
 	size_t body_len;
 };

@@ -198,6 +198,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		    .path = url,
 		    .query_count =
 			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count"),
+		    .query_types =
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "types"),
 		    .body = p->body ? p->body : "",
 		    .body_len = p->len,
 		};
