@@ -13,7 +13,7 @@ const T = 5000;
 async function api(method, path, body) {
   const res = await fetch(UI_URL + path, {
     method,
-    headers: { Authorization: `Bearer ${UI_TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { Authorization: `Bearer ${UI_TOKEN}`, ...(method !== 'GET' ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const doc = await res.json();
@@ -185,6 +185,34 @@ await check('events filter: a filter on another endpoint hides the row, clearing
   await page.locator('#ev-filter').fill('a2');
   await expectText(page.locator('#ev-rows tr'), 'policy-deny');
   if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/events.png` });
+});
+
+await check('events page: the agent log line of a failed net create appears live, with its level', async () => {
+  const failed = await api('POST', '/v1/networks', { name: 'logbad', subnet: '10.1.0.0/24' }).then(() => false, () => true);
+  if (!failed) throw new Error('net create logbad with neta\'s subnet succeeded');
+  const row = page.locator('#log-rows tr').filter({ hasText: 'logbad' }).first();
+  await row.waitFor({ timeout: 2000 });
+  const cells = await row.locator('td').allTextContents();
+  if (cells[1] !== 'info' || !cells[2].includes('net create: failed')) throw new Error(`row: ${cells.join(' | ')}`);
+});
+
+await check('events page: the level filter hides info lines at "warn", the text filter keeps only matches', async () => {
+  await page.locator('#log-level').selectOption('warn');
+  await page.locator('#log-rows tr', { hasText: 'logbad' }).waitFor({ state: 'detached', timeout: T });
+  await page.locator('#log-level').selectOption('debug');
+  await page.locator('#log-filter').fill('logbad');
+  await page.locator('#log-rows tr', { hasText: 'logbad' }).first().waitFor({ timeout: T });
+  const others = await page.locator('#log-rows tr').filter({ hasNotText: 'logbad' }).count();
+  if (others) throw new Error(`${others} rows without the text`);
+  await page.locator('#log-filter').fill('');
+});
+
+await check('events page: a page opened later gets the recent log lines too (a policy reload refused)', async () => {
+  const refused = await api('POST', '/v1/policy/reload').then(() => false, () => true);
+  if (!refused) throw new Error('policy reload without --policy succeeded');
+  await page.reload();
+  await expectText(page.locator('#log-rows tr'), 'logbad');
+  await expectText(page.locator('#log-rows tr'), 'policy reload: failed');
 });
 
 await check('policy page: the rule with its hit counter, and explain says deny by it', async () => {
