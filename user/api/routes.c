@@ -697,6 +697,9 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 	s->ev = c->agent->events;
 	s->types = types;
 	s->left = count;
+	/* Sent at once: some browsers report a stream open only once its first bytes came. */
+	s->pending = strdup(": open\n\n");
+	s->len = s->pending ? strlen(s->pending) : 0;
 	r->response =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
 	if (!r->response) {
