@@ -47,8 +47,9 @@ function logMatches(line, level, text) {
 }
 
 // The newest KEPT items, whatever the filter (so a new filter applies to them), drawn newest
-// first into tbody; push() queues, and the rows come once per frame.
-function liveTable(tbody, matches, row, drawn) {
+// first into tbody; push() queues, and the rows come once per frame. matcher() reads the
+// filter's fields once per frame and returns the test of an item.
+function liveTable(tbody, matcher, row, drawn) {
   const all = [];
   let queue = [];
   let frame = 0;
@@ -58,7 +59,7 @@ function liveTable(tbody, matches, row, drawn) {
     queue = [];
     all.push(...batch);
     if (all.length > KEPT) all.splice(0, all.length - KEPT);
-    tbody.prepend(...batch.filter(matches).slice(-KEPT).reverse().map(row));
+    tbody.prepend(...batch.filter(matcher()).slice(-KEPT).reverse().map(row));
     while (tbody.childElementCount > KEPT) tbody.lastElementChild.remove();
     drawn();
   };
@@ -72,6 +73,7 @@ function liveTable(tbody, matches, row, drawn) {
     },
     redraw() {
       const rows = [];
+      const matches = matcher();
       for (let i = all.length - 1; i >= 0 && rows.length < KEPT; i--) if (matches(all[i])) rows.push(row(all[i]));
       tbody.replaceChildren(...rows);
     },
@@ -100,11 +102,19 @@ export function render(root) {
   let count = 0;
   let lost = 0;
   const text = (input) => input.value.trim().toLowerCase();
-  const flows = liveTable(tbody, (ev) => flowMatches(ev, kindSel.value, text(filter)), (ev) => flowRow(ev, rules), () => {
+  const flowMatcher = () => {
+    const [kind, t] = [kindSel.value, text(filter)];
+    return (ev) => flowMatches(ev, kind, t);
+  };
+  const logMatcher = () => {
+    const [level, t] = [levelSel.value, text(logFilter)];
+    return (line) => logMatches(line, level, t);
+  };
+  const flows = liveTable(tbody, flowMatcher, (ev) => flowRow(ev, rules), () => {
     received.textContent = String(count);
     lostOut.textContent = String(lost);
   });
-  const logs = liveTable(logBody, (l) => logMatches(l, levelSel.value, text(logFilter)), logRow, () => {});
+  const logs = liveTable(logBody, logMatcher, logRow, () => {});
 
   root.append(el('h1', {}, 'Events'), msg,
     el('div', { class: 'row card' },

@@ -184,7 +184,6 @@ await check('events filter: a filter on another endpoint hides the row, clearing
   await page.locator('#ev-rows tr').first().waitFor({ state: 'detached', timeout: T });
   await page.locator('#ev-filter').fill('a2');
   await expectText(page.locator('#ev-rows tr'), 'policy-deny');
-  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/events.png` });
 });
 
 await check('events page: the agent log line of a failed net create appears live, with its level', async () => {
@@ -205,6 +204,7 @@ await check('events page: the level filter hides info lines at "warn", the text 
   const others = await page.locator('#log-rows tr').filter({ hasNotText: 'logbad' }).count();
   if (others) throw new Error(`${others} rows without the text`);
   await page.locator('#log-filter').fill('');
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/events.png`, fullPage: true });
 });
 
 await check('events page: a page opened later gets the recent log lines too (a policy reload refused)', async () => {
