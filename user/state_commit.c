@@ -478,11 +478,11 @@ int store_write(struct cbpf_state *st)
 	return write_collections(st, c);
 }
 
-static unsigned long commits;
+static void (*on_commit)(const struct cbpf_state *st);
 
-unsigned long state_commits(void)
+void state_on_commit(void (*fn)(const struct cbpf_state *st))
 {
-	return __atomic_load_n(&commits, __ATOMIC_ACQUIRE);
+	on_commit = fn;
 }
 
 int state_commit(struct cbpf_state *st)
@@ -498,7 +498,8 @@ int state_commit(struct cbpf_state *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return err;
 	}
-	__atomic_add_fetch(&commits, 1, __ATOMIC_RELEASE);
+	if (on_commit)
+		on_commit(st);
 	for (int k = 0; k < COLLECTIONS && !err; k++)
 		err = catch_up(&c[k]);
 	if (err)

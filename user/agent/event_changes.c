@@ -1,6 +1,8 @@
 /*
- * Change events and log lines for the event stream. The store is compared after commits only
- * (state_commits moves), so a command that changed nothing costs no read.
+ * Change events and log lines for the event stream. Each commit leaves a copy of its state,
+ * still in memory; when the command ends, the last copy is compared with the state the
+ * previous command left: no read of the store, nothing for commands that commit nothing, and
+ * one event for a change a command makes in several commits (a move: delete, then add).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,8 +18,9 @@ static struct {
 	pthread_mutex_t mu;
 	struct agent_events *ev;
 	const char *state_dir;
-	struct store_view view;
-	unsigned long commits; /* state_commits() when view was read */
+	struct store_view view;	   /* as the last command left the store */
+	struct store_view pending; /* as the running command's last commit left it */
+	bool has_pending;
 } watch = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void now(char *buf, size_t size)
@@ -55,15 +58,50 @@ static void on_log(void *arg, enum agent_log_level level, const char *time, cons
 	events_publish(arg, EVENT_LOG, o);
 }
 
+/* Runs in the committing thread, before state_commit returns. */
+static void on_commit(const struct cbpf_state *st)
+{
+	struct store_view view;
+	int err = 0;
+
+	pthread_mutex_lock(&watch.mu);
+	if (watch.ev) {
+		err = store_view_of(st, &view);
+		if (!err) {
+			store_view_free(&watch.pending);
+			watch.pending = view;
+			watch.has_pending = true;
+		}
+	}
+	pthread_mutex_unlock(&watch.mu);
+	/* A later commit's copy then carries this one's changes too. */
+	if (err)
+		agent_log(LOG_LVL_WARN, "events: no copy of a commit in %s: %s", watch.state_dir,
+			  strerror(-err));
+}
+
+void events_command_done(struct agent_events *ev)
+{
+	pthread_mutex_lock(&watch.mu);
+	if (ev && watch.ev == ev && watch.has_pending) {
+		store_view_diff(&watch.view, &watch.pending, publish_change, ev);
+		store_view_free(&watch.view);
+		watch.view = watch.pending;
+		memset(&watch.pending, 0, sizeof(watch.pending));
+		watch.has_pending = false;
+	}
+	pthread_mutex_unlock(&watch.mu);
+}
+
 int event_changes_start(struct agent_events *ev, const char *state_dir)
 {
 	int err;
 
 	pthread_mutex_lock(&watch.mu);
-	watch.ev = ev;
 	watch.state_dir = state_dir;
-	watch.commits = state_commits();
 	err = store_view_read(state_dir, &watch.view);
+	if (!err)
+		watch.ev = ev;
 	pthread_mutex_unlock(&watch.mu);
 	if (err) {
 		agent_log(LOG_LVL_ERROR, "events: read the store in %s: %s", state_dir,
@@ -71,6 +109,8 @@ int event_changes_start(struct agent_events *ev, const char *state_dir)
 		return err;
 	}
 	agent_log_set_sink(on_log, ev);
+	/* Once for the process: after a stop, on_commit finds no reader and does nothing. */
+	state_on_commit(on_commit);
 	return 0;
 }
 
@@ -79,34 +119,10 @@ void event_changes_stop(void)
 	agent_log_set_sink(NULL, NULL);
 	pthread_mutex_lock(&watch.mu);
 	store_view_free(&watch.view);
+	store_view_free(&watch.pending);
+	watch.has_pending = false;
 	watch.ev = NULL;
 	pthread_mutex_unlock(&watch.mu);
-}
-
-void events_store_changed(struct agent_events *ev)
-{
-	struct store_view view;
-	unsigned long commits;
-	int err = 0;
-
-	if (!ev)
-		return;
-	pthread_mutex_lock(&watch.mu);
-	commits = state_commits();
-	if (watch.ev == ev && commits != watch.commits) {
-		err = store_view_read(watch.state_dir, &view);
-		if (!err) {
-			store_view_diff(&watch.view, &view, publish_change, ev);
-			store_view_free(&watch.view);
-			watch.view = view;
-			watch.commits = commits;
-		}
-	}
-	pthread_mutex_unlock(&watch.mu);
-	/* The next commit tries again; until then the stream misses this one's changes. */
-	if (err)
-		agent_log(LOG_LVL_WARN, "events: read the store in %s: %s", watch.state_dir,
-			  strerror(-err));
 }
 
 void events_policy_reloaded(struct agent_events *ev, unsigned int generation, bool ok,

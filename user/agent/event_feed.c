@@ -224,14 +224,6 @@ static void *reader(void *arg)
 
 	cbpf_pin_path(&ev->agent->ctx, "cbpf_events", path, sizeof(path));
 	while (!stopping(ev)) {
-		/*
-		 * Commits made outside a command (the cluster's) are found here; a command that
-		 * holds the agent's lock looks itself when it ends.
-		 */
-		if (!pthread_mutex_trylock(&ev->agent->lock)) {
-			events_store_changed(ev);
-			pthread_mutex_unlock(&ev->agent->lock);
-		}
 		if (ticks++ % 10 == 0) {
 			struct bpf_map_info info = {};
 			__u32 len = sizeof(info);

@@ -54,16 +54,17 @@ int events_wait(struct agent_events *ev, unsigned int types, uint64_t *seq, char
 void events_publish(struct agent_events *ev, enum event_type type, json_object *o);
 
 /*
- * event_changes.c, the sources besides the datapath. Start reads the store as it is and takes
- * the agent's log lines; stop gives them back.
+ * event_changes.c, the sources besides the datapath. Start reads the store as it is, then
+ * every commit's changes and the agent's log lines become events; stop ends both.
  */
 int event_changes_start(struct agent_events *ev, const char *state_dir);
 void event_changes_stop(void);
 /*
- * After a command: when this process committed the store since the last look, its
- * differences become change events. ev may be NULL (the agent is starting).
+ * After a command, under the agent's lock: what its commits changed in the store, against the
+ * store the previous command left, becomes change events (so they leave in commit order).
+ * ev may be NULL (the agent is starting).
  */
-void events_store_changed(struct agent_events *ev);
+void events_command_done(struct agent_events *ev);
 /* A policy reload's outcome as a change event; ev may be NULL. */
 void events_policy_reloaded(struct agent_events *ev, unsigned int generation, bool ok,
 			    const char *message);

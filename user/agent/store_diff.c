@@ -48,10 +48,27 @@ static void *copy_sorted(const void *items, size_t n, size_t size,
 	return copy;
 }
 
+int store_view_of(const struct cbpf_state *st, struct store_view *v)
+{
+	int err = 0;
+
+	v->nets = copy_sorted(st->nets, st->n_nets, sizeof(*st->nets), net_cmp, &err);
+	v->eps = copy_sorted(st->eps, st->n_eps, sizeof(*st->eps), ep_cmp, &err);
+	v->rules = copy_sorted(st->rules, st->n_rules, sizeof(*st->rules), rule_cmp, &err);
+	v->nodes = copy_sorted(st->nodes, st->n_nodes, sizeof(*st->nodes), node_cmp, &err);
+	v->n_nets = st->n_nets;
+	v->n_eps = st->n_eps;
+	v->n_rules = st->n_rules;
+	v->n_nodes = st->n_nodes;
+	if (err)
+		store_view_free(v);
+	return err;
+}
+
 int store_view_read(const char *dir, struct store_view *v)
 {
 	struct cbpf_state st;
-	int err = 0;
+	int err;
 
 	memset(v, 0, sizeof(*v));
 	if (!state_exists(dir))
@@ -59,17 +76,8 @@ int store_view_read(const char *dir, struct store_view *v)
 	err = state_open(dir, &st);
 	if (err)
 		return err;
-	v->nets = copy_sorted(st.nets, st.n_nets, sizeof(*st.nets), net_cmp, &err);
-	v->eps = copy_sorted(st.eps, st.n_eps, sizeof(*st.eps), ep_cmp, &err);
-	v->rules = copy_sorted(st.rules, st.n_rules, sizeof(*st.rules), rule_cmp, &err);
-	v->nodes = copy_sorted(st.nodes, st.n_nodes, sizeof(*st.nodes), node_cmp, &err);
-	v->n_nets = st.n_nets;
-	v->n_eps = st.n_eps;
-	v->n_rules = st.n_rules;
-	v->n_nodes = st.n_nodes;
+	err = store_view_of(&st, v);
 	state_close(&st);
-	if (err)
-		store_view_free(v);
 	return err;
 }
 

@@ -1,7 +1,7 @@
 /*
- * What a command changed in the store, as change events: the agent keeps the store's networks,
- * endpoints, pair rules and nodes as it last saw them, and after a commit compares the store
- * with them. Comparing the store, not the command's words, also names what a batch, a cluster
+ * What a commit changed in the store, as change events: the agent keeps the store's networks,
+ * endpoints, pair rules and nodes as they were last committed, and compares each commit's with
+ * them. Comparing the store, not the command's words, also names what a batch, a cluster
  * update or a failed command's partial work changed.
  */
 #ifndef CBPF_AGENT_STORE_DIFF_H
@@ -26,6 +26,8 @@ struct store_view {
 
 /* Reads the store in dir; an empty view when there is none yet. */
 int store_view_read(const char *dir, struct store_view *v);
+/* The view of a state in memory. */
+int store_view_of(const struct cbpf_state *st, struct store_view *v);
 void store_view_free(struct store_view *v);
 
 /*

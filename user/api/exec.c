@@ -88,8 +88,7 @@ void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
 			agent_log(LOG_LVL_WARN, "chdir /: %s", strerror(errno));
 	}
 	a->changes++;
-	/* Under the lock: change events leave in the order the commits were made. */
-	events_store_changed(a->events);
+	events_command_done(a->events);
 	pthread_mutex_unlock(&a->lock);
 	/* Local endpoints may have changed: the cluster publishes them and learns again. */
 	if (a->cluster)
