@@ -30,13 +30,15 @@ async function refresh(root) {
   const [status, nodes, nets, eps] = await Promise.all([
     api('GET', '/v1/status'), api('GET', '/v1/nodes'), api('GET', '/v1/networks'), api('GET', '/v1/endpoints'),
   ]);
+  const read = new Date().toLocaleTimeString();
   document.getElementById('agent-state').textContent =
-    `agent up: ${nets.length} networks, ${eps.length} endpoints, updated ${new Date().toLocaleTimeString()}`;
+    `agent up: ${nets.length} networks, ${eps.length} endpoints, updated ${read}`;
   root.querySelector('#ov-nodes').replaceChildren(table([
     { title: 'node', value: (n) => n.name },
     { title: 'underlay', value: (n) => n.underlay },
     { title: 'state', value: (n) => n.state || (n.local ? 'this host' : 'known') },
-    { title: 'last heartbeat', value: (n) => n.last_heartbeat || n.heartbeat || '-' },
+    // The age as the agent answered it: no event marks a heartbeat, so the time of the read goes with it.
+    { title: 'last heartbeat', value: (n) => (n.heartbeat_age_s === undefined ? '-' : `${n.heartbeat_age_s.toFixed(1)} s before ${read}`) },
   ], nodes, 'this host only (no other node known)'));
   root.querySelector('#ov-nets').replaceChildren(table([
     { title: 'network', value: (n) => n.name },
@@ -78,6 +80,7 @@ export function render(root) {
   return () => {
     close();
     clearTimeout(later);
-    document.getElementById('agent-state').textContent = '';
+    const read = new Date().toLocaleTimeString();
+  document.getElementById('agent-state').textContent = '';
   };
 }
