@@ -9,7 +9,7 @@ packages=(
 	libcurl4-openssl-dev
 	iproute2 iputils-ping netcat-openbsd iperf3 tcpdump tshark python3-scapy
 	ethtool socat jq gnuplot-nox liblinear-tools containernetworking-plugins iptables
-	podman runc busybox-static containerd chromium
+	podman runc busybox-static containerd chromium firefox-esr
 	etcd-server
 )
 
@@ -24,11 +24,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The web UI's browser tests drive Debian's chromium with playwright-core (tests/ui's
-# package-lock.json); no browser is downloaded. Node from Debian unless one is installed.
+# The web UI's browser tests drive Debian's chromium with playwright-core and Debian's
+# firefox-esr with puppeteer-core over WebDriver BiDi (tests/ui's package-lock.json); no browser
+# is downloaded. Node from Debian unless one is installed.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends nodejs npm
 fi
-(cd "$(dirname "$0")/../tests/ui" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+(cd "$(dirname "$0")/../tests/ui" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund)

@@ -1,6 +1,8 @@
-// Hosts, networks and endpoints as an SVG graph, fetched again every second and redrawn when
-// something changed. A deny rule between two endpoints or networks is a dashed red edge.
+// Hosts, networks and endpoints as an SVG graph, read again when the agent's event stream says
+// the store changed (never on a timer) and redrawn. A deny rule between two endpoints or
+// networks is a dashed red edge.
 import { api, el, showError } from './api.js';
+import { follow, coalesce } from './stream.js';
 
 export const title = 'Topology';
 const NS = 'http://www.w3.org/2000/svg';
@@ -104,7 +106,7 @@ export function render(root) {
     details(side, n, graph);
     svg.querySelectorAll('.node').forEach((x) => x.classList.toggle('selected', x.dataset.id === n.id));
   };
-  const tick = async () => {
+  const read = coalesce(async () => {
     try {
       const [nodes, nets, eps, rules] = await Promise.all([
         api('GET', '/v1/nodes'), api('GET', '/v1/networks'), api('GET', '/v1/endpoints'), api('GET', '/v1/policy/rules')]);
@@ -119,8 +121,13 @@ export function render(root) {
     } catch (e) {
       showError(msg, e);
     }
-  };
-  tick();
-  const timer = setInterval(tick, 1000);
-  return () => clearInterval(timer);
+  });
+  svg.dataset.stream = 'connecting';
+  // Opening (and reopening) the stream reads everything; after that only changes do.
+  return follow(['change'], {
+    open: read,
+    change: read,
+    state: (s) => { svg.dataset.stream = s; },
+    error: (e) => showError(msg, e),
+  });
 }

@@ -94,6 +94,11 @@ struct cbpf_state {
 int state_open(const char *dir, struct cbpf_state *st);
 /* Writes what changed since the last open or commit, in one transaction. */
 int state_commit(struct cbpf_state *st);
+/*
+ * fn is called after each commit this process makes, with the state as committed (the agent's
+ * change events). Set it before other threads commit; NULL for none.
+ */
+void state_on_commit(void (*fn)(const struct cbpf_state *st));
 void state_close(struct cbpf_state *st);
 
 struct cbpf_network *state_find_net(struct cbpf_state *st, const char *name);

@@ -478,6 +478,13 @@ int store_write(struct cbpf_state *st)
 	return write_collections(st, c);
 }
 
+static void (*on_commit)(const struct cbpf_state *st);
+
+void state_on_commit(void (*fn)(const struct cbpf_state *st))
+{
+	on_commit = fn;
+}
+
 int state_commit(struct cbpf_state *st)
 {
 	struct collection c[COLLECTIONS];
@@ -491,6 +498,8 @@ int state_commit(struct cbpf_state *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return err;
 	}
+	if (on_commit)
+		on_commit(st);
 	for (int k = 0; k < COLLECTIONS && !err; k++)
 		err = catch_up(&c[k]);
 	if (err)

@@ -161,6 +161,46 @@ ping_fails a1 10.1.0.3 >/dev/null
 wait $mon
 check_eq "monitor --count 1 prints one event" "1" "$(wc -l <"$WORK/mon1.out")"
 
+# Changes of the store on the same stream (?types=change), each after its commit, in order; a
+# failed command changes nothing and says nothing there.
+curl -sN --max-time 20 --unix-socket "$SOCK" "http://agent/v1/events?types=change&count=9" \
+	>"$WORK/change.out" &
+sse=$!
+sleep 0.5
+ns_add d1
+cb h1 net create netd --subnet 10.4.0.0/24 >/dev/null
+cb h1 net create netd --subnet 10.5.0.0/24 >/dev/null 2>&1
+cb h1 ep add d1 --net netd --netns "$P-d1" >/dev/null
+cb h1 ep connect d1 --net neta >/dev/null
+cb h1 ep disconnect d1 --net neta >/dev/null
+cb h1 ep move d1 --net netb >/dev/null
+cb h1 policy set d1 a1 deny >/dev/null
+cb h1 ep del d1 >/dev/null
+cb h1 net delete netd >/dev/null
+wait $sse
+check_eq "the stream names every change: network, endpoint, interface, move, rule" \
+	"network create netd|endpoint add d1 netd|endpoint connect d1 neta|endpoint disconnect d1 neta|endpoint move d1 netb|policy set ep:d1 ep:a1 deny|endpoint delete d1 netb|policy delete ep:d1 ep:a1 deny|network delete netd" \
+	"$(sed -n 's/^data: //p' "$WORK/change.out" | jq -r '[.object, .action,
+		(if .object == "policy" then "\(.from) \(.to) \(.verdict)" else "\(.name) \(.net // "")" end)]
+		| join(" ") | rtrimstr(" ")' | paste -sd'|')"
+check_eq "change messages are named change, with an id" "2" \
+	"$(grep -m1 -B2 '^data: ' "$WORK/change.out" | grep -c '^id: [0-9]\|^event: change$')"
+check_eq "?types=nosuch: 400" "400" "$(status "$(api h1 GET '/v1/events?types=nosuch')")"
+
+# The agent's log lines (?types=log): the latest are kept for a client that comes later.
+cb h1 net create nete --subnet 10.1.0.0/24 >/dev/null 2>&1
+curl -sN --max-time 3 --unix-socket "$SOCK" "http://agent/v1/events?types=log" >"$WORK/log.out" &
+sse=$!
+sleep 0.5
+cb h1 policy reload >/dev/null 2>&1
+wait $sse
+check_contains "a client that comes later gets the log line of the failed net create, with its level" \
+	"info net create: failed: " \
+	"$(sed -n 's/^data: //p' "$WORK/log.out" | jq -r 'select(.message | contains("nete")) | "\(.level) \(.message)"')"
+check_contains "... and live lines: the refused policy reload" "policy reload: failed: " \
+	"$(sed -n 's/^data: //p' "$WORK/log.out" | jq -r .message)"
+check_eq "no flow or change message in a log stream" "0" "$(grep -c '^event: \(flow\|change\)' "$WORK/log.out")"
+
 # A restart, a kill -9 and an upgrade lose no packet, never break a TCP stream and keep the
 # policy in force. The stream a2 -> a1 sends 4 KiB every 50 ms until told to stop (4 minutes at
 # most), so it is in flight through every stage.

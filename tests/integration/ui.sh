@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The API and the web UI over TCP: tokens, TLS, body limit, the UI's files and nothing outside
-# them, then the UI in Debian's chromium (tests/ui/*.mjs, playwright-core). Every listener is
+# them, then the UI in Debian's chromium (tests/ui/ui.test.mjs, playwright-core) and firefox-esr
+# (tests/ui/firefox.test.mjs, puppeteer-core). Every listener is
 # inside a host namespace: 198.18.0.1 with a token, 127.0.0.1 of another host without one.
 source "$(dirname "$0")/../lib.sh"
 lib_init
 
-if ! [ -x /usr/bin/chromium ] || ! [ -d "$REPO/tests/ui/node_modules/playwright-core" ]; then
-	not_ok "chromium or playwright-core is missing: run scripts/install-deps.sh"
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/firefox-esr ] ||
+	! [ -d "$REPO/tests/ui/node_modules/playwright-core" ] ||
+	! [ -d "$REPO/tests/ui/node_modules/puppeteer-core" ]; then
+	not_ok "chromium, firefox-esr, playwright-core or puppeteer-core is missing: run scripts/install-deps.sh"
 	exit 1
 fi
 
 host_add h1 1
 host_add h2 2
-for ns in a1 a2; do ns_add $ns; done
+for ns in a1 a2 c1; do ns_add $ns; done
 cb h1 net create neta --subnet 10.1.0.0/24 >/dev/null
 cb h1 ep add a1 --net neta --netns "$P-a1" >/dev/null
 cb h1 ep add a2 --net neta --netns "$P-a2" >/dev/null
@@ -114,15 +117,23 @@ check_eq "HTTPS with the token and the self-signed certificate: 200" "200" \
 	"$(tcp h2 --cacert "$WORK/cert.pem" "${auth[@]}" https://127.0.0.1:8443/v1/status)"
 check_eq "plain HTTP on the TLS port gets no answer" "000" "$(tcp h2 http://127.0.0.1:8443/v1/status)"
 
-# The browser runs in h1's namespace, where the agent listens.
+# The browsers run in h1's namespace, where the agent listens; so do the commands they run.
 mkdir -p "$WORK/shots"
-UI_URL=$URL UI_TOKEN=$TOKEN UI_WORK=$WORK UI_SHOTS=${UI_SCREENSHOTS:-$WORK/shots} \
-	UI_PING="ip netns exec $P-a1 ping -c 1 -W 1 10.1.0.3" \
-	timeout 60 ip netns exec "$P-h1" node "$REPO/tests/ui/ui.test.mjs" >"$WORK/ui.tap" 2>&1
-rc=$?
-cat "$WORK/ui.tap"
-grep -q '^ok ' "$WORK/ui.tap" || not_ok "the browser test ran no check (exit $rc)"
-FAILURES=$((FAILURES + $(grep -c '^not ok ' "$WORK/ui.tap")))
-[ "$rc" -eq 0 ] || [ "$(grep -c '^not ok ' "$WORK/ui.tap")" -gt 0 ] || not_ok "the browser test exited $rc"
+h1_cb="$CBPFNET --bpffs $WORK/h1/bpffs --state $WORK/h1/state"
+# browser_test NAME SCRIPT: runs tests/ui/SCRIPT, its TAP lines counted as this script's own.
+browser_test() {
+	local name=$1 rc
+	UI_URL=$URL UI_TOKEN=$TOKEN UI_WORK=$WORK UI_SHOTS=${UI_SCREENSHOTS:-$WORK/shots} \
+		UI_PING="ip netns exec $P-a1 ping -c 1 -W 1 10.1.0.3" \
+		UI_EP_ADD="$h1_cb ep add c1 --net neta --netns $P-c1 >/dev/null" UI_EP_DEL="$h1_cb ep del c1 >/dev/null" \
+		timeout 90 ip netns exec "$P-h1" node "$REPO/tests/ui/$2" >"$WORK/$name.tap" 2>&1
+	rc=$?
+	cat "$WORK/$name.tap"
+	grep -q '^ok ' "$WORK/$name.tap" || not_ok "the $name test ran no check (exit $rc)"
+	FAILURES=$((FAILURES + $(grep -c '^not ok ' "$WORK/$name.tap")))
+	[ "$rc" -eq 0 ] || [ "$(grep -c '^not ok ' "$WORK/$name.tap")" -gt 0 ] || not_ok "the $name test exited $rc"
+}
+browser_test chromium ui.test.mjs
+browser_test firefox firefox.test.mjs
 
 lib_finish

@@ -1,5 +1,8 @@
-// Debian's chromium driven by playwright-core (no browser download), and TAP output.
+// Debian's chromium driven by playwright-core, Debian's firefox-esr by puppeteer-core over
+// WebDriver BiDi (playwright-core drives only its own patched Firefox); no browser download.
+// And TAP output.
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,6 +15,14 @@ export async function launch(dir) {
   return chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium', headless: true, args: ARGS,
     viewport: { width: 1366, height: 800 }, ignoreHTTPSErrors: false,
+  });
+}
+
+// Firefox with a fresh profile under dir.
+export async function launchFirefox(dir) {
+  return puppeteer.launch({
+    browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true,
+    userDataDir: mkdtempSync(join(dir, 'firefox-')), defaultViewport: { width: 1366, height: 800 },
   });
 }
 

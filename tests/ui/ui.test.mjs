@@ -1,18 +1,19 @@
 // The web UI in a real browser against a running agent. Environment: UI_URL (http://ADDR:PORT),
 // UI_TOKEN, UI_WORK (scratch directory), UI_SHOTS (where page screenshots go), UI_PING (a
-// command that sends one packet policy denies, for the events page).
+// command that sends one packet policy denies, for the events page), UI_EP_ADD and UI_EP_DEL
+// (commands adding and deleting endpoint c1 through the agent).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { launch, check, failed } from './browser.mjs';
 
-const { UI_URL, UI_TOKEN, UI_WORK, UI_SHOTS, UI_PING } = process.env;
+const { UI_URL, UI_TOKEN, UI_WORK, UI_SHOTS, UI_PING, UI_EP_ADD, UI_EP_DEL } = process.env;
 const run = promisify(execFile);
 const T = 5000;
 
 async function api(method, path, body) {
   const res = await fetch(UI_URL + path, {
     method,
-    headers: { Authorization: `Bearer ${UI_TOKEN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: { Authorization: `Bearer ${UI_TOKEN}`, ...(method !== 'GET' ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const doc = await res.json();
@@ -114,6 +115,57 @@ await check('clicking endpoint a1 shows its details; Enter on a network does too
   if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/topology.png` });
 });
 
+// The API requests the page makes, the event stream's aside: what a poller would show.
+const requests = [];
+page.on('request', (r) => {
+  const path = new URL(r.url()).pathname;
+  if (path.startsWith('/v1/') && path !== '/v1/events') requests.push(`${Date.now()} ${r.method()} ${path}`);
+});
+const since = (t) => requests.filter((r) => Number(r.split(' ')[0]) >= t);
+
+await check('topology is pushed: no request for 3 s while nothing changes', async () => {
+  await page.reload();
+  await page.locator('#topo[data-stream="live"] [data-id="ep:a2"]').waitFor({ timeout: T });
+  await page.waitForTimeout(500);
+  const t0 = Date.now();
+  await page.waitForTimeout(3000);
+  if (since(t0).length) throw new Error(`requests while idle:\n${since(t0).join('\n')}`);
+});
+
+await check('ep add c1 appears in the open topology page within 1 s, without a reload', async () => {
+  let reloaded = false;
+  page.once('load', () => { reloaded = true; });
+  await run('sh', ['-c', UI_EP_ADD]);
+  const t0 = Date.now();
+  await page.locator('#topo [data-id="ep:c1"]').waitFor({ timeout: 1000 });
+  console.log(`# c1 drawn ${Date.now() - t0} ms after ep add returned; requests meanwhile: ${since(t0).length}`);
+  if (reloaded) throw new Error('the page was reloaded');
+});
+
+await check('ep del c1 disappears from the open topology page within 1 s', async () => {
+  await run('sh', ['-c', UI_EP_DEL]);
+  await page.locator('#topo [data-id="ep:c1"]').waitFor({ state: 'detached', timeout: 1000 });
+  const t0 = Date.now();
+  await page.waitForTimeout(2000);
+  if (since(t0).length) throw new Error(`requests after the change settled:\n${since(t0).join('\n')}`);
+});
+
+// The endpoints' own IPv6 start-up packets are dropped (and pushed as drop events) for a while:
+// the overview reads its drop counters again for them, at most once a second, and nothing else.
+await check('overview is pushed too: ep add c1 shows in its endpoint table; while idle only drop counters, once a second', async () => {
+  await page.goto(`${UI_URL}/#overview`);
+  await expectText(page.locator('#ov-eps td'), 'a2');
+  await page.waitForTimeout(500);
+  const t0 = Date.now();
+  await page.waitForTimeout(3000);
+  const idle = since(t0);
+  if (idle.some((r) => !r.endsWith('GET /v1/status')) || idle.length > 4) throw new Error(`requests while idle:\n${idle.join('\n')}`);
+  await run('sh', ['-c', UI_EP_ADD]);
+  await expectText(page.locator('#ov-eps td'), 'c1', 1000);
+  await run('sh', ['-c', UI_EP_DEL]);
+  await page.locator('#ov-eps td', { hasText: /^c1$/ }).waitFor({ state: 'detached', timeout: 1000 });
+});
+
 await check('events page: the dropped packet appears within 2 s, with reason and rule', async () => {
   await page.goto(`${UI_URL}/#events`);
   await expectText(page.locator('#ev-state'), 'live');
@@ -132,7 +184,35 @@ await check('events filter: a filter on another endpoint hides the row, clearing
   await page.locator('#ev-rows tr').first().waitFor({ state: 'detached', timeout: T });
   await page.locator('#ev-filter').fill('a2');
   await expectText(page.locator('#ev-rows tr'), 'policy-deny');
-  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/events.png` });
+});
+
+await check('events page: the agent log line of a failed net create appears live, with its level', async () => {
+  const failed = await api('POST', '/v1/networks', { name: 'logbad', subnet: '10.1.0.0/24' }).then(() => false, () => true);
+  if (!failed) throw new Error('net create logbad with neta\'s subnet succeeded');
+  const row = page.locator('#log-rows tr').filter({ hasText: 'logbad' }).first();
+  await row.waitFor({ timeout: 2000 });
+  const cells = await row.locator('td').allTextContents();
+  if (cells[1] !== 'info' || !cells[2].includes('net create: failed')) throw new Error(`row: ${cells.join(' | ')}`);
+});
+
+await check('events page: the level filter hides info lines at "warn", the text filter keeps only matches', async () => {
+  await page.locator('#log-level').selectOption('warn');
+  await page.locator('#log-rows tr', { hasText: 'logbad' }).waitFor({ state: 'detached', timeout: T });
+  await page.locator('#log-level').selectOption('debug');
+  await page.locator('#log-filter').fill('logbad');
+  await page.locator('#log-rows tr', { hasText: 'logbad' }).first().waitFor({ timeout: T });
+  const others = await page.locator('#log-rows tr').filter({ hasNotText: 'logbad' }).count();
+  if (others) throw new Error(`${others} rows without the text`);
+  await page.locator('#log-filter').fill('');
+  if (UI_SHOTS) await page.screenshot({ path: `${UI_SHOTS}/events.png`, fullPage: true });
+});
+
+await check('events page: a page opened later gets the recent log lines too (a policy reload refused)', async () => {
+  const refused = await api('POST', '/v1/policy/reload').then(() => false, () => true);
+  if (!refused) throw new Error('policy reload without --policy succeeded');
+  await page.reload();
+  await expectText(page.locator('#log-rows tr'), 'logbad');
+  await expectText(page.locator('#log-rows tr'), 'policy reload: failed');
 });
 
 await check('policy page: the rule with its hit counter, and explain says deny by it', async () => {

@@ -36,6 +36,7 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 	}
 	err = policy_apply_path(&a->ctx, a->policy_path, &res);
 	a->policy_generation++;
+	events_policy_reloaded(a->events, a->policy_generation, !err, res.message);
 	if (err) {
 		agent_log(LOG_LVL_WARN, "policy rejected, keeping the live one: %s", res.message);
 		cbpf_err("policy reload: rejected, the live policy is unchanged: %s", res.message);

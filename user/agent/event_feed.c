@@ -23,14 +23,22 @@ struct ep_name {
 	char name[CBPF_NAME_MAX];
 };
 
+struct kept {
+	char *json;
+	enum event_type type;
+	uint64_t seq; /* in the log ring */
+	uint64_t ts;  /* CLOCK_MONOTONIC ns of a datapath event, 0: untimed */
+};
+
 struct agent_events {
 	struct agent *agent;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	char *kept[EVENTS_KEPT];
-	uint64_t kept_ts[EVENTS_KEPT]; /* CLOCK_MONOTONIC ns of each kept event, 0: untimed */
+	struct kept kept[EVENTS_KEPT];
 	uint64_t next_seq;
+	struct kept logs[LOG_KEPT];
+	uint64_t n_logs;
 	bool stop;
 	/* the reader thread's own */
 	struct ep_name *names;
@@ -132,29 +140,77 @@ static const char *name_of(const struct agent_events *ev, uint32_t ip)
 	return NULL;
 }
 
+static const char *const type_names[EVENT_TYPES] = {"flow", "change", "log"};
+
+const char *event_type_name(enum event_type type)
+{
+	return type_names[type];
+}
+
+int event_types_parse(const char *text, unsigned int *mask)
+{
+	const char *p = text;
+
+	*mask = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		unsigned int t;
+
+		for (t = 0; t < EVENT_TYPES; t++)
+			if (strlen(type_names[t]) == len && !strncmp(p, type_names[t], len))
+				break;
+		if (t == EVENT_TYPES)
+			return -EINVAL;
+		*mask |= EVENT_MASK(t);
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -EINVAL;
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+static void publish(struct agent_events *ev, enum event_type type, json_object *o, uint64_t ts)
+{
+	char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	char *log_copy = type == EVENT_LOG && text ? strdup(text) : NULL;
+	struct kept *k;
+
+	json_object_put(o);
+	if (!text || (type == EVENT_LOG && !log_copy)) {
+		free(text);
+		return;
+	}
+	pthread_mutex_lock(&ev->mu);
+	if (log_copy) {
+		k = &ev->logs[ev->n_logs++ % LOG_KEPT];
+		free(k->json);
+		*k = (struct kept){log_copy, type, ev->next_seq, ts};
+	}
+	k = &ev->kept[ev->next_seq % EVENTS_KEPT];
+	free(k->json);
+	*k = (struct kept){text, type, ev->next_seq, ts};
+	ev->next_seq++;
+	pthread_cond_broadcast(&ev->cond);
+	pthread_mutex_unlock(&ev->mu);
+}
+
+void events_publish(struct agent_events *ev, enum event_type type, json_object *o)
+{
+	publish(ev, type, o, 0);
+}
+
 static int on_event(void *data, void *ptr, size_t size)
 {
 	struct agent_events *ev = data;
 	const struct cbpf_event *e = ptr;
-	json_object *o;
-	char *text;
 
 	if (size < sizeof(*e))
 		return 0;
 	refresh_names(ev);
-	o = event_json(e, e->saddr ? name_of(ev, e->saddr) : "-",
-		       e->daddr ? name_of(ev, e->daddr) : "-");
-	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	if (!text)
-		return 0;
-	pthread_mutex_lock(&ev->mu);
-	free(ev->kept[ev->next_seq % EVENTS_KEPT]);
-	ev->kept[ev->next_seq % EVENTS_KEPT] = text;
-	ev->kept_ts[ev->next_seq % EVENTS_KEPT] = e->ts;
-	ev->next_seq++;
-	pthread_cond_broadcast(&ev->cond);
-	pthread_mutex_unlock(&ev->mu);
+	publish(ev, EVENT_FLOW,
+		event_json(e, e->saddr ? name_of(ev, e->saddr) : "-",
+			   e->daddr ? name_of(ev, e->daddr) : "-"),
+		e->ts);
 	return 0;
 }
 
@@ -226,8 +282,14 @@ int events_start(struct agent *a, struct agent_events **out)
 	ev->agent = a;
 	pthread_mutex_init(&ev->mu, NULL);
 	pthread_cond_init(&ev->cond, NULL);
+	err = event_changes_start(ev, a->ctx.state_dir);
+	if (err) {
+		free(ev);
+		return err;
+	}
 	err = -pthread_create(&ev->thread, NULL, reader, ev);
 	if (err) {
+		event_changes_stop();
 		free(ev);
 		return err;
 	}
@@ -244,6 +306,7 @@ void events_stop(struct agent_events *ev)
 	pthread_cond_broadcast(&ev->cond);
 	pthread_mutex_unlock(&ev->mu);
 	pthread_join(ev->thread, NULL);
+	event_changes_stop();
 }
 
 void events_free(struct agent_events *ev)
@@ -251,19 +314,47 @@ void events_free(struct agent_events *ev)
 	if (!ev)
 		return;
 	for (size_t i = 0; i < EVENTS_KEPT; i++)
-		free(ev->kept[i]);
+		free(ev->kept[i].json);
+	for (size_t i = 0; i < LOG_KEPT; i++)
+		free(ev->logs[i].json);
 	free(ev->names);
 	free(ev);
 }
 
-uint64_t events_next(struct agent_events *ev)
+int events_subscribe(struct agent_events *ev, unsigned int types, uint64_t *seq, char ***backlog,
+		     uint64_t **backlog_seq, size_t *n)
 {
-	uint64_t seq;
+	uint64_t first;
+	int err = 0;
 
+	*backlog = NULL;
+	*backlog_seq = NULL;
+	*n = 0;
 	pthread_mutex_lock(&ev->mu);
-	seq = ev->next_seq;
+	*seq = ev->next_seq;
+	first = ev->n_logs > LOG_KEPT ? ev->n_logs - LOG_KEPT : 0;
+	if ((types & EVENT_MASK(EVENT_LOG)) && ev->n_logs > first) {
+		*backlog = calloc(ev->n_logs - first, sizeof(**backlog));
+		*backlog_seq = calloc(ev->n_logs - first, sizeof(**backlog_seq));
+		for (uint64_t i = first; *backlog && *backlog_seq && i < ev->n_logs && !err; i++) {
+			const struct kept *k = &ev->logs[i % LOG_KEPT];
+
+			(*backlog)[*n] = strdup(k->json);
+			(*backlog_seq)[*n] = k->seq;
+			err = (*backlog)[(*n)++] ? 0 : -ENOMEM;
+		}
+		if (!*backlog || !*backlog_seq)
+			err = -ENOMEM;
+	}
 	pthread_mutex_unlock(&ev->mu);
-	return seq;
+	if (err) {
+		for (size_t i = 0; *backlog && i < *n; i++)
+			free((*backlog)[i]);
+		free(*backlog);
+		free(*backlog_seq);
+		*n = 0;
+	}
+	return err;
 }
 
 uint64_t events_since(struct agent_events *ev, uint64_t mono_ns)
@@ -272,14 +363,14 @@ uint64_t events_since(struct agent_events *ev, uint64_t mono_ns)
 
 	pthread_mutex_lock(&ev->mu);
 	seq = ev->next_seq > EVENTS_KEPT ? ev->next_seq - EVENTS_KEPT : 0;
-	while (seq < ev->next_seq && ev->kept_ts[seq % EVENTS_KEPT] < mono_ns)
+	while (seq < ev->next_seq && ev->kept[seq % EVENTS_KEPT].ts < mono_ns)
 		seq++;
 	pthread_mutex_unlock(&ev->mu);
 	return seq;
 }
 
-int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *ts_ns,
-		uint64_t *lost, int timeout_ms)
+int events_wait(struct agent_events *ev, unsigned int types, uint64_t *seq, char **json,
+		enum event_type *type, uint64_t *ts_ns, uint64_t *lost, int timeout_ms)
 {
 	struct timespec until;
 	int err = 0;
@@ -292,8 +383,15 @@ int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *t
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&ev->mu);
-	while (!ev->stop && *seq >= ev->next_seq && !err)
+	for (;;) {
+		/* Events of other types are passed over, not waited for. */
+		while (*seq < ev->next_seq && ev->next_seq - *seq <= EVENTS_KEPT &&
+		       !(types & EVENT_MASK(ev->kept[*seq % EVENTS_KEPT].type)))
+			(*seq)++;
+		if (ev->stop || *seq < ev->next_seq || err)
+			break;
 		err = -pthread_cond_timedwait(&ev->cond, &ev->mu, &until);
+	}
 	if (ev->stop) {
 		err = -ESHUTDOWN;
 	} else if (*seq < ev->next_seq) {
@@ -302,9 +400,10 @@ int events_wait(struct agent_events *ev, uint64_t *seq, char **json, uint64_t *t
 			*seq = ev->next_seq - EVENTS_KEPT;
 			err = -EOVERFLOW;
 		} else {
-			*json = strdup(ev->kept[*seq % EVENTS_KEPT]);
+			*json = strdup(ev->kept[*seq % EVENTS_KEPT].json);
+			*type = ev->kept[*seq % EVENTS_KEPT].type;
 			if (ts_ns)
-				*ts_ns = ev->kept_ts[*seq % EVENTS_KEPT];
+				*ts_ns = ev->kept[*seq % EVENTS_KEPT].ts;
 			(*seq)++;
 			err = *json ? 0 : -ENOMEM;
 		}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/event_feed.h"
 #include "agent/log.h"
 #include "api/exec.h"
 #include "cluster/cluster.h"
@@ -98,6 +99,7 @@ void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
 			agent_log(LOG_LVL_WARN, "chdir /: %s", strerror(errno));
 	}
 	a->changes++;
+	events_command_done(a->events);
 	pthread_mutex_unlock(&a->lock);
 	/* Local endpoints may have changed: the cluster publishes them and learns again. */
 	if (a->cluster)

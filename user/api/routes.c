@@ -570,16 +570,73 @@ static void route_cni(const struct api_call *c, const char *name, struct api_rep
 	json_object_put(doc);
 }
 
-/* A stream's reader: one event per SSE message, a comment every few seconds to keep it. */
+/*
+ * A stream's reader: one event per SSE message, named by its type, a comment every few
+ * seconds to keep it. Log lines kept from before the request come first.
+ */
 struct stream {
 	struct agent_events *ev;
+	unsigned int types;
 	uint64_t seq;
 	long left;	  /* events still to send; < 0: no limit */
-	uint64_t since;	  /* CLOCK_MONOTONIC ns: older events are not sent */
+	uint64_t since;	  /* CLOCK_MONOTONIC ns: older datapath events are not sent */
 	uint64_t end_seq; /* without follow: the stream ends here; UINT64_MAX with follow */
+	char **backlog;
+	uint64_t *backlog_seq;
+	size_t n_backlog, backlog_sent;
 	char *pending;
 	size_t len, off;
 };
+
+/* The next message of s in s->pending; 0, or MHD's end codes. */
+static ssize_t stream_next(struct stream *s)
+{
+	char *json = NULL;
+	enum event_type type = EVENT_FLOW;
+	uint64_t lost = 0, id, ts = 0;
+	int err;
+
+	if (!s->left || (s->backlog_sent == s->n_backlog && s->seq >= s->end_seq))
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	free(s->pending);
+	s->pending = NULL;
+	s->len = s->off = 0;
+	if (s->backlog_sent < s->n_backlog) {
+		id = s->backlog_seq[s->backlog_sent];
+		json = s->backlog[s->backlog_sent];
+		s->backlog[s->backlog_sent++] = NULL;
+		type = EVENT_LOG;
+		err = 0;
+	} else {
+		err = events_wait(s->ev, s->types, &s->seq, &json, &type, &ts, &lost, 5000);
+		id = s->seq - 1;
+		/* The ring buffer may hand the agent events from before the stream's start. */
+		if (!err && ts && ts < s->since) {
+			free(json);
+			return 0;
+		}
+	}
+	if (err == -ESHUTDOWN)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (err == -EAGAIN)
+		s->pending = strdup(": keepalive\n\n");
+	else if (err == -EOVERFLOW &&
+		 asprintf(&s->pending, "event: lost\ndata: {\"lost\": %llu}\n\n",
+			  (unsigned long long)lost) < 0)
+		s->pending = NULL;
+	else if (!err) {
+		if (asprintf(&s->pending, "id: %llu\nevent: %s\ndata: %s\n\n",
+			     (unsigned long long)id, event_type_name(type), json) < 0)
+			s->pending = NULL;
+		if (s->left > 0)
+			s->left--;
+	}
+	free(json);
+	if (!s->pending)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	s->len = strlen(s->pending);
+	return 0;
+}
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -588,41 +645,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	while (s->off == s->len) {
-		char *json = NULL;
-		uint64_t lost = 0, id, ts = 0;
-		int err;
+		ssize_t end = stream_next(s);
 
-		if (!s->left || s->seq >= s->end_seq)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		free(s->pending);
-		s->pending = NULL;
-		s->len = s->off = 0;
-		id = s->seq;
-		err = events_wait(s->ev, &s->seq, &json, &ts, &lost, 5000);
-		/* The ring buffer may hand the agent events from before the stream's start. */
-		if (!err && ts && ts < s->since) {
-			free(json);
-			continue;
-		}
-		if (err == -ESHUTDOWN)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (err == -EAGAIN)
-			s->pending = strdup(": keepalive\n\n");
-		else if (err == -EOVERFLOW &&
-			 asprintf(&s->pending, "event: lost\ndata: {\"lost\": %llu}\n\n",
-				  (unsigned long long)lost) < 0)
-			s->pending = NULL;
-		else if (!err) {
-			if (asprintf(&s->pending, "id: %llu\nevent: flow\ndata: %s\n\n",
-				     (unsigned long long)id, json) < 0)
-				s->pending = NULL;
-			if (s->left > 0)
-				s->left--;
-		}
-		free(json);
-		if (!s->pending)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		s->len = strlen(s->pending);
+		if (end)
+			return end;
 	}
 	n = s->len - s->off < max ? s->len - s->off : max;
 	memcpy(buf, s->pending + s->off, n);
@@ -634,6 +660,10 @@ static void stream_free(void *cls)
 {
 	struct stream *s = cls;
 
+	for (size_t i = 0; i < s->n_backlog; i++)
+		free(s->backlog[i]);
+	free(s->backlog);
+	free(s->backlog_seq);
 	free(s->pending);
 	free(s);
 }
@@ -652,15 +682,19 @@ static uint64_t mono_of_unix_ms(long long ms)
 }
 
 /*
- * GET /v1/events[?count=N][&since=UNIX_MS][&follow=0]: Server-Sent Events from now on, or from
- * the kept events since a time; without follow the stream ends at the events kept when asked.
+ * GET /v1/events[?count=N][&types=flow,change,log][&since=UNIX_MS][&follow=0]: Server-Sent
+ * Events of the datapath (flow, the default), the store (change) and the agent's log (log), from
+ * now on or from the kept events since a time; without follow the stream ends at the events kept
+ * when asked.
  */
 static void route_events(const struct api_call *c, const char *name, struct api_reply *r)
 {
+	unsigned int types = EVENT_MASK(EVENT_FLOW);
 	struct stream *s;
 	char *end = NULL;
 	long count = -1;
 	long long since = -1;
+	uint64_t next;
 
 	(void)name;
 	if (c->query_count) {
@@ -685,29 +719,40 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 			  "follow must be 0 or 1, not '%s'", c->query_follow);
 		return;
 	}
+	if (c->query_types && event_types_parse(c->query_types, &types)) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "types",
+			  "types must list flow, change or log, separated by commas, not '%s'",
+			  c->query_types);
+		return;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s) {
+	if (!s || events_subscribe(c->agent->events, types, &s->seq, &s->backlog, &s->backlog_seq,
+				   &s->n_backlog)) {
+		free(s);
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path, "out of memory");
 		return;
 	}
 	s->ev = c->agent->events;
+	s->types = types;
+	next = s->seq;
 	if (since < 0) {
 		struct timespec now;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		s->since = (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-		s->seq = events_next(s->ev);
 	} else {
 		s->since = mono_of_unix_ms(since);
 		s->seq = events_since(s->ev, s->since);
 	}
-	s->end_seq =
-	    c->query_follow && !strcmp(c->query_follow, "0") ? events_next(s->ev) : UINT64_MAX;
+	s->end_seq = c->query_follow && !strcmp(c->query_follow, "0") ? next : UINT64_MAX;
 	s->left = count;
+	/* Sent at once: some browsers report a stream open only once its first bytes came. */
+	s->pending = strdup(": open\n\n");
+	s->len = s->pending ? strlen(s->pending) : 0;
 	r->response =
 	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
 	if (!r->response) {
-		free(s);
+		stream_free(s);
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path,
 			  "cannot create the stream");
 		return;

@@ -14,6 +14,7 @@ struct api_call {
 	const char *query_count;  /* ?count= of the event stream, NULL when absent */
 	const char *query_since;  /* ?since= of the event stream, NULL when absent */
 	const char *query_follow; /* ?follow= of the event stream, NULL when absent */
+	const char *query_types;  /* ?types= of the event stream, NULL when absent */
 	const char *body;
 	size_t body_len;
 };

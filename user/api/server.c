@@ -202,6 +202,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since"),
 		    .query_follow =
 			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow"),
+		    .query_types =
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "types"),
 		    .body = p->body ? p->body : "",
 		    .body_len = p->len,
 		};

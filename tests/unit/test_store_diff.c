@@ -1,0 +1,149 @@
+/* The agent's change events: what store_view_diff reports between two states. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/store_diff.h"
+#include "policy.h"
+#include "tap.h"
+
+static char got[4096];
+
+/* Each change as "object action name [net|from>to verdict] [from_net]", joined by "|". */
+static void collect(void *arg, json_object *o)
+{
+	const char *keys[] = {"object", "action", "name",    "net",
+			      "from",	"to",	  "verdict", "from_net"};
+	size_t len = strlen(got);
+
+	(void)arg;
+	if (len)
+		got[len++] = '|';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_object *v = json_object_object_get(o, keys[i]);
+
+		if (v)
+			len += snprintf(got + len, sizeof(got) - len, "%s%s", i ? " " : "",
+					json_object_get_string(v));
+	}
+	json_object_put(o);
+}
+
+/* Runs the diff of two states and returns what it reported. */
+static const char *diff(const struct cbpf_state *a, const struct cbpf_state *b)
+{
+	struct store_view va, vb;
+
+	got[0] = '\0';
+	if (store_view_of(a, &va) || store_view_of(b, &vb))
+		return "(no view)";
+	store_view_diff(&va, &vb, collect, NULL);
+	store_view_free(&va);
+	store_view_free(&vb);
+	return got;
+}
+
+/* Struct padding full of junk, as a reader may leave it: only fields may count. */
+static void junk(void *p, size_t size, int byte)
+{
+	memset(p, byte, size);
+}
+
+static void net(struct cbpf_network *n, const char *name, int byte)
+{
+	junk(n, sizeof(*n), byte);
+	memset(n->name, 0, sizeof(n->name));
+	memset(n->parent, 0, sizeof(n->parent));
+	strcpy(n->name, name);
+	n->id = 1;
+	n->model = 0;
+	cbpf_parse_cidr("10.1.0.0/24", &n->subnet);
+	n->gateway = 0;
+	n->icc = true;
+	n->vni = n->vlan = n->mtu = 0;
+	n->macvlan_mode = 0;
+	n->host_access = false;
+}
+
+static void ep(struct cbpf_endpoint *e, const char *name, const char *net_name, int byte)
+{
+	junk(e, sizeof(*e), byte);
+	memset(e->name, 0, sizeof(e->name));
+	memset(e->net, 0, sizeof(e->net));
+	memset(e->netns, 0, sizeof(e->netns));
+	memset(e->ifname, 0, sizeof(e->ifname));
+	memset(e->host_ifname, 0, sizeof(e->host_ifname));
+	memset(e->node, 0, sizeof(e->node));
+	memset(e->mac, 0, sizeof(e->mac));
+	strcpy(e->name, name);
+	strcpy(e->net, net_name);
+	e->id = 7;
+	cbpf_parse_ip("10.1.0.2", &e->ip);
+}
+
+static void rule(struct cbpf_rule *r, const char *from, const char *to, uint8_t verdict)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = 3;
+	strcpy(r->from, from);
+	strcpy(r->to, to);
+	r->verdict = verdict;
+}
+
+int main(void)
+{
+	struct cbpf_network nets_a[2], nets_b[2];
+	struct cbpf_endpoint eps_a[2], eps_b[3];
+	struct cbpf_rule rules_a[1], rules_b[1];
+	struct cbpf_state empty = {0}, a = {0}, b = {0};
+
+	net(&nets_a[0], "n1", 0x00);
+	ep(&eps_a[0], "e1", "n1", 0x00);
+	a.nets = nets_a;
+	a.n_nets = 1;
+	a.eps = eps_a;
+	a.n_eps = 1;
+	CHECK(!strcmp(diff(&empty, &a), "network create n1|endpoint add e1 n1"),
+	      "a network and an endpoint made: network first (got %s)", got);
+	CHECK(!strcmp(diff(&a, &empty), "network delete n1|endpoint delete e1 n1"),
+	      "both deleted (got %s)", got);
+
+	net(&nets_b[0], "n1", 0xaa);
+	ep(&eps_b[0], "e1", "n1", 0x55);
+	b.nets = nets_b;
+	b.n_nets = 1;
+	b.eps = eps_b;
+	b.n_eps = 1;
+	CHECK(!strcmp(diff(&a, &b), ""), "equal fields, other padding: no change (got %s)", got);
+
+	/* Unsorted on purpose: the view sorts by name. */
+	net(&nets_b[0], "n2", 0xaa);
+	net(&nets_b[1], "n1", 0xaa);
+	b.n_nets = 2;
+	ep(&eps_b[0], "e1", "n2", 0x55);
+	CHECK(!strcmp(diff(&a, &b), "network create n2|endpoint move e1 n2 n1"),
+	      "an endpoint in another network is a move, with the old network (got %s)", got);
+
+	ep(&eps_b[0], "e1", "n1", 0x55);
+	ep(&eps_b[1], "e1@n2", "n2", 0x55);
+	b.n_eps = 2;
+	rule(&rules_b[0], "ep:e1", "net:n2", CBPF_VERDICT_DENY);
+	b.rules = rules_b;
+	b.n_rules = 1;
+	CHECK(
+	    !strcmp(
+		diff(&a, &b),
+		"network create n2|endpoint connect e1 n2|policy set pair rule ep:e1 net:n2 deny"),
+	    "a further interface is a connect of its endpoint; a pair rule a set (got %s)", got);
+	CHECK(!strcmp(diff(&b, &a),
+		      "network delete n2|endpoint disconnect e1 n2|policy delete pair rule ep:e1 "
+		      "net:n2 deny"),
+	      "and back: disconnect, rule deleted (got %s)", got);
+
+	memcpy(&a, &b, sizeof(a));
+	rule(&rules_b[0], "ep:e1", "net:n2", CBPF_VERDICT_ALLOW);
+	rule(&rules_a[0], "ep:e1", "net:n2", CBPF_VERDICT_DENY);
+	a.rules = rules_a;
+	CHECK(!strcmp(diff(&a, &b), "policy set pair rule ep:e1 net:n2 allow"),
+	      "a rule's verdict changed is a set with the new verdict (got %s)", got);
+	TAP_EXIT();
+}

@@ -1,0 +1,42 @@
+/*
+ * What a commit changed in the store, as change events: the agent keeps the store's networks,
+ * endpoints, pair rules and nodes as they were last committed, and compares each commit's with
+ * them. Comparing the store, not the command's words, also names what a batch, a cluster
+ * update or a failed command's partial work changed.
+ */
+#ifndef CBPF_AGENT_STORE_DIFF_H
+#define CBPF_AGENT_STORE_DIFF_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "state.h"
+
+/* The store's objects, each array sorted by name (rules by from, then to). */
+struct store_view {
+	struct cbpf_network *nets;
+	size_t n_nets;
+	struct cbpf_endpoint *eps;
+	size_t n_eps;
+	struct cbpf_rule *rules;
+	size_t n_rules;
+	struct cbpf_node *nodes;
+	size_t n_nodes;
+};
+
+/* Reads the store in dir; an empty view when there is none yet. */
+int store_view_read(const char *dir, struct store_view *v);
+/* The view of a state in memory. */
+int store_view_of(const struct cbpf_state *st, struct store_view *v);
+void store_view_free(struct store_view *v);
+
+/*
+ * Calls emit once per change from old to new, with an object {kind: "change", object, action,
+ * name, ...} that emit owns: networks create/update/delete, endpoints add/update/move/delete
+ * and connect/disconnect (a further interface NAME@NET), policy set/delete (pair rules), nodes
+ * add/update/delete.
+ */
+void store_view_diff(const struct store_view *old, const struct store_view *new,
+		     void (*emit)(void *arg, json_object *change), void *arg);
+
+#endif
