@@ -35,7 +35,7 @@ TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 TEST_TOOLS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 HEADERS   := $(wildcard maps/*.h bpf/*.h user/*.h user/*/*.h tests/*.h)
 
-.PHONY: all test install clean format data bench
+.PHONY: all test install clean format data bench FORCE
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 all: cbpfnet cbpfnet-cni $(TEST_BINS) $(TEST_TOOLS)
 
@@ -56,6 +56,14 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(HEADERS)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --version names the source: git describe at build time, rewritten only when it changes.
+CBPF_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.h: FORCE | $(BUILD)
+	$(Q)echo '#define CBPF_VERSION "$(CBPF_VERSION)"' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/user/cli/version.o: $(BUILD)/version.h
+FORCE:
 
 $(BUILD)/%.o: %.c $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)

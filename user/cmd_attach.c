@@ -53,21 +53,22 @@ static int show(struct cbpf_ctx *ctx, const char *ifname, unsigned int ifindex)
 	return 0;
 }
 
+const struct cbpf_opt cbpf_attach_opts[] = {
+    {"xdp", 'x', NULL, "on the XDP hook"},
+    {"tc", 't', NULL, "on the TCX hook (the default)"},
+    {"show", 's', NULL, "list the programs on IFACE's TCX and XDP hooks instead"},
+    {NULL, 0, NULL, NULL},
+};
+
 int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"xdp", no_argument, NULL, 'x'},
-	    {"tc", no_argument, NULL, 't'},
-	    {"show", no_argument, NULL, 's'},
-	    {NULL, 0, NULL, 0},
-	};
 	enum cbpf_hook hook = CBPF_HOOK_TC;
 	bool hook_given = false, list = false;
 	unsigned int ifindex;
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, cbpf_attach_opts, "attach")) != -1) {
 		if (opt == 'x' || opt == 't') {
 			hook = opt == 'x' ? CBPF_HOOK_XDP : CBPF_HOOK_TC;
 			hook_given = true;

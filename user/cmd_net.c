@@ -12,23 +12,30 @@
 #include "state.h"
 #include "sync.h"
 
+static const struct cbpf_opt create_opts[] = {
+    {"subnet", 's', "CIDR", "the network's IPv4 subnet (/8 to /30)"},
+    {"gateway", 'g', "ADDR", "the gateway address (default: the subnet's first host)"},
+    {"icc", 'i', "on|off", "traffic between its endpoints (default on)"},
+    {"model", 'm', "local|overlay|macvlan|auto", "how it reaches other hosts (default local)"},
+    {"vni", 'v', "N", "overlay: the VxLAN network identifier"},
+    {"vlan", 'l', "ID", "overlay or macvlan: the 802.1Q tag"},
+    {"parent", 'p', "IFACE", "macvlan: the uplink endpoints hang on"},
+    {"mode", 'o', "bridge|vepa|private|passthru", "macvlan: the mode (default bridge)"},
+    {"host-access", 'h', NULL, "macvlan: let the host reach its endpoints"},
+    {"require", 'r', "SPEC", "auto: security=S,scale=N,efficiency=E,extensibility=X (each 0..10)"},
+    {"mtu", 'u', "N", "the endpoints' MTU"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int parse_create(int argc, char **argv, struct net_request *req)
 {
-	static const struct option opts[] = {
-	    {"subnet", required_argument, NULL, 's'},  {"gateway", required_argument, NULL, 'g'},
-	    {"icc", required_argument, NULL, 'i'},     {"model", required_argument, NULL, 'm'},
-	    {"vni", required_argument, NULL, 'v'},     {"vlan", required_argument, NULL, 'l'},
-	    {"parent", required_argument, NULL, 'p'},  {"mode", required_argument, NULL, 'o'},
-	    {"require", required_argument, NULL, 'r'}, {"mtu", required_argument, NULL, 'u'},
-	    {"host-access", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
-	};
 	int opt;
 
 	memset(req, 0, sizeof(*req));
 	req->icc = "on";
 	req->model = "local";
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, create_opts, "net create")) != -1) {
 		switch (opt) {
 		case 's':
 			req->subnet = optarg;
@@ -402,19 +409,20 @@ out:
 	return err;
 }
 
+static const struct cbpf_opt set_opts[] = {
+    {"mode", 'o', "bridge|vepa|private|passthru", "the new macvlan mode"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int net_set(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"mode", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *mode = NULL;
 	struct cbpf_network *net;
 	struct cbpf_state st;
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, set_opts, "net set")) != -1) {
 		if (opt != 'o')
 			return -EINVAL;
 		mode = optarg;
@@ -448,15 +456,29 @@ static int net_set(struct cbpf_ctx *ctx, int argc, char **argv)
 	return err;
 }
 
-int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct cbpf_cmd table[] = {
-	    {"create", net_create, "net create NAME --subnet CIDR [--icc on|off]"},
-	    {"list", net_list, "net list"},
-	    {"delete", net_delete, "net delete NAME"},
-	    {"set", net_set, "net set NAME --mode bridge|vepa|private|passthru"},
-	    {NULL, NULL, NULL},
-	};
-
-	return cbpf_dispatch(ctx, "net", table, argc - 1, argv + 1);
-}
+const struct cbpf_cmd cbpf_net_cmds[] = {
+    {.name = "create",
+     .run = net_create,
+     .args = "NAME --subnet CIDR [OPTIONS]",
+     .help = "create a network",
+     .opts = create_opts,
+     .example = "net create front --subnet 10.20.0.0/24 --icc off"},
+    {.name = "list",
+     .run = net_list,
+     .help = "list networks",
+     .example = "net list",
+     .alias = "ls"},
+    {.name = "delete",
+     .run = net_delete,
+     .args = "NAME",
+     .help = "delete a network without endpoints",
+     .example = "net delete front",
+     .alias = "rm"},
+    {.name = "set",
+     .run = net_set,
+     .args = "NAME --mode MODE",
+     .help = "change a macvlan network's mode",
+     .opts = set_opts,
+     .example = "net set lan --mode vepa"},
+    {0},
+};

@@ -63,12 +63,13 @@ static int attach_underlay(struct cbpf_ctx *ctx, const struct cbpf_node *node)
 	return err;
 }
 
+static const struct cbpf_opt add_opts[] = {
+    {"underlay", 'u', "ADDR", "the node's underlay address (this host's: the tunnel end)"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"underlay", required_argument, NULL, 'u'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *underlay = NULL, *name;
 	struct cbpf_node node = {0};
 	struct nl_sock *sock;
@@ -76,7 +77,7 @@ static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, add_opts, "node add")) != -1) {
 		if (opt != 'u')
 			return -EINVAL;
 		underlay = optarg;
@@ -306,14 +307,23 @@ static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct cbpf_cmd table[] = {
-	    {"add", node_add, "node add NAME --underlay ADDR"},
-	    {"del", node_del, "node del NAME"},
-	    {"list", node_list, "node list"},
-	    {NULL, NULL, NULL},
-	};
-
-	return cbpf_dispatch(ctx, "node", table, argc - 1, argv + 1);
-}
+const struct cbpf_cmd cbpf_node_cmds[] = {
+    {.name = "add",
+     .run = node_add,
+     .args = "NAME --underlay ADDR",
+     .help = "add a peer host, or this one when ADDR is its own",
+     .opts = add_opts,
+     .example = "node add h2 --underlay 198.18.0.2"},
+    {.name = "del",
+     .run = node_del,
+     .args = "NAME",
+     .help = "delete a node and its endpoints",
+     .example = "node del h2",
+     .alias = "rm"},
+    {.name = "list",
+     .run = node_list,
+     .help = "list nodes (and their state in cluster mode)",
+     .example = "node list",
+     .alias = "ls"},
+    {0},
+};

@@ -15,7 +15,8 @@ bool forward_runs_locally(int argc, char **argv)
 {
 	if (argc < 1)
 		return true;
-	if (!strcmp(argv[0], "model") || !strcmp(argv[0], "daemon"))
+	if (!strcmp(argv[0], "model") || !strcmp(argv[0], "daemon") || !strcmp(argv[0], "help") ||
+	    !strcmp(argv[0], "completion"))
 		return true;
 	if (argc >= 2 && !strcmp(argv[0], "policy") && !strcmp(argv[1], "check"))
 		return true;
@@ -88,14 +89,15 @@ static bool print_event(const struct cbpf_ctx *ctx, const char *text)
 	return true;
 }
 
+const struct cbpf_opt forward_monitor_opts[] = {
+    {"count", 'c', "N", "stop after N events"},
+    {"timeout", 't', "SECONDS", "stop after this long"},
+    {NULL, 0, NULL, NULL},
+};
+
 /* Waits for events in the agent's stream and prints them as `monitor` always has. */
 static int monitor(const struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"count", required_argument, NULL, 'c'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
 	double timeout = 0;
 	long count = -1;
 	char path[64], line[8192];
@@ -104,7 +106,7 @@ static int monitor(const struct cbpf_ctx *ctx, int argc, char **argv)
 	int opt, fd, err;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, forward_monitor_opts, "monitor")) != -1) {
 		char *end = NULL;
 
 		if (opt == 'c')

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The command line itself: help from the option tables with no agent, did-you-mean, global
+# options anywhere, CBPFNET_STATE/CBPFNET_BPFFS, docker-style aliases.
+source "$(dirname "$0")/../lib.sh"
+lib_init
+
+# No agent answers on this state: help must come from the binary alone.
+NOAGENT=(--state "$WORK/no-agent" --bpffs "$WORK/no-agent")
+mkdir -p "$WORK/no-agent"
+
+mapfile -t PATHS < <("$CBPFNET" help --commands)
+check_gt "help --commands lists the commands" "${#PATHS[@]}" 30
+bad=()
+for path in "${PATHS[@]}"; do
+	# shellcheck disable=SC2086 # a path is words
+	out=$("$CBPFNET" "${NOAGENT[@]}" $path --help 2>&1) || bad+=("$path: exit $?")
+	# shellcheck disable=SC2086
+	[[ "$out" == "usage: cbpfnet $path"* ]] || bad+=("$path: no usage line")
+	[[ "$out" == *"example:"* ]] || bad+=("$path: no example")
+	# shellcheck disable=SC2086
+	for opt in $("$CBPFNET" help --options $path); do
+		grep -q "^  $opt\b" <<<"$out" || bad+=("$path: --help does not name $opt")
+	done
+done
+check_eq "every command's --help exits 0 without an agent and names every option" "" \
+	"$(IFS=";"; echo "${bad[*]}")"
+# The same options reach the parser: an option not in a command's table is refused by name.
+bad=()
+for path in "ep add" "net create" "node add" "policy check" "model predict" "attach" "daemon"; do
+	# shellcheck disable=SC2086
+	out=$("$CBPFNET" "${NOAGENT[@]}" help --options $path)
+	[ -n "$out" ] || bad+=("$path: no options")
+done
+check_eq "commands with options dump their table" "" "$(IFS=";"; echo "${bad[*]}")"
+check_eq "--help and help agree" "$("$CBPFNET" "${NOAGENT[@]}" ep add --help)" \
+	"$("$CBPFNET" "${NOAGENT[@]}" help ep add)"
+check_contains "cbpfnet net --help lists the subcommands and aliases" "list, ls" \
+	"$("$CBPFNET" "${NOAGENT[@]}" net --help)"
+check_contains "-h works after the command" "usage: cbpfnet net delete NAME" \
+	"$("$CBPFNET" "${NOAGENT[@]}" net delete -h)"
+if command -v setpriv >/dev/null; then
+	check "help needs no root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CBPFNET" "${NOAGENT[@]}" ep add --help
+fi
+version=$("$CBPFNET" --version)
+check_contains "--version names the build" "cbpfnet $(git -C "$REPO" describe --always --dirty 2>/dev/null | cut -c1-7)" "$version"
+abi=$(awk '/define CBPF_ABI_VERSION/ {print $3}' "$REPO/maps/common.h")
+check_contains "--version names the pin ABI" "pin ABI $abi)" "$version"
+
+# Unknown words: the nearest one, a non-zero exit.
+out=$("$CBPFNET" "${NOAGENT[@]}" nte ls 2>&1)
+check_eq "an unknown command fails" 1 "$?"
+check_contains "and names the nearest" "unknown command 'nte'; did you mean 'net'?" "$out"
+out=$("$CBPFNET" "${NOAGENT[@]}" ep lst 2>&1)
+check_eq "an unknown subcommand fails" 1 "$?"
+check_contains "and names the nearest" "ep: unknown subcommand 'lst'; did you mean 'list'?" "$out"
+out=$("$CBPFNET" "${NOAGENT[@]}" help ep ad 2>&1)
+check_contains "help on an unknown word names the nearest" "did you mean 'add'?" "$out"
+out=$("$CBPFNET" "${NOAGENT[@]}" model predict --securty 3 2>&1)
+check_eq "an unknown option fails" 1 "$?"
+check_contains "and names the nearest" "unknown option '--securty'; did you mean '--security'?" \
+	"$out"
+out=$("$CBPFNET" "${NOAGENT[@]}" --jsn net ls 2>&1)
+check_contains "an unknown global option names the nearest" "did you mean '--json'?" "$out"
+
+host_add h1 1
+check "net create with the global option last" cb h1 net create neta --subnet 10.1.0.0/24 --json
+check_eq "net list --json: options after the command" "neta" \
+	"$(ip netns exec "$P-h1" "$CBPFNET" net list --json --state "$WORK/h1/state" \
+		--bpffs "$WORK/h1/bpffs" | jq -r '.[0].name')"
+out=$(cb h1 net create netb --subnt 10.2.0.0/24 2>&1)
+check_contains "the agent's parser names the nearest option" \
+	"net create: unknown option '--subnt'; did you mean '--subnet'?" "$out"
+check_eq "CBPFNET_STATE and CBPFNET_BPFFS stand for --state and --bpffs" "neta" \
+	"$(CBPFNET_STATE="$WORK/h1/state" CBPFNET_BPFFS="$WORK/h1/bpffs" \
+		ip netns exec "$P-h1" "$CBPFNET" --json net ls | jq -r '.[0].name')"
+check_contains "--state wins over CBPFNET_STATE" "no agent is running on state $WORK/no-agent" \
+	"$(CBPFNET_STATE="$WORK/h1/state" "$CBPFNET" --state "$WORK/no-agent" net ls 2>&1)"
+ns_add a1
+check "ep add" cb h1 ep add a1 --net neta --netns "$P-a1"
+check_eq "ep ls is ep list" "$(cb h1 ep list)" "$(cb h1 ep ls)"
+check "ep rm is ep del" cb h1 ep rm a1
+check_eq "the endpoint is gone" 0 "$(cb h1 --json ep ls | jq length)"
+check "net rm is net delete" cb h1 net rm neta
+check_eq "the network is gone" 0 "$(cb h1 --json net ls | jq length)"
+
+lib_finish
