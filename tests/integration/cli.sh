@@ -63,7 +63,35 @@ check_contains "and names the nearest" "unknown option '--securty'; did you mean
 out=$("$CBPFNET" "${NOAGENT[@]}" --jsn net ls 2>&1)
 check_contains "an unknown global option names the nearest" "did you mean '--json'?" "$out"
 
+# json_err DESC CMD...: with --json CMD's error is one JSON document {"error": ...} on stdout,
+# nothing on stderr, and the exit status is the one it has without --json.
+json_err() {
+	local desc=$1 out err rc rc_text
+	shift
+	"$@" >/dev/null 2>&1
+	rc_text=$?
+	out=$("$@" --json 2>"$WORK/json_err.stderr")
+	rc=$?
+	err=$(cat "$WORK/json_err.stderr")
+	if [ "$rc" -ne 0 ] && [ "$rc" -eq "$rc_text" ] && [ -z "$err" ] &&
+		jq -e '(.error | type == "string" and length > 0) and (keys == ["error"])' \
+			<<<"$out" >/dev/null 2>&1; then
+		ok "--json error: $desc"
+	else
+		not_ok "--json error: $desc (rc $rc, $rc_text without --json; stdout: $out; stderr: $err)"
+	fi
+}
+json_err "an unknown command" "$CBPFNET" "${NOAGENT[@]}" nte ls
+json_err "no agent" "$CBPFNET" "${NOAGENT[@]}" net ls
+json_err "a missing command" "$CBPFNET" "${NOAGENT[@]}"
+json_err "a local usage error" "$CBPFNET" "${NOAGENT[@]}" model predict --securty 3
+
 host_add h1 1
+json_err "a usage error from the agent" cb h1 net create nosubnet
+json_err "an unknown option, from the agent" cb h1 net create x --subnt 10.9.0.0/24
+json_err "an error from the agent" cb h1 net delete nosuch
+check_eq "the agent's error text is the error" "net delete nosuch: no such network" \
+	"$(cb h1 --json net delete nosuch | jq -r .error)"
 check "net create with the global option last" cb h1 net create neta --subnet 10.1.0.0/24 --json
 check_eq "net list --json: options after the command" "neta" \
 	"$(ip netns exec "$P-h1" "$CBPFNET" net list --json --state "$WORK/h1/state" \

@@ -42,6 +42,13 @@ extern const struct cbpf_opt cli_help_opts[];
 int cli_help_cmd(struct cbpf_ctx *ctx, int argc, char **argv);
 /* `cbpfnet completion bash|names KIND`. */
 int cli_completion_cmd(struct cbpf_ctx *ctx, int argc, char **argv);
+/*
+ * With --json: cli_errors_collect holds back every cbpf_err line; cli_errors_finish(status)
+ * prints them as {"error": ...} on stdout when the command failed without printing a document,
+ * on stderr as text otherwise, and returns status.
+ */
+int cli_errors_collect(void);
+int cli_errors_finish(int status);
 /* `cbpfnet --version`. */
 void cli_version(FILE *out);
 

@@ -171,9 +171,26 @@ static int monitor(const struct cbpf_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The agent's error lines: with --json and nothing on stdout they become this process's errors
+ * (main prints them as one JSON document); otherwise they go to stderr as they came.
+ */
+static void pass_errors(const struct cbpf_ctx *ctx, const char *text, bool stdout_empty)
+{
+	char *copy, *line, *save = NULL;
+
+	if (!ctx->json || !stdout_empty || !(copy = strdup(text))) {
+		fputs(text, stderr);
+		return;
+	}
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		cbpf_err("%s", strncmp(line, "cbpfnet: ", 9) ? line : line + 9);
+	free(copy);
+}
+
 int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	json_object *req, *words, *doc = NULL, *v;
+	json_object *req, *words, *doc = NULL, *out, *v;
 	struct api_response resp;
 	char cwd[4096];
 	const char *body;
@@ -223,10 +240,11 @@ int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 			 e ? json_object_get_string(json_object_object_get(e, "message"))
 			   : resp.body);
 	} else {
-		if (json_object_object_get_ex(doc, "stdout", &v))
-			fwrite(json_object_get_string(v), 1, json_object_get_string_len(v), stdout);
+		out = json_object_object_get(doc, "stdout");
+		fwrite(json_object_get_string(out), 1, json_object_get_string_len(out), stdout);
 		if (json_object_object_get_ex(doc, "stderr", &v))
-			fwrite(json_object_get_string(v), 1, json_object_get_string_len(v), stderr);
+			pass_errors(ctx, json_object_get_string(v),
+				    !json_object_get_string_len(out));
 		if (json_object_object_get_ex(doc, "exit", &v))
 			code = json_object_get_int(v);
 	}
