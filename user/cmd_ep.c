@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/table.h"
 #include "commands.h"
 #include "ep.h"
 #include "ep_batch.h"
@@ -198,21 +199,22 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			json_object_array_add(list, ep_json(&st.eps[i]));
 		cbpf_print_json(list);
 	} else {
-		printf("%-16s %-12s %-15s %-17s %-10s %s\n", "NAME", "NETWORK", "IP", "MAC",
-		       "HOST-IF", "NETNS/NODE");
+		struct cli_table t;
+
+		cli_table_init(&t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", NULL);
 		for (size_t i = 0; i < st.n_eps; i++) {
 			const struct cbpf_endpoint *ep = &st.eps[i];
 			char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
 
 			cbpf_format_ip(ep->ip, ip);
 			cbpf_format_mac(ep->mac, mac);
-			printf("%-16s %-12s %-15s %-17s %-10s %s\n", ep->name, ep->net, ip, mac,
-			       ep->host_ifname[0] ? ep->host_ifname : "-",
-			       state_ep_is_local(ep) ? ep->netns : ep->node);
+			cli_table_row(&t, ep->name, ep->net, ip, mac, ep->host_ifname,
+				      state_ep_is_local(ep) ? ep->netns : ep->node);
 		}
+		err = cli_table_print(&t, stdout);
 	}
 	state_close(&st);
-	return 0;
+	return err;
 }
 
 static void print_endpoint(const struct cbpf_ctx *ctx, const char *verb,
@@ -348,6 +350,11 @@ const struct cbpf_cmd cbpf_ep_cmds[] = {
      .help = "run a JSON list of add/del operations as one batch",
      .example = "ep apply ops.json"},
     {.name = "list", .run = ep_list, .help = "list endpoints", .example = "ep list", .alias = "ls"},
+    {.name = "inspect",
+     .run = ep_inspect,
+     .args = "NAME",
+     .help = "everything about an endpoint: record, map entry, hooks, counters, rules",
+     .example = "ep inspect web1"},
     {.name = "connect",
      .run = ep_connect_cmd,
      .args = "NAME --net NET [OPTIONS]",

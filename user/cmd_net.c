@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/table.h"
 #include "commands.h"
 #include "model/model_cmd.h"
 #include "netmodel.h"
 #include "network.h"
+#include "obj_json.h"
 #include "output.h"
 #include "state.h"
 #include "sync.h"
@@ -217,33 +219,6 @@ static json_object *decision_json(const struct model_decision *decision)
 	return obj;
 }
 
-static json_object *net_json(const struct cbpf_network *net)
-{
-	json_object *obj = json_object_new_object();
-	char subnet[32], gateway[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
-
-	cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
-	cbpf_format_ip(net->gateway, gateway);
-	cbpf_format_mac(net->gateway_mac, mac);
-	json_object_object_add(obj, "name", json_object_new_string(net->name));
-	json_object_object_add(obj, "id", json_object_new_int(net->id));
-	json_object_object_add(obj, "model", json_object_new_string(cbpf_model_name(net->model)));
-	json_object_object_add(obj, "subnet", json_object_new_string(subnet));
-	json_object_object_add(obj, "gateway", json_object_new_string(gateway));
-	json_object_object_add(obj, "gateway_mac", json_object_new_string(mac));
-	json_object_object_add(obj, "icc", json_object_new_boolean(net->icc));
-	json_object_object_add(obj, "vni", json_object_new_int64(net->vni));
-	json_object_object_add(obj, "vlan", json_object_new_int(net->vlan));
-	json_object_object_add(obj, "mtu", json_object_new_int(net->mtu));
-	if (net->parent[0]) {
-		json_object_object_add(obj, "parent", json_object_new_string(net->parent));
-		json_object_object_add(obj, "macvlan_mode", json_object_new_int(net->macvlan_mode));
-		json_object_object_add(obj, "host_access",
-				       json_object_new_boolean(net->host_access));
-	}
-	return obj;
-}
-
 static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const struct net_model_ops *model;
@@ -319,7 +294,6 @@ out:
 static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct cbpf_state st;
-	json_object *list;
 	int err;
 
 	(void)argv;
@@ -330,30 +304,40 @@ static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
-	list = json_object_new_array();
-	for (size_t i = 0; i < st.n_nets; i++)
-		json_object_array_add(list, net_json(&st.nets[i]));
 	if (ctx->json) {
+		json_object *list = json_object_new_array();
+
+		for (size_t i = 0; i < st.n_nets; i++)
+			json_object_array_add(list, net_json(&st.nets[i]));
 		cbpf_print_json(list);
 	} else {
-		printf("%-16s %-4s %-8s %-18s %-15s %s\n", "NAME", "ID", "MODEL", "SUBNET",
-		       "GATEWAY", "ICC");
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			json_object *n = json_object_array_get_idx(list, i);
+		struct cli_table t;
 
-			printf("%-16s %-4d %-8s %-18s %-15s %s\n",
-			       json_object_get_string(json_object_object_get(n, "name")),
-			       json_object_get_int(json_object_object_get(n, "id")),
-			       json_object_get_string(json_object_object_get(n, "model")),
-			       json_object_get_string(json_object_object_get(n, "subnet")),
-			       json_object_get_string(json_object_object_get(n, "gateway")),
-			       json_object_get_boolean(json_object_object_get(n, "icc")) ? "on"
-											 : "off");
+		cli_table_init(&t, "NAME", "ID", "MODEL", "SUBNET", "GATEWAY", "ICC", "VNI", "VLAN",
+			       "PARENT", "MODE", "MTU", NULL);
+		for (size_t i = 0; i < st.n_nets; i++) {
+			const struct cbpf_network *net = &st.nets[i];
+			char id[8], subnet[32], gateway[CBPF_IP_STRLEN], vni[12] = "", vlan[8] = "",
+									 mtu[12] = "";
+
+			snprintf(id, sizeof(id), "%u", net->id);
+			cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
+			cbpf_format_ip(net->gateway, gateway);
+			if (net->model == CBPF_MODEL_OVERLAY)
+				snprintf(vni, sizeof(vni), "%u", net->vni);
+			if (net->vlan)
+				snprintf(vlan, sizeof(vlan), "%u", net->vlan);
+			if (net->mtu)
+				snprintf(mtu, sizeof(mtu), "%u", net->mtu);
+			cli_table_row(&t, net->name, id, cbpf_model_name(net->model), subnet,
+				      gateway, net->icc ? "on" : "off", vni, vlan, net->parent,
+				      net->parent[0] ? macvlan_mode_name(net->macvlan_mode) : NULL,
+				      mtu);
 		}
-		json_object_put(list);
+		err = cli_table_print(&t, stdout);
 	}
 	state_close(&st);
-	return 0;
+	return err;
 }
 
 static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
@@ -474,6 +458,11 @@ const struct cbpf_cmd cbpf_net_cmds[] = {
      .help = "delete a network without endpoints",
      .example = "net delete front",
      .alias = "rm"},
+    {.name = "inspect",
+     .run = net_inspect,
+     .args = "NAME",
+     .help = "everything about a network: record, map entries, endpoints, rules, counters",
+     .example = "net inspect front"},
     {.name = "set",
      .run = net_set,
      .args = "NAME --mode MODE",

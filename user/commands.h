@@ -16,6 +16,9 @@ int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_detach(struct cbpf_ctx *ctx, int argc, char **argv);
+/* Everything about one object: record, map entries, hooks, counters, rules (cmd_inspect.c). */
+int net_inspect(struct cbpf_ctx *ctx, int argc, char **argv);
+int ep_inspect(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -112,4 +112,66 @@ check_eq "the endpoint is gone" 0 "$(cb h1 --json ep ls | jq length)"
 check "net rm is net delete" cb h1 net rm neta
 check_eq "the network is gone" 0 "$(cb h1 --json net ls | jq length)"
 
+# Tables: a header row, every column starting where its header does, whatever the names.
+# aligned TEXT: each header word's column holds a cell starting at that offset in every row.
+aligned() {
+	awk 'NR == 1 { n = 0; for (i = 1; i <= length($0); i++)
+			if (substr($0, i, 1) != " " && (i == 1 || substr($0, i - 1, 1) == " ")) start[++n] = i
+		next }
+		{ for (k = 1; k <= n; k++) {
+			c = substr($0, start[k], 1); p = substr($0, start[k] - 1, 1)
+			if (c == " " || c == "" || (start[k] > 1 && p != " ")) { print "row " NR - 1 " column " k; exit 1 } } }' <<<"$1"
+}
+CNI_NAME=cni-0123456789ab-0123456789abcdef-eth0
+ip -n "$P-h1" link add lan0 type veth peer name lan1
+ip -n "$P-h1" link set lan0 up
+ip -n "$P-h1" link set lan1 up
+check "net create a local network" cb h1 net create front --subnet 10.1.0.0/24
+check "net create a macvlan network" cb h1 net create lan --subnet 10.5.0.0/24 --model macvlan \
+	--parent lan0 --mode private --vlan 7
+ns_add a2
+ns_add a3
+check "ep add with a CNI-style name" cb h1 ep add "$CNI_NAME" --net front --netns "$P-a1"
+check "ep add a short name" cb h1 ep add a2 --net front --netns "$P-a2"
+check "ep add on the macvlan network" cb h1 ep add m3 --net lan --netns "$P-a3"
+out=$(cb h1 ep list)
+check_eq "ep list has a header and a row per endpoint" "NAME NETWORK IP MAC HOST-IF NETNS/NODE 4" \
+	"$(head -1 <<<"$out" | xargs) $(wc -l <<<"$out")"
+check "ep list columns stay aligned with a long CNI name" aligned "$out"
+check_contains "and the name is whole" "$CNI_NAME  front" "$out"
+out=$(cb h1 net list)
+check "net list columns stay aligned" aligned "$out"
+check_eq "net list shows model, VNI, VLAN, parent and mode" \
+	"NAME ID MODEL SUBNET GATEWAY ICC VNI VLAN PARENT MODE MTU|lan macvlan 7 lan0 private" \
+	"$(head -1 <<<"$out" | xargs)|$(awk '$1 == "lan" {print $1, $3, $8, $9, $10}' <<<"$out")"
+check_eq "net list --json: the macvlan mode is a word" "private" \
+	"$(cb h1 --json net list | jq -r '.[] | select(.name == "lan") | .mode')"
+check "node list columns stay aligned" aligned "$(cb h1 node add h1 --underlay 198.18.0.1 >/dev/null && cb h1 node list)"
+
+# inspect: the record, the datapath's map entries, hooks, counters and rules of one object.
+check "a2 pings the CNI endpoint" ping_ok a2 10.1.0.2
+check "policy set names the CNI endpoint" cb h1 policy set "$CNI_NAME" a2 allow
+doc=$(cb h1 --json ep inspect "$CNI_NAME")
+host_if=$(jq -r .host_ifname <<<"$doc")
+check_eq "ep inspect: the map entry points at the host-side link" \
+	"$(ip -n "$P-h1" -j link show "$host_if" | jq .[0].ifindex) local" \
+	"$(jq -r '"\(.map.ifindex) \(.map.flags | join(","))"' <<<"$doc")"
+check_eq "ep inspect: the map's identity is the endpoint's" "$(jq .identity <<<"$doc")" \
+	"$(jq .map.identity <<<"$doc")"
+check_contains "ep inspect: the hooks carry the endpoint program" "tc_from_ep" \
+	"$(jq -r '.hooks[].name' <<<"$doc")"
+check_gt "ep inspect: the link's counters saw the ping" "$(jq .counters.tx_packets <<<"$doc")" 0
+check_eq "ep inspect: the rules that name it" "ep:$CNI_NAME ep:a2 allow" \
+	"$(jq -r '.rules[] | "\(.from) \(.to) \(.verdict)"' <<<"$doc")"
+out=$(cb h1 ep inspect "$CNI_NAME")
+check_contains "ep inspect as text names the map entry" "map:" "$out"
+check_contains "and the counters" "tx_packets" "$out"
+doc=$(cb h1 --json net inspect front)
+check_eq "net inspect: endpoints and the map's gateway" "a2 $CNI_NAME|10.1.0.1" \
+	"$(jq -r '(.endpoints | sort | join(" ")) + "|" + .map.gateway_ip' <<<"$doc")"
+check_gt "net inspect: counters over its endpoints" "$(jq .counters.rx_packets <<<"$doc")" 0
+check_eq "net inspect lan: mode and VLAN in the map" "private 7" \
+	"$(cb h1 --json net inspect lan | jq -r '"\(.mode) \(.map.vlan)"')"
+json_err "inspect of no such network" cb h1 net inspect nosuch
+
 lib_finish
