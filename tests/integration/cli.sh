@@ -174,4 +174,19 @@ check_eq "net inspect lan: mode and VLAN in the map" "private 7" \
 	"$(cb h1 --json net inspect lan | jq -r '"\(.mode) \(.map.vlan)"')"
 json_err "inspect of no such network" cb h1 net inspect nosuch
 
+# attach: only endpoints' host-side links; the underlay keeps its tunnel program.
+before=$(cb h1 --json attach --show ul0 | jq -c 'sort_by(.hook)')
+check_contains "ul0 carries the tunnel program" "tc_from_underla" "$before"
+out=$(cb h1 attach ul0 2>&1)
+check_eq "attach on the underlay fails" 1 "$?"
+check_contains "naming the interface and why" \
+	"attach: ul0 is the underlay interface of node h1, not an endpoint's" "$out"
+check_eq "and the tunnel program stays" "$before" \
+	"$(cb h1 --json attach --show ul0 | jq -c 'sort_by(.hook)')"
+out=$(cb h1 attach --xdp lan1 2>&1)
+check_eq "attach on a link that is no endpoint's fails" 1 "$?"
+check_contains "naming it" "attach: lan1 is not the host-side interface of an endpoint" "$out"
+check_eq "and lan1 has no program" 0 "$(cb h1 --json attach --show lan1 | jq length)"
+check "attach on an endpoint's host-side link still works" cb h1 attach --xdp "$host_if"
+
 lib_finish
