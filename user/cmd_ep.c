@@ -106,14 +106,7 @@ static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = ep_destroy(ctx, argv[1]);
 	if (err)
 		return err;
-	if (ctx->json) {
-		json_object *doc = json_object_new_object();
-
-		json_object_object_add(doc, "deleted", json_object_new_string(argv[1]));
-		cbpf_print_json(doc);
-	} else {
-		printf("deleted endpoint %s\n", argv[1]);
-	}
+	cbpf_print_deleted(ctx->json, "endpoint", argv[1]);
 	return 0;
 }
 

@@ -380,14 +380,7 @@ static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = state_commit(&st);
 	if (err)
 		goto out;
-	if (ctx->json) {
-		json_object *doc = json_object_new_object();
-
-		json_object_object_add(doc, "deleted", json_object_new_string(argv[1]));
-		cbpf_print_json(doc);
-	} else {
-		printf("deleted network %s\n", argv[1]);
-	}
+	cbpf_print_deleted(ctx->json, "network", argv[1]);
 out:
 	state_close(&st);
 	return err;

@@ -17,6 +17,19 @@ void cbpf_print_json(json_object *doc)
 	json_object_put(doc);
 }
 
+void cbpf_print_deleted(bool json, const char *what, const char *name)
+{
+	json_object *doc;
+
+	if (!json) {
+		printf("deleted %s %s\n", what, name);
+		return;
+	}
+	doc = json_object_new_object();
+	json_object_object_add(doc, "deleted", json_object_new_string(name));
+	cbpf_print_json(doc);
+}
+
 unsigned int cbpf_json_docs(void)
 {
 	return docs_printed;
