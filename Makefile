@@ -101,14 +101,17 @@ bench: all $(BENCH_BINS)
 
 SYSTEMD_DIR ?= /etc/systemd/system
 
-# The agent's unit goes in too; start it with `systemctl daemon-reload && systemctl enable --now
-# cbpfnet`.
+# The agent's unit goes in too (start it with `systemctl daemon-reload && systemctl enable --now
+# cbpfnet`), and the bash completion and man page the binary writes from its command tables.
 install: cbpfnet cbpfnet-cni
 	install -D -m 0755 cbpfnet $(DESTDIR)$(PREFIX)/sbin/cbpfnet
 	install -D -m 0755 cbpfnet-cni $(DESTDIR)/opt/cni/bin/cbpfnet
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' scripts/systemd/cbpfnet.service > $(BUILD)/cbpfnet.service
 	install -D -m 0644 $(BUILD)/cbpfnet.service $(DESTDIR)$(SYSTEMD_DIR)/cbpfnet.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cbpfnet/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/man/man8
+	./cbpfnet completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cbpfnet
+	./cbpfnet help --man > $(DESTDIR)$(PREFIX)/share/man/man8/cbpfnet.8
 	install -d $(DESTDIR)$(UI_DIR)
 	install -m 0644 ui/*.html ui/*.css ui/*.js ui/*.svg $(DESTDIR)$(UI_DIR)/
 

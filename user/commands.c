@@ -73,5 +73,10 @@ const struct cbpf_cmd cbpf_commands[] = {
      .help = "help on a command",
      .opts = cli_help_opts,
      .example = "help ep add"},
+    {.name = "completion",
+     .run = cli_completion_cmd,
+     .args = "bash",
+     .help = "print the bash completion script",
+     .example = "completion bash > /etc/bash_completion.d/cbpfnet"},
     {0},
 };

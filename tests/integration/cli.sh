@@ -189,4 +189,41 @@ check_contains "naming it" "attach: lan1 is not the host-side interface of an en
 check_eq "and lan1 has no program" 0 "$(cb h1 --json attach --show lan1 | jq length)"
 check "attach on an endpoint's host-side link still works" cb h1 attach --xdp "$host_if"
 
+# Completion: the script the binary writes, run as bash would on a line ending in the word typed.
+completes() {
+	bash -c 'source <("$1" completion bash) || exit 1
+		shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _cbpfnet
+		printf "%s\n" "${COMPREPLY[@]}" | sort | xargs' _ "$CBPFNET" "$@"
+}
+ONH1=(--state "$WORK/h1/state" --bpffs "$WORK/h1/bpffs")
+check "completion bash is valid bash" bash -n <("$CBPFNET" completion bash)
+check_eq "completion offers commands" "net node" "$(completes "$CBPFNET" n)"
+check_eq "completion offers subcommands and aliases" \
+	"create delete inspect list ls rm set" "$(completes "$CBPFNET" net "")"
+check_eq "completion offers every option of net create" \
+	"$("$CBPFNET" help --options net create | sort | xargs)" \
+	"$(completes "$CBPFNET" net create x --"" | tr ' ' '\n' | grep -vx -e --json -e --state \
+		-e --bpffs -e --help -e --version | xargs)"
+check_eq "completion offers an option's words" "bridge passthru private vepa" \
+	"$(completes "$CBPFNET" net create x --mode "")"
+check_eq "completion offers global options after the command" "--json" \
+	"$(completes "$CBPFNET" net list --js)"
+check_eq "completion offers the agent's network names after --net" "front lan" \
+	"$(completes "$CBPFNET" "${ONH1[@]}" ep add x --net "")"
+check_eq "completion offers network names to net inspect" "front" \
+	"$(completes "$CBPFNET" "${ONH1[@]}" net inspect f)"
+check_eq "completion offers endpoint names to ep rm" "a2" \
+	"$(completes "$CBPFNET" "${ONH1[@]}" ep rm a)"
+check_eq "without an agent, no names and no error" "" \
+	"$(completes "$CBPFNET" "${NOAGENT[@]}" net inspect "" 2>&1)"
+
+# The man page: every command from the same tables.
+man=$("$CBPFNET" help --man)
+missing=()
+for path in "${PATHS[@]}"; do
+	grep -q "^\.SS cbpfnet $path\b" <<<"$man" || missing+=("$path")
+done
+check_eq "help --man has a section for every command" "" "${missing[*]}"
+check_contains "with its options" '\fB\-\-subnet\fR \fICIDR\fR' "$man"
+
 lib_finish

@@ -166,12 +166,13 @@ static void print_paths(const struct cbpf_cmd *table, const char *prefix)
 const struct cbpf_opt cli_help_opts[] = {
     {"options", 'o', NULL, "only the command's options, one a line"},
     {"commands", 'c', NULL, "only every command, one a line"},
+    {"man", 'm', NULL, "the man page (roff), all commands"},
     {NULL, 0, NULL, NULL},
 };
 
 int cli_help_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	bool options = false, commands = false;
+	bool options = false, commands = false, man = false;
 	int opt;
 
 	(void)ctx;
@@ -181,9 +182,14 @@ int cli_help_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 			return -EINVAL;
 		options |= opt == 'o';
 		commands |= opt == 'c';
+		man |= opt == 'm';
 	}
 	argc -= optind;
 	argv += optind;
+	if (man) {
+		cli_man(stdout);
+		return 0;
+	}
 	if (commands) {
 		print_paths(cbpf_commands, "");
 		return 0;

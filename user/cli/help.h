@@ -37,9 +37,11 @@ int cli_check_path(int argc, char **argv);
 int cli_help(FILE *out, int argc, char **argv);
 /* Help of the whole program, for `cbpfnet` alone or a bad global option. */
 void cli_usage(FILE *out);
-/* `cbpfnet help [--options|--commands] [COMMAND...]`. */
+/* `cbpfnet help [--options|--commands|--man] [COMMAND...]`. */
 extern const struct cbpf_opt cli_help_opts[];
 int cli_help_cmd(struct cbpf_ctx *ctx, int argc, char **argv);
+/* The man page of every command, in roff (`help --man`). */
+void cli_man(FILE *out);
 /* `cbpfnet completion bash|names KIND`. */
 int cli_completion_cmd(struct cbpf_ctx *ctx, int argc, char **argv);
 /*
