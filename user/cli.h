@@ -40,7 +40,6 @@ struct cbpf_cmd {
 	const char *example;	     /* the words after "cbpfnet " */
 	const struct cbpf_cmd *sub;
 	const char *alias; /* a second name (docker's "ls", "rm"); NULL: none */
-	bool hidden;	   /* left out of help and completion (internal words) */
 };
 
 /*

@@ -109,6 +109,9 @@ check "ep add" cb h1 ep add a1 --net neta --netns "$P-a1"
 check_eq "ep ls is ep list" "$(cb h1 ep list)" "$(cb h1 ep ls)"
 check "ep rm is ep del" cb h1 ep rm a1
 check_eq "the endpoint is gone" 0 "$(cb h1 --json ep ls | jq length)"
+check_eq "the API's exec route takes aliases too" "neta 0" \
+	"$(api h1 POST /v1/exec '{"argv": ["net", "ls"], "json": true}' | sed '$d' |
+		jq -r '(.stdout | fromjson | .[0].name) + " " + (.exit | tostring)')"
 check "net rm is net delete" cb h1 net rm neta
 check_eq "the network is gone" 0 "$(cb h1 --json net ls | jq length)"
 

@@ -52,14 +52,11 @@ static void print_cases(const struct cbpf_cmd *table, const char *group)
 	for (const struct cbpf_cmd *c = table; c->name; c++) {
 		const char *kind;
 
-		if (c->hidden)
-			continue;
 		if (c->sub) {
 			printf("\t\"%s\") subs='", c->name);
 			for (const struct cbpf_cmd *s = c->sub; s->name; s++)
-				if (!s->hidden)
-					printf("%s%s%s ", s->name, s->alias ? " " : "",
-					       s->alias ? s->alias : "");
+				printf("%s%s%s ", s->name, s->alias ? " " : "",
+				       s->alias ? s->alias : "");
 			printf("' ;;\n");
 			print_cases(c->sub, c->name);
 			continue;
@@ -145,8 +142,7 @@ static void print_script(void)
 	       "\tif [ -z \"$cmd\" ]; then\n"
 	       "\t\tCOMPREPLY=($(compgen -W \"");
 	for (const struct cbpf_cmd *c = cbpf_commands; c->name; c++)
-		if (!c->hidden)
-			printf("%s ", c->name);
+		printf("%s ", c->name);
 	printf("\" -- \"$cur\")); return\n"
 	       "\tfi\n"
 	       "\tif [ -n \"$subs\" ]; then COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\")); "

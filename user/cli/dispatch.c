@@ -65,7 +65,7 @@ const char *cbpf_cmd_nearest(const struct cbpf_cmd *table, const char *word)
 
 		if (c->alias && nearness(word, c->alias) < d)
 			d = nearness(word, c->alias);
-		if (!c->hidden && d < best_d) {
+		if (d < best_d) {
 			best_d = d;
 			best = c->name;
 		}

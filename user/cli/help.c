@@ -77,8 +77,6 @@ static void print_commands(FILE *out, const struct cbpf_cmd *table)
 	for (const struct cbpf_cmd *c = table; c->name; c++) {
 		char left[128];
 
-		if (c->hidden)
-			continue;
 		snprintf(left, sizeof(left), "%s%s%s", c->name, c->alias ? ", " : "",
 			 c->alias ? c->alias : "");
 		fprintf(out, "  %-*s %s\n", COLUMN - 3, left, c->help);
@@ -158,7 +156,7 @@ static void print_paths(const struct cbpf_cmd *table, const char *prefix)
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? " " : "", c->name);
 		if (c->sub)
 			print_paths(c->sub, path);
-		else if (!c->hidden)
+		else
 			printf("%s\n", path);
 	}
 }

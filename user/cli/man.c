@@ -39,8 +39,6 @@ static void options(FILE *out, const struct cbpf_opt *opts)
 static void commands(FILE *out, const struct cbpf_cmd *table, const char *group)
 {
 	for (const struct cbpf_cmd *c = table; c->name; c++) {
-		if (c->hidden)
-			continue;
 		if (c->sub) {
 			commands(out, c->sub, c->name);
 			continue;
