@@ -48,6 +48,13 @@ struct cbpf_cmd {
  */
 int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd *table, int argc,
 		  char **argv);
+/*
+ * Reports word as unknown after the command path `path` ("" at the top) and returns -EINVAL,
+ * naming the nearest command of table, or with opts given and a word starting with '-', the
+ * nearest option of opts.
+ */
+int cbpf_unknown_word(const char *path, const struct cbpf_cmd *table, const struct cbpf_opt *opts,
+		      const char *word);
 /* The entry of table named (or aliased) word; NULL when none is. */
 const struct cbpf_cmd *cbpf_cmd_find(const struct cbpf_cmd *table, const char *word);
 /* The name in table closest to word, for "did you mean"; NULL when none is close. */

@@ -92,25 +92,38 @@ const char *cbpf_opt_nearest(const struct cbpf_opt *opts, const char *word)
 	return best;
 }
 
+int cbpf_unknown_word(const char *path, const struct cbpf_cmd *table, const struct cbpf_opt *opts,
+		      const char *word)
+{
+	bool option = opts && word[0] == '-';
+	const char *near = option ? cbpf_opt_nearest(opts, word) : cbpf_cmd_nearest(table, word);
+
+	cbpf_err("%s%sunknown %s '%s'%s%s%s%s (see cbpfnet %s%s--help)", path, *path ? ": " : "",
+		 option	 ? "option"
+		 : *path ? "subcommand"
+			 : "command",
+		 word, near ? "; did you mean '" : "", near && option ? "--" : "", near ? near : "",
+		 near ? "'?" : "", path, *path ? " " : "");
+	return -EINVAL;
+}
+
 int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd *table, int argc,
 		  char **argv)
 {
 	bool top = !strcmp(what, "cbpfnet");
 	const struct cbpf_cmd *c;
-	const char *near;
 	char path[128];
 
 	if (argc < 1) {
-		cbpf_err("%s: missing subcommand (see cbpfnet %s --help)", what, what);
+		if (top)
+			cbpf_err("missing command (see cbpfnet --help)");
+		else
+			cbpf_err("%s: missing subcommand (see cbpfnet %s --help)", what, what);
 		return -EINVAL;
 	}
 	c = cbpf_cmd_find(table, argv[0]);
-	if (!c || !(c->run || c->sub)) {
-		near = cbpf_cmd_nearest(table, argv[0]);
-		cbpf_err("%s: unknown %s '%s'%s%s%s", what, top ? "command" : "subcommand", argv[0],
-			 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
-		return -EINVAL;
-	}
+	if (!c || !(c->run || c->sub))
+		return cbpf_unknown_word(top ? "" : what, table, NULL, argv[0]);
 	if (!c->sub)
 		return c->run(ctx, argc, argv);
 	snprintf(path, sizeof(path), "%s%s%s", top ? "" : what, top ? "" : " ", c->name);

@@ -19,30 +19,19 @@ const struct cbpf_cmd *cli_walk(int argc, char **argv, int *depth, char *path, s
 	while (i < argc && table && (next = cbpf_cmd_find(table, argv[i]))) {
 		c = next;
 		argv[i++] = (char *)c->name;
-		used += snprintf(path + used, used < size ? size - used : 0, "%s%s",
-				 used ? " " : "", c->name);
+		if (used < size)
+			used +=
+			    snprintf(path + used, size - used, "%s%s", used ? " " : "", c->name);
 		table = c->sub;
 	}
 	*depth = i;
 	return c;
 }
 
-/* The unknown word at argv[depth] after the command path c; always -EINVAL. */
+/* The unknown word after the command path c (NULL: the top); always -EINVAL. */
 static int unknown_word(const struct cbpf_cmd *c, const char *path, const char *word)
 {
-	const char *near = cbpf_cmd_nearest(c ? c->sub : cbpf_commands, word);
-
-	if (word[0] == '-') {
-		near = cbpf_opt_nearest(cli_global_opts, word);
-		cbpf_err("%s%sunknown option '%s'%s%s%s (see cbpfnet %s%s--help)", path,
-			 c ? ": " : "", word, near ? "; did you mean '--" : "", near ? near : "",
-			 near ? "'?" : "", path, c ? " " : "");
-		return -EINVAL;
-	}
-	cbpf_err("%s%sunknown %s '%s'%s%s%s (see cbpfnet %s%s--help)", path, c ? ": " : "",
-		 c ? "subcommand" : "command", word, near ? "; did you mean '" : "",
-		 near ? near : "", near ? "'?" : "", path, c ? " " : "");
-	return -EINVAL;
+	return cbpf_unknown_word(path, c ? c->sub : cbpf_commands, cli_global_opts, word);
 }
 
 int cli_check_path(int argc, char **argv)
