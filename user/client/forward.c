@@ -241,7 +241,9 @@ int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 			   : resp.body);
 	} else {
 		out = json_object_object_get(doc, "stdout");
-		fwrite(json_object_get_string(out), 1, json_object_get_string_len(out), stdout);
+		if (out)
+			fwrite(json_object_get_string(out), 1, json_object_get_string_len(out),
+			       stdout);
 		if (json_object_object_get_ex(doc, "stderr", &v))
 			pass_errors(ctx, json_object_get_string(v),
 				    !json_object_get_string_len(out));
