@@ -20,7 +20,7 @@ static int run(struct cbpf_ctx *ctx, int argc, char **argv)
 			cli_usage(stderr);
 		return 2;
 	}
-	if (cli_check_path(argc, argv))
+	if (cli_check_line(argc, argv))
 		return 1;
 	/* Whatever changes the host is the agent's to do; the socket's mode decides who may ask. */
 	if (!forward_runs_locally(argc, argv))

@@ -62,6 +62,12 @@ check_contains "and names the nearest" "unknown option '--securty'; did you mean
 	"$out"
 out=$("$CBPFNET" "${NOAGENT[@]}" --jsn net ls 2>&1)
 check_contains "an unknown global option names the nearest" "did you mean '--json'?" "$out"
+out=$("$CBPFNET" "${NOAGENT[@]}" ep add x --nte front 2>&1)
+check_contains "an unknown option of a forwarded command is refused without an agent" \
+	"ep add: unknown option '--nte'; did you mean '--net'?" "$out"
+out=$("$CBPFNET" "${NOAGENT[@]}" net list --jsn 2>&1)
+check_contains "a command without options names the nearest global one" \
+	"net list: unknown option '--jsn'; did you mean '--json'?" "$out"
 
 # json_err DESC CMD...: with --json CMD's error is one JSON document {"error": ...} on stdout,
 # nothing on stderr, and the exit status is the one it has without --json.
@@ -88,7 +94,7 @@ json_err "a local usage error" "$CBPFNET" "${NOAGENT[@]}" model predict --securt
 
 host_add h1 1
 json_err "a usage error from the agent" cb h1 net create nosubnet
-json_err "an unknown option, from the agent" cb h1 net create x --subnt 10.9.0.0/24
+json_err "an unknown option" cb h1 net create x --subnt 10.9.0.0/24
 json_err "an error from the agent" cb h1 net delete nosuch
 check_eq "the agent's error text is the error" "net delete nosuch: no such network" \
 	"$(cb h1 --json net delete nosuch | jq -r .error)"
@@ -96,9 +102,10 @@ check "net create with the global option last" cb h1 net create neta --subnet 10
 check_eq "net list --json: options after the command" "neta" \
 	"$(ip netns exec "$P-h1" "$CBPFNET" net list --json --state "$WORK/h1/state" \
 		--bpffs "$WORK/h1/bpffs" | jq -r '.[0].name')"
-out=$(cb h1 net create netb --subnt 10.2.0.0/24 2>&1)
-check_contains "the agent's parser names the nearest option" \
-	"net create: unknown option '--subnt'; did you mean '--subnet'?" "$out"
+check_contains "the agent's parser names the nearest option too" \
+	"net create: unknown option '--subnt'; did you mean '--subnet'?" \
+	"$(api h1 POST /v1/exec '{"argv": ["net", "create", "x", "--subnt", "10.9.0.0/24"]}' |
+		sed '$d' | jq -r .stderr)"
 check_eq "CBPFNET_STATE and CBPFNET_BPFFS stand for --state and --bpffs" "neta" \
 	"$(CBPFNET_STATE="$WORK/h1/state" CBPFNET_BPFFS="$WORK/h1/bpffs" \
 		ip netns exec "$P-h1" "$CBPFNET" --json net ls | jq -r '.[0].name')"

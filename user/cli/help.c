@@ -34,7 +34,52 @@ static int unknown_word(const struct cbpf_cmd *c, const char *path, const char *
 	return cbpf_unknown_word(path, c ? c->sub : cbpf_commands, cli_global_opts, word);
 }
 
-int cli_check_path(int argc, char **argv)
+/* The option of opts that word ("--name" or "--name=value") names, as getopt_long would. */
+static const struct cbpf_opt *opt_named(const struct cbpf_opt *opts, const char *word)
+{
+	const struct cbpf_opt *found = NULL;
+	size_t len = strcspn(word + 2, "="), matches = 0;
+
+	for (const struct cbpf_opt *o = opts; o && o->name; o++) {
+		if (strncmp(o->name, word + 2, len))
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		found = o;
+		matches++;
+	}
+	return matches == 1 ? found : NULL;
+}
+
+/*
+ * Every "--word" after the command must be one of its options: refused here with the nearest
+ * one, agent or not, whether or not the command parses options at all.
+ */
+static int check_options(const struct cbpf_cmd *c, const char *path, int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		const struct cbpf_opt *o;
+		const char *near;
+
+		if (strncmp(argv[i], "--", 2))
+			continue;
+		o = opt_named(c->opts, argv[i]);
+		if (o) {
+			i += o->metavar && !strchr(argv[i], '=');
+			continue;
+		}
+		near = cbpf_opt_nearest(c->opts, argv[i]);
+		if (!near)
+			near = cbpf_opt_nearest(cli_global_opts, argv[i]);
+		cbpf_err("%s: unknown option '%s'%s%s%s (see cbpfnet %s --help)", path, argv[i],
+			 near ? "; did you mean '--" : "", near ? near : "", near ? "'?" : "",
+			 path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_check_line(int argc, char **argv)
 {
 	const struct cbpf_cmd *c;
 	char path[128];
@@ -47,7 +92,7 @@ int cli_check_path(int argc, char **argv)
 		cbpf_err("%s: missing subcommand (see cbpfnet %s --help)", path, path);
 		return -EINVAL;
 	}
-	return 0;
+	return check_options(c, path, argc - depth, argv + depth);
 }
 
 static void print_opts(FILE *out, const struct cbpf_opt *opts)

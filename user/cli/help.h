@@ -28,10 +28,10 @@ int cli_take_globals(int *argc, char **argv, struct cbpf_ctx *ctx, bool *help, b
 const struct cbpf_cmd *cli_walk(int argc, char **argv, int *depth, char *path, size_t size);
 
 /*
- * Checks that argv starts with a complete command path (reporting the unknown word and the
- * nearest command); 0 or -EINVAL.
+ * Checks that argv starts with a complete command path and that every "--option" after it is
+ * the command's, reporting the unknown word and the nearest one; 0 or -EINVAL.
  */
-int cli_check_path(int argc, char **argv);
+int cli_check_line(int argc, char **argv);
 
 /* --help of the command argv names (none: cbpfnet's own); 0 or -EINVAL after reporting. */
 int cli_help(FILE *out, int argc, char **argv);
