@@ -35,7 +35,7 @@ TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 TEST_TOOLS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tools/*.c))
 HEADERS   := $(wildcard maps/*.h bpf/*.h user/*.h user/*/*.h tests/*.h)
 
-.PHONY: all test install clean format data bench
+.PHONY: all test install clean format data bench FORCE
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 all: cbpfnet cbpfnet-cni $(TEST_BINS) $(TEST_TOOLS)
 
@@ -56,6 +56,14 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(HEADERS)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# --version names the source: git describe at build time, rewritten only when it changes.
+CBPF_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.h: FORCE | $(BUILD)
+	$(Q)echo '#define CBPF_VERSION "$(CBPF_VERSION)"' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/user/cli/version.o: $(BUILD)/version.h
+FORCE:
 
 $(BUILD)/%.o: %.c $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
@@ -94,14 +102,17 @@ bench: all $(BENCH_BINS)
 
 SYSTEMD_DIR ?= /etc/systemd/system
 
-# The agent's unit goes in too; start it with `systemctl daemon-reload && systemctl enable --now
-# cbpfnet`.
+# The agent's unit goes in too (start it with `systemctl daemon-reload && systemctl enable --now
+# cbpfnet`), and the bash completion and man page the binary writes from its command tables.
 install: cbpfnet cbpfnet-cni
 	install -D -m 0755 cbpfnet $(DESTDIR)$(PREFIX)/sbin/cbpfnet
 	install -D -m 0755 cbpfnet-cni $(DESTDIR)/opt/cni/bin/cbpfnet
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' scripts/systemd/cbpfnet.service > $(BUILD)/cbpfnet.service
 	install -D -m 0644 $(BUILD)/cbpfnet.service $(DESTDIR)$(SYSTEMD_DIR)/cbpfnet.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cbpfnet/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/man/man8
+	./cbpfnet completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/cbpfnet
+	./cbpfnet help --man > $(DESTDIR)$(PREFIX)/share/man/man8/cbpfnet.8
 	install -d $(DESTDIR)$(UI_DIR)
 	install -m 0644 ui/*.html ui/*.css ui/*.js ui/*.svg $(DESTDIR)$(UI_DIR)/
 

@@ -21,6 +21,7 @@ $(ASAN_BUILD)/%.o: %.c $(HEADERS) $(SKELS)
 	$(call msg,ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+$(ASAN_BUILD)/user/cli/version.o: $(BUILD)/version.h
 
 $(ASAN_BUILD)/tests/%: tests/%.c $(ASAN_LIB_OBJS) $(HEADERS) $(SKELS)
 	$(call msg,ASAN,$@)

@@ -121,7 +121,7 @@ static int link_attach(const struct cbpf_ctx *ctx, int ifindex, int prog_fd, uns
 
 int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress)
 {
-	int prog_fd = cbpf_prog_open(ctx, pin), err;
+	int prog_fd = cbpf_pin_open_cached(ctx, pin), err;
 
 	if (prog_fd < 0)
 		return prog_fd;
@@ -132,7 +132,7 @@ int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, boo
 
 int cbpf_attach_xdp(const struct cbpf_ctx *ctx, int ifindex)
 {
-	int prog_fd = cbpf_prog_open(ctx, CBPF_PIN_PROG_XDP), err;
+	int prog_fd = cbpf_pin_open_cached(ctx, CBPF_PIN_PROG_XDP), err;
 
 	if (prog_fd < 0)
 		return prog_fd;

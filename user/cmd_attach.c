@@ -9,6 +9,7 @@
 #include "attach.h"
 #include "commands.h"
 #include "output.h"
+#include "state.h"
 
 static int report(struct cbpf_ctx *ctx, const char *verb, const char *ifname, const char *hook)
 {
@@ -53,21 +54,51 @@ static int show(struct cbpf_ctx *ctx, const char *ifname, unsigned int ifindex)
 	return 0;
 }
 
+const struct cbpf_opt cbpf_attach_opts[] = {
+    {"xdp", 'x', NULL, "on the XDP hook"},
+    {"tc", 't', NULL, "on the TCX hook (the default)"},
+    {"show", 's', NULL, "list the programs on IFACE's TCX and XDP hooks instead"},
+    {NULL, 0, NULL, NULL},
+};
+
+/*
+ * The endpoint program belongs on endpoints' host-side links only: on the underlay it would
+ * replace the tunnel program and cut the overlay until the next load.
+ */
+static int refuse_non_endpoint(const struct cbpf_ctx *ctx, const char *ifname)
+{
+	struct cbpf_state st;
+	int err = state_open(ctx->state_dir, &st);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < st.n_eps; i++)
+		if (state_ep_is_local(&st.eps[i]) && !strcmp(st.eps[i].host_ifname, ifname))
+			goto out;
+	err = -EINVAL;
+	if (state_local_node(&st) && !strcmp(state_local_node(&st)->ifname, ifname))
+		cbpf_err("attach: %s is the underlay interface of node %s, not an endpoint's: the "
+			 "endpoint program would replace its tunnel program",
+			 ifname, state_local_node(&st)->name);
+	else
+		cbpf_err(
+		    "attach: %s is not the host-side interface of an endpoint (see the HOST-IF "
+		    "column of `cbpfnet ep list`)",
+		    ifname);
+out:
+	state_close(&st);
+	return err;
+}
+
 int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"xdp", no_argument, NULL, 'x'},
-	    {"tc", no_argument, NULL, 't'},
-	    {"show", no_argument, NULL, 's'},
-	    {NULL, 0, NULL, 0},
-	};
 	enum cbpf_hook hook = CBPF_HOOK_TC;
 	bool hook_given = false, list = false;
 	unsigned int ifindex;
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, cbpf_attach_opts, "attach")) != -1) {
 		if (opt == 'x' || opt == 't') {
 			hook = opt == 'x' ? CBPF_HOOK_XDP : CBPF_HOOK_TC;
 			hook_given = true;
@@ -88,6 +119,9 @@ int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 	}
 	if (list)
 		return show(ctx, argv[optind], ifindex);
+	err = refuse_non_endpoint(ctx, argv[optind]);
+	if (err)
+		return err;
 	err = cbpf_attach(ctx, ifindex, hook);
 	if (err) {
 		cbpf_err("attach: %s program on %s: %s", hook == CBPF_HOOK_XDP ? "XDP" : "TC",

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/table.h"
 #include "commands.h"
 #include "ep.h"
 #include "ep_batch.h"
@@ -14,23 +15,24 @@
 #include "state.h"
 #include "sync.h"
 
+static const struct cbpf_opt add_opts[] = {
+    {"net", 'n', "NET", "the network to join"},
+    {"netns", 's', "NS", "the local endpoint's network namespace (/run/netns/NS or a path)"},
+    {"ip", 'i', "ADDR", "its address (default: the next free one of the subnet)"},
+    {"ifname", 'f', "IF", "its interface inside the namespace (default eth0)"},
+    {"remote", 'r', "NODE", "an endpoint of another node instead (needs --ip)"},
+    {"mac", 'm', "MAC", "a remote endpoint's MAC (default derived from --ip)"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int parse_add(int argc, char **argv, struct ep_request *req)
 {
-	static const struct option opts[] = {
-	    {"net", required_argument, NULL, 'n'},
-	    {"netns", required_argument, NULL, 's'},
-	    {"ip", required_argument, NULL, 'i'},
-	    {"ifname", required_argument, NULL, 'f'},
-	    {"remote", required_argument, NULL, 'r'},
-	    {"mac", required_argument, NULL, 'm'},
-	    {NULL, 0, NULL, 0},
-	};
 	int opt;
 
 	memset(req, 0, sizeof(*req));
 	req->ifname = "eth0";
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, add_opts, "ep add")) != -1) {
 		switch (opt) {
 		case 'n':
 			req->net = optarg;
@@ -104,14 +106,7 @@ static int ep_del(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = ep_destroy(ctx, argv[1]);
 	if (err)
 		return err;
-	if (ctx->json) {
-		json_object *doc = json_object_new_object();
-
-		json_object_object_add(doc, "deleted", json_object_new_string(argv[1]));
-		cbpf_print_json(doc);
-	} else {
-		printf("deleted endpoint %s\n", argv[1]);
-	}
+	cbpf_print_deleted(ctx->json, "endpoint", argv[1]);
 	return 0;
 }
 
@@ -197,21 +192,22 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			json_object_array_add(list, ep_json(&st.eps[i]));
 		cbpf_print_json(list);
 	} else {
-		printf("%-16s %-12s %-15s %-17s %-10s %s\n", "NAME", "NETWORK", "IP", "MAC",
-		       "HOST-IF", "NETNS/NODE");
+		struct cli_table t;
+
+		cli_table_init(&t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", NULL);
 		for (size_t i = 0; i < st.n_eps; i++) {
 			const struct cbpf_endpoint *ep = &st.eps[i];
 			char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
 
 			cbpf_format_ip(ep->ip, ip);
 			cbpf_format_mac(ep->mac, mac);
-			printf("%-16s %-12s %-15s %-17s %-10s %s\n", ep->name, ep->net, ip, mac,
-			       ep->host_ifname[0] ? ep->host_ifname : "-",
-			       state_ep_is_local(ep) ? ep->netns : ep->node);
+			cli_table_row(&t, ep->name, ep->net, ip, mac, ep->host_ifname,
+				      state_ep_is_local(ep) ? ep->netns : ep->node);
 		}
+		err = cli_table_print(&t, stdout);
 	}
 	state_close(&st);
-	return 0;
+	return err;
 }
 
 static void print_endpoint(const struct cbpf_ctx *ctx, const char *verb,
@@ -228,24 +224,37 @@ static void print_endpoint(const struct cbpf_ctx *ctx, const char *verb,
 	       ep->net);
 }
 
+static const struct cbpf_opt connect_opts[] = {
+    {"net", 'n', "NET", "the network to connect to"},
+    {"ip", 'i', "ADDR", "the address on it (default: the next free one)"},
+    {"ifname", 'f', "IF", "the new interface in the namespace (default: the first free ethN)"},
+    {NULL, 0, NULL, NULL},
+};
+static const struct cbpf_opt disconnect_opts[] = {
+    {"net", 'n', "NET", "the network to leave"},
+    {NULL, 0, NULL, NULL},
+};
+static const struct cbpf_opt move_opts[] = {
+    {"net", 'n', "NET", "the network to move to"},
+    {"ip", 'i', "ADDR", "the address there (default: the next free one)"},
+    {NULL, 0, NULL, NULL},
+};
+
 /* NAME --net NET [--ip ADDR] [--ifname IF]; ifname NULL when not allowed. */
-static int parse_net_change(const char *verb, int argc, char **argv, const char **name,
-			    const char **net, const char **ip, const char **ifname)
+static int parse_net_change(const char *verb, const struct cbpf_opt *opts, int argc, char **argv,
+			    const char **name, const char **net, const char **ip,
+			    const char **ifname)
 {
-	static const struct option opts[] = {
-	    {"net", required_argument, NULL, 'n'},
-	    {"ip", required_argument, NULL, 'i'},
-	    {"ifname", required_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
-	};
+	char what[32];
 	bool takes_ifname = ifname != NULL;
 	int opt;
 
 	*net = *ip = NULL;
 	if (ifname)
 		*ifname = NULL;
+	snprintf(what, sizeof(what), "ep %s", verb);
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, opts, what)) != -1) {
 		if (opt == 'n')
 			*net = optarg;
 		else if (opt == 'i' && ip)
@@ -270,7 +279,7 @@ static int ep_connect_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const char *name, *net, *ip, *ifname;
 	struct cbpf_endpoint ep;
-	int err = parse_net_change("connect", argc, argv, &name, &net, &ip, &ifname);
+	int err = parse_net_change("connect", connect_opts, argc, argv, &name, &net, &ip, &ifname);
 
 	err = err ?: ep_connect(ctx, name, net, ip, ifname, &ep);
 	if (!err)
@@ -281,7 +290,8 @@ static int ep_connect_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 static int ep_disconnect_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const char *name, *net, *ip;
-	int err = parse_net_change("disconnect", argc, argv, &name, &net, &ip, NULL);
+	int err =
+	    parse_net_change("disconnect", disconnect_opts, argc, argv, &name, &net, &ip, NULL);
 
 	if (!err && ip) {
 		cbpf_err("ep disconnect: usage: ep disconnect NAME --net NET");
@@ -306,7 +316,7 @@ static int ep_move_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const char *name, *net, *ip;
 	struct cbpf_endpoint ep;
-	int err = parse_net_change("move", argc, argv, &name, &net, &ip, NULL);
+	int err = parse_net_change("move", move_opts, argc, argv, &name, &net, &ip, NULL);
 
 	err = err ?: ep_move(ctx, name, net, ip, &ep);
 	if (!err)
@@ -314,18 +324,47 @@ static int ep_move_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 	return err;
 }
 
-int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct cbpf_cmd table[] = {
-	    {"add", ep_add, "ep add NAME --net NET --netns NS [--ip ADDR] [--ifname eth0]"},
-	    {"del", ep_del, "ep del NAME"},
-	    {"apply", ep_apply, "ep apply FILE|-"},
-	    {"list", ep_list, "ep list"},
-	    {"connect", ep_connect_cmd, "ep connect NAME --net NET [--ip ADDR] [--ifname IF]"},
-	    {"disconnect", ep_disconnect_cmd, "ep disconnect NAME --net NET"},
-	    {"move", ep_move_cmd, "ep move NAME --net NET [--ip ADDR]"},
-	    {NULL, NULL, NULL},
-	};
-
-	return cbpf_dispatch(ctx, "ep", table, argc - 1, argv + 1);
-}
+const struct cbpf_cmd cbpf_ep_cmds[] = {
+    {.name = "add",
+     .run = ep_add,
+     .args = "NAME --net NET (--netns NS | --remote NODE --ip ADDR) [OPTIONS]",
+     .help = "add an endpoint: a veth (or macvlan) pair into NS, or a remote node's address",
+     .opts = add_opts,
+     .example = "ep add web1 --net front --netns web1 --ip 10.20.0.10"},
+    {.name = "del",
+     .run = ep_del,
+     .args = "NAME",
+     .help = "delete an endpoint and its interface",
+     .example = "ep del web1",
+     .alias = "rm"},
+    {.name = "apply",
+     .run = ep_apply,
+     .args = "FILE|-",
+     .help = "run a JSON list of add/del operations as one batch",
+     .example = "ep apply ops.json"},
+    {.name = "list", .run = ep_list, .help = "list endpoints", .example = "ep list", .alias = "ls"},
+    {.name = "inspect",
+     .run = ep_inspect,
+     .args = "NAME",
+     .help = "everything about an endpoint: record, map entry, hooks, counters, rules",
+     .example = "ep inspect web1"},
+    {.name = "connect",
+     .run = ep_connect_cmd,
+     .args = "NAME --net NET [OPTIONS]",
+     .help = "give an endpoint one more interface, on another network",
+     .opts = connect_opts,
+     .example = "ep connect web1 --net back"},
+    {.name = "disconnect",
+     .run = ep_disconnect_cmd,
+     .args = "NAME --net NET",
+     .help = "remove an endpoint's interface on a network",
+     .opts = disconnect_opts,
+     .example = "ep disconnect web1 --net back"},
+    {.name = "move",
+     .run = ep_move_cmd,
+     .args = "NAME --net NET [--ip ADDR]",
+     .help = "move an endpoint to another network, keeping its namespace",
+     .opts = move_opts,
+     .example = "ep move web1 --net back"},
+    {0},
+};

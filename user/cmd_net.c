@@ -4,31 +4,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/table.h"
 #include "commands.h"
 #include "model/model_cmd.h"
 #include "netmodel.h"
 #include "network.h"
+#include "obj_json.h"
 #include "output.h"
 #include "state.h"
 #include "sync.h"
 
+static const struct cbpf_opt create_opts[] = {
+    {"subnet", 's', "CIDR", "the network's IPv4 subnet (/8 to /30)"},
+    {"gateway", 'g', "ADDR", "the gateway address (default: the subnet's first host)"},
+    {"icc", 'i', "on|off", "traffic between its endpoints (default on)"},
+    {"model", 'm', "local|overlay|macvlan|auto", "how it reaches other hosts (default local)"},
+    {"vni", 'v', "N", "overlay: the VxLAN network identifier"},
+    {"vlan", 'l', "ID", "overlay or macvlan: the 802.1Q tag"},
+    {"parent", 'p', "IFACE", "macvlan: the uplink endpoints hang on"},
+    {"mode", 'o', "bridge|vepa|private|passthru", "macvlan: the mode (default bridge)"},
+    {"host-access", 'h', NULL, "macvlan: let the host reach its endpoints"},
+    {"require", 'r', "SPEC", "auto: security=S,scale=N,efficiency=E,extensibility=X (each 0..10)"},
+    {"mtu", 'u', "N", "the endpoints' MTU"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int parse_create(int argc, char **argv, struct net_request *req)
 {
-	static const struct option opts[] = {
-	    {"subnet", required_argument, NULL, 's'},  {"gateway", required_argument, NULL, 'g'},
-	    {"icc", required_argument, NULL, 'i'},     {"model", required_argument, NULL, 'm'},
-	    {"vni", required_argument, NULL, 'v'},     {"vlan", required_argument, NULL, 'l'},
-	    {"parent", required_argument, NULL, 'p'},  {"mode", required_argument, NULL, 'o'},
-	    {"require", required_argument, NULL, 'r'}, {"mtu", required_argument, NULL, 'u'},
-	    {"host-access", no_argument, NULL, 'h'},   {NULL, 0, NULL, 0},
-	};
 	int opt;
 
 	memset(req, 0, sizeof(*req));
 	req->icc = "on";
 	req->model = "local";
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, create_opts, "net create")) != -1) {
 		switch (opt) {
 		case 's':
 			req->subnet = optarg;
@@ -210,33 +219,6 @@ static json_object *decision_json(const struct model_decision *decision)
 	return obj;
 }
 
-static json_object *net_json(const struct cbpf_network *net)
-{
-	json_object *obj = json_object_new_object();
-	char subnet[32], gateway[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
-
-	cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
-	cbpf_format_ip(net->gateway, gateway);
-	cbpf_format_mac(net->gateway_mac, mac);
-	json_object_object_add(obj, "name", json_object_new_string(net->name));
-	json_object_object_add(obj, "id", json_object_new_int(net->id));
-	json_object_object_add(obj, "model", json_object_new_string(cbpf_model_name(net->model)));
-	json_object_object_add(obj, "subnet", json_object_new_string(subnet));
-	json_object_object_add(obj, "gateway", json_object_new_string(gateway));
-	json_object_object_add(obj, "gateway_mac", json_object_new_string(mac));
-	json_object_object_add(obj, "icc", json_object_new_boolean(net->icc));
-	json_object_object_add(obj, "vni", json_object_new_int64(net->vni));
-	json_object_object_add(obj, "vlan", json_object_new_int(net->vlan));
-	json_object_object_add(obj, "mtu", json_object_new_int(net->mtu));
-	if (net->parent[0]) {
-		json_object_object_add(obj, "parent", json_object_new_string(net->parent));
-		json_object_object_add(obj, "macvlan_mode", json_object_new_int(net->macvlan_mode));
-		json_object_object_add(obj, "host_access",
-				       json_object_new_boolean(net->host_access));
-	}
-	return obj;
-}
-
 static int net_create(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const struct net_model_ops *model;
@@ -312,7 +294,6 @@ out:
 static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct cbpf_state st;
-	json_object *list;
 	int err;
 
 	(void)argv;
@@ -323,30 +304,40 @@ static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
-	list = json_object_new_array();
-	for (size_t i = 0; i < st.n_nets; i++)
-		json_object_array_add(list, net_json(&st.nets[i]));
 	if (ctx->json) {
+		json_object *list = json_object_new_array();
+
+		for (size_t i = 0; i < st.n_nets; i++)
+			json_object_array_add(list, net_json(&st.nets[i]));
 		cbpf_print_json(list);
 	} else {
-		printf("%-16s %-4s %-8s %-18s %-15s %s\n", "NAME", "ID", "MODEL", "SUBNET",
-		       "GATEWAY", "ICC");
-		for (size_t i = 0; i < json_object_array_length(list); i++) {
-			json_object *n = json_object_array_get_idx(list, i);
+		struct cli_table t;
 
-			printf("%-16s %-4d %-8s %-18s %-15s %s\n",
-			       json_object_get_string(json_object_object_get(n, "name")),
-			       json_object_get_int(json_object_object_get(n, "id")),
-			       json_object_get_string(json_object_object_get(n, "model")),
-			       json_object_get_string(json_object_object_get(n, "subnet")),
-			       json_object_get_string(json_object_object_get(n, "gateway")),
-			       json_object_get_boolean(json_object_object_get(n, "icc")) ? "on"
-											 : "off");
+		cli_table_init(&t, "NAME", "ID", "MODEL", "SUBNET", "GATEWAY", "ICC", "VNI", "VLAN",
+			       "PARENT", "MODE", "MTU", NULL);
+		for (size_t i = 0; i < st.n_nets; i++) {
+			const struct cbpf_network *net = &st.nets[i];
+			char id[8], subnet[32], gateway[CBPF_IP_STRLEN], vni[12] = "", vlan[8] = "",
+									 mtu[12] = "";
+
+			snprintf(id, sizeof(id), "%u", net->id);
+			cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
+			cbpf_format_ip(net->gateway, gateway);
+			if (net->model == CBPF_MODEL_OVERLAY)
+				snprintf(vni, sizeof(vni), "%u", net->vni);
+			if (net->vlan)
+				snprintf(vlan, sizeof(vlan), "%u", net->vlan);
+			if (net->mtu)
+				snprintf(mtu, sizeof(mtu), "%u", net->mtu);
+			cli_table_row(&t, net->name, id, cbpf_model_name(net->model), subnet,
+				      gateway, net->icc ? "on" : "off", vni, vlan, net->parent,
+				      net->parent[0] ? macvlan_mode_name(net->macvlan_mode) : NULL,
+				      mtu);
 		}
-		json_object_put(list);
+		err = cli_table_print(&t, stdout);
 	}
 	state_close(&st);
-	return 0;
+	return err;
 }
 
 static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
@@ -389,32 +380,26 @@ static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = state_commit(&st);
 	if (err)
 		goto out;
-	if (ctx->json) {
-		json_object *doc = json_object_new_object();
-
-		json_object_object_add(doc, "deleted", json_object_new_string(argv[1]));
-		cbpf_print_json(doc);
-	} else {
-		printf("deleted network %s\n", argv[1]);
-	}
+	cbpf_print_deleted(ctx->json, "network", argv[1]);
 out:
 	state_close(&st);
 	return err;
 }
 
+static const struct cbpf_opt set_opts[] = {
+    {"mode", 'o', "bridge|vepa|private|passthru", "the new macvlan mode"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int net_set(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"mode", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *mode = NULL;
 	struct cbpf_network *net;
 	struct cbpf_state st;
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, set_opts, "net set")) != -1) {
 		if (opt != 'o')
 			return -EINVAL;
 		mode = optarg;
@@ -448,15 +433,34 @@ static int net_set(struct cbpf_ctx *ctx, int argc, char **argv)
 	return err;
 }
 
-int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct cbpf_cmd table[] = {
-	    {"create", net_create, "net create NAME --subnet CIDR [--icc on|off]"},
-	    {"list", net_list, "net list"},
-	    {"delete", net_delete, "net delete NAME"},
-	    {"set", net_set, "net set NAME --mode bridge|vepa|private|passthru"},
-	    {NULL, NULL, NULL},
-	};
-
-	return cbpf_dispatch(ctx, "net", table, argc - 1, argv + 1);
-}
+const struct cbpf_cmd cbpf_net_cmds[] = {
+    {.name = "create",
+     .run = net_create,
+     .args = "NAME --subnet CIDR [OPTIONS]",
+     .help = "create a network",
+     .opts = create_opts,
+     .example = "net create front --subnet 10.20.0.0/24 --icc off"},
+    {.name = "list",
+     .run = net_list,
+     .help = "list networks",
+     .example = "net list",
+     .alias = "ls"},
+    {.name = "delete",
+     .run = net_delete,
+     .args = "NAME",
+     .help = "delete a network without endpoints",
+     .example = "net delete front",
+     .alias = "rm"},
+    {.name = "inspect",
+     .run = net_inspect,
+     .args = "NAME",
+     .help = "everything about a network: record, map entries, endpoints, rules, counters",
+     .example = "net inspect front"},
+    {.name = "set",
+     .run = net_set,
+     .args = "NAME --mode MODE",
+     .help = "change a macvlan network's mode",
+     .opts = set_opts,
+     .example = "net set lan --mode vepa"},
+    {0},
+};

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cli/table.h"
 #include "cluster/view.h"
 #include "commands.h"
 #include "nl.h"
+#include "obj_json.h"
 #include "output.h"
 #include "overlay.h"
 #include "state.h"
@@ -37,20 +39,6 @@ static int underlay_reachable(uint32_t ip)
 	return err;
 }
 
-static json_object *node_json(const struct cbpf_node *node)
-{
-	json_object *obj = json_object_new_object();
-	char ip[CBPF_IP_STRLEN];
-
-	cbpf_format_ip(node->underlay_ip, ip);
-	json_object_object_add(obj, "name", json_object_new_string(node->name));
-	json_object_object_add(obj, "underlay", json_object_new_string(ip));
-	json_object_object_add(obj, "local", json_object_new_boolean(node->ifname[0] != '\0'));
-	if (node->ifname[0])
-		json_object_object_add(obj, "ifname", json_object_new_string(node->ifname));
-	return obj;
-}
-
 /* The local node's underlay interface ends tunnels: it carries the underlay program. */
 static int attach_underlay(struct cbpf_ctx *ctx, const struct cbpf_node *node)
 {
@@ -63,12 +51,13 @@ static int attach_underlay(struct cbpf_ctx *ctx, const struct cbpf_node *node)
 	return err;
 }
 
+static const struct cbpf_opt add_opts[] = {
+    {"underlay", 'u', "ADDR", "the node's underlay address (this host's: the tunnel end)"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"underlay", required_argument, NULL, 'u'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *underlay = NULL, *name;
 	struct cbpf_node node = {0};
 	struct nl_sock *sock;
@@ -76,7 +65,7 @@ static int node_add(struct cbpf_ctx *ctx, int argc, char **argv)
 	int opt, err;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, add_opts, "node add")) != -1) {
 		if (opt != 'u')
 			return -EINVAL;
 		underlay = optarg;
@@ -232,27 +221,27 @@ static void add_view(json_object *obj, const struct cluster_node_view *v)
 	json_object_object_add(obj, "endpoints", json_object_new_int64(v->endpoints));
 }
 
-static void print_node(json_object *node)
+static void node_row(struct cli_table *t, json_object *node)
 {
 	json_object *hb = json_object_object_get(node, "heartbeat_age_s");
 	json_object *state = json_object_object_get(node, "state");
 	json_object *ifname = json_object_object_get(node, "ifname");
 	json_object *eps = json_object_object_get(node, "endpoints");
-	char age[32] = "-";
+	char age[32] = "";
 
 	if (hb)
 		snprintf(age, sizeof(age), "%.1fs", json_object_get_double(hb));
-	printf("%-16s %-15s %-6s %-6s %-9s %s\n",
-	       json_object_get_string(json_object_object_get(node, "name")),
-	       json_object_get_string(json_object_object_get(node, "underlay")),
-	       ifname ? json_object_get_string(ifname) : "-",
-	       state ? json_object_get_string(state) : "-", age,
-	       eps ? json_object_get_string(eps) : "-");
+	cli_table_row(t, json_object_get_string(json_object_object_get(node, "name")),
+		      json_object_get_string(json_object_object_get(node, "underlay")),
+		      ifname ? json_object_get_string(ifname) : NULL,
+		      state ? json_object_get_string(state) : NULL, age,
+		      eps ? json_object_get_string(eps) : NULL);
 }
 
 static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct cluster_node_view *view;
+	struct cli_table t;
 	struct cbpf_state st;
 	json_object *list;
 	size_t n_view;
@@ -298,22 +287,30 @@ static int node_list(struct cbpf_ctx *ctx, int argc, char **argv)
 		cbpf_print_json(list);
 		return 0;
 	}
-	printf("%-16s %-15s %-6s %-6s %-9s %s\n", "NAME", "UNDERLAY", "LOCAL", "STATE", "HEARTBEAT",
-	       "ENDPOINTS");
+	cli_table_init(&t, "NAME", "UNDERLAY", "LOCAL", "STATE", "HEARTBEAT", "ENDPOINTS", NULL);
 	for (size_t i = 0; i < json_object_array_length(list); i++)
-		print_node(json_object_array_get_idx(list, i));
+		node_row(&t, json_object_array_get_idx(list, i));
 	json_object_put(list);
-	return 0;
+	return cli_table_print(&t, stdout);
 }
 
-int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct cbpf_cmd table[] = {
-	    {"add", node_add, "node add NAME --underlay ADDR"},
-	    {"del", node_del, "node del NAME"},
-	    {"list", node_list, "node list"},
-	    {NULL, NULL, NULL},
-	};
-
-	return cbpf_dispatch(ctx, "node", table, argc - 1, argv + 1);
-}
+const struct cbpf_cmd cbpf_node_cmds[] = {
+    {.name = "add",
+     .run = node_add,
+     .args = "NAME --underlay ADDR",
+     .help = "add a peer host, or this one when ADDR is its own",
+     .opts = add_opts,
+     .example = "node add h2 --underlay 198.18.0.2"},
+    {.name = "del",
+     .run = node_del,
+     .args = "NAME",
+     .help = "delete a node and its endpoints",
+     .example = "node del h2",
+     .alias = "rm"},
+    {.name = "list",
+     .run = node_list,
+     .help = "list nodes (and their state in cluster mode)",
+     .example = "node list",
+     .alias = "ls"},
+    {0},
+};

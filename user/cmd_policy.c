@@ -147,18 +147,41 @@ out:
 	return err;
 }
 
-int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv)
-{
-	static const struct cbpf_cmd table[] = {
-	    {"set", policy_set, "policy set FROM TO allow|deny"},
-	    {"del", policy_del, "policy del FROM TO"},
-	    {"list", policy_list, "policy list"},
-	    {"check", policy_check, "policy check FILE|DIR"},
-	    {"reload", policy_reload, "policy reload"},
-	    {"explain", policy_explain, "policy explain SRC DST [PROTO/PORT]"},
-	    {"stats", policy_stats, "policy stats"},
-	    {NULL, NULL, NULL},
-	};
-
-	return cbpf_dispatch(ctx, "policy", table, argc - 1, argv + 1);
-}
+const struct cbpf_cmd cbpf_policy_cmds[] = {
+    {.name = "set",
+     .run = policy_set,
+     .args = "FROM TO allow|deny",
+     .help = "allow or deny traffic between two endpoints or networks (ep:NAME, net:NAME)",
+     .example = "policy set net:front net:db deny"},
+    {.name = "del",
+     .run = policy_del,
+     .args = "FROM TO",
+     .help = "delete the rule between two endpoints or networks",
+     .example = "policy del net:front net:db",
+     .alias = "rm"},
+    {.name = "list",
+     .run = policy_list,
+     .help = "list the rules",
+     .example = "policy list",
+     .alias = "ls"},
+    {.name = "check",
+     .run = policy_check,
+     .args = "[--strict] FILE|DIR",
+     .help = "check policy files without loading them",
+     .opts = policy_check_opts,
+     .example = "policy check --strict /etc/cbpfnet/policy"},
+    {.name = "reload",
+     .run = policy_reload,
+     .help = "read the agent's policy files again",
+     .example = "policy reload"},
+    {.name = "explain",
+     .run = policy_explain,
+     .args = "SRC DST [tcp|udp|icmp[/PORT]]",
+     .help = "the verdict between two endpoints, and the rule that decides it",
+     .example = "policy explain web1 db1 tcp/5432"},
+    {.name = "stats",
+     .run = policy_stats,
+     .help = "packets and drops counted per rule",
+     .example = "policy stats"},
+    {0},
+};

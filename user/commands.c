@@ -1,6 +1,8 @@
 /* The top-level command table, shared by the command line and the agent that runs it. */
 #include <errno.h>
 
+#include "cli/help.h"
+#include "client/forward.h"
 #include "commands.h"
 #include "model/model_cmd.h"
 
@@ -15,35 +17,66 @@ static int monitor_in_agent(struct cbpf_ctx *ctx, int argc, char **argv)
 }
 
 const struct cbpf_cmd cbpf_commands[] = {
-    {"load", cmd_load, "load                      load and pin programs and maps"},
-    {"sync", cmd_load,
-     "sync                      reconcile maps and attachments with the store now"},
-    {"unload", cmd_unload, "unload                    detach and unpin everything"},
-    {"status", cmd_status, "status                    what is loaded, attached and counted"},
-    {"attach", cmd_attach,
-     "attach IFACE [--xdp|--tc] attach the endpoint program\n"
-     "  attach --show IFACE       list the programs on IFACE's TCX and XDP hooks"},
-    {"detach", cmd_detach, "detach IFACE              remove cbpfnet programs from IFACE"},
-    {"net", cmd_net, "net create|set|list|delete networks"},
-    {"ep", cmd_ep, "ep add|del|apply|list     endpoints"},
-    {"node", cmd_node, "node add|del|list         peer hosts (and this one) on the underlay"},
-    {"policy", cmd_policy, "policy set|del|list|check|reload|explain|stats"},
-    {"daemon", cmd_daemon,
-     "daemon [--policy FILE|DIR] the host agent: owns the datapath, serves the API"},
-    {"monitor", monitor_in_agent,
-     "monitor [--since DURATION|TIME] [--follow] [--count N] [--timeout S]  drop and flow events"},
-    {"model", cmd_model, "model gen|train|eval|screen|predict|retrain|confirm|override"},
-    {NULL, NULL, NULL},
+    {.name = "load", .run = cmd_load, .help = "load and pin programs and maps", .example = "load"},
+    {.name = "sync",
+     .run = cmd_load,
+     .help = "reconcile maps and attachments with the store now",
+     .example = "sync"},
+    {.name = "unload",
+     .run = cmd_unload,
+     .help = "detach and unpin everything",
+     .example = "unload"},
+    {.name = "status",
+     .run = cmd_status,
+     .help = "what is loaded, attached and counted",
+     .example = "status"},
+    {.name = "attach",
+     .run = cmd_attach,
+     .args = "IFACE [--xdp|--tc] | --show IFACE",
+     .help = "attach the endpoint program to an endpoint's host interface",
+     .opts = cbpf_attach_opts,
+     .example = "attach --show eth0"},
+    {.name = "detach",
+     .run = cmd_detach,
+     .args = "IFACE",
+     .help = "remove cbpfnet programs from IFACE",
+     .example = "detach veth1a2b3c"},
+    {.name = "net", .help = "networks", .example = "net ls", .sub = cbpf_net_cmds},
+    {.name = "ep", .help = "endpoints", .example = "ep ls", .sub = cbpf_ep_cmds},
+    {.name = "node",
+     .help = "peer hosts (and this one) on the underlay",
+     .example = "node ls",
+     .sub = cbpf_node_cmds},
+    {.name = "policy",
+     .help = "verdicts between endpoints and networks",
+     .example = "policy ls",
+     .sub = cbpf_policy_cmds},
+    {.name = "daemon",
+     .run = cmd_daemon,
+     .args = "[OPTIONS]",
+     .help = "the host agent: owns the datapath, serves the API",
+     .opts = agent_daemon_opts,
+     .example = "daemon --policy /etc/cbpfnet/policy"},
+    {.name = "monitor",
+     .run = monitor_in_agent,
+     .args = "[OPTIONS]",
+     .help = "drop and verdict events, from now on or --since a time",
+     .opts = forward_monitor_opts,
+     .example = "monitor --since 5m --count 10"},
+    {.name = "model",
+     .help = "the network model classifier",
+     .example = "model history",
+     .sub = cbpf_model_cmds},
+    {.name = "help",
+     .run = cli_help_cmd,
+     .args = "[COMMAND...]",
+     .help = "help on a command",
+     .opts = cli_help_opts,
+     .example = "help ep add"},
+    {.name = "completion",
+     .run = cli_completion_cmd,
+     .args = "bash",
+     .help = "print the bash completion script",
+     .example = "completion bash > /etc/bash_completion.d/cbpfnet"},
+    {0},
 };
-
-void cbpf_usage(FILE *out)
-{
-	fputs("usage: cbpfnet [--bpffs DIR] [--state DIR] [--json] COMMAND ...\n\ncommands:\n",
-	      out);
-	for (const struct cbpf_cmd *c = cbpf_commands; c->name; c++)
-		fprintf(out, "  %s\n", c->usage);
-	fputs("\nCommands that change the host are run by the agent (`cbpfnet daemon`) of the\n"
-	      "state directory; run with no arguments and CNI_COMMAND set, cbpfnet is a CNI "
-	      "plugin.\n",
-	      out);
-}

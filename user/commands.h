@@ -6,19 +6,19 @@
 
 #include "cli.h"
 
-/* Every top-level command, NULL-terminated. */
+/* Every top-level command, NULL-terminated; groups point at their subcommand tables. */
 extern const struct cbpf_cmd cbpf_commands[];
-void cbpf_usage(FILE *out);
+extern const struct cbpf_cmd cbpf_net_cmds[], cbpf_ep_cmds[], cbpf_node_cmds[], cbpf_policy_cmds[];
+extern const struct cbpf_opt cbpf_attach_opts[], agent_daemon_opts[];
 
 int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_unload(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_detach(struct cbpf_ctx *ctx, int argc, char **argv);
-int cmd_net(struct cbpf_ctx *ctx, int argc, char **argv);
-int cmd_ep(struct cbpf_ctx *ctx, int argc, char **argv);
-int cmd_node(struct cbpf_ctx *ctx, int argc, char **argv);
-int cmd_policy(struct cbpf_ctx *ctx, int argc, char **argv);
+/* Everything about one object: record, map entries, hooks, counters, rules (cmd_inspect.c). */
+int net_inspect(struct cbpf_ctx *ctx, int argc, char **argv);
+int ep_inspect(struct cbpf_ctx *ctx, int argc, char **argv);
 int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv);
 
 #endif

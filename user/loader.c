@@ -336,11 +336,6 @@ int cbpf_policy_epoch_bump(const struct cbpf_maps *maps)
 	return bpf_map_update_elem(maps->policy_epoch, &zero, &epoch, BPF_ANY) ? -errno : 0;
 }
 
-int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name)
-{
-	return cbpf_pin_open_cached(ctx, pin_name);
-}
-
 void cbpf_pin_cache_init(struct cbpf_pin_cache *cache)
 {
 	memset(cache, 0, sizeof(*cache));

@@ -51,8 +51,6 @@ void cbpf_maps_close(struct cbpf_maps *maps);
  * change to the endpoint, network or policy maps, once the change is in.
  */
 int cbpf_policy_epoch_bump(const struct cbpf_maps *maps);
-/* Opens a pinned program by pin name; returns an fd or -errno. */
-int cbpf_prog_open(const struct cbpf_ctx *ctx, const char *pin_name);
 
 #define CBPF_PIN_CACHE_MAX 8
 

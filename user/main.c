@@ -1,68 +1,66 @@
 /* cbpfnet entry point: global options, then the command table. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli/help.h"
 #include "cni.h"
 #include "client/forward.h"
 #include "commands.h"
 
+static int run(struct cbpf_ctx *ctx, int argc, char **argv)
+{
+	if (argc == 0) {
+		if (ctx->json)
+			cbpf_err("missing command (see cbpfnet --help)");
+		else
+			cli_usage(stderr);
+		return 2;
+	}
+	if (cli_check_line(argc, argv))
+		return 1;
+	/* Whatever changes the host is the agent's to do; the socket's mode decides who may ask. */
+	if (!forward_runs_locally(argc, argv))
+		return forward_to_agent(ctx, argc, argv);
+	/* Everything local but the classifier touches links, namespaces or BPF objects. */
+	if (geteuid() != 0 && strcmp(argv[0], "model") && strcmp(argv[0], "help") &&
+	    strcmp(argv[0], "completion")) {
+		cbpf_err("%s: needs root (CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN)", argv[0]);
+		return 1;
+	}
+	return cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, argv) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"bpffs", required_argument, NULL, 'b'},
-	    {"state", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct cbpf_ctx ctx = {
 	    .bpffs = "/sys/fs/bpf",
 	    .state_dir = "/var/lib/cbpfnet",
 	};
-	int opt;
+	bool help = false, version = false;
 
 	/* A container runtime runs the binary as its CNI plugin: no arguments, CNI_COMMAND set. */
 	if (argc == 1 && getenv("CNI_COMMAND"))
 		return cni_main();
-
-	/* '+' stops at the command name: everything after it belongs to the command. */
-	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'b':
-			ctx.bpffs = optarg;
-			break;
-		case 's':
-			ctx.state_dir = optarg;
-			break;
-		case 'j':
-			ctx.json = true;
-			break;
-		case 'h':
-			cbpf_usage(stdout);
-			return 0;
-		default:
-			cbpf_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		cbpf_usage(stderr);
+	if (cli_take_globals(&argc, argv, &ctx, &help, &version)) {
+		cli_usage(stderr);
 		return 2;
 	}
-	argc -= optind;
-	argv += optind;
-	/* Whatever changes the host is the agent's to do; the socket's mode decides who may ask. */
-	if (!forward_runs_locally(argc, argv))
-		return forward_to_agent(&ctx, argc, argv);
-	/* Everything local but the classifier touches links, namespaces or BPF objects. */
-	if (geteuid() != 0 && strcmp(argv[0], "model")) {
-		cbpf_err("%s: needs root (CAP_NET_ADMIN, CAP_BPF and CAP_SYS_ADMIN)", argv[0]);
+	argc--;
+	argv++;
+	if (version) {
+		cli_version(stdout);
+		return 0;
+	}
+	if (ctx.json && cli_errors_collect()) {
+		cbpf_err("cannot hold back errors for --json: %s", strerror(errno));
 		return 1;
 	}
-	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, argc, argv) ? 1 : 0;
+	/* Help comes from the tables here, agent or not, root or not. */
+	if (help)
+		return cli_errors_finish(cli_help(stdout, argc, argv) ? 1 : 0);
+	return cli_errors_finish(run(&ctx, argc, argv));
 }

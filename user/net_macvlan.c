@@ -29,6 +29,14 @@ static const struct {
     {"passthru", MACVLAN_MODE_PASSTHRU},
 };
 
+const char *macvlan_mode_name(uint8_t mode)
+{
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].mode == mode)
+			return modes[i].name;
+	return "unknown";
+}
+
 /* The host's shim takes the subnet's last host address, out of the endpoints' way. */
 static uint32_t shim_ip(const struct cbpf_network *net)
 {

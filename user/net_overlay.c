@@ -3,13 +3,13 @@
 
 #include "network.h"
 #include "netmodel.h"
+#include "overlay.h"
 #include "plumb.h"
 
 #define VXLAN_VNI_MAX	    0xffffff
 #define VXLAN_VNI_FIRST	    4096 /* as Docker's overlay driver, leaving low VNIs to operators */
-#define VXLAN_OVERHEAD	    50	 /* outer Ethernet 14 + IPv4 20 + UDP 8 + VxLAN 8 */
 #define OVERLAY_MTU_MIN	    576
-#define OVERLAY_MTU_DEFAULT (1500 - VXLAN_OVERHEAD)
+#define OVERLAY_MTU_DEFAULT (1500 - CBPF_VXLAN_OVERHEAD)
 
 /* Two overlay networks may share a VNI only as different VLAN segments of it. */
 static const struct cbpf_network *vni_owner(struct cbpf_state *st, uint32_t vni, uint16_t vlan)
@@ -61,12 +61,12 @@ static int overlay_validate(struct cbpf_state *st, const struct net_request *req
 	}
 	net->mtu = OVERLAY_MTU_DEFAULT;
 	if (req->mtu) {
-		if (parse_uint_option(req->mtu, 0, 9000 - VXLAN_OVERHEAD, &value) ||
+		if (parse_uint_option(req->mtu, 0, 9000 - CBPF_VXLAN_OVERHEAD, &value) ||
 		    value < OVERLAY_MTU_MIN) {
 			cbpf_err("net create %s: MTU %s is outside %u..%u (the underlay carries "
 				 "%u bytes of VxLAN headers)",
-				 req->name, req->mtu, OVERLAY_MTU_MIN, 9000 - VXLAN_OVERHEAD,
-				 VXLAN_OVERHEAD);
+				 req->name, req->mtu, OVERLAY_MTU_MIN, 9000 - CBPF_VXLAN_OVERHEAD,
+				 CBPF_VXLAN_OVERHEAD);
 			return -EINVAL;
 		}
 		net->mtu = value;

@@ -7,11 +7,32 @@
 #include "network.h"
 #include "output.h"
 
+static _Thread_local unsigned int docs_printed;
+
 void cbpf_print_json(json_object *doc)
 {
+	docs_printed++;
 	puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 						     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(doc);
+}
+
+void cbpf_print_deleted(bool json, const char *what, const char *name)
+{
+	json_object *doc;
+
+	if (!json) {
+		printf("deleted %s %s\n", what, name);
+		return;
+	}
+	doc = json_object_new_object();
+	json_object_object_add(doc, "deleted", json_object_new_string(name));
+	cbpf_print_json(doc);
+}
+
+unsigned int cbpf_json_docs(void)
+{
+	return docs_printed;
 }
 
 const char *cbpf_drop_reason_name(unsigned int reason)

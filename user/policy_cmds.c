@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,13 +21,24 @@
 #include "policy_load.h"
 #include "rule_ref.h"
 
+const struct cbpf_opt policy_check_opts[] = {
+    {"strict", 'S', NULL, "every object a rule names must exist now"},
+    {NULL, 0, NULL, NULL},
+};
+
 int policy_check(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	bool strict = argc == 3 && !strcmp(argv[1], "--strict");
+	bool strict = false;
 	struct pol_result res;
-	int err;
+	int opt, err;
 
-	if (argc != 2 && !strict) {
+	optind = 0;
+	while ((opt = cbpf_getopt(argc, argv, policy_check_opts, "policy check")) != -1) {
+		if (opt != 'S')
+			return -EINVAL;
+		strict = true;
+	}
+	if (optind != argc - 1) {
 		cbpf_err("policy check: usage: policy check [--strict] FILE|DIR");
 		return -EINVAL;
 	}

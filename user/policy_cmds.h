@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "policy_compile.h"
 
+extern const struct cbpf_opt policy_check_opts[];
+
 int policy_check(struct cbpf_ctx *ctx, int argc, char **argv);
 int policy_reload(struct cbpf_ctx *ctx, int argc, char **argv);
 int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv);

@@ -38,15 +38,6 @@ int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
 	return cbpf_policy_epoch_bump(maps);
 }
 
-int sync_network_delete(const struct cbpf_maps *maps, const struct cbpf_network *net)
-{
-	struct cbpf_net_key key = {.net_id = net->id};
-
-	if (bpf_map_delete_elem(maps->networks, &key) && errno != ENOENT)
-		return -errno;
-	return cbpf_policy_epoch_bump(maps);
-}
-
 static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 		    struct cbpf_ep_value *value)
 {

@@ -93,27 +93,28 @@ static int parse_cluster_option(int opt, struct cluster_opts *cl)
 	}
 }
 
+const struct cbpf_opt agent_daemon_opts[] = {
+    {"policy", 'p', "FILE|DIR", "policy files to load and watch"},
+    {"log-level", 'l', "LEVEL", "error, warn, info or debug"},
+    {"listen", 'L', "ADDR:PORT", "serve the API (and the web UI) over TCP too"},
+    {"token-file", 't', "FILE", "with --listen: the bearer token clients must send"},
+    {"tls-cert", 'c', "PEM", "with --listen: serve HTTPS with this certificate"},
+    {"tls-key", 'k', "PEM", "with --listen: and this key"},
+    {"ui-dir", 'u', "DIR", "with --listen: where the web UI's files are"},
+    {"etcd", 'e', "URL[,URL...]", "cluster mode: the etcd endpoints"},
+    {"node", 'n', "NAME", "with --etcd: this node's name (default the hostname)"},
+    {"underlay", 'U', "IFACE|ADDR", "with --etcd: this node's underlay"},
+    {"lease-ttl", 'T', "S", "with --etcd: seconds without heartbeat before a node is dead"},
+    {NULL, 0, NULL, NULL},
+};
+
 static int parse_options(struct agent *a, struct api_tcp_config *tcp, struct cluster_opts *cl,
 			 int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"policy", required_argument, NULL, 'p'},
-	    {"log-level", required_argument, NULL, 'l'},
-	    {"listen", required_argument, NULL, 'L'},
-	    {"token-file", required_argument, NULL, 't'},
-	    {"tls-cert", required_argument, NULL, 'c'},
-	    {"tls-key", required_argument, NULL, 'k'},
-	    {"ui-dir", required_argument, NULL, 'u'},
-	    {"etcd", required_argument, NULL, 'e'},
-	    {"node", required_argument, NULL, 'n'},
-	    {"underlay", required_argument, NULL, 'U'},
-	    {"lease-ttl", required_argument, NULL, 'T'},
-	    {NULL, 0, NULL, 0},
-	};
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, agent_daemon_opts, "daemon")) != -1) {
 		if (opt == 'p') {
 			a->policy_path = optarg;
 		} else if (opt == 'L') {

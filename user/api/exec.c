@@ -13,6 +13,7 @@
 #include "agent/agent.h"
 #include "agent/event_feed.h"
 #include "agent/log.h"
+#include "cli/help.h"
 #include "api/exec.h"
 #include "cluster/cluster.h"
 #include "commands.h"
@@ -114,7 +115,11 @@ void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
 void exec_run(struct agent *a, const struct exec_request *req, struct exec_result *res)
 {
 	struct exec_io io = {.input = req->input, .input_len = req->input_len, .cwd = req->cwd};
+	char path[128];
+	int depth;
 
+	/* Aliases ("net rm") become names first: cluster mode knows commands by their names. */
+	cli_walk(req->argc, req->argv, &depth, path, sizeof(path));
 	exec_call(a, run_request, (void *)req, &io, res);
 	if (res->err)
 		agent_log(LOG_LVL_INFO, "%s %s: failed: %.*s", req->argv[0],

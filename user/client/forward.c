@@ -16,7 +16,8 @@ bool forward_runs_locally(int argc, char **argv)
 {
 	if (argc < 1)
 		return true;
-	if (!strcmp(argv[0], "model") || !strcmp(argv[0], "daemon"))
+	if (!strcmp(argv[0], "model") || !strcmp(argv[0], "daemon") || !strcmp(argv[0], "help") ||
+	    !strcmp(argv[0], "completion"))
 		return true;
 	if (argc >= 2 && !strcmp(argv[0], "policy") && !strcmp(argv[1], "check"))
 		return true;
@@ -67,9 +68,26 @@ static char *read_all(FILE *in, size_t *len)
 	return text;
 }
 
+/*
+ * The agent's error lines: with --json and nothing on stdout they become this process's errors
+ * (main prints them as one JSON document); otherwise they go to stderr as they came.
+ */
+static void pass_errors(const struct cbpf_ctx *ctx, const char *text, bool stdout_empty)
+{
+	char *copy, *line, *save = NULL;
+
+	if (!ctx->json || !stdout_empty || !(copy = strdup(text))) {
+		fputs(text, stderr);
+		return;
+	}
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		cbpf_err("%s", strncmp(line, "cbpfnet: ", 9) ? line : line + 9);
+	free(copy);
+}
+
 int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	json_object *req, *words, *doc = NULL, *v;
+	json_object *req, *words, *doc = NULL, *out, *v;
 	struct api_response resp;
 	char cwd[4096];
 	const char *body;
@@ -119,10 +137,13 @@ int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv)
 			 e ? json_object_get_string(json_object_object_get(e, "message"))
 			   : resp.body);
 	} else {
-		if (json_object_object_get_ex(doc, "stdout", &v))
-			fwrite(json_object_get_string(v), 1, json_object_get_string_len(v), stdout);
+		out = json_object_object_get(doc, "stdout");
+		if (out)
+			fwrite(json_object_get_string(out), 1, json_object_get_string_len(out),
+			       stdout);
 		if (json_object_object_get_ex(doc, "stderr", &v))
-			fwrite(json_object_get_string(v), 1, json_object_get_string_len(v), stderr);
+			pass_errors(ctx, json_object_get_string(v),
+				    !json_object_get_string_len(out));
 		if (json_object_object_get_ex(doc, "exit", &v))
 			code = json_object_get_int(v);
 	}

@@ -6,6 +6,9 @@
 
 #include "cli.h"
 
+/* `monitor`'s options: it is the one command the client runs against the event stream. */
+extern const struct cbpf_opt forward_monitor_opts[];
+
 /* Words that run in the calling process: they touch nothing the agent owns. */
 bool forward_runs_locally(int argc, char **argv);
 /*

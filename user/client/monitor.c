@@ -95,15 +95,17 @@ static bool print_event(const struct cbpf_ctx *ctx, const char *text)
 	return true;
 }
 
+const struct cbpf_opt forward_monitor_opts[] = {
+    {"since", 's', "DURATION|TIME",
+     "start at the kept events since then (90s, 5m, 2h, 1d, or ISO-8601 UTC)"},
+    {"follow", 'f', NULL, "keep waiting for events (the default on a terminal)"},
+    {"count", 'c', "N", "stop after N events"},
+    {"timeout", 't', "SECONDS", "stop after this long"},
+    {NULL, 0, NULL, NULL},
+};
+
 int monitor_run(const struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"count", required_argument, NULL, 'c'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"since", required_argument, NULL, 's'},
-	    {"follow", no_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
-	};
 	bool follow = isatty(STDOUT_FILENO);
 	long long since = -1;
 	double timeout = 0;
@@ -114,7 +116,7 @@ int monitor_run(const struct cbpf_ctx *ctx, int argc, char **argv)
 	int opt, fd, err;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+	while ((opt = cbpf_getopt(argc, argv, forward_monitor_opts, "monitor")) != -1) {
 		char *end = "";
 
 		if (opt == 'c')

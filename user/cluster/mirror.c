@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cluster/cluster_int.h"
+#include "network.h"
+#include "obj_json.h"
 
 void mirror_clear(struct mirror *m)
 {
@@ -108,20 +110,24 @@ int mirror_net_parse(const char *name, const char *value, struct mirror_net *net
 
 char *mirror_net_value(const struct mirror_net *net)
 {
-	json_object *obj = json_object_new_object();
-	char subnet[32], gw[CBPF_IP_STRLEN], *text;
+	struct cbpf_network shared = {
+	    .model = CBPF_MODEL_OVERLAY,
+	    .subnet = net->subnet,
+	    .gateway = net->gateway,
+	    .vni = net->vni,
+	    .vlan = net->vlan,
+	    .mtu = net->mtu,
+	    .icc = net->icc,
+	};
+	json_object *obj = net_json(&shared);
+	char *text;
 
 	if (!obj)
 		return NULL;
-	cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
-	cbpf_format_ip(net->gateway, gw);
-	json_object_object_add(obj, "model", json_object_new_string("overlay"));
-	json_object_object_add(obj, "subnet", json_object_new_string(subnet));
-	json_object_object_add(obj, "gateway", json_object_new_string(gw));
-	json_object_object_add(obj, "vni", json_object_new_int64(net->vni));
-	json_object_object_add(obj, "vlan", json_object_new_int(net->vlan));
-	json_object_object_add(obj, "mtu", json_object_new_int(net->mtu));
-	json_object_object_add(obj, "icc", json_object_new_boolean(net->icc));
+	/* The name is the key's; the id and gateway MAC are each host's own. */
+	json_object_object_del(obj, "name");
+	json_object_object_del(obj, "id");
+	json_object_object_del(obj, "gateway_mac");
 	text = strdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 	json_object_put(obj);
 	return text;

@@ -69,16 +69,17 @@ static void print_table1(void)
 	}
 }
 
+const struct cbpf_opt model_gen_opts[] = {
+    {"train", 't', "FILE", "where the training set goes"},
+    {"test", 'v', "FILE", "where the test set goes"},
+    {"seed", 's', "N", "random seed"},
+    {"train-size", 'n', "N", "training samples"},
+    {"test-size", 'm', "N", "test samples"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_gen(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"train", required_argument, NULL, 't'},
-	    {"test", required_argument, NULL, 'v'},
-	    {"seed", required_argument, NULL, 's'},
-	    {"train-size", required_argument, NULL, 'n'},
-	    {"test-size", required_argument, NULL, 'm'},
-	    {NULL, 0, NULL, 0},
-	};
 	uint64_t seed = MODEL_GEN_SEED, n_train = MODEL_GEN_N_TRAIN, n_test = MODEL_GEN_N_TEST;
 	const char *train_path = NULL, *test_path = NULL;
 	struct model_data train = {0}, test = {0};
@@ -86,7 +87,7 @@ int model_cmd_gen(struct cbpf_ctx *ctx, int argc, char **argv)
 	int opt, err = 0;
 
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_gen_opts)) != -1) {
 		switch (opt) {
 		case 't':
 			train_path = optarg;
@@ -256,13 +257,17 @@ static int choose_lambda(struct cbpf_ctx *ctx, const struct model_data *d, uint6
 	return 0;
 }
 
+const struct cbpf_opt model_train_opts[] = {
+    {"train", 't', "FILE", "training set"},
+    {"test", 'v', "FILE", "test set"},
+    {"lambda", 'l', "L", "L2 penalty (default: chosen by cross-validation)"},
+    {"out", 'o', "FILE", "where the model goes"},
+    {"cv", 'k', "K", "folds of the cross-validation"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"train", required_argument, NULL, 't'},  {"test", required_argument, NULL, 'v'},
-	    {"lambda", required_argument, NULL, 'l'}, {"out", required_argument, NULL, 'o'},
-	    {"cv", required_argument, NULL, 'k'},     {NULL, 0, NULL, 0},
-	};
 	uint64_t folds = 0;
 	char train_path[MODEL_PATH_MAX], test_path[MODEL_PATH_MAX], out[MODEL_PATH_MAX];
 	struct model_data train = {0}, test = {0};
@@ -274,7 +279,7 @@ int model_cmd_train(struct cbpf_ctx *ctx, int argc, char **argv)
 	model_path_data("test.csv", test_path, sizeof(test_path));
 	out[0] = '\0';
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_train_opts)) != -1) {
 		if (opt == 't')
 			snprintf(train_path, sizeof(train_path), "%s", optarg);
 		else if (opt == 'v')
@@ -392,17 +397,18 @@ static int plots(const struct model_data *d, const double *beta, const char *roc
 	return err;
 }
 
+const struct cbpf_opt model_eval_opts[] = {
+    {"model", 'M', "FILE", "the model to evaluate (default the installed one)"},
+    {"data", 'd', "FILE", "labelled data to score"},
+    {"roc", 'r', "PNG", "plot the ROC curve"},
+    {"calibration", 'c', "PNG", "plot the calibration curve"},
+    {"scores", 's', "FILE", "write each sample's score"},
+    {"population", 'p', NULL, "also score the whole requirement space"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_eval(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"model", required_argument, NULL, 'M'},
-	    {"data", required_argument, NULL, 'd'},
-	    {"roc", required_argument, NULL, 'r'},
-	    {"calibration", required_argument, NULL, 'c'},
-	    {"scores", required_argument, NULL, 's'},
-	    {"population", no_argument, NULL, 'p'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *model_opt = NULL, *roc = NULL, *calib = NULL, *scores = NULL;
 	char data_path[MODEL_PATH_MAX], path[MODEL_PATH_MAX];
 	struct model_population pop_scores = {0};
@@ -415,7 +421,7 @@ int model_cmd_eval(struct cbpf_ctx *ctx, int argc, char **argv)
 
 	model_path_data("test.csv", data_path, sizeof(data_path));
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_eval_opts)) != -1) {
 		switch (opt) {
 		case 'M':
 			model_opt = optarg;
@@ -498,17 +504,18 @@ out:
 	return err;
 }
 
+const struct cbpf_opt model_screen_opts[] = {
+    {"train", 't', "FILE", "training set"},
+    {"C", 'C', "C", "inverse penalty to try (repeatable)"},
+    {"resamples", 'n', "N", "bootstrap resamples"},
+    {"fraction", 'f', "F", "fraction of samples per resample"},
+    {"scaling", 'S', "S", "randomized penalty scaling"},
+    {"seed", 's', "N", "random seed"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_screen(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"train", required_argument, NULL, 't'},
-	    {"C", required_argument, NULL, 'C'},
-	    {"resamples", required_argument, NULL, 'n'},
-	    {"fraction", required_argument, NULL, 'f'},
-	    {"scaling", required_argument, NULL, 'S'},
-	    {"seed", required_argument, NULL, 's'},
-	    {NULL, 0, NULL, 0},
-	};
 	/* A stability path: where the strong features are always kept and the weak ones only
 	 * when the random rescaling spares them, the scores read like the paper's Table 2. */
 	static const double path[] = {0.25, 0.3, 0.4, 0.5, 0.7, 1};
@@ -522,7 +529,7 @@ int model_cmd_screen(struct cbpf_ctx *ctx, int argc, char **argv)
 
 	model_path_data("train.csv", train_path, sizeof(train_path));
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_screen_opts)) != -1) {
 		switch (opt) {
 		case 't':
 			snprintf(train_path, sizeof(train_path), "%s", optarg);

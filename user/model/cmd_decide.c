@@ -16,20 +16,21 @@ static int print_decision(struct cbpf_ctx *ctx, const struct model_decision *d)
 	return 0;
 }
 
+const struct cbpf_opt model_predict_opts[] = {
+    {"security", 's', "S", "security need, 0..10"},
+    {"scale", 'n', "N", "scale need, 0..10"},
+    {"efficiency", 'e', "E", "efficiency need, 0..10"},
+    {"extensibility", 'x', "X", "extensibility need, 0..10"},
+    {"require", 'r', "SPEC", "the four at once: security=S,scale=N,..."},
+    {"model", 'M', "FILE", "the model to use (default the installed one)"},
+    {"same-l2", 'L', "yes|no|unknown", "the hosts share an L2 segment"},
+    {"parent-free", 'P', "yes|no|unknown", "a parent interface is free for macvlan"},
+    {"passthru", 'T', NULL, "macvlan would need passthru mode"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"security", required_argument, NULL, 's'},
-	    {"scale", required_argument, NULL, 'n'},
-	    {"efficiency", required_argument, NULL, 'e'},
-	    {"extensibility", required_argument, NULL, 'x'},
-	    {"require", required_argument, NULL, 'r'},
-	    {"model", required_argument, NULL, 'M'},
-	    {"same-l2", required_argument, NULL, 'L'},
-	    {"parent-free", required_argument, NULL, 'P'},
-	    {"passthru", no_argument, NULL, 'T'},
-	    {NULL, 0, NULL, 0},
-	};
 	static const char feature_opt[MODEL_NFEAT] = {'s', 'n', 'e', 'x'};
 	struct model_constraints c = {0};
 	const char *model_opt = NULL, *spec = NULL;
@@ -41,7 +42,7 @@ int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv)
 	int opt, err;
 
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_predict_opts)) != -1) {
 		const char *f = opt > 0 ? memchr(feature_opt, opt, MODEL_NFEAT) : NULL;
 
 		if (f) {
@@ -85,23 +86,24 @@ int model_cmd_predict(struct cbpf_ctx *ctx, int argc, char **argv)
 	return print_decision(ctx, &d);
 }
 
+const struct cbpf_opt model_decide_opts[] = {
+    {"require", 'r', "SPEC", "security=S,scale=N,efficiency=E,extensibility=X"},
+    {"model", 'M', "FILE", "the model to use (default the installed one)"},
+    {"same-l2", 'L', "yes|no|unknown", "the hosts share an L2 segment"},
+    {"parent-free", 'P', "yes|no|unknown", "a parent interface is free for macvlan"},
+    {"passthru", 'T', NULL, "macvlan would need passthru mode"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_decide(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"require", required_argument, NULL, 'r'},
-	    {"model", required_argument, NULL, 'M'},
-	    {"same-l2", required_argument, NULL, 'L'},
-	    {"parent-free", required_argument, NULL, 'P'},
-	    {"passthru", no_argument, NULL, 'T'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct model_constraints c = {0};
 	const char *model_opt = NULL, *spec = NULL;
 	struct model_decision d;
 	int opt, err;
 
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_decide_opts)) != -1) {
 		if (opt == 'r')
 			spec = optarg;
 		else if (opt == 'M')
@@ -188,21 +190,19 @@ out:
 
 int model_cmd_confirm(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{NULL, 0, NULL, 0}};
 
 	optind = 0;
-	if (model_getopt(argc, argv, opts) != -1 || model_positional(argc, argv, 1, "NET"))
+	if (model_getopt(argc, argv, NULL) != -1 || model_positional(argc, argv, 1, "NET"))
 		return -EINVAL;
 	return label(ctx, argv[optind], NULL);
 }
 
 int model_cmd_override(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{NULL, 0, NULL, 0}};
 	enum model_choice to;
 
 	optind = 0;
-	if (model_getopt(argc, argv, opts) != -1 ||
+	if (model_getopt(argc, argv, NULL) != -1 ||
 	    model_positional(argc, argv, 2, "NET overlay|macvlan"))
 		return -EINVAL;
 	if (model_choice_parse(argv[optind + 1], &to)) {
@@ -214,7 +214,6 @@ int model_cmd_override(struct cbpf_ctx *ctx, int argc, char **argv)
 
 int model_cmd_history(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{NULL, 0, NULL, 0}};
 	struct model_record *recs = NULL;
 	struct model_history *h = NULL;
 	const char *net;
@@ -222,7 +221,7 @@ int model_cmd_history(struct cbpf_ctx *ctx, int argc, char **argv)
 	int err;
 
 	optind = 0;
-	if (model_getopt(argc, argv, opts) != -1)
+	if (model_getopt(argc, argv, NULL) != -1)
 		return -EINVAL;
 	if (argc - optind > 1)
 		return model_positional(argc, argv, 1, "at most one network name");

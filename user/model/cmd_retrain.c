@@ -26,15 +26,16 @@ static json_object *outcome_json(const char *path, const struct model *old, cons
 	return o;
 }
 
+const struct cbpf_opt model_retrain_opts[] = {
+    {"model", 'M', "FILE", "the model to start from (default the installed one)"},
+    {"train", 't', "FILE", "training set"},
+    {"test", 'v', "FILE", "test set"},
+    {"lambda", 'l', "L", "L2 penalty"},
+    {NULL, 0, NULL, NULL},
+};
+
 int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"model", required_argument, NULL, 'M'},
-	    {"train", required_argument, NULL, 't'},
-	    {"test", required_argument, NULL, 'v'},
-	    {"lambda", required_argument, NULL, 'l'},
-	    {NULL, 0, NULL, 0},
-	};
 	char train_path[MODEL_PATH_MAX], test_path[MODEL_PATH_MAX], in_use[MODEL_PATH_MAX];
 	char out[MODEL_PATH_MAX];
 	const char *model_opt = NULL;
@@ -49,7 +50,7 @@ int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv)
 	model_path_data("train.csv", train_path, sizeof(train_path));
 	model_path_data("test.csv", test_path, sizeof(test_path));
 	optind = 0;
-	while ((opt = model_getopt(argc, argv, opts)) != -1) {
+	while ((opt = model_getopt(argc, argv, model_retrain_opts)) != -1) {
 		if (opt == 'M') {
 			model_opt = optarg;
 		} else if (opt == 't') {

@@ -21,11 +21,14 @@ int model_cmd_override(struct cbpf_ctx *ctx, int argc, char **argv);
 int model_cmd_history(struct cbpf_ctx *ctx, int argc, char **argv);
 int model_cmd_retrain(struct cbpf_ctx *ctx, int argc, char **argv);
 
+extern const struct cbpf_opt model_gen_opts[], model_train_opts[], model_eval_opts[],
+    model_screen_opts[], model_predict_opts[], model_decide_opts[], model_retrain_opts[];
+
 /*
- * getopt_long for a subcommand (argv[0]): the next option, -1 after the last, or -EINVAL after
+ * cbpf_getopt for a subcommand (argv[0]): the next option, -1 after the last, or -EINVAL after
  * reporting an unknown option or a missing value. Options may follow positional arguments.
  */
-int model_getopt(int argc, char **argv, const struct option *opts);
+int model_getopt(int argc, char **argv, const struct cbpf_opt *opts);
 /* Strict number parsing; report "<what>: ..." and return -EINVAL. */
 int model_parse_double(const char *what, const char *text, double *out);
 int model_parse_u64(const char *what, const char *text, uint64_t *out);

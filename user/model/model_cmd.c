@@ -7,56 +7,76 @@
 #include "model/cmds.h"
 #include "model/model_cmd.h"
 
-static const struct cbpf_cmd subcommands[] = {
-    {"gen", model_cmd_gen, "gen [--train FILE --test FILE] [--seed N]  generate the data"},
-    {"train", model_cmd_train, "train [--train FILE] [--test FILE] [--out FILE]"},
-    {"eval", model_cmd_eval, "eval [--data FILE] [--roc PNG] [--calibration PNG]"},
-    {"screen", model_cmd_screen, "screen [--C C]...  randomized logistic regression"},
-    {"predict", model_cmd_predict,
-     "predict --security S --scale N --efficiency E "
-     "--extensibility X"},
-    {"decide", model_cmd_decide, "decide NET --require SPEC  decide and record"},
-    {"confirm", model_cmd_confirm, "confirm NET  the recorded decision was right"},
-    {"override", model_cmd_override, "override NET overlay|macvlan  it was wrong"},
-    {"history", model_cmd_history, "history [NET]  recorded decisions"},
-    {"retrain", model_cmd_retrain, "retrain  refit with confirmed decisions"},
-    {NULL, NULL, NULL},
+const struct cbpf_cmd cbpf_model_cmds[] = {
+    {.name = "gen",
+     .run = model_cmd_gen,
+     .args = "[OPTIONS]",
+     .help = "generate the labelled training and test data",
+     .opts = model_gen_opts,
+     .example = "model gen --seed 7"},
+    {.name = "train",
+     .run = model_cmd_train,
+     .args = "[OPTIONS]",
+     .help = "fit the classifier",
+     .opts = model_train_opts,
+     .example = "model train --out model.json"},
+    {.name = "eval",
+     .run = model_cmd_eval,
+     .args = "[OPTIONS]",
+     .help = "measure a model on labelled data",
+     .opts = model_eval_opts,
+     .example = "model eval --roc roc.png"},
+    {.name = "screen",
+     .run = model_cmd_screen,
+     .args = "[OPTIONS]",
+     .help = "randomized logistic regression: which requirements matter",
+     .opts = model_screen_opts,
+     .example = "model screen --C 0.5 --C 1"},
+    {.name = "predict",
+     .run = model_cmd_predict,
+     .args = "--security S --scale N --efficiency E --extensibility X",
+     .help = "the model a network with these requirements would get",
+     .opts = model_predict_opts,
+     .example = "model predict --require security=8,scale=2,efficiency=3,extensibility=5"},
+    {.name = "decide",
+     .run = model_cmd_decide,
+     .args = "NET --require SPEC",
+     .help = "decide a network's model and record it",
+     .opts = model_decide_opts,
+     .example = "model decide web --require security=8,scale=2,efficiency=3,"
+		"extensibility=5"},
+    {.name = "confirm",
+     .run = model_cmd_confirm,
+     .args = "NET",
+     .help = "the recorded decision for NET was right",
+     .example = "model confirm web"},
+    {.name = "override",
+     .run = model_cmd_override,
+     .args = "NET overlay|macvlan",
+     .help = "the recorded decision was wrong",
+     .example = "model override web macvlan"},
+    {.name = "history",
+     .run = model_cmd_history,
+     .args = "[NET]",
+     .help = "recorded decisions",
+     .example = "model history"},
+    {.name = "retrain",
+     .run = model_cmd_retrain,
+     .args = "[OPTIONS]",
+     .help = "refit with the confirmed decisions",
+     .opts = model_retrain_opts,
+     .example = "model retrain"},
+    {0},
 };
 
-int cmd_model(struct cbpf_ctx *ctx, int argc, char **argv)
+int model_getopt(int argc, char **argv, const struct cbpf_opt *opts)
 {
-	if (argc >= 2 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))) {
-		for (const struct cbpf_cmd *c = subcommands; c->name; c++)
-			printf("  model %s\n", c->usage);
-		return 0;
-	}
-	return cbpf_dispatch(ctx, "model", subcommands, argc - 1, argv + 1);
-}
-
-int model_getopt(int argc, char **argv, const struct option *opts)
-{
-	char shorts[64] = ":";
-	size_t n = 1;
+	char what[64];
 	int opt;
 
-	/* Every long option has a one-letter code; accept nothing else. */
-	for (const struct option *o = opts; o->name && n + 2 < sizeof(shorts); o++) {
-		shorts[n++] = (char)o->val;
-		if (o->has_arg == required_argument)
-			shorts[n++] = ':';
-	}
-	shorts[n] = '\0';
-	opterr = 0;
-	opt = getopt_long(argc, argv, shorts, opts, NULL);
-	if (opt == '?') {
-		cbpf_err("model %s: unknown option '%s'", argv[0], argv[optind - 1]);
-		return -EINVAL;
-	}
-	if (opt == ':') {
-		cbpf_err("model %s: option '%s' needs a value", argv[0], argv[optind - 1]);
-		return -EINVAL;
-	}
-	return opt;
+	snprintf(what, sizeof(what), "model %s", argv[0]);
+	opt = cbpf_getopt(argc, argv, opts, what);
+	return opt == '?' ? -EINVAL : opt;
 }
 
 int model_parse_double(const char *what, const char *text, double *out)

@@ -5,8 +5,8 @@
 #include "cli.h"
 #include "model/decide.h"
 
-/* `cbpfnet model SUBCOMMAND ...`; argv[0] is "model", like every command's. */
-int cmd_model(struct cbpf_ctx *ctx, int argc, char **argv);
+/* `cbpfnet model SUBCOMMAND ...`. */
+extern const struct cbpf_cmd cbpf_model_cmds[];
 
 /*
  * `net create NAME --model auto --require SPEC`: decides the model of network net_name from
