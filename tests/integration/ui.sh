@@ -4,6 +4,7 @@
 # (tests/ui/firefox.test.mjs, puppeteer-core). Every listener is
 # inside a host namespace: 198.18.0.1 with a token, 127.0.0.1 of another host without one.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../etcd_lib.sh"
 lib_init
 
 if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/firefox-esr ] ||
@@ -124,6 +125,7 @@ h1_cb="$CBPFNET --bpffs $WORK/h1/bpffs --state $WORK/h1/state"
 browser_test() {
 	local name=$1 rc
 	UI_URL=$URL UI_TOKEN=$TOKEN UI_WORK=$WORK UI_SHOTS=${UI_SCREENSHOTS:-$WORK/shots} \
+		UI_TTL=${UI_TTL:-} UI_KILL=${UI_KILL:-} \
 		UI_PING="ip netns exec $P-a1 ping -c 1 -W 1 10.1.0.3" \
 		UI_EP_ADD="$h1_cb ep add c1 --net neta --netns $P-c1 >/dev/null" UI_EP_DEL="$h1_cb ep del c1 >/dev/null" \
 		timeout 90 ip netns exec "$P-h1" node "$REPO/tests/ui/$2" >"$WORK/$name.tap" 2>&1
@@ -135,5 +137,18 @@ browser_test() {
 }
 browser_test chromium ui.test.mjs
 browser_test firefox firefox.test.mjs
+
+# The overview grows with the cluster: h1 and h2 in cluster mode on an etcd of the fabric.
+host_add etcd 200
+ETCD_URL=http://198.18.0.200:2379
+URL=$ETCD_URL etcd_start || not_ok "etcd did not start: $(tail -3 "$WORK/etcd.log")"
+agent_stop h1
+agent_stop h2
+agent_start h1 --listen 198.18.0.1:8080 --token-file "$WORK/token" --ui-dir "$WORK/ui" \
+	--etcd "$ETCD_URL" --node h1 --lease-ttl 2 ||
+	not_ok "h1's agent in cluster mode did not start: $(tail -3 "$WORK/h1.agent.log")"
+agent_start h2 --etcd "$ETCD_URL" --node h2 --lease-ttl 2 ||
+	not_ok "h2's agent in cluster mode did not start: $(tail -3 "$WORK/h2.agent.log")"
+UI_TTL=2 UI_KILL="kill -KILL ${AGENT_PIDS[h2]}" browser_test cluster cluster.test.mjs
 
 lib_finish

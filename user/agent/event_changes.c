@@ -125,6 +125,20 @@ void event_changes_stop(void)
 	pthread_mutex_unlock(&watch.mu);
 }
 
+void events_node_state(struct agent_events *ev, const char *name, bool alive)
+{
+	json_object *o;
+
+	if (!ev)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string("change"));
+	json_object_object_add(o, "object", json_object_new_string("node"));
+	json_object_object_add(o, "action", json_object_new_string(alive ? "ready" : "dead"));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	publish_change(ev, o);
+}
+
 void events_policy_reloaded(struct agent_events *ev, unsigned int generation, bool ok,
 			    const char *message)
 {

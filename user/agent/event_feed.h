@@ -71,6 +71,8 @@ void event_changes_stop(void);
  * ev may be NULL (the agent is starting).
  */
 void events_command_done(struct agent_events *ev);
+/* A node of the cluster came (alive) or its lease ended, as a change event; ev may be NULL. */
+void events_node_state(struct agent_events *ev, const char *name, bool alive);
 /* A policy reload's outcome as a change event; ev may be NULL. */
 void events_policy_reloaded(struct agent_events *ev, unsigned int generation, bool ok,
 			    const char *message);

@@ -180,6 +180,7 @@ int cluster_start(struct agent *a, const struct cluster_opts *opts, struct clust
 		return err;
 	}
 	cluster_view_etcd(c->cmd_etcd);
+	cluster_view_events(a->events);
 	*out = c;
 	return 0;
 fail:
@@ -195,6 +196,7 @@ void cluster_stop(struct cluster *c)
 	if (!c)
 		return;
 	cluster_view_etcd(NULL);
+	cluster_view_events(NULL);
 	pthread_mutex_lock(&c->m);
 	c->stop = true;
 	pthread_cond_signal(&c->cv);

@@ -147,6 +147,9 @@ void cluster_view_set(const struct mirror *m, const char *self, double self_hear
 void cluster_view_heartbeat(const char *self, double when);
 /* The client `node list` asks other nodes' heartbeats with (NULL: none). */
 void cluster_view_etcd(struct etcd_client *e);
+struct agent_events;
+/* Where the view says that a node became ready or dead (NULL: nowhere, the agent is stopping). */
+void cluster_view_events(struct agent_events *ev);
 
 double cluster_now(void);
 /* etcd out of reach (-EAGAIN, which the API answers with 503) or err as it was. */

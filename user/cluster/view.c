@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/event_feed.h"
 #include "cluster/cluster_int.h"
 #include "cluster/view.h"
 
@@ -24,6 +25,7 @@ static pthread_mutex_t view_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct etcd_client *view_etcd;
 static struct view_entry *view;
 static size_t n_view;
+static struct agent_events *view_events;
 
 static struct view_entry *view_find(const char *name)
 {
@@ -51,6 +53,10 @@ void cluster_view_set(const struct mirror *m, const char *self, double self_hear
 {
 	double now = cluster_now();
 	struct view_entry *e;
+	/* Who came or went, published once the view is unlocked. */
+	char(*flipped)[CBPF_NAME_MAX] = NULL;
+	bool *alive = NULL;
+	size_t n_flipped = 0;
 
 	pthread_mutex_lock(&view_lock);
 	for (size_t i = 0; i < n_view; i++) {
@@ -75,11 +81,31 @@ void cluster_view_set(const struct mirror *m, const char *self, double self_hear
 	for (size_t i = 0; i < n_view; i++)
 		if (view[i].was_alive && !view[i].v.alive)
 			view[i].changed = now;
+	if (view_events && n_view) {
+		flipped = calloc(n_view, sizeof(*flipped));
+		alive = calloc(n_view, sizeof(*alive));
+	}
+	for (size_t i = 0; flipped && alive && i < n_view; i++)
+		if (view[i].changed == now) {
+			memcpy(flipped[n_flipped], view[i].v.name, CBPF_NAME_MAX);
+			alive[n_flipped++] = view[i].v.alive;
+		}
 	for (size_t k = 0; k < m->n_eps; k++) {
 		e = view_find(m->eps[k].node);
 		if (e)
 			e->v.endpoints++;
 	}
+	pthread_mutex_unlock(&view_lock);
+	for (size_t i = 0; i < n_flipped; i++)
+		events_node_state(view_events, flipped[i], alive[i]);
+	free(flipped);
+	free(alive);
+}
+
+void cluster_view_events(struct agent_events *ev)
+{
+	pthread_mutex_lock(&view_lock);
+	view_events = ev;
 	pthread_mutex_unlock(&view_lock);
 }
 
