@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drop.h"
+#include "network.h"
 #include "policy_compile.h"
 #include "sync.h"
 
@@ -576,7 +577,10 @@ static int table_add(struct pol_compiled *c, uint32_t table, uint32_t addr, uint
 	return entries_add(&c->tables, &key, &v);
 }
 
-/* Addresses of this host's own stack: gateways it answers for and its interface addresses. */
+/*
+ * Addresses of this host's own stack: gateways it answers for and every interface address (the
+ * macvlan shims' included), since an endpoint may route to any of them.
+ */
 static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
 {
 	struct ifaddrs *list, *a;
@@ -593,9 +597,11 @@ static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
 					CBPF_VERDICT_IDENTITY,
 					CBPF_IDENTITY_NODE_BASE + node_slot(st, i));
 	}
+	/* A macvlan network's gateway is a router on the parent's segment, not this host. */
 	for (size_t i = 0; i < st->n_nets && !err; i++)
-		err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nets[i].gateway, 32,
-				CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE);
+		if (st->nets[i].model != CBPF_MODEL_MACVLAN)
+			err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nets[i].gateway, 32,
+					CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE);
 	if (err || getifaddrs(&list))
 		return err;
 	for (a = list; a && !err; a = a->ifa_next) {
