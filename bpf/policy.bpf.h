@@ -166,7 +166,7 @@ static __always_inline void cbpf_ids_of_ep(const struct cbpf_policy_live *live,
 			ids->id[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net->vlan;
 	}
 	if (mask & node_bits) {
-		if (ep->flags & CBPF_EP_LOCAL) {
+		if (ep->flags & (CBPF_EP_LOCAL | CBPF_EP_MACVLAN)) {
 			ids->id[CBPF_LEVEL_NODE] = CBPF_IDENTITY_NODE_BASE;
 		} else {
 			struct cbpf_policy_value *v = cbpf_table_lookup(

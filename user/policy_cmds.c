@@ -131,7 +131,7 @@ static void ids_of_ep(const struct cbpf_maps *maps, int tables, struct end *e)
 	if (!bpf_map_lookup_elem(maps->networks, &nk, &net) && net.vlan)
 		e->ids[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net.vlan;
 	e->ids[CBPF_LEVEL_NODE] =
-	    e->ep.flags & CBPF_EP_LOCAL
+	    e->ep.flags & (CBPF_EP_LOCAL | CBPF_EP_MACVLAN)
 		? CBPF_IDENTITY_NODE_BASE
 		: table_lookup(tables, CBPF_IDENTITY_NODE_TABLE, e->ep.node_ip,
 			       CBPF_POLICY_PREFIX_PAIR, &found);
