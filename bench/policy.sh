@@ -87,7 +87,7 @@ stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; lib_cleanup' EXIT
 
-reload_ms() { cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p'; }
+reload_ms() { cb h1 --json policy reload | jq -r '.ms * 10 | round / 10'; }
 # The same rules through iptables-legacy-restore in h1, the command alone timed (bash's time).
 restore_ms() {
 	in_ns h1 bash -c 'TIMEFORMAT=%3R; { time iptables-legacy-restore <"$1"; } 2>&1' _ "$1" |

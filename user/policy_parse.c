@@ -11,35 +11,8 @@
 #include "drop.h"
 #include "json_in.h"
 #include "policy.h"
+#include "policy_fields.h"
 #include "policy_rules.h"
-
-/* A rule object's fields as the checks see them: json-c's values, read once into plain ones. */
-enum pol_field {
-	POL_F_ID,
-	POL_F_FROM,
-	POL_F_TO,
-	POL_F_ACTION,
-	POL_F_DIRECTION,
-	POL_F_PROTOCOL,
-	POL_F_PORTS,
-	POL_F_PRIORITY,
-	POL_F_ORIGIN,
-	POL_F_COUNT,
-};
-
-/* A JSON value: its type (json_type_null for null), its text as json-c prints it, an integer. */
-struct pol_value {
-	enum json_type type;
-	const char *text;
-	int64_t num;
-};
-
-struct pol_fields {
-	bool has[POL_F_COUNT];
-	struct pol_value v[POL_F_COUNT];
-	const struct pol_value *ports; /* the items of an array, else v[POL_F_PORTS] alone */
-	size_t n_ports;
-};
 
 static int fail(char *err, size_t size, const char *file, int line, const char *fmt, ...)
 {
@@ -249,7 +222,7 @@ struct pol_rule *policy_set_append(struct pol_set *set)
 static const char *const field_names[POL_F_COUNT] = {
     "id", "from", "to", "action", "direction", "protocol", "ports", "priority", "origin"};
 
-static enum pol_field policy_field_index(const char *name, size_t len)
+enum pol_field policy_field_index(const char *name, size_t len)
 {
 	int k = 0;
 
@@ -341,8 +314,8 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 	return 0;
 }
 
-static int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file,
-			     int line, char *err, size_t size)
+int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file, int line,
+		      char *err, size_t size)
 {
 	struct pol_rule proto_rule, *row;
 	int e = check_rule(f, &proto_rule, file, line, err, size);
@@ -432,7 +405,7 @@ static int add_json_rule(struct pol_set *set, json_object *obj, const char *file
 	return e;
 }
 
-int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+int policy_parse_json(const char *file, const char *text, struct pol_set *set, char *err,
 		      size_t err_size)
 {
 	json_object *root, *rules;
@@ -481,6 +454,14 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	free(offsets);
 	json_object_put(root);
 	return e;
+}
+
+int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+		      size_t err_size)
+{
+	int e = policy_parse_fast(file, text, set);
+
+	return e == -EAGAIN ? policy_parse_json(file, text, set, err, err_size) : e;
 }
 
 static char *read_file(const char *path, char *err, size_t err_size)
