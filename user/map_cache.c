@@ -80,11 +80,8 @@ static size_t *by_key(const struct entries *e, size_t *n)
 	return idx;
 }
 
-/*
- * Deletes the keys only old has, then writes the entries new adds or changes; with fd < 0
- * only counts them.
- */
-static int difference(int fd, const struct entries *old, const struct entries *new, size_t *changes)
+/* Deletes the keys only old has, then writes the entries new adds or changes. */
+static int difference(int fd, const struct entries *old, const struct entries *new)
 {
 	size_t ks = new->key_size, vs = new->value_size, n_old, n_new, i = 0, j = 0, n_drop = 0,
 	       n_put = 0;
@@ -109,9 +106,8 @@ static int difference(int fd, const struct entries *old, const struct entries *n
 			i += c <= 0;
 			j += c >= 0;
 		}
-		*changes = n_drop + n_put;
-		err = fd < 0 ? 0 : map_drop(fd, drop, ks, n_drop);
-		err = err ?: fd < 0 ? 0 : map_fill(fd, put_keys, ks, put_values, vs, n_put);
+		err = map_drop(fd, drop, ks, n_drop);
+		err = err ?: map_fill(fd, put_keys, ks, put_values, vs, n_put);
 	}
 	free(io);
 	free(in);
@@ -127,21 +123,11 @@ static bool same(const struct record *r, const struct entries *e)
 	       !memcmp(r->values, e->values, e->n * e->value_size);
 }
 
-bool map_cache_reusable(int fd, const void *keys, size_t key_size, const void *values,
-			size_t value_size, size_t n)
+bool map_cache_reusable(int fd, size_t n)
 {
-	struct entries new = {keys, values, key_size, value_size, n};
 	struct bpf_map_info info;
-	struct record *r;
-	size_t changes;
 
-	if (map_info(fd, &info) || !(r = find(info.id)) || n > info.max_entries)
-		return false;
-	if (same(r, &new))
-		return true;
-	struct entries old = {r->keys, r->values, key_size, value_size, r->n};
-
-	return !difference(-1, &old, &new, &changes) && changes <= n;
+	return !map_info(fd, &info) && find(info.id) && n <= info.max_entries;
 }
 
 static struct record *least_used(void)
@@ -171,9 +157,8 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 	}
 	if (r) {
 		struct entries old = {r->keys, r->values, key_size, value_size, r->n};
-		size_t changes;
 
-		err = difference(fd, &old, &new, &changes);
+		err = difference(fd, &old, &new);
 	} else {
 		err = map_fill(fd, keys, key_size, values, value_size, n);
 		r = least_used();
