@@ -101,6 +101,51 @@ static int cidr_cmp(const void *a, const void *b)
 	return (int)x->cidr.prefix_len - (int)y->cidr.prefix_len;
 }
 
+/* Where a CIDR's identity goes unless another CIDR took it: 1..2^23, from the CIDR alone. */
+static uint32_t cidr_hash(const struct cbpf_cidr *cidr)
+{
+	uint64_t x = ((uint64_t)ntohl(cidr->addr) << 8 | cidr->prefix_len) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(x >> 41) + 1;
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+	const struct pol_cidr *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return cidr_cmp(a, b);
+}
+
+/*
+ * Identities from the CIDRs themselves, not from their rank: a CIDR keeps its identity when
+ * others come or go, so a reload that adds rules rewrites only their entries. Each takes its
+ * hash or, when an earlier one in hash order holds that, the next free number: unique, at most
+ * 2^23 + (number of CIDRs), below the class's 2^24.
+ */
+static int number_cidrs(struct pol_compiled *c)
+{
+	struct pol_cidr *by_hash = malloc((c->n_cidrs + 1) * sizeof(*by_hash));
+	uint32_t next = 0;
+
+	if (!by_hash)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_cidrs; i++)
+		by_hash[i] = (struct pol_cidr){c->cidrs[i].cidr, cidr_hash(&c->cidrs[i].cidr)};
+	qsort(by_hash, c->n_cidrs, sizeof(*by_hash), hash_cmp);
+	for (size_t i = 0; i < c->n_cidrs; i++) {
+		by_hash[i].id = by_hash[i].id > next ? by_hash[i].id : next + 1;
+		next = by_hash[i].id;
+	}
+	/* Back in address order, where each CIDR already is. */
+	qsort(by_hash, c->n_cidrs, sizeof(*by_hash), cidr_cmp);
+	for (size_t i = 0; i < c->n_cidrs; i++)
+		c->cidrs[i].id = CBPF_IDENTITY_CIDR_BASE + by_hash[i].id;
+	free(by_hash);
+	return 0;
+}
+
 /* Every distinct CIDR a rule names gets an identity; "world" is CIDR_BASE itself. */
 static int collect_cidrs(struct pol_compiled *c)
 {
@@ -121,11 +166,9 @@ static int collect_cidrs(struct pol_compiled *c)
 	for (size_t i = 0; i < n; i++) {
 		if (c->n_cidrs && !cidr_cmp(&c->cidrs[c->n_cidrs - 1], &c->cidrs[i]))
 			continue;
-		c->cidrs[c->n_cidrs] = c->cidrs[i];
-		c->cidrs[c->n_cidrs].id = CBPF_IDENTITY_CIDR_BASE + 1 + c->n_cidrs;
-		c->n_cidrs++;
+		c->cidrs[c->n_cidrs++] = c->cidrs[i];
 	}
-	return 0;
+	return number_cidrs(c);
 }
 
 /* The first CIDR whose address is at or above addr (host byte order). */
