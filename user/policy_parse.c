@@ -79,6 +79,26 @@ static size_t locate_rules(const char *text, size_t *offsets, size_t max)
 	return n;
 }
 
+/* Digits of v ending at end; returns where they start. */
+static char *format_uint(unsigned int v, char *end)
+{
+	*end = '\0';
+	do
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
+}
+
+/* What snprintf(dst, size, "%s%s", a, b) writes, without its formatting: a few per rule. */
+static void join_text(char *dst, size_t size, const char *a, const char *b)
+{
+	size_t n = strnlen(a, size - 1), m = strnlen(b, size - 1 - n);
+
+	memcpy(dst, a, n);
+	memcpy(dst + n, b, m);
+	dst[n + m] = '\0';
+}
+
 int policy_parse_selector(const char *text, struct pol_selector *sel)
 {
 	static const struct {
@@ -119,20 +139,10 @@ int policy_parse_selector(const char *text, struct pol_selector *sel)
 		}
 		if (!state_valid_name(arg))
 			return -EDOM;
-		snprintf(sel->name, sizeof(sel->name), "%s", arg);
+		join_text(sel->name, sizeof(sel->name), arg, "");
 		return 0;
 	}
 	return -ENOENT;
-}
-
-/* Digits of v ending at end; returns where they start. */
-static char *format_uint(unsigned int v, char *end)
-{
-	*end = '\0';
-	do
-		*--end = '0' + v % 10;
-	while (v /= 10);
-	return end;
 }
 
 /* Without snprintf: a snapshot formats two selectors per rule. */
@@ -226,8 +236,7 @@ enum pol_field policy_field_index(const char *name, size_t len)
 {
 	int k = 0;
 
-	while (k < POL_F_COUNT &&
-	       (strlen(field_names[k]) != len || memcmp(field_names[k], name, len)))
+	while (k < POL_F_COUNT && (strncmp(field_names[k], name, len) || field_names[k][len]))
 		k++;
 	return k;
 }
@@ -246,6 +255,7 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 	struct pol_selector *sels[] = {&r->from, &r->to};
 	const struct pol_value *v;
 	const char *text;
+	char num[13], *digits;
 
 	memset(r, 0, sizeof(*r));
 	if (f->has[POL_F_ID]) {
@@ -253,7 +263,7 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 		if (v->type != json_type_string || !state_valid_name(v->text))
 			return fail(err, size, file, line,
 				    "id must be a name (" CBPF_NAME_RULE ")");
-		snprintf(r->name, sizeof(r->name), "%s", v->text);
+		join_text(r->name, sizeof(r->name), v->text, "");
 	}
 	for (int i = 0; i < 2; i++) {
 		const char *key = field_names[sel_fields[i]];
@@ -306,9 +316,12 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 	}
 	text = string_field(f, POL_F_ORIGIN);
 	if (text)
-		snprintf(r->origin, sizeof(r->origin), "%s", text);
-	else
-		snprintf(r->origin, sizeof(r->origin), "%s:%d", file, line);
+		join_text(r->origin, sizeof(r->origin), text, "");
+	else {
+		digits = format_uint(line, num + sizeof(num) - 1);
+		*--digits = ':';
+		join_text(r->origin, sizeof(r->origin), file, digits);
+	}
 	r->port_lo = 0;
 	r->port_hi = 65535;
 	return 0;
