@@ -109,13 +109,20 @@ static uint32_t cidr_hash(const struct cbpf_cidr *cidr)
 	return (uint32_t)(x >> 41) + 1;
 }
 
+/* A CIDR's hash and its place in the address order. */
+struct cidr_hash {
+	uint32_t hash;
+	uint32_t at;
+};
+
+/* Ties go to the address order, so numbering does not depend on qsort. */
 static int hash_cmp(const void *a, const void *b)
 {
-	const struct pol_cidr *x = a, *y = b;
+	const struct cidr_hash *x = a, *y = b;
 
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return cidr_cmp(a, b);
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
 }
 
 /*
@@ -126,22 +133,18 @@ static int hash_cmp(const void *a, const void *b)
  */
 static int number_cidrs(struct pol_compiled *c)
 {
-	struct pol_cidr *by_hash = malloc((c->n_cidrs + 1) * sizeof(*by_hash));
+	struct cidr_hash *by_hash = malloc((c->n_cidrs + 1) * sizeof(*by_hash));
 	uint32_t next = 0;
 
 	if (!by_hash)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_cidrs; i++)
-		by_hash[i] = (struct pol_cidr){c->cidrs[i].cidr, cidr_hash(&c->cidrs[i].cidr)};
+		by_hash[i] = (struct cidr_hash){cidr_hash(&c->cidrs[i].cidr), i};
 	qsort(by_hash, c->n_cidrs, sizeof(*by_hash), hash_cmp);
 	for (size_t i = 0; i < c->n_cidrs; i++) {
-		by_hash[i].id = by_hash[i].id > next ? by_hash[i].id : next + 1;
-		next = by_hash[i].id;
+		next = by_hash[i].hash > next ? by_hash[i].hash : next + 1;
+		c->cidrs[by_hash[i].at].id = CBPF_IDENTITY_CIDR_BASE + next;
 	}
-	/* Back in address order, where each CIDR already is. */
-	qsort(by_hash, c->n_cidrs, sizeof(*by_hash), cidr_cmp);
-	for (size_t i = 0; i < c->n_cidrs; i++)
-		c->cidrs[i].id = CBPF_IDENTITY_CIDR_BASE + by_hash[i].id;
 	free(by_hash);
 	return 0;
 }

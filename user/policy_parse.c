@@ -229,14 +229,24 @@ struct pol_rule *policy_set_append(struct pol_set *set)
 	return memset(&set->rules[set->n++], 0, sizeof(struct pol_rule));
 }
 
-static const char *const field_names[POL_F_COUNT] = {
-    "id", "from", "to", "action", "direction", "protocol", "ports", "priority", "origin"};
+/* With their lengths, so that a key is compared with the one name its length allows. */
+#define FIELD(name)                                                                                \
+	{                                                                                          \
+		name, sizeof(name) - 1                                                             \
+	}
+static const struct {
+	const char *name;
+	size_t len;
+} fields[POL_F_COUNT] = {
+    FIELD("id"),       FIELD("from"),  FIELD("to"),	  FIELD("action"), FIELD("direction"),
+    FIELD("protocol"), FIELD("ports"), FIELD("priority"), FIELD("origin"),
+};
 
 enum pol_field policy_field_index(const char *name, size_t len)
 {
 	int k = 0;
 
-	while (k < POL_F_COUNT && (strncmp(field_names[k], name, len) || field_names[k][len]))
+	while (k < POL_F_COUNT && (fields[k].len != len || memcmp(fields[k].name, name, len)))
 		k++;
 	return k;
 }
@@ -266,7 +276,7 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 		join_text(r->name, sizeof(r->name), v->text, "");
 	}
 	for (int i = 0; i < 2; i++) {
-		const char *key = field_names[sel_fields[i]];
+		const char *key = fields[sel_fields[i]].name;
 		int e;
 
 		text = string_field(f, sel_fields[i]);
