@@ -340,20 +340,21 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file, int line,
 		      char *err, size_t size)
 {
-	struct pol_rule proto_rule, *row;
-	int e = check_rule(f, &proto_rule, file, line, err, size);
+	struct pol_rule *rule;
+	int e;
 
+	/* Checked in the row it will take rather than in a copy: rows are large. */
+	if (policy_set_reserve(set, 1))
+		return -ENOMEM;
+	e = check_rule(f, &set->rules[set->n], file, line, err, size);
 	if (e)
 		return e;
-	proto_rule.id = ++set->n_ids;
+	set->rules[set->n].id = ++set->n_ids;
 	if (!f->has[POL_F_PORTS]) {
-		row = policy_set_append(set);
-		if (!row)
-			return -ENOMEM;
-		*row = proto_rule;
+		set->n++;
 		return 0;
 	}
-	if (proto_rule.proto != 6 && proto_rule.proto != 17)
+	if (set->rules[set->n].proto != 6 && set->rules[set->n].proto != 17)
 		return fail(err, size, file, line, "ports need protocol tcp or udp");
 	if (!f->n_ports)
 		return fail(err, size, file, line, "ports is an empty list");
@@ -363,6 +364,9 @@ int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const cha
 			    "rules)",
 			    POL_MAX_PORT_ENTRIES);
 	set->n_port_entries += f->n_ports;
+	if (policy_set_reserve(set, f->n_ports))
+		return -ENOMEM;
+	rule = &set->rules[set->n];
 	for (size_t i = 0; i < f->n_ports; i++) {
 		const struct pol_value *one = &f->ports[i];
 		uint16_t lo, hi;
@@ -371,13 +375,12 @@ int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const cha
 		    parse_port_range(one->text, &lo, &hi))
 			return fail(err, size, file, line,
 				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", one->text);
-		row = policy_set_append(set);
-		if (!row)
-			return -ENOMEM;
-		*row = proto_rule;
-		row->port_lo = lo;
-		row->port_hi = hi;
+		if (i)
+			rule[i] = rule[0];
+		rule[i].port_lo = lo;
+		rule[i].port_hi = hi;
 	}
+	set->n += f->n_ports;
 	return 0;
 }
 
