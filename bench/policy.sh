@@ -106,8 +106,13 @@ sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; lib_cleanup' EXIT
 
 reload_ms() { cb "${1:-h1}" --json policy reload | jq -r '.ms * 10 | round / 10'; }
+# reload_report [HOST]: "WALL ms (cpu CPU ms)" of one reload (the CPU part when the build says).
+reload_report() {
+	cb "${1:-h1}" --json policy reload |
+		jq -r '"\(.ms * 10 | round / 10) ms" + if .cpu_ms then " (cpu \(.cpu_ms * 10 | round / 10) ms)" else "" end'
+}
 # old_reload LABEL: with an old build, a line with its reload time of the same file.
-old_reload() { [ -z "$CBPFNET_OLD" ] || echo "old build, $1: $(old reload_ms h2) ms"; }
+old_reload() { [ -z "$CBPFNET_OLD" ] || echo "old build, $1: $(old reload_report h2)"; }
 # The same rules through iptables-legacy-restore in h1, the command alone timed (bash's time).
 restore_ms() {
 	in_ns h1 bash -c 'TIMEFORMAT=%3R; { time iptables-legacy-restore <"$1"; } 2>&1' _ "$1" |
@@ -152,14 +157,14 @@ for n in 10000 100000; do
 	# both see the same machine load; iptables-restore replaces the whole table each time.
 	iptables_rules "$n" >"$WORK/ipt.rules"
 	for ((r = 1; r <= RELOADS; r++)); do
-		echo "reload $n: $(reload_ms) ms"
+		echo "reload $n: $(reload_report)"
 		old_reload "reload $n"
 		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
 	in_ns h1 iptables-legacy -F FORWARD
 	for ((r = 1; r <= RELOADS; r++)); do
 		policy_file "$n" "$r" >"$WORK/p.json"
-		echo "reload $n, 1 % edited: $(reload_ms) ms"
+		echo "reload $n, 1 % edited: $(reload_report)"
 		old_reload "reload $n, 1 % edited"
 		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
@@ -171,13 +176,13 @@ for n in 10000 100000; do
 			done
 			echo ']}'
 		} >"$WORK/p.json"
-		echo "reload $n, CIDRs added in front: $(reload_ms) ms"
+		echo "reload $n, CIDRs added in front: $(reload_report)"
 		old_reload "reload $n, CIDRs added in front"
 		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
 	for ((r = 1; r <= RELOADS; r++)); do
 		policy_file "$n" 0 $((2 * (r % 2) + 2)) >"$WORK/p.json"
-		echo "reload $n, every rule new: $(reload_ms) ms"
+		echo "reload $n, every rule new: $(reload_report)"
 		old_reload "reload $n, every rule new"
 		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done

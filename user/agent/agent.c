@@ -48,6 +48,7 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 	json_object_object_add(*doc, "rules", json_object_new_int64(res.n_rules));
 	json_object_object_add(*doc, "entries", json_object_new_int64(res.n_entries));
 	json_object_object_add(*doc, "ms", json_object_new_double(res.ms));
+	json_object_object_add(*doc, "cpu_ms", json_object_new_double(res.cpu_ms));
 	return 0;
 }
 
