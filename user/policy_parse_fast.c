@@ -85,9 +85,22 @@ static int value(struct reader *r, struct pol_value *v)
 	return *r->p == '-' || (*r->p >= '0' && *r->p <= '9') ? integer(r, v) : -EAGAIN;
 }
 
+/* After a list's item: 1 at its closing bracket, 0 at a comma (either taken), else -EAGAIN. */
+static int next_item(struct reader *r, char close)
+{
+	skip_space(r);
+	if (*r->p == close) {
+		r->p++;
+		return 1;
+	}
+	return *r->p++ == ',' ? 0 : -EAGAIN;
+}
+
 /* '[' value (',' value)* ']' into r->items. */
 static int ports(struct reader *r)
 {
+	int e;
+
 	r->n_items = 0;
 	r->p++;
 	skip_space(r);
@@ -106,13 +119,9 @@ static int ports(struct reader *r)
 		skip_space(r);
 		if (value(r, &r->items[r->n_items++]))
 			return -EAGAIN;
-		skip_space(r);
-		if (*r->p == ']') {
-			r->p++;
-			return 0;
-		}
-		if (*r->p++ != ',')
-			return -EAGAIN;
+		e = next_item(r, ']');
+		if (e)
+			return e < 0 ? e : 0;
 	}
 }
 
@@ -150,13 +159,12 @@ static int rule(struct reader *r, struct pol_set *set, const char *file)
 		}
 		if (e)
 			return e;
-		skip_space(r);
-		if (*r->p == '}')
+		e = next_item(r, '}');
+		if (e < 0)
+			return e;
+		if (e)
 			break;
-		if (*r->p++ != ',')
-			return -EAGAIN;
 	}
-	r->p++;
 	f.ports = f.v[POL_F_PORTS].type == json_type_array ? r->items : &f.v[POL_F_PORTS];
 	f.n_ports = f.v[POL_F_PORTS].type == json_type_array ? r->n_items : 1;
 	e = policy_add_fields(set, &f, file, line, err, sizeof(err));
@@ -178,15 +186,9 @@ static int rules(struct reader *r, struct pol_set *set, const char *file)
 	for (;;) {
 		skip_space(r);
 		e = rule(r, set, file);
+		e = e ?: next_item(r, ']');
 		if (e)
-			return e;
-		skip_space(r);
-		if (*r->p == ']') {
-			r->p++;
-			return 0;
-		}
-		if (*r->p++ != ',')
-			return -EAGAIN;
+			return e < 0 ? e : 0;
 	}
 }
 
@@ -221,15 +223,12 @@ static int document(struct reader *r, struct pol_set *set, const char *file)
 			return -EAGAIN;
 		skip_space(r);
 		e = seen == &seen_rules ? rules(r, set, file) : string(r, &len) ? 0 : -EAGAIN;
-		if (e)
+		e = e ?: next_item(r, '}');
+		if (e < 0)
 			return e;
-		skip_space(r);
-		if (*r->p == '}')
+		if (e)
 			break;
-		if (*r->p++ != ',')
-			return -EAGAIN;
 	}
-	r->p++;
 	skip_space(r);
 	return seen_rules && !*r->p ? 0 : -EAGAIN;
 }
