@@ -7,6 +7,8 @@
 #   ONLY=reload RELOADS=7 bench/policy.sh [OUT_DIR]   (only the reload times: policy-reload.txt,
 #                                                      with iptables-legacy-restore of the same
 #                                                      10k rules timed in turn with the reloads)
+#   CBPFNET_OLD=/path/to/old/cbpfnet ONLY=reload ...  (also another build's reloads of the same
+#                                                      files, on a second host, in turn)
 #
 # Rule shape, identical in meaning on both sides: "from the client's network to one /32 of
 # 172.16.0.0/12, TCP to one port: drop". None matches the measured flow, so every rule is on
@@ -19,16 +21,31 @@ SECS=${SECS:-3}
 COUNTS=${COUNTS:-"0 1000 10000 100000"}
 ONLY=${ONLY:-}          # "reload": no traffic, iptables or plot; the same reloads in the same order
 RELOADS=${RELOADS:-3}   # reloads per count and kind in the reload section
+CBPFNET_OLD=${CBPFNET_OLD:-} # with ONLY=reload: h2 runs this build, reloaded in turn with h1
 lib_init
 mkdir -p "$OUT"
 
+# old CMD...: CMD with the old build as cbpfnet (lib.sh's functions read $CBPFNET when called).
+old() {
+	local CBPFNET=$CBPFNET_OLD
+	"$@"
+}
+# setup HOST: the networks and endpoints the rules name, on HOST.
+setup() {
+	cb "$1" load >/dev/null
+	cb "$1" net create neta --subnet 10.1.0.0/24 >/dev/null
+	cb "$1" net create netb --subnet 10.2.0.0/24 >/dev/null
+	cb "$1" ep add a1 --net neta --netns "$P-$1-a1" >/dev/null
+	cb "$1" ep add b1 --net netb --netns "$P-$1-b1" >/dev/null
+}
 host_add h1 1
-for ns in a1 b1 k1 k2; do ns_add $ns; done
-cb h1 load >/dev/null
-cb h1 net create neta --subnet 10.1.0.0/24 >/dev/null
-cb h1 net create netb --subnet 10.2.0.0/24 >/dev/null
-cb h1 ep add a1 --net neta --netns "$P-a1" >/dev/null
-cb h1 ep add b1 --net netb --netns "$P-b1" >/dev/null
+for ns in h1-a1 h1-b1 k1 k2; do ns_add $ns; done
+setup h1
+if [ "$ONLY" = reload ] && [ -n "$CBPFNET_OLD" ]; then
+	old host_add h2 2
+	for ns in h2-a1 h2-b1; do ns_add $ns; done
+	old setup h2
+fi
 
 # Kernel-routed baseline: k1 and k2 behind plain veths routed by h1, FORWARD in the path.
 in_ns h1 sysctl -qw net.ipv4.ip_forward=1
@@ -41,13 +58,14 @@ for i in 1 2; do
 	ip -n "$P-k$i" route add default via 10.9.$i.1
 done
 
-policy_file() { # N [EDIT]: N deny rules plus the allow for the measured pair; EDIT > 0 moves
-	# the port of every 100th rule by EDIT (an edit of 1 % of the rules)
-	local edit=${2:-0}
+policy_file() { # N [EDIT [SHIFT]]: N deny rules plus the allow for the measured pair; EDIT > 0
+	# moves the port of every 100th rule by EDIT (an edit of 1 % of the rules); SHIFT moves every
+	# rule's address to 172.(16 + SHIFT + ...) (every rule new)
+	local edit=${2:-0} shift=${3:-0}
 	echo '{"rules": [{"from": "net:neta", "to": "net:netb", "action": "allow", "direction": "two-way", "priority": 10}'
 	for ((i = 0; i < $1; i++)); do
 		printf ',{"from": "net:neta", "to": "cidr:172.%d.%d.%d/32", "action": "deny", "protocol": "tcp", "ports": "%d"}\n' \
-			$((16 + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((1000 + (i + (i % 100 ? 0 : edit)) % 50000))
+			$((16 + shift + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((1000 + (i + (i % 100 ? 0 : edit)) % 50000))
 	done
 	echo ']}'
 }
@@ -78,7 +96,7 @@ bpf_ns() {
 	local id s1 s2
 	id=$(bpftool -j prog show pinned "$(pin h1 prog_tc_from_ep)" | jq .id)
 	s1=$(bpftool -j prog show id "$id" | jq '[.run_time_ns, .run_cnt]')
-	udp_kpps a1 b1 10.2.0.2 >/dev/null
+	udp_kpps h1-a1 h1-b1 10.2.0.2 >/dev/null
 	s2=$(bpftool -j prog show id "$id" | jq '[.run_time_ns, .run_cnt]')
 	jq -n --argjson a "$s1" --argjson b "$s2" '($b[0] - $a[0]) / ($b[1] - $a[1])'
 }
@@ -87,7 +105,14 @@ stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 trap 'sysctl -qw kernel.bpf_stats_enabled=$stats_was; lib_cleanup' EXIT
 
-reload_ms() { cb h1 policy reload | sed -n 's/.* in \([0-9.]*\) ms/\1/p'; }
+reload_ms() { cb "${1:-h1}" --json policy reload | jq -r '.ms * 10 | round / 10'; }
+# reload_report [HOST]: "WALL ms (cpu CPU ms)" of one reload (the CPU part when the build says).
+reload_report() {
+	cb "${1:-h1}" --json policy reload |
+		jq -r '"\(.ms * 10 | round / 10) ms" + if .cpu_ms then " (cpu \(.cpu_ms * 10 | round / 10) ms)" else "" end'
+}
+# old_reload LABEL: with an old build, a line with its reload time of the same file.
+old_reload() { [ -z "$CBPFNET_OLD" ] || echo "old build, $1: $(old reload_report h2)"; }
 # The same rules through iptables-legacy-restore in h1, the command alone timed (bash's time).
 restore_ms() {
 	in_ns h1 bash -c 'TIMEFORMAT=%3R; { time iptables-legacy-restore <"$1"; } 2>&1' _ "$1" |
@@ -97,17 +122,21 @@ restore_ms() {
 [ "$ONLY" = reload ] || printf '# rules cbpf_gbps cbpf_kpps cbpf_ns nft_gbps nft_kpps legacy_gbps legacy_kpps reload_ms\n' >"$OUT/policy.dat"
 policy_file 0 >"$WORK/p.json"
 daemon_start h1 "$WORK/p.json" || { echo "daemon failed: $(cat "$WORK/h1.agent.log")"; exit 1; }
+if [ -n "$CBPFNET_OLD" ]; then
+	old daemon_start h2 "$WORK/p.json" || { echo "old daemon failed: $(cat "$WORK/h2.agent.log")"; exit 1; }
+fi
 if [ "$ONLY" != reload ]; then
 	# Warm-up: the first iperf3 run of a fresh namespace pair is slow on this machine.
-	tcp_gbps a1 b1 10.2.0.2 >/dev/null
+	tcp_gbps h1-a1 h1-b1 10.2.0.2 >/dev/null
 	tcp_gbps k1 k2 10.9.2.2 >/dev/null
 fi
 for n in $COUNTS; do
 	policy_file "$n" >"$WORK/p.json"
 	reload=$(reload_ms)
+	[ -n "$CBPFNET_OLD" ] && old reload_ms h2 >/dev/null
 	[ "$ONLY" = reload ] && continue
-	cg=$(tcp_gbps a1 b1 10.2.0.2)
-	ck=$(udp_kpps a1 b1 10.2.0.2)
+	cg=$(tcp_gbps h1-a1 h1-b1 10.2.0.2)
+	ck=$(udp_kpps h1-a1 h1-b1 10.2.0.2)
 	cn=$(bpf_ns)
 	res=()
 	for ipt in iptables-nft iptables-legacy; do
@@ -118,22 +147,27 @@ for n in $COUNTS; do
 	printf '%s %s %s %s %s %s %s %s %s\n' "$n" "$cg" "$ck" "$cn" "${res[@]}" "${reload:-0}" | tee -a "$OUT/policy.dat"
 done
 # Reload time of 10k and 100k rules, RELOADS times each (the largest above set them up once):
-# the same file again; a file with 1 % of its rules edited anew before every reload; and one
-# with r more rules on 10.200.x.0/24 at reload r, which renumbers every CIDR identity, so no
-# entry of any map stays the same.
+# the same file again; a file with 1 % of its rules edited anew before every reload; one with r
+# more rules on 10.200.x.0/24 at reload r, ahead of every other CIDR (which renumbered every
+# CIDR identity while identities were ranks); and one whose every rule names an address no
+# earlier reload used, so neither generation holds any entry of it (alternating two files would
+# find the idle generation already right).
 for n in 10000 100000; do
 	policy_file "$n" >"$WORK/p.json"
 	# Each cbpfnet reload beside an iptables-legacy-restore of the same rules, in turn, so
 	# both see the same machine load; iptables-restore replaces the whole table each time.
 	iptables_rules "$n" >"$WORK/ipt.rules"
 	for ((r = 1; r <= RELOADS; r++)); do
-		echo "reload $n: $(reload_ms) ms"
+		echo "reload $n: $(reload_report)"
+		old_reload "reload $n"
 		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
 	in_ns h1 iptables-legacy -F FORWARD
 	for ((r = 1; r <= RELOADS; r++)); do
 		policy_file "$n" "$r" >"$WORK/p.json"
-		echo "reload $n, 1 % edited: $(reload_ms) ms"
+		echo "reload $n, 1 % edited: $(reload_report)"
+		old_reload "reload $n, 1 % edited"
+		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
 	for ((r = 1; r <= RELOADS; r++)); do
 		{
@@ -143,10 +177,19 @@ for n in 10000 100000; do
 			done
 			echo ']}'
 		} >"$WORK/p.json"
-		echo "reload $n, identities renumbered: $(reload_ms) ms"
+		echo "reload $n, CIDRs added in front: $(reload_report)"
+		old_reload "reload $n, CIDRs added in front"
+		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
+	done
+	for ((r = 1; r <= RELOADS; r++)); do
+		policy_file "$n" 0 $((2 * r)) >"$WORK/p.json"
+		echo "reload $n, every rule new: $(reload_report)"
+		old_reload "reload $n, every rule new"
+		[ "$n" = 10000 ] && echo "iptables-legacy-restore $n: $(restore_ms "$WORK/ipt.rules") ms"
 	done
 done | tee "$OUT/policy-reload.txt"
 daemon_stop h1
+[ -n "$CBPFNET_OLD" ] && daemon_stop h2
 [ "$ONLY" = reload ] && { echo "wrote $OUT/policy-reload.txt"; exit 0; }
 
 # Ratios against 0 rules of the same system (the first row).

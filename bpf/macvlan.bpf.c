@@ -37,11 +37,13 @@ const volatile __u64 cbpf_macvlan_mark = 0;
 	(sizeof(struct ethhdr) + 4 + sizeof(struct arphdr) + sizeof(struct arp_ipv4))
 
 /*
- * Who ip is for policy: an endpoint this host knows, else (a peer on another host, the host's
- * shim) a member of the network whose subnet holds it. Returns 0 for addresses outside it, which
- * only the gateway reaches.
+ * Who ip is for policy: an endpoint this host knows, else a member of the network whose subnet
+ * holds it (a peer on another host). Returns 0 for an address to be judged as an address: one
+ * the tables give to a host's stack (the host's shim, or any host address the endpoint routes
+ * to through it, is the host, not a network member), or one outside the subnet.
  */
-static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_macvlan_link *link,
+static __always_inline int macvlan_peer(const struct cbpf_policy_live *live, __be32 ip,
+					const struct cbpf_macvlan_link *link,
 					struct cbpf_ep_value *out)
 {
 	struct cbpf_ep_key key = {.ip = ip};
@@ -52,7 +54,7 @@ static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_macvlan_lin
 		*out = *ep;
 		return 1;
 	}
-	if (link->prefix_len == 0 || link->prefix_len > 32)
+	if (link->prefix_len == 0 || link->prefix_len > 32 || cbpf_addr_is_host(live, ip))
 		return 0;
 	mask = bpf_htonl(0xffffffffu << (32 - link->prefix_len));
 	if ((ip & mask) != link->subnet)
@@ -65,7 +67,8 @@ static __always_inline int macvlan_peer(__be32 ip, const struct cbpf_macvlan_lin
 
 /*
  * Returns 0 when the packet's pair may talk (or it answers a tracked flow), else the reason. A
- * flow already judged under the current epoch needs no peer lookups.
+ * flow already judged under the current epoch needs no peer lookups. One end is the endpoint
+ * the link belongs to; the other may be any address.
  */
 static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 					    const struct cbpf_macvlan_link *link)
@@ -73,14 +76,20 @@ static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 	struct cbpf_ep_value src, dst;
 	struct cbpf_verdict_out verdict;
 	struct cbpf_policy_pkt p;
+	int src_ep, dst_ep;
 
 	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_EGRESS, &p, &verdict))
 		return verdict.reason;
-	if (!macvlan_peer(iph->saddr, link, &src) || !macvlan_peer(iph->daddr, link, &dst)) {
+	src_ep = macvlan_peer(&p.live, iph->saddr, link, &src);
+	dst_ep = macvlan_peer(&p.live, iph->daddr, link, &dst);
+	if (src_ep) {
+		cbpf_policy_egress_judge(&p, &src, dst_ep ? &dst : NULL, 0, &verdict);
+	} else if (dst_ep) {
+		cbpf_policy_ingress_judge(&p, NULL, &dst, 0, &verdict);
+	} else {
 		cbpf_policy_allowed(&p);
 		return 0;
 	}
-	cbpf_policy_egress_judge(&p, &src, &dst, 0, &verdict);
 	return verdict.reason;
 }
 

@@ -166,7 +166,7 @@ static __always_inline void cbpf_ids_of_ep(const struct cbpf_policy_live *live,
 			ids->id[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net->vlan;
 	}
 	if (mask & node_bits) {
-		if (ep->flags & CBPF_EP_LOCAL) {
+		if (ep->flags & (CBPF_EP_LOCAL | CBPF_EP_MACVLAN)) {
 			ids->id[CBPF_LEVEL_NODE] = CBPF_IDENTITY_NODE_BASE;
 		} else {
 			struct cbpf_policy_value *v = cbpf_table_lookup(
@@ -189,6 +189,15 @@ static __always_inline void cbpf_ids_of_addr(const struct cbpf_policy_live *live
 	ids->id[CBPF_LEVEL_NET] = 0;
 	ids->id[CBPF_LEVEL_VLAN] = 0;
 	ids->id[CBPF_LEVEL_NODE] = 0;
+}
+
+/* True when the address tables give addr to a host's own stack (a host identity). */
+static __always_inline int cbpf_addr_is_host(const struct cbpf_policy_live *live, __u32 addr)
+{
+	struct cbpf_policy_value *v =
+	    cbpf_table_lookup(live, CBPF_IDENTITY_ADDR_TABLE, addr, CBPF_POLICY_PREFIX_PAIR);
+
+	return v && CBPF_IDENTITY_CLASS(v->rule_id) == CBPF_IDENTITY_CLASS(CBPF_IDENTITY_HOST_BASE);
 }
 
 /* The lowest priority number over every level pair wins; ties keep the more specific pair. */
@@ -423,6 +432,25 @@ static __always_inline void cbpf_policy_egress(void *data_end, struct iphdr *iph
 }
 
 /*
+ * The rest of cbpf_policy_ingress once cbpf_policy_start left the packet undecided; src is NULL
+ * for a sender that is no endpoint (judged by its address).
+ */
+static __always_inline void cbpf_policy_ingress_judge(struct cbpf_policy_pkt *p,
+						      const struct cbpf_ep_value *src,
+						      const struct cbpf_ep_value *dst,
+						      __u32 ifindex, struct cbpf_verdict_out *out)
+{
+	struct cbpf_ids src_ids, dst_ids;
+
+	if (src)
+		cbpf_ids_of_ep(&p->live, src, p->live.mask, &src_ids);
+	else
+		cbpf_ids_of_addr(&p->live, p->f.saddr, &src_ids);
+	cbpf_ids_of_ep(&p->live, dst, p->live.mask, &dst_ids);
+	cbpf_policy_finish(p, &src_ids, &dst_ids, 0, ifindex, out);
+}
+
+/*
  * A packet the host stack sends into local endpoint dst: from the host itself, from outside
  * through the host, or from a remote endpoint the kernel delivered. Allowed by default.
  */
@@ -431,17 +459,10 @@ static __always_inline void cbpf_policy_ingress(void *data_end, struct iphdr *ip
 						const struct cbpf_ep_value *dst, __u32 ifindex,
 						struct cbpf_verdict_out *out)
 {
-	struct cbpf_ids src_ids, dst_ids;
 	struct cbpf_policy_pkt p;
 
-	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_INGRESS, &p, out))
-		return;
-	if (src)
-		cbpf_ids_of_ep(&p.live, src, p.live.mask, &src_ids);
-	else
-		cbpf_ids_of_addr(&p.live, p.f.saddr, &src_ids);
-	cbpf_ids_of_ep(&p.live, dst, p.live.mask, &dst_ids);
-	cbpf_policy_finish(&p, &src_ids, &dst_ids, 0, ifindex, out);
+	if (!cbpf_policy_start(data_end, iph, CBPF_JUDGE_INGRESS, &p, out))
+		cbpf_policy_ingress_judge(&p, src, dst, ifindex, out);
 }
 
 #endif

@@ -62,11 +62,19 @@ int cbpf_parse_mac(const char *text, uint8_t mac[6])
 	return 0;
 }
 
+/* By hand: inet_ntop formats with sprintf, and a policy snapshot formats one per CIDR rule. */
 void cbpf_format_ip(uint32_t ip, char buf[CBPF_IP_STRLEN])
 {
-	struct in_addr in = {.s_addr = ip};
+	const unsigned char *octet = (const unsigned char *)&ip;
 
-	inet_ntop(AF_INET, &in, buf, CBPF_IP_STRLEN);
+	for (int i = 0; i < 4; i++) {
+		if (octet[i] >= 100)
+			*buf++ = '0' + octet[i] / 100;
+		if (octet[i] >= 10)
+			*buf++ = '0' + octet[i] / 10 % 10;
+		*buf++ = '0' + octet[i] % 10;
+		*buf++ = i < 3 ? '.' : '\0';
+	}
 }
 
 void cbpf_format_cidr(const struct cbpf_cidr *cidr, char *buf, unsigned long size)

@@ -10,11 +10,12 @@
 #include <stddef.h>
 
 /*
- * Whether the map can be rewritten to hold these entries with no more writes than filling an
- * empty one: this process knows what it holds, it has room, and they differ in at most n.
+ * Whether the map can be rewritten to hold n entries: this process knows what it holds and it
+ * has room. Rewriting costs a write per entry that differs (a delete and a write when a key
+ * changes), never more than twice a fresh fill, and spares the RCU grace period of storing a
+ * fresh map into an array of maps, which cost more than the writes it saved.
  */
-bool map_cache_reusable(int fd, const void *keys, size_t key_size, const void *values,
-			size_t value_size, size_t n);
+bool map_cache_reusable(int fd, size_t n);
 /*
  * Makes the map hold exactly these n entries (of a repeated key, the last), and remembers
  * them. A map that is not known must be empty. On an error the map is no longer known.

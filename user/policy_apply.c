@@ -78,8 +78,8 @@ static int pack(const struct pol_entries *t, bool pairs, struct packed *p)
 
 /*
  * Brings the idle generation's map in slot to the entries: in place when this process wrote
- * it and that takes fewer writes than a fresh fill, else a fresh map like the live one. *fd
- * is the map written; *fresh says it is not in the slot yet.
+ * it and it has room (map_cache.h), else a fresh map like the live one. *fd is the map
+ * written; *fresh says it is not in the slot yet.
  */
 static int write_idle(int outer, __u32 slot, const struct pol_entries *t, bool pairs, int live_fd,
 		      const char *name, __u32 max_entries, int *fd, bool *fresh)
@@ -89,8 +89,7 @@ static int write_idle(int outer, __u32 slot, const struct pol_entries *t, bool p
 	int err = pack(t, pairs, &p);
 
 	if (!err && !bpf_map_lookup_elem(outer, &slot, &id) &&
-	    (*fd = bpf_map_get_fd_by_id(id)) >= 0 &&
-	    !map_cache_reusable(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n)) {
+	    (*fd = bpf_map_get_fd_by_id(id)) >= 0 && !map_cache_reusable(*fd, p.n)) {
 		close(*fd);
 		*fd = -1;
 	}

@@ -144,7 +144,7 @@ static void ids_of_ep(const struct cbpf_maps *maps, int tables, struct end *e)
 	if (!bpf_map_lookup_elem(maps->networks, &nk, &net) && net.vlan)
 		e->ids[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net.vlan;
 	e->ids[CBPF_LEVEL_NODE] =
-	    e->ep.flags & CBPF_EP_LOCAL
+	    e->ep.flags & (CBPF_EP_LOCAL | CBPF_EP_MACVLAN)
 		? CBPF_IDENTITY_NODE_BASE
 		: table_lookup(tables, CBPF_IDENTITY_NODE_TABLE, e->ep.node_ip,
 			       CBPF_POLICY_PREFIX_PAIR, &found);
@@ -183,8 +183,8 @@ static int resolve_end(const struct cbpf_maps *maps, struct cbpf_state *st, int 
 }
 
 /*
- * A local macvlan endpoint's programs take an address of its network that the endpoint map
- * does not hold (a peer on another host, the host's shim) for a member of the network, as
+ * A local macvlan endpoint's programs take an address of its network that neither the endpoint
+ * map nor the host's addresses hold (a peer on another host) for a member of the network, as
  * macvlan_peer() in bpf/macvlan.bpf.c does.
  */
 static void macvlan_peer(const struct cbpf_maps *maps, int tables, const struct end *local,
@@ -194,6 +194,8 @@ static void macvlan_peer(const struct cbpf_maps *maps, int tables, const struct 
 	struct cbpf_net_value net;
 
 	if (!(local->is_ep && (local->ep.flags & CBPF_EP_MACVLAN)) || peer->is_ep || !peer->ip ||
+	    CBPF_IDENTITY_CLASS(peer->ids[CBPF_LEVEL_INSTANCE]) ==
+		CBPF_IDENTITY_CLASS(CBPF_IDENTITY_HOST_BASE) ||
 	    bpf_map_lookup_elem(maps->networks, &nk, &net) || !net.prefix_len ||
 	    net.prefix_len > 32 ||
 	    ((peer->ip ^ net.subnet) & htonl(0xffffffffu << (32 - net.prefix_len))))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "drop.h"
+#include "network.h"
 #include "policy_compile.h"
 #include "sync.h"
 
@@ -100,6 +101,54 @@ static int cidr_cmp(const void *a, const void *b)
 	return (int)x->cidr.prefix_len - (int)y->cidr.prefix_len;
 }
 
+/* Where a CIDR's identity goes unless another CIDR took it: 1..2^23, from the CIDR alone. */
+static uint32_t cidr_hash(const struct cbpf_cidr *cidr)
+{
+	uint64_t x = ((uint64_t)ntohl(cidr->addr) << 8 | cidr->prefix_len) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(x >> 41) + 1;
+}
+
+/* A CIDR's hash and its place in the address order. */
+struct cidr_hash {
+	uint32_t hash;
+	uint32_t at;
+};
+
+/* Ties go to the address order, so numbering does not depend on qsort. */
+static int hash_cmp(const void *a, const void *b)
+{
+	const struct cidr_hash *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/*
+ * Identities from the CIDRs themselves, not from their rank: a CIDR keeps its identity when
+ * others come or go, so a reload that adds rules rewrites only their entries. Each takes its
+ * hash or, when an earlier one in hash order holds that, the next free number: unique, at most
+ * 2^23 + (number of CIDRs), below the class's 2^24.
+ */
+static int number_cidrs(struct pol_compiled *c)
+{
+	struct cidr_hash *by_hash = malloc((c->n_cidrs + 1) * sizeof(*by_hash));
+	uint32_t next = 0;
+
+	if (!by_hash)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_cidrs; i++)
+		by_hash[i] = (struct cidr_hash){cidr_hash(&c->cidrs[i].cidr), i};
+	qsort(by_hash, c->n_cidrs, sizeof(*by_hash), hash_cmp);
+	for (size_t i = 0; i < c->n_cidrs; i++) {
+		next = by_hash[i].hash > next ? by_hash[i].hash : next + 1;
+		c->cidrs[by_hash[i].at].id = CBPF_IDENTITY_CIDR_BASE + next;
+	}
+	free(by_hash);
+	return 0;
+}
+
 /* Every distinct CIDR a rule names gets an identity; "world" is CIDR_BASE itself. */
 static int collect_cidrs(struct pol_compiled *c)
 {
@@ -120,11 +169,9 @@ static int collect_cidrs(struct pol_compiled *c)
 	for (size_t i = 0; i < n; i++) {
 		if (c->n_cidrs && !cidr_cmp(&c->cidrs[c->n_cidrs - 1], &c->cidrs[i]))
 			continue;
-		c->cidrs[c->n_cidrs] = c->cidrs[i];
-		c->cidrs[c->n_cidrs].id = CBPF_IDENTITY_CIDR_BASE + 1 + c->n_cidrs;
-		c->n_cidrs++;
+		c->cidrs[c->n_cidrs++] = c->cidrs[i];
 	}
-	return 0;
+	return number_cidrs(c);
 }
 
 /* The first CIDR whose address is at or above addr (host byte order). */
@@ -576,7 +623,10 @@ static int table_add(struct pol_compiled *c, uint32_t table, uint32_t addr, uint
 	return entries_add(&c->tables, &key, &v);
 }
 
-/* Addresses of this host's own stack: gateways it answers for and its interface addresses. */
+/*
+ * Addresses of this host's own stack: gateways it answers for and every interface address (the
+ * macvlan shims' included), since an endpoint may route to any of them.
+ */
 static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
 {
 	struct ifaddrs *list, *a;
@@ -593,9 +643,11 @@ static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
 					CBPF_VERDICT_IDENTITY,
 					CBPF_IDENTITY_NODE_BASE + node_slot(st, i));
 	}
+	/* A macvlan network's gateway is a router on the parent's segment, not this host. */
 	for (size_t i = 0; i < st->n_nets && !err; i++)
-		err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nets[i].gateway, 32,
-				CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE);
+		if (st->nets[i].model != CBPF_MODEL_MACVLAN)
+			err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nets[i].gateway, 32,
+					CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE);
 	if (err || getifaddrs(&list))
 		return err;
 	for (a = list; a && !err; a = a->ifa_next) {

@@ -10,6 +10,7 @@ struct pol_result {
 	size_t n_rules;	  /* file rules */
 	size_t n_entries; /* rules-trie entries */
 	double ms;	  /* parse, compile and install */
+	double cpu_ms;	  /* their CPU time, which other load on the machine does not stretch */
 	char message[POL_ERR_MAX];
 };
 

@@ -11,35 +11,8 @@
 #include "drop.h"
 #include "json_in.h"
 #include "policy.h"
+#include "policy_fields.h"
 #include "policy_rules.h"
-
-/* A rule object's fields as the checks see them: json-c's values, read once into plain ones. */
-enum pol_field {
-	POL_F_ID,
-	POL_F_FROM,
-	POL_F_TO,
-	POL_F_ACTION,
-	POL_F_DIRECTION,
-	POL_F_PROTOCOL,
-	POL_F_PORTS,
-	POL_F_PRIORITY,
-	POL_F_ORIGIN,
-	POL_F_COUNT,
-};
-
-/* A JSON value: its type (json_type_null for null), its text as json-c prints it, an integer. */
-struct pol_value {
-	enum json_type type;
-	const char *text;
-	int64_t num;
-};
-
-struct pol_fields {
-	bool has[POL_F_COUNT];
-	struct pol_value v[POL_F_COUNT];
-	const struct pol_value *ports; /* the items of an array, else v[POL_F_PORTS] alone */
-	size_t n_ports;
-};
 
 static int fail(char *err, size_t size, const char *file, int line, const char *fmt, ...)
 {
@@ -106,6 +79,26 @@ static size_t locate_rules(const char *text, size_t *offsets, size_t max)
 	return n;
 }
 
+/* Digits of v ending at end; returns where they start. */
+static char *format_uint(unsigned int v, char *end)
+{
+	*end = '\0';
+	do
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
+}
+
+/* What snprintf(dst, size, "%s%s", a, b) writes, without its formatting: a few per rule. */
+static void join_text(char *dst, size_t size, const char *a, const char *b)
+{
+	size_t n = strnlen(a, size - 1), m = strnlen(b, size - 1 - n);
+
+	memcpy(dst, a, n);
+	memcpy(dst + n, b, m);
+	dst[n + m] = '\0';
+}
+
 int policy_parse_selector(const char *text, struct pol_selector *sel)
 {
 	static const struct {
@@ -146,20 +139,10 @@ int policy_parse_selector(const char *text, struct pol_selector *sel)
 		}
 		if (!state_valid_name(arg))
 			return -EDOM;
-		snprintf(sel->name, sizeof(sel->name), "%s", arg);
+		join_text(sel->name, sizeof(sel->name), arg, "");
 		return 0;
 	}
 	return -ENOENT;
-}
-
-/* Digits of v ending at end; returns where they start. */
-static char *format_uint(unsigned int v, char *end)
-{
-	*end = '\0';
-	do
-		*--end = '0' + v % 10;
-	while (v /= 10);
-	return end;
 }
 
 /* Without snprintf: a snapshot formats two selectors per rule. */
@@ -246,15 +229,24 @@ struct pol_rule *policy_set_append(struct pol_set *set)
 	return memset(&set->rules[set->n++], 0, sizeof(struct pol_rule));
 }
 
-static const char *const field_names[POL_F_COUNT] = {
-    "id", "from", "to", "action", "direction", "protocol", "ports", "priority", "origin"};
+/* With their lengths, so that a key is compared with the one name its length allows. */
+#define FIELD(name)                                                                                \
+	{                                                                                          \
+		name, sizeof(name) - 1                                                             \
+	}
+static const struct {
+	const char *name;
+	size_t len;
+} fields[POL_F_COUNT] = {
+    FIELD("id"),       FIELD("from"),  FIELD("to"),	  FIELD("action"), FIELD("direction"),
+    FIELD("protocol"), FIELD("ports"), FIELD("priority"), FIELD("origin"),
+};
 
-static enum pol_field policy_field_index(const char *name, size_t len)
+enum pol_field policy_field_index(const char *name, size_t len)
 {
 	int k = 0;
 
-	while (k < POL_F_COUNT &&
-	       (strlen(field_names[k]) != len || memcmp(field_names[k], name, len)))
+	while (k < POL_F_COUNT && (fields[k].len != len || memcmp(fields[k].name, name, len)))
 		k++;
 	return k;
 }
@@ -273,6 +265,7 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 	struct pol_selector *sels[] = {&r->from, &r->to};
 	const struct pol_value *v;
 	const char *text;
+	char num[13], *digits;
 
 	memset(r, 0, sizeof(*r));
 	if (f->has[POL_F_ID]) {
@@ -280,10 +273,10 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 		if (v->type != json_type_string || !state_valid_name(v->text))
 			return fail(err, size, file, line,
 				    "id must be a name (" CBPF_NAME_RULE ")");
-		snprintf(r->name, sizeof(r->name), "%s", v->text);
+		join_text(r->name, sizeof(r->name), v->text, "");
 	}
 	for (int i = 0; i < 2; i++) {
-		const char *key = field_names[sel_fields[i]];
+		const char *key = fields[sel_fields[i]].name;
 		int e;
 
 		text = string_field(f, sel_fields[i]);
@@ -333,31 +326,35 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 	}
 	text = string_field(f, POL_F_ORIGIN);
 	if (text)
-		snprintf(r->origin, sizeof(r->origin), "%s", text);
-	else
-		snprintf(r->origin, sizeof(r->origin), "%s:%d", file, line);
+		join_text(r->origin, sizeof(r->origin), text, "");
+	else {
+		digits = format_uint(line, num + sizeof(num) - 1);
+		*--digits = ':';
+		join_text(r->origin, sizeof(r->origin), file, digits);
+	}
 	r->port_lo = 0;
 	r->port_hi = 65535;
 	return 0;
 }
 
-static int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file,
-			     int line, char *err, size_t size)
+int policy_add_fields(struct pol_set *set, const struct pol_fields *f, const char *file, int line,
+		      char *err, size_t size)
 {
-	struct pol_rule proto_rule, *row;
-	int e = check_rule(f, &proto_rule, file, line, err, size);
+	struct pol_rule *rule;
+	int e;
 
+	/* Checked in the row it will take rather than in a copy: rows are large. */
+	if (policy_set_reserve(set, 1))
+		return -ENOMEM;
+	e = check_rule(f, &set->rules[set->n], file, line, err, size);
 	if (e)
 		return e;
-	proto_rule.id = ++set->n_ids;
+	set->rules[set->n].id = ++set->n_ids;
 	if (!f->has[POL_F_PORTS]) {
-		row = policy_set_append(set);
-		if (!row)
-			return -ENOMEM;
-		*row = proto_rule;
+		set->n++;
 		return 0;
 	}
-	if (proto_rule.proto != 6 && proto_rule.proto != 17)
+	if (set->rules[set->n].proto != 6 && set->rules[set->n].proto != 17)
 		return fail(err, size, file, line, "ports need protocol tcp or udp");
 	if (!f->n_ports)
 		return fail(err, size, file, line, "ports is an empty list");
@@ -367,6 +364,9 @@ static int policy_add_fields(struct pol_set *set, const struct pol_fields *f, co
 			    "rules)",
 			    POL_MAX_PORT_ENTRIES);
 	set->n_port_entries += f->n_ports;
+	if (policy_set_reserve(set, f->n_ports))
+		return -ENOMEM;
+	rule = &set->rules[set->n];
 	for (size_t i = 0; i < f->n_ports; i++) {
 		const struct pol_value *one = &f->ports[i];
 		uint16_t lo, hi;
@@ -375,13 +375,12 @@ static int policy_add_fields(struct pol_set *set, const struct pol_fields *f, co
 		    parse_port_range(one->text, &lo, &hi))
 			return fail(err, size, file, line,
 				    "bad port range '%s' (PORT or LOW-HIGH, 0..65535)", one->text);
-		row = policy_set_append(set);
-		if (!row)
-			return -ENOMEM;
-		*row = proto_rule;
-		row->port_lo = lo;
-		row->port_hi = hi;
+		if (i)
+			rule[i] = rule[0];
+		rule[i].port_lo = lo;
+		rule[i].port_hi = hi;
 	}
+	set->n += f->n_ports;
 	return 0;
 }
 
@@ -432,7 +431,7 @@ static int add_json_rule(struct pol_set *set, json_object *obj, const char *file
 	return e;
 }
 
-int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+int policy_parse_json(const char *file, const char *text, struct pol_set *set, char *err,
 		      size_t err_size)
 {
 	json_object *root, *rules;
@@ -481,6 +480,14 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	free(offsets);
 	json_object_put(root);
 	return e;
+}
+
+int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
+		      size_t err_size)
+{
+	int e = policy_parse_fast(file, text, set);
+
+	return e == -EAGAIN ? policy_parse_json(file, text, set, err, err_size) : e;
 }
 
 static char *read_file(const char *path, char *err, size_t err_size)

@@ -60,6 +60,9 @@ static void put_text(struct out *o, const char *text)
 	put(o, text, strlen(text));
 }
 
+/* A string literal: its length is known when compiling. */
+#define put_lit(o, lit) put(o, lit, sizeof(lit) - 1)
+
 /* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
 static void put_string(struct out *o, const char *s)
 {
@@ -103,34 +106,39 @@ static void put_rule(struct out *o, const struct pol_rule *r)
 {
 	char sel[96];
 
-	put_text(o, "{");
+	put_lit(o, "{");
 	if (r->name[0]) {
-		put_text(o, "\"id\":");
+		put_lit(o, "\"id\":");
 		put_string(o, r->name);
-		put_text(o, ",");
+		put_lit(o, ",");
 	}
 	policy_format_selector(&r->from, sel, sizeof(sel));
-	put_text(o, "\"from\":");
+	put_lit(o, "\"from\":");
 	put_string(o, sel);
 	policy_format_selector(&r->to, sel, sizeof(sel));
-	put_text(o, ",\"to\":");
+	put_lit(o, ",\"to\":");
 	put_string(o, sel);
-	put_text(o, r->verdict == CBPF_VERDICT_ALLOW ? ",\"action\":\"allow\""
-						     : ",\"action\":\"deny\"");
-	put_text(o, r->two_way ? ",\"direction\":\"two-way\"" : ",\"direction\":\"one-way\"");
-	put_text(o, ",\"protocol\":\"");
+	if (r->verdict == CBPF_VERDICT_ALLOW)
+		put_lit(o, ",\"action\":\"allow\"");
+	else
+		put_lit(o, ",\"action\":\"deny\"");
+	if (r->two_way)
+		put_lit(o, ",\"direction\":\"two-way\"");
+	else
+		put_lit(o, ",\"direction\":\"one-way\"");
+	put_lit(o, ",\"protocol\":\"");
 	put_text(o, proto_name(r->proto));
 	if (r->proto == 6 || r->proto == 17) {
-		put_text(o, "\",\"ports\":\"");
+		put_lit(o, "\",\"ports\":\"");
 		put_uint(o, r->port_lo);
-		put_text(o, "-");
+		put_lit(o, "-");
 		put_uint(o, r->port_hi);
 	}
-	put_text(o, "\",\"priority\":");
+	put_lit(o, "\",\"priority\":");
 	put_uint(o, r->priority);
-	put_text(o, ",\"origin\":");
+	put_lit(o, ",\"origin\":");
 	put_string(o, r->origin);
-	put_text(o, "}");
+	put_lit(o, "}");
 }
 
 static int write_file(const char *path, const char *buf, size_t len)
@@ -166,12 +174,17 @@ int policy_snapshot_write(const char *state_dir, const struct pol_set *set, cons
 
 	policy_snapshot_path(state_dir, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* About what a row takes, so the buffer grows once or not at all. */
+	o.cap = 256 * set->n + 4096;
+	o.buf = malloc(o.cap);
+	if (!o.buf)
+		return -ENOMEM;
 	put_text(&o, "{\"source\":");
 	put_string(&o, source);
 	put_text(&o, ",\"rules\":[");
 	for (size_t i = 0; i < set->n; i++) {
 		if (i)
-			put_text(&o, ",");
+			put_lit(&o, ",");
 		put_rule(&o, &set->rules[i]);
 	}
 	put_text(&o, "]}");

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "map_cache.h"
 #include "map_fill.h"
@@ -83,10 +84,9 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	int fd = trie(), ref, err;
 	size_t n = N;
 
-	CHECK(!map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), N),
-	      "a map this process did not write is not reused");
+	CHECK(!map_cache_reusable(fd, N), "a map this process did not write is not reused");
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), N);
-	CHECK(!err && map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), N),
+	CHECK(!err && map_cache_reusable(fd, N),
 	      "written once: filled (%d), and reused for the same entries", err);
 	/* Next policy: a fifth of the entries gone, some changed, some new, one key twice. */
 	memmove(keys, keys + N / 5, (N - N / 5) * sizeof(*keys));
@@ -103,8 +103,7 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	values[N - 2] = values[3];
 	values[N - 2].rule_id = 424242;
 	n = N - 1;
-	CHECK(map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), n),
-	      "reused for entries that differ in fewer than their number");
+	CHECK(map_cache_reusable(fd, n), "reused for entries that differ");
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
 	ref = single_fill(keys, values, n);
 	CHECK(
@@ -114,19 +113,23 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
 	CHECK(!err && same_entries(fd, ref, sizeof(*keys), N - 2),
 	      "rewritten with the same entries: unchanged");
-	CHECK(!map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values),
-				  CBPF_MAX_POLICY + 1),
+	CHECK(!map_cache_reusable(fd, CBPF_MAX_POLICY + 1),
 	      "not reused for more entries than max_entries");
+	/* Every key new: deletes and writes in place still cost less than storing a fresh map. */
 	for (size_t i = 0; i < n; i++)
 		keys[i].dst_identity += 0x200000;
-	CHECK(!map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), n),
-	      "not reused for entries all new: deleting the old ones would cost more");
+	CHECK(map_cache_reusable(fd, n), "reused for entries all new");
+	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
+	close(ref);
+	ref = single_fill(keys, values, n);
+	CHECK(!err && same_entries(fd, ref, sizeof(*keys), N - 2) &&
+		  same_entries(ref, fd, sizeof(*keys), N - 2),
+	      "rewritten with every key new: the entries a fresh fill gives, none of the old");
 	for (size_t i = 0; i < n; i++)
 		keys[i].dst_identity -= 0x200000;
 	keys[0].prefixlen = CBPF_POLICY_PREFIX_FULL + 1;
 	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), n);
-	CHECK(err == -EINVAL &&
-		  !map_cache_reusable(fd, keys, sizeof(*keys), values, sizeof(*values), n),
+	CHECK(err == -EINVAL && !map_cache_reusable(fd, n),
 	      "a failed write: -EINVAL (%d), and the map is no longer known", err);
 	keys[0].prefixlen = CBPF_POLICY_PREFIX_PROTO;
 }

@@ -83,7 +83,8 @@ cat >"$WORK/cluster.json" <<'JSON'
 {
   "rules": [
     { "id": "h2-not-into-ov1", "from": "node:h2", "to": "net:ov1", "action": "deny" },
-    { "id": "ov1-not-to-h2", "from": "net:ov1", "to": "host:h2", "action": "deny" }
+    { "id": "ov1-not-to-h2", "from": "net:ov1", "to": "host:h2", "action": "deny" },
+    { "id": "h2-not-into-mv", "from": "node:h2", "to": "net:mv", "action": "deny" }
   ]
 }
 JSON
@@ -104,6 +105,16 @@ check_contains "host:h2 on h2: explain names the rule for h2's address" \
 	"$(cb h2 policy explain e2 198.18.0.2 2>&1)"
 check_contains "host:h2 on h2: explain names the rule for 'host'" "rule f2 ov1-not-to-h2" \
 	"$(cb h2 policy explain e2 host 2>&1)"
+# node:h2 covers h2's macvlan endpoints as it does its veth ones: m2's own programs judge it.
+before=$(drops h2 policy-deny)
+check "node:h2 on h2: m2 (macvlan on h2) cannot ping m1" ping_fails m2 10.80.0.11
+check "node:h2 on h2: m2 cannot open TCP to m1" tcp_fails m2 m1 10.80.0.11 7307
+check_gt "node:h2 on h2: h2 counted the macvlan drops" "$(drops h2 policy-deny)" "$before"
+check "node:h2 on h2: m1 still pings m2 (one-way; replies pass)" ping_ok m1 10.80.0.12
+check "node:h2 on h2: TCP m1 -> m2, answered" tcp_ok m1 m2 10.80.0.12 7308
+check_contains "node:h2 on h2: explain names the rule for the macvlan endpoint" \
+	"rule f3 h2-not-into-mv at $WORK/cluster.json:5: node:h2 -> net:mv deny" \
+	"$(cb h2 policy explain m2 10.80.0.11 tcp/80 2>&1)"
 daemon_stop h2 >/dev/null
 
 lib_finish

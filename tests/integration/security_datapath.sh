@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Datapath isolation attacks, each sent as a real packet and asserted dropped and counted:
 # VxLAN injected from the underlay and from containers, VLAN hopping on macvlan, IPv6 around
-# IPv4 denies, and IPv4 fragments on one-way rules.
+# IPv4 denies, IPv4 fragments on one-way rules, and an endpoint reaching the host through another
+# of its addresses than the one a deny was tested on.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../policy_lib.sh"
 lib_init
@@ -214,6 +215,25 @@ check "h2: e2 may not open to e1" cb h2 policy set e2 e1 deny
 check "IPv4 control: e2 cannot reach e1" ping_fails e2 10.50.0.11
 check "overlay: e1 asks e2 on h2, an 8000-byte reply arrives whole" \
 	udp_reply e1 e2 10.50.0.12 7305 8000
+
+# 5. Endpoint -> host holds for every address of the host, whatever way the endpoint takes to it:
+# the macvlan shim (in the endpoint's own subnet), and the underlay, which the host answers ARP
+# for on its shim once the endpoint routes it onto its link.
+for ns in u1 u2; do in_ns $ns ip route add 198.18.0.1/32 dev eth0; done
+for addr in 10.20.0.254 198.18.0.1; do
+	check "control: u2 (no rule) pings the host at $addr" ping_ok u2 $addr
+	check "ping u1 -> the host at $addr (u1-not-to-host) fails, counted" \
+		rose h1 policy-deny ping_fails u1 $addr
+	check "TCP u1 -> the host at $addr fails, counted" rose h1 policy-deny tcp_fails u1 h1 $addr 7210
+done
+check "ping e1 (veth) -> the host at the macvlan shim's address fails, counted" \
+	rose h1 policy-deny ping_fails e1 10.20.0.254
+check "TCP u2 -> the host's shim (no rule) connects" tcp_ok u2 h1 10.20.0.254 7211
+check "the allowed way: h1 pings u1 through its shim" ping_ok h1 10.20.0.2
+check "the allowed way: h1 opens TCP to u1" tcp_ok h1 u1 10.20.0.2 7212
+check "u1 still reaches its sibling u3" ping_ok u1 10.20.0.4
+check_contains "explain takes the shim's address for the host, as u1's programs do" \
+	"u1 -> 10.20.0.254: deny (policy-deny)" "$(cb h1 policy explain u1 10.20.0.254 2>&1)"
 
 daemon_stop h1 >/dev/null
 lib_finish

@@ -50,5 +50,17 @@ int main(void)
 	CHECK(cbpf_parse_mac("02:cb:0a:01:00", mac) == -EINVAL, "reject short mac");
 	cbpf_format_mac(mac, buf);
 	CHECK(!strcmp(buf, "02:cb:0a:01:00:02"), "format mac: %s", buf);
+	{
+		static const char *const ips[] = {"0.0.0.0", "10.1.20.255", "198.18.0.1",
+						  "255.255.255.255", "1.100.99.9"};
+		char ip[CBPF_IP_STRLEN];
+		uint32_t v;
+
+		for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+			cbpf_parse_ip(ips[i], &v);
+			cbpf_format_ip(v, ip);
+			CHECK(!strcmp(ip, ips[i]), "address round trip: %s (%s)", ips[i], ip);
+		}
+	}
 	TAP_EXIT();
 }

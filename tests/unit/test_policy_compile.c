@@ -61,6 +61,80 @@ static const struct pol_entry *lookup(const struct pol_compiled *c, uint32_t src
 	return best;
 }
 
+/* The identity of cidr in c; 0 when it has none. */
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint32_t cidr_id(const struct pol_compiled *c, const char *cidr)
+{
+	struct cbpf_cidr want;
+
+	cbpf_parse_cidr(cidr, &want);
+	for (size_t i = 0; i < c->n_cidrs; i++)
+		if (c->cidrs[i].cidr.addr == want.addr &&
+		    c->cidrs[i].cidr.prefix_len == want.prefix_len)
+			return c->cidrs[i].id;
+	return 0;
+}
+
+/*
+ * A CIDR's identity does not depend on the others: CIDRs added in front of every other keep
+ * theirs (so a reload rewrites only the new rules' entries), and no two share one.
+ */
+static void stable_cidr_ids(void)
+{
+	size_t cap = 100 * 4200, len;
+	char *text = malloc(cap);
+	struct pol_compiled before, after;
+	uint32_t *ids = calloc(4200, sizeof(*ids));
+	size_t kept = 0, unique = 1;
+
+	for (int extra = 0; extra <= 200; extra += 200) {
+		len = snprintf(text, cap, "{\"rules\": [\n");
+		for (int i = 0; i < extra; i++)
+			len += snprintf(text + len, cap - len,
+					"{\"from\": \"net:neta\", \"to\": \"cidr:10.200.%d.0/24\", "
+					"\"action\": \"deny\"},\n",
+					i);
+		for (int i = 0; i < 4000; i++)
+			len +=
+			    snprintf(text + len, cap - len,
+				     "{\"from\": \"net:neta\", \"to\": \"cidr:172.16.%d.%d/32\", "
+				     "\"action\": \"deny\"},\n",
+				     i / 256, i % 256);
+		snprintf(text + len - 2, cap - len + 2, "]}");
+		CHECK(compile(text, extra ? &after : &before, false) == 0, "%d CIDRs compile (%s)",
+		      4000 + extra, err);
+	}
+	for (int i = 0; i < 4000; i++) {
+		char cidr[32];
+
+		snprintf(cidr, sizeof(cidr), "172.16.%d.%d/32", i / 256, i % 256);
+		kept += cidr_id(&before, cidr) && cidr_id(&before, cidr) == cidr_id(&after, cidr);
+	}
+	CHECK(kept == 4000,
+	      "200 CIDRs added before 4000 others: all 4000 keep their identity (%zu)", kept);
+	for (size_t i = 0; i < after.n_cidrs; i++) {
+		ids[i] = after.cidrs[i].id;
+		unique &=
+		    CBPF_IDENTITY_CLASS(ids[i]) == CBPF_IDENTITY_CLASS(CBPF_IDENTITY_CIDR_BASE) &&
+		    ids[i] != CBPF_IDENTITY_CIDR_BASE;
+	}
+	qsort(ids, after.n_cidrs, sizeof(*ids), u32_cmp);
+	for (size_t i = 1; i < after.n_cidrs; i++)
+		unique &= ids[i] != ids[i - 1];
+	CHECK(after.n_cidrs == 4200 && unique,
+	      "4200 CIDRs: 4200 distinct CIDR-class identities, none is world's");
+	policy_compiled_free(&before);
+	policy_compiled_free(&after);
+	free(ids);
+	free(text);
+}
+
 static uint32_t rule_at(const struct pol_compiled *c, uint32_t src, uint32_t dst, uint8_t proto,
 			uint16_t port)
 {
@@ -330,5 +404,6 @@ int main(void)
 		policy_compiled_free(&c);
 		policy_set_free(&set);
 	}
+	stable_cidr_ids();
 	TAP_EXIT();
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "policy_fields.h"
 #include "policy_rules.h"
 #include "tap.h"
 
@@ -27,6 +28,83 @@ static void rejects(const char *text, const char *want)
 	CHECK(rc == -EINVAL && !strncmp(err, want, strlen(want)), "rejects: %s (got '%s')", want,
 	      err);
 	policy_set_free(&set);
+}
+
+/*
+ * The one-pass reader takes text (want 0) or declines it (want -EAGAIN, the set untouched);
+ * what it takes, json-c reads to the same rows.
+ */
+static void fast_reads(const char *text, int want, const char *what)
+{
+	struct pol_set fast = {0}, json = {0};
+	int e = policy_parse_fast("t.json", text, &fast);
+	int j = policy_parse_json("t.json", text, &json, err, sizeof(err));
+
+	if (want)
+		CHECK(e == want && fast.n == 0 && fast.n_ids == 0,
+		      "one-pass reader declines %s (%d)", what, e);
+	else
+		CHECK(
+		    e == 0 && j == 0 && fast.n == json.n && fast.n_ids == json.n_ids &&
+			fast.n_port_entries == json.n_port_entries &&
+			(!fast.n || !memcmp(fast.rules, json.rules, fast.n * sizeof(*fast.rules))),
+		    "one-pass reader: %s, the rows json-c reads (%d, %zu rows)", what, e, fast.n);
+	policy_set_free(&fast);
+	policy_set_free(&json);
+}
+
+static void fast_reader(void)
+{
+	static const char rule[] =
+	    "{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\"%s}";
+	static const struct {
+		const char *fields, *what;
+	} declined[] = {
+	    {", \"id\": \"r\\u0031\"", "an escape"},
+	    {", \"id\": \"caf\xc3\xa9\"", "a byte outside ASCII"},
+	    {", \"priority\": 10.0", "a fraction"},
+	    {", \"priority\": 1e2", "an exponent"},
+	    {", \"priority\": -0", "minus zero"},
+	    {", \"priority\": 010", "a leading zero"},
+	    {", \"priority\": 1234567890123456789", "19 digits"},
+	    {", \"protocol\": null", "null"},
+	    {", \"protocol\": true", "true"},
+	    {", \"action\": \"allow\"", "a key twice"},
+	    {", \"comment\": \"x\"", "an unknown key"},
+	    {", \"protocol\": \"tcp\", \"ports\": []", "an empty port list"},
+	    {", \"protocol\": \"tcp\", \"ports\": [\"80\",]", "a trailing comma"},
+	    {", \"to\": \"net:c\"", "a repeated selector"},
+	    {", \"protocol\": \"sctp\"", "a rule json-c refuses"},
+	};
+	char text[512], one[256];
+
+	fast_reads(
+	    "{\"description\": \"d [x] {y}\", \"rules\": [\n"
+	    "  {\"id\": \"r1\", \"from\": \"net:a\", \"to\": \"cidr:10.1.0.0/16\",\n"
+	    "   \"action\": \"deny\", \"protocol\": \"tcp\", \"ports\": [\"80\", 443, "
+	    "\"8000-8099\"],\r\n\t\"priority\": 100, \"direction\": \"two-way\"},\n"
+	    "  {\"from\": \"ep:x\", \"to\": \"world\", \"action\": \"allow\", \"ports\": "
+	    "\"53\", \"protocol\": \"udp\", \"origin\": \"f.json:9\"}\n], \"source\": \"s\"}\n",
+	    0, "every field, lines counted");
+	fast_reads("  {\"rules\": []}  ", 0, "no rules");
+	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
+		snprintf(one, sizeof(one), rule, declined[i].fields);
+		snprintf(text, sizeof(text), "{\"rules\": [%s]}", one);
+		fast_reads(text, -EAGAIN, declined[i].what);
+	}
+	snprintf(one, sizeof(one), rule, "");
+	snprintf(text, sizeof(text), "{\"rules\": [%s]} x", one);
+	fast_reads(text, -EAGAIN, "text after the document");
+	snprintf(text, sizeof(text), "{\"rules\": [%s], \"rules\": []}", one);
+	fast_reads(text, -EAGAIN, "a top-level key twice");
+	snprintf(text, sizeof(text), "\xef\xbb\xbf{\"rules\": [%s]}", one);
+	fast_reads(text, -EAGAIN, "a byte-order mark");
+	snprintf(text, sizeof(text), "{\"rules\": [%s], \"description\": 5}", one);
+	fast_reads(text, -EAGAIN, "a description that is no string");
+	/* What it declines is still read, by json-c, with the same words as before. */
+	rejects("{\"rules\": [{\"from\": \"net:a\", \"to\": \"net:b\", \"action\": \"deny\", "
+		"\"action\": \"allow\"}]}",
+		"t.json:1: duplicate key \"action\"");
 }
 
 int main(void)
@@ -162,5 +240,6 @@ int main(void)
 	CHECK(policy_parse_selector("node:h2", &sel) == 0 && sel.kind == POL_SEL_NODE,
 	      "node selector");
 	CHECK(policy_parse_selector("ep:bad/name", &sel) == -EDOM, "names are validated");
+	fast_reader();
 	TAP_EXIT();
 }

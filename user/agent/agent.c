@@ -54,6 +54,8 @@ int agent_policy_reload(struct agent *a, json_object **doc)
 	/* Printed as measured to 0.1 ms, not as the double's 17 digits. */
 	snprintf(ms, sizeof(ms), "%.1f", res.ms);
 	json_object_object_add(*doc, "ms", json_object_new_double_s(res.ms, ms));
+	snprintf(ms, sizeof(ms), "%.1f", res.cpu_ms);
+	json_object_object_add(*doc, "cpu_ms", json_object_new_double_s(res.cpu_ms, ms));
 	return 0;
 }
 
