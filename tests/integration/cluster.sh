@@ -49,6 +49,12 @@ wait_for() {
 }
 has_remote() { [[ " $(remote_ips "$1") " == *" $(ipnum "$2") "* ]]; }
 lacks_remote() { ! has_remote "$@"; }
+# etcd_value KEY: KEY's value in etcd, read through its JSON gateway.
+etcd_value() {
+	in_ns h1 curl -sf -m 3 "$URL/v3/kv/range" -d "{\"key\":\"$(printf %s "$1" | base64 -w0)\"}" |
+		jq -r '.kvs[0].value // empty' | base64 -d
+}
+ip_of() { cb "$1" --json ep list | jq -r ".[] | select(.name == \"$2\") | .ip"; }
 node_count() { [ "$(cb "$1" --json node list | jq '[.[] | select(.state == "ready")] | length')" = "$2" ]; }
 
 check "etcd starts on the fabric address" etcd_start
@@ -140,6 +146,38 @@ check "e1 (h1) pings e3 (h3)" ping_ok e1 10.50.0.13
 check_eq "no node add or ep add --remote was typed: h2's remote endpoints are e1 and e3" \
 	"$(ipnum 10.50.0.11) $(ipnum 10.50.0.13)" "$(remote_ips h2)"
 
+# Further interfaces (NAME@NET) are published and learned like first ones: e1 on h1 joins ov2,
+# and h2's and h3's endpoints in ov2 reach its ov2 address; it leaves, and they no longer do.
+ns_add p2 && cb h2 ep add p2 --net ov2 --netns "$P-p2" --ip 10.60.0.22 >/dev/null
+ns_add p3 && cb h3 ep add p3 --net ov2 --netns "$P-p3" --ip 10.60.0.23 >/dev/null
+check "ep connect e1 --net ov2 on h1 (its address claimed in the cluster)" cb h1 ep connect e1 --net ov2
+e1b=$(ip_of h1 e1@ov2)
+check_eq "e1@ov2's address $e1b is claimed in the cluster under its record's name" "e1@ov2 h1" \
+	"$(etcd_value "/cbpfnet/v1/addrs/ov2/$e1b" | jq -r '"\(.endpoint) \(.node)"')"
+for h in h2 h3; do
+	check "$h learns e1@ov2" wait_for 5 has_remote "$h" "$e1b"
+done
+check "p2 (h2) pings e1's ov2 address" ping_ok p2 "$e1b"
+check "p3 (h3) pings e1's ov2 address" ping_ok p3 "$e1b"
+check "ep disconnect e1 --net ov2 on h1" cb h1 ep disconnect e1 --net ov2
+for h in h2 h3; do
+	check "$h forgets e1@ov2" wait_for 5 lacks_remote "$h" "$e1b"
+done
+check "p2 no longer reaches e1's ov2 address" ping_fails p2 "$e1b"
+check "e1's ov2 address is free in the cluster" eval "! probe get /cbpfnet/v1/addrs/ov2/$e1b"
+# ep move --net on h1 is seen everywhere: the new address is reached, the old one is gone.
+ns_add m1 && cb h1 ep add m1 --net ov1 --netns "$P-m1" --ip 10.50.0.14 >/dev/null
+check "h2 learns m1 in ov1" wait_for 5 has_remote h2 10.50.0.14
+check "ep move m1 --net ov2 on h1" cb h1 ep move m1 --net ov2 --ip 10.60.0.14
+for h in h2 h3; do
+	check "$h sees m1 in ov2" wait_for 5 has_remote "$h" 10.60.0.14
+	check "$h forgets m1's ov1 address" wait_for 5 lacks_remote "$h" 10.50.0.14
+done
+check "p3 (h3) pings m1 in ov2" ping_ok p3 10.60.0.14
+check "m1's ov1 address is free in the cluster" eval "! probe get /cbpfnet/v1/addrs/ov1/10.50.0.14"
+check_eq "h2 records m1 in ov2 on node h1" "ov2 h1" \
+	"$(cb h2 --json ep list | jq -r '.[] | select(.name == "m1") | "\(.net) \(.node)"')"
+
 # Addresses are cluster-wide: two hosts at once without --ip get different ones; a taken one is
 # refused with its owner.
 ns_add a2 && ns_add a3
@@ -149,7 +187,6 @@ cb h3 ep add a3 --net ov1 --netns "$P-a3" >"$WORK/a3.out" 2>&1
 rc3=$?
 wait "$pid2"
 check_eq "a2 on h2 and a3 on h3, added at once without --ip, both succeed" "0 0" "$? $rc3"
-ip_of() { cb "$1" --json ep list | jq -r ".[] | select(.name == \"$2\") | .ip"; }
 a2ip=$(ip_of h2 a2)
 a3ip=$(ip_of h3 a3)
 check "they got different addresses ($a2ip, $a3ip)" test -n "$a2ip" -a "$a2ip" != "$a3ip"

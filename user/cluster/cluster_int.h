@@ -132,6 +132,7 @@ const char *cluster_option(int argc, char **argv, const char *name);
 const char *cluster_operand(int argc, char **argv);
 
 /* addrs.c: addresses claimed cluster-wide (addrs/<net>/<ip>). */
+/* ep add, ep connect and ep move --net with their address claimed in the cluster first. */
 int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv);
 /* Claims ip for endpoint ep of node; -EEXIST with owner filled when another one holds it. */
 int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const char *net, uint32_t ip,
