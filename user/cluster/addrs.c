@@ -19,12 +19,17 @@
 
 #define ADDR_ATTEMPTS 16 /* racing hosts: each loss moves to the next free address */
 
-static void addr_key(const char *net, uint32_t ip, char *key, size_t len)
+void addr_key(const char *net, uint32_t ip, char *key, size_t len)
 {
 	char text[CBPF_IP_STRLEN];
 
 	cbpf_format_ip(ip, text);
 	snprintf(key, len, CLUSTER_ADDRS "%s/%s", net, text);
+}
+
+void addr_value(const char *ep, const char *node, char *value, size_t len)
+{
+	snprintf(value, len, "{\"endpoint\":\"%s\",\"node\":\"%s\"}", ep, node);
 }
 
 int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const char *net, uint32_t ip,
@@ -37,7 +42,7 @@ int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const cha
 	int err;
 
 	addr_key(net, ip, key, sizeof(key));
-	snprintf(value, sizeof(value), "{\"endpoint\":\"%s\",\"node\":\"%s\"}", ep, node);
+	addr_value(ep, node, value, sizeof(value));
 	err = etcd_create(e, key, value, strlen(value), lease, NULL);
 	if (err != -EEXIST)
 		return err;
@@ -130,7 +135,7 @@ static bool overlay_net(struct cbpf_ctx *ctx, const char *name)
 	return overlay;
 }
 
-static int64_t current_lease(struct cluster *c)
+int64_t cluster_lease(struct cluster *c)
 {
 	int64_t lease;
 
@@ -146,7 +151,7 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 	const char *ip_text = cluster_option(argc, argv, "ip"), *verb = argv[1];
 	char owner[160] = "", ip_buf[CBPF_IP_STRLEN], record[CBPF_NAME_MAX * 2];
 	char **words = calloc(argc + 3, sizeof(*words));
-	int64_t lease = current_lease(c);
+	int64_t lease = cluster_lease(c);
 	uint32_t ip = 0;
 	int err = 0;
 

@@ -14,6 +14,7 @@
 #include "agent/log.h"
 #include "api/exec.h"
 #include "cluster/cluster_int.h"
+#include "ct_forget.h"
 #include "network.h"
 
 static int on_event(void *arg, const struct etcd_event *ev)
@@ -96,6 +97,8 @@ struct op {
 	char text[8][CBPF_NAME_MAX]; /* what argv points into */
 	char learned[LEARNED_MAX];   /* "node:NAME"/"net:NAME" learned (+1) or forgotten (-1) */
 	int learned_change;
+	uint32_t
+	    moved_ip; /* a local endpoint taken over by another node: its address's flows end */
 };
 
 /* Each op on its own: its argv points into it. */
@@ -243,12 +246,12 @@ static void op_node_add(struct ops *ops, const struct mirror_node *node)
 	op->learned_change = 1;
 }
 
-static void op_del(struct ops *ops, const char *what, const char *name, const char *forget)
+static struct op *op_del(struct ops *ops, const char *what, const char *name, const char *forget)
 {
 	struct op *op = op_new(ops);
 
 	if (!op)
-		return;
+		return NULL;
 	snprintf(op->text[0], CBPF_NAME_MAX, "%s", name);
 	op->argv[0] = (char *)what;
 	op->argv[1] = strcmp(what, "net") ? "del" : "delete"; /* as the commands are named */
@@ -258,6 +261,7 @@ static void op_del(struct ops *ops, const char *what, const char *name, const ch
 		learned_key(op->learned, forget, name);
 		op->learned_change = -1;
 	}
+	return op;
 }
 
 static void op_ep_add(struct ops *ops, const struct mirror_ep *ep)
@@ -391,6 +395,26 @@ static bool wanted_here(struct cluster *c, struct cbpf_state *st, const struct m
 	       mirror_node(&c->mirror, ep->node) && state_find_node(st, ep->node);
 }
 
+/*
+ * A local endpoint another node took over (`ep move --netns` there) goes from here. It leaves
+ * the published list first, so that the publisher does not delete the key that is now the
+ * other node's.
+ */
+static void moved_away(struct cluster *c, struct ops *ops, const struct cbpf_endpoint *have)
+{
+	struct op *op;
+
+	for (size_t i = 0; i < c->n_published; i++) {
+		if (strcmp(c->published[i].name, have->name))
+			continue;
+		c->published[i] = c->published[--c->n_published];
+		break;
+	}
+	op = op_del(ops, "ep", have->name, NULL);
+	if (op)
+		op->moved_ip = have->ip;
+}
+
 /* Remote endpoints: those of other nodes in the overlay networks this host has. */
 static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops *ops)
 {
@@ -403,6 +427,10 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 		if (!wanted_here(c, st, ep))
 			continue;
 		have = state_find_ep(st, ep->name);
+		if (have && state_ep_is_local(have) && cluster_moved_away(c, have, ep)) {
+			moved_away(c, ops, have);
+			continue;
+		}
 		if (have && state_ep_is_local(have)) {
 			if (!ep->warned)
 				agent_log(LOG_LVL_WARN,
@@ -470,6 +498,9 @@ static size_t reconcile_once(struct cluster *c)
 				  op->text[0]);
 			if (op->learned_change)
 				learned_set(c, op->learned, op->learned_change > 0);
+			if (op->moved_ip && ct_forget_addr(&c->a->ctx, op->moved_ip, NULL))
+				agent_log(LOG_LVL_WARN, "cluster: %s moved away: %s", op->text[0],
+					  cbpf_last_error());
 		}
 		exec_result_free(&res);
 		free(op);
