@@ -14,6 +14,7 @@
 #include "agent/log.h"
 #include "api/exec.h"
 #include "cluster/cluster_int.h"
+#include "cluster/learn_op.h"
 #include "ct_forget.h"
 #include "network.h"
 
@@ -89,23 +90,6 @@ int learn_list_and_watch(struct cluster *c)
 		  fresh.n_nodes, fresh.n_eps, revision);
 	return 0;
 }
-
-/* The commands one reconciling pass runs, in order. */
-struct op {
-	char *argv[20];
-	int argc;
-	char text[8][CBPF_NAME_MAX]; /* what argv points into */
-	char learned[LEARNED_MAX];   /* "node:NAME"/"net:NAME" learned (+1) or forgotten (-1) */
-	int learned_change;
-	uint32_t
-	    moved_ip; /* a local endpoint taken over by another node: its address's flows end */
-};
-
-/* Each op on its own: its argv points into it. */
-struct ops {
-	struct op **v;
-	size_t n;
-};
 
 static struct op *op_new(struct ops *ops)
 {
@@ -287,6 +271,7 @@ static void op_ep_add(struct ops *ops, const struct mirror_ep *ep)
 	op->argv[9] = "--mac";
 	op->argv[10] = op->text[2];
 	op->argc = 11;
+	op->batch = true;
 }
 
 static const struct mirror_net *mirror_net(const struct mirror *m, const char *name)
@@ -395,6 +380,14 @@ static bool wanted_here(struct cluster *c, struct cbpf_state *st, const struct m
 	       mirror_node(&c->mirror, ep->node) && state_find_node(st, ep->node);
 }
 
+static void remote_del(struct ops *ops, const char *name)
+{
+	struct op *op = op_del(ops, "ep", name, NULL);
+
+	if (op)
+		op->batch = true;
+}
+
 /*
  * A local endpoint another node took over (`ep move --netns` there) goes from here. It leaves
  * the published list first, so that the publisher does not delete the key that is now the
@@ -444,7 +437,7 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 		    have->ip == ep->ip && !memcmp(have->mac, ep->mac, 6))
 			continue;
 		if (have)
-			op_del(ops, "ep", have->name, NULL);
+			remote_del(ops, have->name);
 		else
 			op_ep_add(ops, ep);
 	}
@@ -456,8 +449,19 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 			continue;
 		ep = mirror_ep(m, have->name);
 		if (!ep || !wanted_here(c, st, ep))
-			op_del(ops, "ep", have->name, NULL);
+			remote_del(ops, have->name);
 	}
+}
+
+static void op_done(struct cluster *c, const struct op *op)
+{
+	/* getopt permuted argv: name the object from the op's own copy */
+	agent_log(LOG_LVL_INFO, "cluster: %s %s %s", op->argv[0], op->argv[1], op->text[0]);
+	if (op->learned_change)
+		learned_set(c, op->learned, op->learned_change > 0);
+	if (op->moved_ip && ct_forget_addr(&c->a->ctx, op->moved_ip, NULL))
+		agent_log(LOG_LVL_WARN, "cluster: %s moved away: %s", op->text[0],
+			  cbpf_last_error());
 }
 
 /* One pass; returns how many commands succeeded. */
@@ -485,25 +489,29 @@ static size_t reconcile_once(struct cluster *c)
 	state_close(&st);
 	pthread_mutex_unlock(&c->a->lock);
 
-	for (size_t i = 0; i < ops.n; i++) {
+	for (size_t i = 0; i < ops.n;) {
 		struct op *op = ops.v[i];
 		struct exec_request req = {.argv = op->argv, .argc = op->argc};
 		struct exec_result res;
+		size_t n = 1;
 
-		exec_run(c->a, &req, &res);
-		if (!res.err) {
-			done++;
-			/* getopt permuted argv: name the object from the op's own copy */
-			agent_log(LOG_LVL_INFO, "cluster: %s %s %s", op->argv[0], op->argv[1],
-				  op->text[0]);
-			if (op->learned_change)
-				learned_set(c, op->learned, op->learned_change > 0);
-			if (op->moved_ip && ct_forget_addr(&c->a->ctx, op->moved_ip, NULL))
-				agent_log(LOG_LVL_WARN, "cluster: %s moved away: %s", op->text[0],
-					  cbpf_last_error());
+		if (op->batch) {
+			while (i + n < ops.n && ops.v[i + n]->batch)
+				n++;
+			learn_run_batch(c->a, ops.v + i, n);
+		} else {
+			exec_run(c->a, &req, &res);
+			op->err = res.err;
+			exec_result_free(&res);
 		}
-		exec_result_free(&res);
-		free(op);
+		for (size_t k = i; k < i + n; k++) {
+			op = ops.v[k];
+			if (!op->err)
+				op_done(c, op);
+			done += !op->err;
+			free(op);
+		}
+		i += n;
 	}
 	free(ops.v);
 	return done;
