@@ -211,10 +211,19 @@ check_eq "h1 removed the address's conntrack entries" "0" "$(ct_of h1 10.50.0.15
 check_eq "the address's key names mv on h2" "mv h2" \
 	"$(etcd_value /cbpfnet/v1/addrs/ov1/10.50.0.15 | jq -r '"\(.endpoint) \(.node)"')"
 check "e2 (h2) pings mv, now its neighbour" ping_ok e2 10.50.0.15
+ns_add mv1b
+r=$(api h1 POST /v1/endpoints/mv/move "{\"netns\": \"/run/netns/$P-mv1b\"}")
+check_eq "the API moves mv back to h1 (POST /v1/endpoints/mv/move with netns): 200" "200" \
+	"$(tail -n1 <<<"$r")"
+check_eq "... it says from where" "h2" "$(sed '$d' <<<"$r" | jq -r .moved_from)"
+check_eq "every host sees mv on h1 again" "local h1 h1" \
+	"$(wait_for 5 eval '[ "$(node_of h2) $(node_of h3)" = "h1 h1" ]'; echo "$(node_of h1) $(node_of h2) $(node_of h3)")"
+check "e3 (h3) pings mv back on h1" ping_ok e3 10.50.0.15
+check_fail "h2 removed its interface" in_ns mv2 ip link show eth0
 check_contains "moving an endpoint that does not exist says so" \
 	"ep move nosuch: no such endpoint in the cluster" "$(cb h3 ep move nosuch --netns "$P-t2" 2>&1)"
 check_contains "moving an endpoint to the node it lives on says so" \
-	"ep move mv: the endpoint lives on this node already" "$(cb h2 ep move mv --netns "$P-t2" 2>&1)"
+	"ep move mv: the endpoint lives on this node already" "$(cb h1 ep move mv --netns "$P-t2" 2>&1)"
 check "m1 on h1 joins ov1 too (m1@ov1)" cb h1 ep connect m1 --net ov1
 check_contains "its owner refuses to give up an endpoint with further interfaces" \
 	"ep move m1: node h1 refuses: the endpoint has further interfaces there (m1@ov1)" \
