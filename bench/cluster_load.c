@@ -3,13 +3,12 @@
  * etcd, as agents would publish them, with no datapath behind them; and a map counter.
  *
  *   cluster_load URL NODES EPS_PER_NODE NET SUBNET TTL
- *       grants a lease per node, writes nodes/simN and endpoints/simN-K (addresses from SUBNET's .2 on,
- *       a /16, in order) under it, 128 keys per transaction, prints "written MS" (time of the
- *       last write, CLOCK_REALTIME ms), then keeps the leases alive until a line or EOF arrives
- *       on stdin, prints "revoking MS", revokes them all and prints "revoked MS".
- *   cluster_load --count PIN N ABOVE|BELOW TIMEOUT_S
- *       polls the pinned hash map every 20 ms until it holds at least N entries (ABOVE) or at
- *       most N (BELOW); prints "reached MS" (CLOCK_REALTIME ms) or fails after TIMEOUT_S.
+ *       grants a lease per node, writes nodes/simN and endpoints/simN-K (addresses from SUBNET's .2
+ * on, a /16, in order) under it, 128 keys per transaction, prints "written MS" (time of the last
+ * write, CLOCK_REALTIME ms), then keeps the leases alive until a line or EOF arrives on stdin,
+ * prints "revoking MS", revokes them all and prints "revoked MS". cluster_load --count PIN N
+ * ABOVE|BELOW TIMEOUT_S polls the pinned hash map every 20 ms until it holds at least N entries
+ * (ABOVE) or at most N (BELOW); prints "reached MS" (CLOCK_REALTIME ms) or fails after TIMEOUT_S.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -80,6 +79,21 @@ static int count(int argc, char **argv)
 	return 1;
 }
 
+/*
+ * Heartbeats at TTL/3 for the first n leases, as agents send them: writing 10 000 keys on a
+ * loaded machine can take longer than the TTL, and the first nodes must not die meanwhile.
+ */
+static void keep_alive(struct etcd_client *e, const int64_t *leases, int n, int ttl,
+		       long long *last)
+{
+	if (now_ms() - *last < ttl * 1000LL / 3)
+		return;
+	for (int i = 0; i < n; i++)
+		if (etcd_lease_keepalive(e, leases[i], NULL))
+			fprintf(stderr, "cluster_load: keepalive: %s\n", etcd_errmsg(e));
+	*last = now_ms();
+}
+
 /* One transaction of up to TXN_OPS puts; the caller's arrays are reused. */
 static int flush(struct etcd_client *e, struct etcd_op *ops, char (*keys)[96], char (*values)[160],
 		 size_t *n)
@@ -108,6 +122,7 @@ int main(int argc, char **argv)
 	struct etcd_client *e;
 	int nodes, per_node, ttl, err = 0;
 	int64_t *leases;
+	long long last_beat;
 	size_t n = 0;
 	uint32_t host = 2; /* .1 is the network's gateway */
 
@@ -126,6 +141,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	leases = calloc(nodes, sizeof(*leases));
+	last_beat = now_ms();
 	for (int i = 0; !err && i < nodes; i++) {
 		err = etcd_lease_grant(e, ttl, &leases[i], NULL);
 		if (err) {
@@ -144,8 +160,10 @@ int main(int argc, char **argv)
 			memcpy(mac + 2, &ip, 4);
 			cbpf_format_ip(ip, ip_text);
 			cbpf_format_mac(mac, mac_text);
-			if (n == TXN_OPS)
+			if (n == TXN_OPS) {
 				err = flush(e, ops, keys, values, &n);
+				keep_alive(e, leases, i + 1, ttl, &last_beat);
+			}
 			snprintf(keys[n], sizeof(keys[n]), "/cbpfnet/v1/endpoints/sim%d-%d", i, k);
 			snprintf(values[n], sizeof(values[n]),
 				 "{\"node\":\"sim%d\",\"net\":\"%s\",\"ip\":\"%s\",\"mac\":\"%s\"}",
@@ -161,15 +179,13 @@ int main(int argc, char **argv)
 		return 1;
 	printf("written %lld\n", now_ms());
 	fflush(stdout);
-	/* Heartbeats at TTL/3, as agents send them, until told to let the nodes die. */
+	/* Heartbeats until told to let the nodes die. */
 	for (;;) {
 		struct pollfd p = {.fd = 0, .events = POLLIN};
 
-		if (poll(&p, 1, ttl * 1000 / 3) > 0)
+		if (poll(&p, 1, 100) > 0)
 			break;
-		for (int i = 0; i < nodes; i++)
-			if (etcd_lease_keepalive(e, leases[i], NULL))
-				fprintf(stderr, "cluster_load: keepalive: %s\n", etcd_errmsg(e));
+		keep_alive(e, leases, nodes, ttl, &last_beat);
 	}
 	printf("revoking %lld\n", now_ms());
 	for (int i = 0; i < nodes; i++)

@@ -341,7 +341,7 @@ static void plan_networks(struct cluster *c, struct cbpf_state *st, struct ops *
 			op_del(ops, "net", st->nets[i].name, "net");
 }
 
-/* Nodes: every node in etcd is one of ours; nodes we learned that left etcd go. */
+/* Nodes: every node in etcd is one of ours, with the underlay etcd has. */
 static void plan_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops)
 {
 	const struct mirror *m = &c->mirror;
@@ -358,7 +358,17 @@ static void plan_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops
 			learned_set_kind(c, "node", have->name);
 		}
 	}
-	/* This host stays its own node while its key is away (a lease lost in an outage). */
+}
+
+/*
+ * Nodes we learned that left etcd go, after their endpoints (planned by plan_endpoints): those
+ * go in one batch, and `node del` then has none left to remove one by one. This host stays its
+ * own node while its key is away (a lease lost in an outage).
+ */
+static void plan_gone_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops)
+{
+	const struct mirror *m = &c->mirror;
+
 	for (size_t i = 0; i < st->n_nodes; i++)
 		if (is_learned(c, "node", st->nodes[i].name) &&
 		    !mirror_node(m, st->nodes[i].name) && strcmp(st->nodes[i].name, c->node))
@@ -523,6 +533,7 @@ static size_t reconcile_once(struct cluster *c)
 	plan_nodes(c, &st, &ops);
 	plan_networks(c, &st, &ops);
 	plan_endpoints(c, &st, &ops);
+	plan_gone_nodes(c, &st, &ops);
 	cluster_view_set(&c->mirror, c->node, c->last_heartbeat);
 	pthread_mutex_unlock(&c->m);
 	state_close(&st);
