@@ -10,7 +10,7 @@ packages=(
 	iproute2 iputils-ping netcat-openbsd iperf3 tcpdump tshark python3-scapy
 	ethtool socat jq gnuplot-nox liblinear-tools containernetworking-plugins iptables
 	podman runc busybox-static containerd chromium firefox-esr
-	etcd-server
+	etcd-server gdb
 )
 
 missing=()

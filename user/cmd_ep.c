@@ -237,6 +237,8 @@ static const struct cbpf_opt disconnect_opts[] = {
 static const struct cbpf_opt move_opts[] = {
     {"net", 'n', "NET", "the network to move to"},
     {"ip", 'i', "ADDR", "the address there (default: the next free one)"},
+    {"netns", 's', "NS",
+     "take over an endpoint of another node into NS on this host, same address (cluster mode)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -316,7 +318,17 @@ static int ep_move_cmd(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const char *name, *net, *ip;
 	struct cbpf_endpoint ep;
-	int err = parse_net_change("move", move_opts, argc, argv, &name, &net, &ip, NULL);
+	int err;
+
+	/* In cluster mode the cluster takes `ep move --netns` before it gets here. */
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--netns", 7) && (!argv[i][7] || argv[i][7] == '=')) {
+			cbpf_err(
+			    "ep move --netns: a move from another node needs the agent in cluster "
+			    "mode (cbpfnet daemon --etcd URL)");
+			return -EINVAL;
+		}
+	err = parse_net_change("move", move_opts, argc, argv, &name, &net, &ip, NULL);
 
 	err = err ?: ep_move(ctx, name, net, ip, &ep);
 	if (!err)
@@ -362,8 +374,9 @@ const struct cbpf_cmd cbpf_ep_cmds[] = {
      .example = "ep disconnect web1 --net back"},
     {.name = "move",
      .run = ep_move_cmd,
-     .args = "NAME --net NET [--ip ADDR]",
-     .help = "move an endpoint to another network, keeping its namespace",
+     .args = "NAME --net NET [--ip ADDR] | NAME --netns NS",
+     .help = "move an endpoint to another network, keeping its namespace; or, in cluster mode, "
+	     "from another node to a namespace here",
      .opts = move_opts,
      .example = "ep move web1 --net back"},
     {0},

@@ -96,6 +96,12 @@ static void unmake(struct ep_session *s, const struct cbpf_endpoint *ep,
 		netns_delete(ep->netns);
 }
 
+/* Commits a step of the session unless the session commits once at its end. */
+static int session_commit_step(struct ep_session *s)
+{
+	return s->one_commit ? 0 : state_commit(&s->st);
+}
+
 /*
  * Undoes what ep_session_add wrote ahead, the namespace only if this add recorded it; best
  * effort, the add is failing already.
@@ -106,7 +112,7 @@ static void unreserve(struct ep_session *s, const struct cbpf_endpoint *ep, bool
 		s->st.next_ep_id--;
 	if (owned)
 		state_disown_netns(&s->st, ep->netns);
-	state_commit(&s->st);
+	session_commit_step(s);
 }
 
 int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cbpf_endpoint *out)
@@ -129,7 +135,7 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 	s->st.next_ep_id++;
 	if (owns && !state_own_netns(&s->st, ep.netns))
 		err = -ENOMEM;
-	err = err ?: state_commit(&s->st);
+	err = err ?: session_commit_step(s);
 	if (err) {
 		unreserve(s, &ep, owns);
 		return err;
@@ -157,7 +163,7 @@ int ep_session_add(struct ep_session *s, const struct ep_request *req, struct cb
 		if (err)
 			cbpf_err("ep add %s: endpoint map: %s", ep.name, strerror(-err));
 		err = err ?: sync_policy_for(s, ep.name);
-		err = err ?: state_commit(&s->st);
+		err = err ?: session_commit_step(s);
 		if (err)
 			state_remove_ep(&s->st, state_find_ep(&s->st, ep.name));
 	}
@@ -239,7 +245,7 @@ static int del_finish(struct ep_session *s, struct ep_del_op *op)
 		/* All or nothing: the endpoint stays known, and a later del finishes the job. */
 		if (state_add_ep(&s->st, ep))
 			sync_endpoint(&s->maps, &s->st, ep);
-		state_commit(&s->st);
+		session_commit_step(s);
 		return op->err;
 	}
 	state_remove_rules_naming(&s->st, "ep", ep->name);
@@ -249,7 +255,7 @@ static int del_finish(struct ep_session *s, struct ep_del_op *op)
 		state_disown_netns(&s->st, ep->netns);
 	if (!err && op->delete_netns)
 		err = doom_netns(s, ep->netns);
-	return err ?: state_commit(&s->st);
+	return err ?: session_commit_step(s);
 }
 
 /* An endpoint's further interfaces (NAME@NET) go before its first one. */

@@ -36,6 +36,12 @@ struct ep_session {
 	bool maps_open;
 	struct pol_set files; /* the accepted policy file rules */
 	bool files_read;
+	/*
+	 * Adds and deletes leave the store alone until ep_session_commit, which then records them
+	 * all in one transaction (a move: the store never shows the endpoint in both networks or
+	 * in neither). Links of a session killed midway are told apart by their unrecorded ids.
+	 */
+	bool one_commit;
 	char **doomed_netns; /* deleted by the commit, after every link of the session */
 	size_t n_doomed;
 	struct cbpf_pin_cache pins;

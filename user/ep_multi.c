@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_forget.h"
 #include "ep.h"
 #include "sync.h"
 
@@ -142,6 +143,7 @@ int ep_move(const struct cbpf_ctx *ctx, const char *name, const char *net, const
 
 	if (err)
 		return err;
+	s.one_commit = true;
 	first = first_interface(&s.st, "move", name);
 	err = first ? 0 : -ENOENT;
 	snprintf(record, sizeof(record), "%s@%s", name, net);
@@ -192,7 +194,11 @@ int ep_move(const struct cbpf_ctx *ctx, const char *name, const char *net, const
 		if (!err)
 			cbpf_maps_close(&maps);
 	}
+	/* The one transaction of the move: the endpoint leaves A and enters B together. */
 	err = ep_session_commit(&s) ?: err;
+	/* Flows of the old address end: its replies are no longer tracked ones. */
+	if (!err)
+		err = ct_forget_addr(ctx, old.ip, NULL);
 	free(rules);
 	ep_session_close(&s);
 	return err;

@@ -83,6 +83,22 @@ void ep_host_ifname(uint32_t id, char name[CBPF_IFNAME_MAX])
 	snprintf(name, CBPF_IFNAME_MAX, "cbe%x", id);
 }
 
+/*
+ * A remote endpoint's further interface is recorded as its node publishes it, NAME@NET, NET
+ * being the network it is added to.
+ */
+static bool remote_interface(const struct ep_request *req)
+{
+	const char *at = strchr(req->name, '@');
+	char first[CBPF_NAME_MAX];
+
+	if (!at || !req->net || (size_t)(at - req->name) >= sizeof(first) ||
+	    strcmp(at + 1, req->net))
+		return false;
+	snprintf(first, sizeof(first), "%.*s", (int)(at - req->name), req->name);
+	return state_valid_name(first) && strlen(req->name) < CBPF_NAME_MAX;
+}
+
 int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct cbpf_endpoint *ep)
 {
 	const char *name = req->name;
@@ -92,7 +108,7 @@ int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct 
 	bool own;
 
 	memset(ep, 0, sizeof(*ep));
-	if (!req->interface && !state_valid_name(name)) {
+	if (!req->interface && !state_valid_name(name) && !(req->remote && remote_interface(req))) {
 		cbpf_err("ep add %s: invalid name (%s)", name, CBPF_NAME_RULE);
 		return -EINVAL;
 	}

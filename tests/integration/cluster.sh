@@ -49,6 +49,17 @@ wait_for() {
 }
 has_remote() { [[ " $(remote_ips "$1") " == *" $(ipnum "$2") "* ]]; }
 lacks_remote() { ! has_remote "$@"; }
+# etcd_value KEY: KEY's value in etcd, read through its JSON gateway.
+etcd_value() {
+	in_ns h1 curl -sf -m 3 "$URL/v3/kv/range" -d "{\"key\":\"$(printf %s "$1" | base64 -w0)\"}" |
+		jq -r '.kvs[0].value // empty' | base64 -d
+}
+# ct_of HOST A.B.C.D: conntrack entries with the address at either end.
+ct_of() {
+	map_dump "$1" cbpf_ct | jq --argjson ip "$(ipnum "$2")" \
+		'[.[] | select(.formatted.key.addr_a == $ip or .formatted.key.addr_b == $ip)] | length'
+}
+ip_of() { cb "$1" --json ep list | jq -r ".[] | select(.name == \"$2\") | .ip"; }
 node_count() { [ "$(cb "$1" --json node list | jq '[.[] | select(.state == "ready")] | length')" = "$2" ]; }
 
 check "etcd starts on the fabric address" etcd_start
@@ -140,6 +151,87 @@ check "e1 (h1) pings e3 (h3)" ping_ok e1 10.50.0.13
 check_eq "no node add or ep add --remote was typed: h2's remote endpoints are e1 and e3" \
 	"$(ipnum 10.50.0.11) $(ipnum 10.50.0.13)" "$(remote_ips h2)"
 
+# Further interfaces (NAME@NET) are published and learned like first ones: e1 on h1 joins ov2,
+# and h2's and h3's endpoints in ov2 reach its ov2 address; it leaves, and they no longer do.
+ns_add p2 && cb h2 ep add p2 --net ov2 --netns "$P-p2" --ip 10.60.0.22 >/dev/null
+ns_add p3 && cb h3 ep add p3 --net ov2 --netns "$P-p3" --ip 10.60.0.23 >/dev/null
+check "ep connect e1 --net ov2 on h1 (its address claimed in the cluster)" cb h1 ep connect e1 --net ov2
+e1b=$(ip_of h1 e1@ov2)
+check_eq "e1@ov2's address $e1b is claimed in the cluster under its record's name" "e1@ov2 h1" \
+	"$(etcd_value "/cbpfnet/v1/addrs/ov2/$e1b" | jq -r '"\(.endpoint) \(.node)"')"
+for h in h2 h3; do
+	check "$h learns e1@ov2" wait_for 5 has_remote "$h" "$e1b"
+done
+check "p2 (h2) pings e1's ov2 address" ping_ok p2 "$e1b"
+check "p3 (h3) pings e1's ov2 address" ping_ok p3 "$e1b"
+check "ep disconnect e1 --net ov2 on h1" cb h1 ep disconnect e1 --net ov2
+for h in h2 h3; do
+	check "$h forgets e1@ov2" wait_for 5 lacks_remote "$h" "$e1b"
+done
+check "p2 no longer reaches e1's ov2 address" ping_fails p2 "$e1b"
+check "e1's ov2 address is free in the cluster" eval "! probe get /cbpfnet/v1/addrs/ov2/$e1b"
+# ep move --net on h1 is seen everywhere: the new address is reached, the old one is gone.
+ns_add m1 && cb h1 ep add m1 --net ov1 --netns "$P-m1" --ip 10.50.0.14 >/dev/null
+check "h2 learns m1 in ov1" wait_for 5 has_remote h2 10.50.0.14
+check "ep move m1 --net ov2 on h1" cb h1 ep move m1 --net ov2 --ip 10.60.0.14
+for h in h2 h3; do
+	check "$h sees m1 in ov2" wait_for 5 has_remote "$h" 10.60.0.14
+	check "$h forgets m1's ov1 address" wait_for 5 lacks_remote "$h" 10.50.0.14
+done
+check "p3 (h3) pings m1 in ov2" ping_ok p3 10.60.0.14
+check "m1's ov1 address is free in the cluster" eval "! probe get /cbpfnet/v1/addrs/ov1/10.50.0.14"
+check_eq "h2 records m1 in ov2 on node h1" "ov2 h1" \
+	"$(cb h2 --json ep list | jq -r '.[] | select(.name == "m1") | "\(.net) \(.node)"')"
+
+# Move between hosts: h2 takes over h1's mv (the container restarted on h2) with its address,
+# while e3 on h3 pings it every 20 ms: the answers stop for at most a second.
+ns_add mv1 && cb h1 ep add mv --net ov1 --netns "$P-mv1" --ip 10.50.0.15 >/dev/null
+ns_add mv2
+check "h3 learns mv" wait_for 5 has_remote h3 10.50.0.15
+check "e3 (h3) pings mv on h1" ping_ok e3 10.50.0.15
+check_gt "h1 tracks the flow to mv" "$(ct_of h1 10.50.0.15)" 0
+in_ns e3 ping -n -i 0.02 -c 250 -W 1 10.50.0.15 >"$WORK/move.ping" 2>&1 &
+ping_pid=$!
+sleep 1.5
+garp=$(capture h2 any "arp and src host 10.50.0.15" 2 cb h2 ep move mv --netns "$P-mv2")
+wait "$ping_pid"
+answered=$(grep -c 'bytes from' "$WORK/move.ping")
+lost_ms=$(((250 - answered) * 20))
+echo "# move between hosts: $answered of 250 echo requests (every 20 ms) answered: ${lost_ms} ms lost"
+check "a ping stream from h3 across the move loses at most 1 s ($lost_ms ms)" test "$lost_ms" -le 1000
+check_eq "h2 announced the address with a gratuitous ARP request and reply" "2" \
+	"$(tcpdump -r "$garp" -n 2>/dev/null | grep -c '10.50.0.15')"
+check_eq "mv lives in h2's namespace with its address" "10.50.0.15/24" \
+	"$(in_ns mv2 ip -o -4 addr show dev eth0 | awk '{print $4}')"
+node_of() { cb "$1" --json ep list | jq -r '.[] | select(.name == "mv") | .node // "local"'; }
+check_eq "every host sees mv on h2" "h2 local h2" \
+	"$(wait_for 5 eval '[ "$(node_of h1) $(node_of h3)" = "h2 h2" ]'; echo "$(node_of h1) $(node_of h2) $(node_of h3)")"
+check_fail "h1 removed its interface" in_ns mv1 ip link show eth0
+check_eq "h1 removed the address's conntrack entries" "0" "$(ct_of h1 10.50.0.15)"
+check_eq "the address's key names mv on h2" "mv h2" \
+	"$(etcd_value /cbpfnet/v1/addrs/ov1/10.50.0.15 | jq -r '"\(.endpoint) \(.node)"')"
+check "e2 (h2) pings mv, now its neighbour" ping_ok e2 10.50.0.15
+ns_add mv1b
+r=$(api h1 POST /v1/endpoints/mv/move "{\"netns\": \"/run/netns/$P-mv1b\"}")
+check_eq "the API moves mv back to h1 (POST /v1/endpoints/mv/move with netns): 200" "200" \
+	"$(tail -n1 <<<"$r")"
+check_eq "... it says from where" "h2" "$(sed '$d' <<<"$r" | jq -r .moved_from)"
+check_eq "every host sees mv on h1 again" "local h1 h1" \
+	"$(wait_for 5 eval '[ "$(node_of h2) $(node_of h3)" = "h1 h1" ]'; echo "$(node_of h1) $(node_of h2) $(node_of h3)")"
+check "e3 (h3) pings mv back on h1" ping_ok e3 10.50.0.15
+check_fail "h2 removed its interface" in_ns mv2 ip link show eth0
+check_contains "moving an endpoint that does not exist says so" \
+	"ep move nosuch: no such endpoint in the cluster" "$(cb h3 ep move nosuch --netns "$P-t2" 2>&1)"
+check_contains "moving an endpoint to the node it lives on says so" \
+	"ep move mv: the endpoint lives on this node already" "$(cb h1 ep move mv --netns "$P-t2" 2>&1)"
+check "m1 on h1 joins ov1 too (m1@ov1)" cb h1 ep connect m1 --net ov1
+check_contains "its owner refuses to give up an endpoint with further interfaces" \
+	"ep move m1: node h1 refuses: the endpoint has further interfaces there (m1@ov1)" \
+	"$(cb h3 ep move m1 --netns "$P-t2" 2>&1)"
+check_eq "and nothing of m1 was made on h3" "h1" \
+	"$(cb h3 --json ep list | jq -r '.[] | select(.name == "m1") | .node')"
+check "ep disconnect m1 --net ov1" cb h1 ep disconnect m1 --net ov1
+
 # Addresses are cluster-wide: two hosts at once without --ip get different ones; a taken one is
 # refused with its owner.
 ns_add a2 && ns_add a3
@@ -149,7 +241,6 @@ cb h3 ep add a3 --net ov1 --netns "$P-a3" >"$WORK/a3.out" 2>&1
 rc3=$?
 wait "$pid2"
 check_eq "a2 on h2 and a3 on h3, added at once without --ip, both succeed" "0 0" "$? $rc3"
-ip_of() { cb "$1" --json ep list | jq -r ".[] | select(.name == \"$2\") | .ip"; }
 a2ip=$(ip_of h2 a2)
 a3ip=$(ip_of h3 a3)
 check "they got different addresses ($a2ip, $a3ip)" test -n "$a2ip" -a "$a2ip" != "$a3ip"

@@ -5,7 +5,7 @@ source "$(dirname "$0")/../lib.sh"
 lib_init
 
 host_add h1 1
-for ns in x y pa pb pc spare1 spare2; do ns_add $ns; done
+for ns in x y w pa pb pc spare1 spare2; do ns_add $ns; done
 check "net create na" cb h1 net create na --subnet 10.50.0.0/24
 check "net create nb" cb h1 net create nb --subnet 10.51.0.0/24
 check "net create nc" cb h1 net create nc --subnet 10.52.0.0/24
@@ -64,7 +64,17 @@ check_contains "disconnecting the first interface is refused" "holds the endpoin
 check "policy set nc -> nb allow" cb h1 policy set net:nc net:nb allow
 check "policy set y -> pa deny (a rule naming y)" cb h1 policy set ep:y ep:pa deny
 check "before the move pc cannot reach y (na)" ping_fails pc 10.50.0.20
+# ct_of HOST A.B.C.D: conntrack entries with the address at either end.
+ct_of() {
+	local a b c d
+	IFS=. read -r a b c d <<<"$2"
+	map_dump "$1" cbpf_ct | jq --argjson ip $((d << 24 | c << 16 | b << 8 | a)) \
+		'[.[] | select(.formatted.key.addr_a == $ip or .formatted.key.addr_b == $ip)] | length'
+}
+check "x pings y's na address (a tracked flow)" ping_ok x 10.50.0.20
+check_gt "the flow is in conntrack" "$(ct_of h1 10.50.0.20)" 0
 check "ep move y --net nb" cb h1 ep move y --net nb --ip 10.51.0.20
+check_eq "the flows of y's old address are gone from conntrack" "0" "$(ct_of h1 10.50.0.20)"
 check_eq "y's eth0 now has its nb address only" "10.51.0.20/24" \
 	"$(in_ns y ip -o -4 addr show dev eth0 | awk '{print $4}' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "y's default route is nb's gateway" "default via 10.51.0.1 dev eth0" \
@@ -91,5 +101,43 @@ check_eq "x and x@nc are gone from the store" "" \
 	"$(cb h1 --json ep list | jq -r '.[] | select(.name | startswith("x")) | .name')"
 check_eq "both map entries went" "$((before - 2))" "$(map_dump h1 cbpf_endpoints | jq length)"
 check_fail "x's eth2 is gone" in_ns x ip link show eth2
+
+# A move is one store transaction: an agent killed (-9) at that transaction finds the endpoint
+# after its restart wholly in the old network (killed just before it) or wholly in the new one
+# (just after it), never in both or neither. gdb stops the agent there, so the kill is exact.
+# crash_move NET AFTER: `ep move w --net NET`, the agent killed as the move enters its commit
+# (AFTER=0) or as the commit returns (AFTER=1), then started again.
+crash_move() {
+	local net=$1 after=$2 pid=${AGENT_PIDS[h1]} gdb_out="$WORK/gdb.$1.out" gdb_pid move_pid
+	timeout 60 gdb -p "$pid" -batch -nx -ex 'set pagination off' -ex 'break ep_move' \
+		-ex 'echo gdb:ready\n' -ex continue -ex 'break state_commit' -ex continue \
+		$([ "$after" = 1 ] && echo "-ex finish") -ex kill >"$gdb_out" 2>&1 &
+	gdb_pid=$!
+	for _ in $(seq 300); do
+		grep -q 'gdb:ready' "$gdb_out" && break
+		sleep 0.1
+	done
+	cb h1 ep move w --net "$net" >/dev/null 2>&1 &
+	move_pid=$!
+	wait "$gdb_pid"
+	wait "$move_pid"
+	wait "$pid" 2>/dev/null
+	kill -0 "$pid" 2>/dev/null && return 1
+	agent_start h1
+}
+# w_records: w's records in the store as "NET IP", one line each.
+w_records() { sqlite3 "$WORK/h1/state/cbpfnet.db" "SELECT net || ' ' || ip FROM endpoints WHERE name = 'w'"; }
+check "ep add w (na)" cb h1 ep add w --net na --netns "$P-w" --ip 10.50.0.30
+check "the agent killed as the move na -> nb commits, then restarted" crash_move nb 1
+check_eq "after the commit: w is in nb alone" "nb 10.51.0.3" "$(w_records)"
+check "... and pb pings it there" ping_ok pb 10.51.0.3
+check "... its na address is free: ep add takes it" \
+	cb h1 ep add w2 --net na --netns "$P-spare1" --ip 10.50.0.30
+check "the agent killed as the move nb -> nc enters its commit, then restarted" crash_move nc 0
+check_eq "before the commit: w is still in nb alone" "nb 10.51.0.3" "$(w_records)"
+check_eq "... and nc holds no address but pc's" "0" \
+	"$(sqlite3 "$WORK/h1/state/cbpfnet.db" "SELECT count(*) FROM allocations a JOIN networks n ON a.net_id = n.id WHERE n.name = 'nc' AND a.ip != '10.52.0.2'")"
+check_contains "... and the move's half-made link was removed at the restart" \
+	"recovery: deleted link" "$(cat "$WORK/h1.agent.log")"
 
 lib_finish

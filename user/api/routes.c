@@ -323,8 +323,10 @@ static const struct field disconnect_fields[] = {
     {NULL, 0, NULL, false},
 };
 
+/* net: to another network; netns (cluster mode): taken over from another node. */
 static const struct field move_fields[] = {
-    {"net", F_STRING, "--net", true},
+    {"net", F_STRING, "--net", false},
+    {"netns", F_STRING, "--netns", false},
     {"ip", F_STRING, "--ip", false},
     {NULL, 0, NULL, false},
 };

@@ -1,9 +1,10 @@
 /*
  * Addresses of overlay networks are cluster-wide: each one is a key addrs/<net>/<ip> created
  * only if absent, under the owner node's lease (a dead node's addresses free themselves). `ep
- * add` claims its address before the endpoint is made (the lowest free one without --ip) and
- * gives it back if the endpoint cannot be made; the publisher claims the addresses of
- * endpoints that existed before (and again after a lost lease) and releases deleted ones.
+ * add`, `ep connect` and `ep move --net` claim their address before the endpoint is made (the
+ * lowest free one without --ip) and gives it back if the endpoint cannot be made; the publisher
+ * claims the addresses of endpoints that existed before (and again after a lost lease) and releases
+ * deleted ones.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -18,12 +19,17 @@
 
 #define ADDR_ATTEMPTS 16 /* racing hosts: each loss moves to the next free address */
 
-static void addr_key(const char *net, uint32_t ip, char *key, size_t len)
+void addr_key(const char *net, uint32_t ip, char *key, size_t len)
 {
 	char text[CBPF_IP_STRLEN];
 
 	cbpf_format_ip(ip, text);
 	snprintf(key, len, CLUSTER_ADDRS "%s/%s", net, text);
+}
+
+void addr_value(const char *ep, const char *node, char *value, size_t len)
+{
+	snprintf(value, len, "{\"endpoint\":\"%s\",\"node\":\"%s\"}", ep, node);
 }
 
 int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const char *net, uint32_t ip,
@@ -36,7 +42,7 @@ int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const cha
 	int err;
 
 	addr_key(net, ip, key, sizeof(key));
-	snprintf(value, sizeof(value), "{\"endpoint\":\"%s\",\"node\":\"%s\"}", ep, node);
+	addr_value(ep, node, value, sizeof(value));
 	err = etcd_create(e, key, value, strlen(value), lease, NULL);
 	if (err != -EEXIST)
 		return err;
@@ -129,7 +135,7 @@ static bool overlay_net(struct cbpf_ctx *ctx, const char *name)
 	return overlay;
 }
 
-static int64_t current_lease(struct cluster *c)
+int64_t cluster_lease(struct cluster *c)
 {
 	int64_t lease;
 
@@ -142,10 +148,10 @@ static int64_t current_lease(struct cluster *c)
 int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	const char *name = cluster_operand(argc, argv), *net = cluster_option(argc, argv, "net");
-	const char *ip_text = cluster_option(argc, argv, "ip");
-	char owner[160] = "", ip_buf[CBPF_IP_STRLEN];
+	const char *ip_text = cluster_option(argc, argv, "ip"), *verb = argv[1];
+	char owner[160] = "", ip_buf[CBPF_IP_STRLEN], record[CBPF_NAME_MAX * 2];
 	char **words = calloc(argc + 3, sizeof(*words));
-	int64_t lease = current_lease(c);
+	int64_t lease = cluster_lease(c);
 	uint32_t ip = 0;
 	int err = 0;
 
@@ -159,10 +165,15 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 		free(words);
 		return err;
 	}
+	/* A further interface's address is claimed under its record's name, as it is published. */
+	if (!strcmp(verb, "connect"))
+		snprintf(record, sizeof(record), "%s@%s", name, net);
+	else
+		snprintf(record, sizeof(record), "%s", name);
 	if (!lease) {
 		cbpf_err(
-		    "ep add %s: this node is not registered in the cluster (is etcd reachable?)",
-		    name);
+		    "ep %s %s: this node is not registered in the cluster (is etcd reachable?)",
+		    verb, name);
 		free(words);
 		return -EAGAIN;
 	}
@@ -170,14 +181,14 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 		if (!ip_text) {
 			err = addr_free(c, ctx, net, &ip);
 			if (!err && !ip) {
-				cbpf_err("ep add %s: no free address left in network %s", name,
+				cbpf_err("ep %s %s: no free address left in network %s", verb, name,
 					 net);
 				err = -ENOSPC;
 				break;
 			}
 		}
 		err = err
-			  ?: addr_claim(c->cmd_etcd, c->node, lease, net, ip, name, owner,
+			  ?: addr_claim(c->cmd_etcd, c->node, lease, net, ip, record, owner,
 					sizeof(owner));
 		if (err == -EEXIST && !ip_text)
 			continue;
@@ -185,13 +196,13 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 	}
 	cbpf_format_ip(ip, ip_buf);
 	if (err == -EEXIST) {
-		cbpf_err("ep add %s: address %s of network %s is taken in the cluster by %s", name,
-			 ip_buf, net, owner);
+		cbpf_err("ep %s %s: address %s of network %s is taken in the cluster by %s", verb,
+			 name, ip_buf, net, owner);
 		free(words);
 		return err;
 	}
 	if (err) {
-		cbpf_err("ep add %s: claiming an address in the cluster: %s", name,
+		cbpf_err("ep %s %s: claiming an address in the cluster: %s", verb, name,
 			 etcd_errmsg(c->cmd_etcd));
 		free(words);
 		return cluster_unavailable(err);
@@ -203,8 +214,8 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 	}
 	err = cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, words);
 	if (err && addr_release(c->cmd_etcd, net, ip))
-		cbpf_err("ep add %s: address %s not given back to the cluster: %s", name, ip_buf,
-			 etcd_errmsg(c->cmd_etcd));
+		cbpf_err("ep %s %s: address %s not given back to the cluster: %s", verb, name,
+			 ip_buf, etcd_errmsg(c->cmd_etcd));
 	free(words);
 	return err;
 }

@@ -132,11 +132,28 @@ const char *cluster_option(int argc, char **argv, const char *name);
 const char *cluster_operand(int argc, char **argv);
 
 /* addrs.c: addresses claimed cluster-wide (addrs/<net>/<ip>). */
+/* ep add, ep connect and ep move --net with their address claimed in the cluster first. */
 int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv);
 /* Claims ip for endpoint ep of node; -EEXIST with owner filled when another one holds it. */
 int addr_claim(struct etcd_client *e, const char *node, int64_t lease, const char *net, uint32_t ip,
 	       const char *ep, char *owner, size_t owner_len);
 int addr_release(struct etcd_client *e, const char *net, uint32_t ip);
+/* addrs/<net>/<ip> and its value. */
+void addr_key(const char *net, uint32_t ip, char *key, size_t len);
+void addr_value(const char *ep, const char *node, char *value, size_t len);
+/* The lease the node's keys hang on; 0 while it is not registered. */
+int64_t cluster_lease(struct cluster *c);
+/* Runs words with stdout swallowed: an undo prints nothing to the caller. */
+int run_quiet(struct cbpf_ctx *ctx, int argc, char **argv);
+
+/*
+ * takeover.c: `ep move NAME --netns NS` of an endpoint living on another node: made here with
+ * its address and taken over in etcd with one transaction.
+ */
+int cluster_ep_takeover(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv);
+/* Whether local endpoint have, published by this node, was taken over by ep's node. */
+bool cluster_moved_away(const struct cluster *c, const struct cbpf_endpoint *have,
+			const struct mirror_ep *ep);
 
 /* underlay.c */
 int cluster_find_underlay(const char *spec, const char *etcd_urls, uint32_t *ip);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include "agent/log.h"
 #include "api/exec.h"
 #include "cluster/cluster_int.h"
+#include "cluster/learn_op.h"
+#include "ct_forget.h"
 #include "network.h"
 
 static int on_event(void *arg, const struct etcd_event *ev)
@@ -88,21 +91,6 @@ int learn_list_and_watch(struct cluster *c)
 		  fresh.n_nodes, fresh.n_eps, revision);
 	return 0;
 }
-
-/* The commands one reconciling pass runs, in order. */
-struct op {
-	char *argv[20];
-	int argc;
-	char text[8][CBPF_NAME_MAX]; /* what argv points into */
-	char learned[LEARNED_MAX];   /* "node:NAME"/"net:NAME" learned (+1) or forgotten (-1) */
-	int learned_change;
-};
-
-/* Each op on its own: its argv points into it. */
-struct ops {
-	struct op **v;
-	size_t n;
-};
 
 static struct op *op_new(struct ops *ops)
 {
@@ -217,14 +205,6 @@ static const struct mirror_node *mirror_node(const struct mirror *m, const char 
 	return NULL;
 }
 
-static const struct mirror_ep *mirror_ep(const struct mirror *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_eps; i++)
-		if (!strcmp(m->eps[i].name, name))
-			return &m->eps[i];
-	return NULL;
-}
-
 static void op_node_add(struct ops *ops, const struct mirror_node *node)
 {
 	struct op *op = op_new(ops);
@@ -243,12 +223,12 @@ static void op_node_add(struct ops *ops, const struct mirror_node *node)
 	op->learned_change = 1;
 }
 
-static void op_del(struct ops *ops, const char *what, const char *name, const char *forget)
+static struct op *op_del(struct ops *ops, const char *what, const char *name, const char *forget)
 {
 	struct op *op = op_new(ops);
 
 	if (!op)
-		return;
+		return NULL;
 	snprintf(op->text[0], CBPF_NAME_MAX, "%s", name);
 	op->argv[0] = (char *)what;
 	op->argv[1] = strcmp(what, "net") ? "del" : "delete"; /* as the commands are named */
@@ -258,6 +238,7 @@ static void op_del(struct ops *ops, const char *what, const char *name, const ch
 		learned_key(op->learned, forget, name);
 		op->learned_change = -1;
 	}
+	return op;
 }
 
 static void op_ep_add(struct ops *ops, const struct mirror_ep *ep)
@@ -283,6 +264,7 @@ static void op_ep_add(struct ops *ops, const struct mirror_ep *ep)
 	op->argv[9] = "--mac";
 	op->argv[10] = op->text[2];
 	op->argc = 11;
+	op->batch = true;
 }
 
 static const struct mirror_net *mirror_net(const struct mirror *m, const char *name)
@@ -359,7 +341,7 @@ static void plan_networks(struct cluster *c, struct cbpf_state *st, struct ops *
 			op_del(ops, "net", st->nets[i].name, "net");
 }
 
-/* Nodes: every node in etcd is one of ours; nodes we learned that left etcd go. */
+/* Nodes: every node in etcd is one of ours, with the underlay etcd has. */
 static void plan_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops)
 {
 	const struct mirror *m = &c->mirror;
@@ -376,7 +358,17 @@ static void plan_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops
 			learned_set_kind(c, "node", have->name);
 		}
 	}
-	/* This host stays its own node while its key is away (a lease lost in an outage). */
+}
+
+/*
+ * Nodes we learned that left etcd go, after their endpoints (planned by plan_endpoints): those
+ * go in one batch, and `node del` then has none left to remove one by one. This host stays its
+ * own node while its key is away (a lease lost in an outage).
+ */
+static void plan_gone_nodes(struct cluster *c, struct cbpf_state *st, struct ops *ops)
+{
+	const struct mirror *m = &c->mirror;
+
 	for (size_t i = 0; i < st->n_nodes; i++)
 		if (is_learned(c, "node", st->nodes[i].name) &&
 		    !mirror_node(m, st->nodes[i].name) && strcmp(st->nodes[i].name, c->node))
@@ -391,18 +383,94 @@ static bool wanted_here(struct cluster *c, struct cbpf_state *st, const struct m
 	       mirror_node(&c->mirror, ep->node) && state_find_node(st, ep->node);
 }
 
+static void remote_del(struct ops *ops, const char *name)
+{
+	struct op *op = op_del(ops, "ep", name, NULL);
+
+	if (op)
+		op->batch = true;
+}
+
+/*
+ * A local endpoint another node took over (`ep move --netns` there) goes from here. It leaves
+ * the published list first, so that the publisher does not delete the key that is now the
+ * other node's.
+ */
+static void moved_away(struct cluster *c, struct ops *ops, const struct cbpf_endpoint *have)
+{
+	struct op *op;
+
+	for (size_t i = 0; i < c->n_published; i++) {
+		if (strcmp(c->published[i].name, have->name))
+			continue;
+		c->published[i] = c->published[--c->n_published];
+		break;
+	}
+	op = op_del(ops, "ep", have->name, NULL);
+	if (op)
+		op->moved_ip = have->ip;
+}
+
+/*
+ * Records looked up by name in a sorted array, each entry pointing at a record whose first
+ * member is its name: with 10 000 endpoints, a linear search per endpoint made each pass
+ * seconds long.
+ */
+struct name_index {
+	const char **v;
+	size_t n;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int index_build(struct name_index *ix, const void *records, size_t n, size_t size)
+{
+	ix->n = 0;
+	ix->v = malloc((n + 1) * sizeof(*ix->v));
+	if (!ix->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ix->v[ix->n++] = (const char *)records + i * size;
+	qsort(ix->v, ix->n, sizeof(*ix->v), name_cmp);
+	return 0;
+}
+
+static void *index_find(const struct name_index *ix, const char *name)
+{
+	const char **hit = bsearch(&name, ix->v, ix->n, sizeof(*ix->v), name_cmp);
+
+	return hit ? (void *)*hit : NULL;
+}
+
 /* Remote endpoints: those of other nodes in the overlay networks this host has. */
 static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops *ops)
 {
 	struct mirror *m = &c->mirror;
+	struct name_index have_ix, mirror_ix = {0};
 
+	_Static_assert(offsetof(struct cbpf_endpoint, name) == 0, "records start with the name");
+	_Static_assert(offsetof(struct mirror_ep, name) == 0, "records start with the name");
+	if (index_build(&have_ix, st->eps, st->n_eps, sizeof(*st->eps)) ||
+	    index_build(&mirror_ix, m->eps, m->n_eps, sizeof(*m->eps))) {
+		agent_log(LOG_LVL_WARN, "cluster: planning endpoints: %s", strerror(ENOMEM));
+		free(have_ix.v);
+		free(mirror_ix.v);
+		return;
+	}
 	for (size_t i = 0; i < m->n_eps; i++) {
 		struct mirror_ep *ep = &m->eps[i];
 		struct cbpf_endpoint *have;
 
 		if (!wanted_here(c, st, ep))
 			continue;
-		have = state_find_ep(st, ep->name);
+		have = index_find(&have_ix, ep->name);
+		if (have && state_ep_is_local(have) && cluster_moved_away(c, have, ep)) {
+			moved_away(c, ops, have);
+			continue;
+		}
 		if (have && state_ep_is_local(have)) {
 			if (!ep->warned)
 				agent_log(LOG_LVL_WARN,
@@ -416,7 +484,7 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 		    have->ip == ep->ip && !memcmp(have->mac, ep->mac, 6))
 			continue;
 		if (have)
-			op_del(ops, "ep", have->name, NULL);
+			remote_del(ops, have->name);
 		else
 			op_ep_add(ops, ep);
 	}
@@ -426,10 +494,23 @@ static void plan_endpoints(struct cluster *c, struct cbpf_state *st, struct ops 
 
 		if (state_ep_is_local(have) || !is_learned(c, "node", have->node))
 			continue;
-		ep = mirror_ep(m, have->name);
+		ep = index_find(&mirror_ix, have->name);
 		if (!ep || !wanted_here(c, st, ep))
-			op_del(ops, "ep", have->name, NULL);
+			remote_del(ops, have->name);
 	}
+	free(have_ix.v);
+	free(mirror_ix.v);
+}
+
+static void op_done(struct cluster *c, const struct op *op)
+{
+	/* getopt permuted argv: name the object from the op's own copy */
+	agent_log(LOG_LVL_INFO, "cluster: %s %s %s", op->argv[0], op->argv[1], op->text[0]);
+	if (op->learned_change)
+		learned_set(c, op->learned, op->learned_change > 0);
+	if (op->moved_ip && ct_forget_addr(&c->a->ctx, op->moved_ip, NULL))
+		agent_log(LOG_LVL_WARN, "cluster: %s moved away: %s", op->text[0],
+			  cbpf_last_error());
 }
 
 /* One pass; returns how many commands succeeded. */
@@ -452,27 +533,35 @@ static size_t reconcile_once(struct cluster *c)
 	plan_nodes(c, &st, &ops);
 	plan_networks(c, &st, &ops);
 	plan_endpoints(c, &st, &ops);
+	plan_gone_nodes(c, &st, &ops);
 	cluster_view_set(&c->mirror, c->node, c->last_heartbeat);
 	pthread_mutex_unlock(&c->m);
 	state_close(&st);
 	pthread_mutex_unlock(&c->a->lock);
 
-	for (size_t i = 0; i < ops.n; i++) {
+	for (size_t i = 0; i < ops.n;) {
 		struct op *op = ops.v[i];
 		struct exec_request req = {.argv = op->argv, .argc = op->argc};
 		struct exec_result res;
+		size_t n = 1;
 
-		exec_run(c->a, &req, &res);
-		if (!res.err) {
-			done++;
-			/* getopt permuted argv: name the object from the op's own copy */
-			agent_log(LOG_LVL_INFO, "cluster: %s %s %s", op->argv[0], op->argv[1],
-				  op->text[0]);
-			if (op->learned_change)
-				learned_set(c, op->learned, op->learned_change > 0);
+		if (op->batch) {
+			while (i + n < ops.n && ops.v[i + n]->batch)
+				n++;
+			learn_run_batch(c->a, ops.v + i, n);
+		} else {
+			exec_run(c->a, &req, &res);
+			op->err = res.err;
+			exec_result_free(&res);
 		}
-		exec_result_free(&res);
-		free(op);
+		for (size_t k = i; k < i + n; k++) {
+			op = ops.v[k];
+			if (!op->err)
+				op_done(c, op);
+			done += !op->err;
+			free(op);
+		}
+		i += n;
 	}
 	free(ops.v);
 	return done;

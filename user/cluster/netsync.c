@@ -52,8 +52,7 @@ const char *cluster_operand(int argc, char **argv)
 	return NULL;
 }
 
-/* Runs words with stdout swallowed: an undo prints nothing to the caller. */
-static int run_quiet(struct cbpf_ctx *ctx, int argc, char **argv)
+int run_quiet(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	FILE *saved = stdout, *null = fopen("/dev/null", "w");
 	int err;
@@ -272,8 +271,16 @@ int cluster_command(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **ar
 	*handled = false;
 	if (cluster_in_thread() || argc < 2)
 		return 0;
-	if (!strcmp(argv[0], "ep") && !strcmp(argv[1], "add") &&
-	    cluster_option(argc, argv, "netns") && !cluster_option(argc, argv, "remote")) {
+	if (!strcmp(argv[0], "ep") && !strcmp(argv[1], "move") &&
+	    cluster_option(argc, argv, "netns") && !cluster_option(argc, argv, "net")) {
+		*handled = true;
+		return cluster_ep_takeover(c, ctx, argc, argv);
+	}
+	if (!strcmp(argv[0], "ep") &&
+	    ((!strcmp(argv[1], "add") && cluster_option(argc, argv, "netns") &&
+	      !cluster_option(argc, argv, "remote")) ||
+	     !strcmp(argv[1], "connect") ||
+	     (!strcmp(argv[1], "move") && cluster_option(argc, argv, "net")))) {
 		*handled = true;
 		return cluster_ep_add(c, ctx, argc, argv);
 	}
