@@ -20,6 +20,7 @@
 #include "policy_cmds.h"
 #include "policy_load.h"
 #include "rule_ref.h"
+#include "cli/table.h"
 
 const struct cbpf_opt policy_check_opts[] = {
     {"strict", 'S', NULL, "every object a rule names must exist now"},
@@ -376,6 +377,7 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 	char path[320], msg[POL_ERR_MAX];
 	struct pol_compiled c;
 	struct cbpf_state st;
+	struct cli_table t;
 	json_object *list;
 
 	(void)argv;
@@ -403,6 +405,9 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 		return err;
 	}
 	list = json_object_new_array();
+	if (!ctx->json)
+		cli_table_init(&t, "RULE", "NAME", "ORIGIN", "FROM", "TO", "VERDICT", "PACKETS",
+			       "BYTES", NULL);
 	for (size_t i = 0; i < c.all.n; i++) {
 		const struct pol_rule *r = &c.all.rules[i];
 		struct cbpf_rule_stat sum = {0};
@@ -419,10 +424,13 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 		policy_format_selector(&r->from, from, sizeof(from));
 		policy_format_selector(&r->to, to, sizeof(to));
 		if (!ctx->json) {
-			printf("%-10s %-20s %-28s %-24s %-24s %-5s %12llu %14llu\n",
-			       cbpf_rule_ref(r->id, ref), r->name[0] ? r->name : "-", r->origin,
-			       from, to, r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny",
-			       (unsigned long long)sum.packets, (unsigned long long)sum.bytes);
+			char packets[24], bytes[24];
+
+			snprintf(packets, sizeof(packets), "%llu", (unsigned long long)sum.packets);
+			snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)sum.bytes);
+			cli_table_row(&t, cbpf_rule_ref(r->id, ref), r->name, r->origin, from, to,
+				      r->verdict == CBPF_VERDICT_ALLOW ? "allow" : "deny", packets,
+				      bytes);
 			continue;
 		}
 		o = json_object_new_object();
@@ -439,11 +447,13 @@ int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv)
 		json_object_object_add(o, "bytes", json_object_new_uint64(sum.bytes));
 		json_object_array_add(list, o);
 	}
-	if (ctx->json)
+	if (ctx->json) {
 		cbpf_print_json(list);
-	else
+	} else {
 		json_object_put(list);
+		err = cli_table_print(&t, stdout);
+	}
 	policy_compiled_free(&c);
 	close(fd);
-	return 0;
+	return err;
 }

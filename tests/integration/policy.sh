@@ -139,6 +139,12 @@ check_eq "stats --json counts under the same rule" "$ref" \
 	"$(cb h1 --json policy stats | jq -r '.[] | select(.name == "neta-never-opens-to-netb") | .ref')"
 check_eq "stats text starts its row with the same rule" "$ref" \
 	"$(cb h1 policy stats | awk '/neta-never-opens-to-netb/ {print $1}')"
+cb h1 policy stats >"$WORK/stats.txt"
+check_eq "stats text has a header row" "RULE NAME ORIGIN FROM TO VERDICT PACKETS BYTES" \
+	"$(head -1 "$WORK/stats.txt" | xargs)"
+check_eq "stats text: every row's verdict starts under VERDICT, whatever the names' lengths" "" \
+	"$(awk 'NR == 1 {col = index($0, "VERDICT")} NR > 1 && substr($0, col, 5) != "allow" &&
+		substr($0, col, 4) != "deny" {print}' "$WORK/stats.txt")"
 check_eq "policy list --json: a rule's ports, priority and direction" "f12 tcp/80,443,8000-8099 1000 one-way deny" \
 	"$(cb h1 --json policy list | jq -r '.[] | select(.name == "netd-no-web-out") | "\(.ref) \(.match) \(.priority) \(.direction) \(.verdict)"')"
 check_eq "policy list: a header row, then aligned columns" "RULE FROM TO ACTION DIR PRIORITY MATCH NAME ORIGIN" \
