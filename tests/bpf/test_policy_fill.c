@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map_cache.h"
-#include "map_fill.h"
+#include "reconcile/map_cache.h"
+#include "reconcile/map_fill.h"
 #include "policy.h"
 #include "tap.h"
 

@@ -9,7 +9,7 @@
 
 #include "fuzz.h"
 #include "fuzz_state.h"
-#include "policy_compile.h"
+#include "policy/policy_compile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

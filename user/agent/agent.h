@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #define AGENT_SOCKET_FILE "cbpfnet.sock"
 
