@@ -11,7 +11,7 @@
 #include "ep/ep.h"
 #include "net/netmodel.h"
 #include "net/netns.h"
-#include "policy/policy_apply.h"
+#include "reconcile/policy_apply.h"
 #include "reconcile/sync.h"
 
 json_object *ep_json(const struct cbpf_endpoint *ep)

@@ -1,6 +1,7 @@
 /*
  * macvlan links: created on the parent with libnl straight into the endpoint's namespace, the
- * macvlan programs at TCX on them, and the link map entry those programs find their endpoint by.
+ * macvlan programs at TCX on them (the link map entry they find their endpoint by is written by
+ * reconcile/macvlan_map.c).
  */
 #ifndef CBPF_MACVLAN_LINK_H
 #define CBPF_MACVLAN_LINK_H
@@ -36,10 +37,5 @@ int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec);
 int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex);
 /* Detaches them; other programs on the hooks stay. */
 int macvlan_detach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex);
-
-/* Writes or removes the link map entry for ifindex: the endpoint's address and its network. */
-int macvlan_link_update(const struct cbpf_ctx *ctx, int ifindex, uint32_t ip,
-			const struct cbpf_network *net);
-int macvlan_link_delete(const struct cbpf_ctx *ctx, int ifindex);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "reconcile/attach.h"
 #include "net/macvlan_link.h"
+#include "reconcile/macvlan_map.h"
 #include "network.h"
 #include "net/netmodel.h"
 #include "net/nl.h"

@@ -16,7 +16,7 @@
 #include "endpoint.h"
 #include "network.h"
 #include "cli/output.h"
-#include "policy/policy_apply.h"
+#include "reconcile/policy_apply.h"
 #include "policy/policy_cmds.h"
 #include "policy/policy_load.h"
 #include "policy/rule_ref.h"

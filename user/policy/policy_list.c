@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "policy/policy_apply.h"
+#include "reconcile/policy_apply.h"
 #include "policy/policy_cmds.h"
 #include "policy/rule_ref.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "policy/policy_apply.h"
+#include "reconcile/policy_apply.h"
 #include "policy/policy_load.h"
 
 static double now_ms(void)

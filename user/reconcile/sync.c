@@ -12,7 +12,7 @@
 #include "policy.h"
 #include "cli/cli.h"
 #include "net/macvlan_link.h"
-#include "policy/policy_apply.h"
+#include "reconcile/policy_apply.h"
 #include "reconcile/sync.h"
 
 uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "reconcile/map_cache.h"
-#include "policy/policy_apply.h"
+#include "reconcile/policy_apply.h"
 
 /* A map of the live one's type, sizes and BTF, so tools print it with field names. */
 static int map_like(int live_fd, const char *name, __u32 max_entries)
