@@ -12,6 +12,7 @@
 #include "net/netmodel.h"
 #include "net/netns.h"
 #include "reconcile/policy_apply.h"
+#include "policy/identity.h"
 #include "reconcile/sync.h"
 
 json_object *ep_json(const struct cbpf_endpoint *ep)

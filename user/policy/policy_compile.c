@@ -10,7 +10,7 @@
 
 #include "drop.h"
 #include "policy/policy_compile.h"
-#include "reconcile/sync.h"
+#include "policy/identity.h"
 
 struct record {
 	uint32_t src, dst;

@@ -12,13 +12,9 @@
 #include "policy.h"
 #include "cli/cli.h"
 #include "net/macvlan_link.h"
+#include "policy/identity.h"
 #include "reconcile/policy_apply.h"
 #include "reconcile/sync.h"
-
-uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep)
-{
-	return CBPF_IDENTITY_EP_BASE + ep->id;
-}
 
 int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
 {

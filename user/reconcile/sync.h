@@ -7,8 +7,6 @@
 #include "reconcile/loader.h"
 #include "store/state.h"
 
-uint32_t cbpf_ep_identity(const struct cbpf_endpoint *ep);
-
 int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net);
 int sync_endpoint(const struct cbpf_maps *maps, struct cbpf_state *st,
 		  const struct cbpf_endpoint *ep);
