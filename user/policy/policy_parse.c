@@ -1,15 +1,17 @@
 /* JSON policy files to rules, with "file:line" on every error. */
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "drop.h"
 #include "json/json_in.h"
 #include "policy.h"
-#include "policy/policy_parse_int.h"
+#include "policy/policy_rules.h"
 
 /* A rule object's fields as the checks see them: json-c's values, read once into plain ones. */
 enum pol_field {
@@ -49,6 +51,154 @@ static int fail(char *err, size_t size, const char *file, int line, const char *
 		vsnprintf(err + n, size - n, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/*
+ * json-c keeps no positions, so the offsets of the elements of the top-level "rules" array are
+ * found with a small scanner over the same text; offsets[i] is where rules[i] starts.
+ */
+static size_t locate_rules(const char *text, size_t *offsets, size_t max)
+{
+	int depth = 0, in_rules = 0;
+	size_t n = 0, key_start = 0, key_len = 0;
+	int expect_value = 0, last_key_rules = 0;
+
+	for (size_t i = 0; text[i]; i++) {
+		char c = text[i];
+
+		if (c == '"') {
+			size_t start = ++i;
+
+			while (text[i] && text[i] != '"')
+				i += text[i] == '\\' && text[i + 1] ? 2 : 1;
+			if (!text[i])
+				break;
+			if (in_rules && depth == 2 && expect_value && n < max)
+				offsets[n++] = start - 1;
+			expect_value = 0;
+			key_start = start;
+			key_len = i - start;
+			continue;
+		}
+		if (c == ':' && depth == 1)
+			last_key_rules = key_len == 5 && !strncmp(text + key_start, "rules", 5);
+		if (c == '[' || c == '{') {
+			if (in_rules && depth == 2 && expect_value && n < max)
+				offsets[n++] = i;
+			expect_value = 0;
+			depth++;
+			if (c == '[' && depth == 2 && last_key_rules) {
+				in_rules = 1;
+				expect_value = 1;
+			}
+		} else if (c == ']' || c == '}') {
+			depth--;
+			if (depth == 1)
+				in_rules = 0;
+		} else if (c == ',' && in_rules && depth == 2) {
+			expect_value = 1;
+		} else if (in_rules && depth == 2 && expect_value && c > ' ') {
+			if (n < max)
+				offsets[n++] = i;
+			expect_value = 0;
+		}
+	}
+	return n;
+}
+
+int policy_parse_selector(const char *text, struct pol_selector *sel)
+{
+	static const struct {
+		const char *prefix;
+		uint8_t kind;
+	} kinds[] = {
+	    {"ep:", POL_SEL_EP},     {"net:", POL_SEL_NET},   {"vlan:", POL_SEL_VLAN},
+	    {"node:", POL_SEL_NODE}, {"host:", POL_SEL_HOST}, {"cidr:", POL_SEL_CIDR},
+	};
+
+	memset(sel, 0, sizeof(*sel));
+	if (!strcmp(text, "world")) {
+		sel->kind = POL_SEL_WORLD;
+		return 0;
+	}
+	if (!strcmp(text, "host")) {
+		sel->kind = POL_SEL_HOST;
+		strcpy(sel->name, "local");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t len = strlen(kinds[i].prefix);
+		const char *arg = text + len;
+		char *end;
+
+		if (strncmp(text, kinds[i].prefix, len))
+			continue;
+		sel->kind = kinds[i].kind;
+		if (sel->kind == POL_SEL_CIDR)
+			return cbpf_parse_cidr(arg, &sel->cidr) ? -EDOM : 0;
+		if (sel->kind == POL_SEL_VLAN) {
+			unsigned long v = strtoul(arg, &end, 10);
+
+			if (!*arg || *end || v < 1 || v > 4094)
+				return -EDOM;
+			sel->vlan = v;
+			return 0;
+		}
+		if (!state_valid_name(arg))
+			return -EDOM;
+		snprintf(sel->name, sizeof(sel->name), "%s", arg);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Digits of v ending at end; returns where they start. */
+static char *format_uint(unsigned int v, char *end)
+{
+	*end = '\0';
+	do
+		*--end = '0' + v % 10;
+	while (v /= 10);
+	return end;
+}
+
+/* Without snprintf: a snapshot formats two selectors per rule. */
+void policy_format_selector(const struct pol_selector *sel, char *buf, size_t size)
+{
+	static const char *const prefixes[] = {
+	    [POL_SEL_EP] = "ep:",     [POL_SEL_NET] = "net:",	[POL_SEL_VLAN] = "vlan:",
+	    [POL_SEL_NODE] = "node:", [POL_SEL_HOST] = "host:", [POL_SEL_CIDR] = "cidr:",
+	};
+	char num[12], cidr[CBPF_IP_STRLEN + sizeof(num)];
+	const char *prefix = sel->kind < POL_SEL_WORLD ? prefixes[sel->kind] : "world", *arg;
+	size_t n = strlen(prefix), m;
+
+	switch (sel->kind) {
+	case POL_SEL_VLAN:
+		arg = format_uint(sel->vlan, num + sizeof(num) - 1);
+		break;
+	case POL_SEL_CIDR:
+		cbpf_format_ip(sel->cidr.addr, cidr);
+		strcat(strcat(cidr, "/"), format_uint(sel->cidr.prefix_len, num + sizeof(num) - 1));
+		arg = cidr;
+		break;
+	case POL_SEL_EP:
+	case POL_SEL_NET:
+	case POL_SEL_NODE:
+	case POL_SEL_HOST:
+		arg = sel->name;
+		break;
+	default:
+		arg = "";
+	}
+	if (!size)
+		return;
+	n = n < size - 1 ? n : size - 1;
+	memcpy(buf, prefix, n);
+	m = strlen(arg);
+	m = m < size - 1 - n ? m : size - 1 - n;
+	memcpy(buf + n, arg, m);
+	buf[n + m] = '\0';
 }
 
 static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)
@@ -319,7 +469,7 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	}
 	/* Only to save moving rows as they come: without the memory, appending reports it. */
 	policy_set_reserve(set, n < POL_MAX_RULES ? n : POL_MAX_RULES);
-	if (policy_locate_rules(text, offsets, n) != n)
+	if (locate_rules(text, offsets, n) != n)
 		memset(offsets, 0, n * sizeof(*offsets));
 	/* Offsets grow with i: count newlines once, not from the start for every rule. */
 	for (size_t i = 0, pos = 0, line = 1; i < n && !e; i++) {
@@ -330,6 +480,82 @@ int policy_parse_text(const char *file, const char *text, struct pol_set *set, c
 	}
 	free(offsets);
 	json_object_put(root);
+	return e;
+}
+
+static char *read_file(const char *path, char *err, size_t err_size)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	long size;
+
+	if (!f) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !(buf = malloc(size + 1)) || fread(buf, 1, size, f) != (size_t)size) {
+		snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	buf[size] = '\0';
+	fclose(f);
+	if (strlen(buf) != (size_t)size) {
+		snprintf(err, err_size, "%s:%d: NUL byte in a text file", path,
+			 json_in_line(buf, strlen(buf)));
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int parse_file(const char *path, struct pol_set *set, char *err, size_t err_size)
+{
+	char *text = read_file(path, err, err_size);
+	int e;
+
+	if (!text)
+		return -EINVAL;
+	e = policy_parse_text(path, text, set, err, err_size);
+	free(text);
+	if (!e)
+		set->n_files++;
+	return e;
+}
+
+static int json_name(const struct dirent *d)
+{
+	size_t len = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && len > 5 && !strcmp(d->d_name + len - 5, ".json");
+}
+
+int policy_parse_path(const char *path, struct pol_set *set, char *err, size_t err_size)
+{
+	struct dirent **names;
+	char file[CBPF_PATH_MAX * 2];
+	int n, e = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return errno == ENOTDIR
+			   ? parse_file(path, set, err, err_size)
+			   : (snprintf(err, err_size, "%s: %s", path, strerror(errno)), -EINVAL);
+	closedir(d);
+	n = scandir(path, &names, json_name, alphasort);
+	if (n < 0) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(file, sizeof(file), "%s/%s", path, names[i]->d_name);
+		if (!e)
+			e = parse_file(file, set, err, err_size);
+		free(names[i]);
+	}
+	free(names);
 	return e;
 }
 
