@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "cluster/etcd.h"
 #include "endpoint.h"
 

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "loader.h"
+#include "reconcile/attach.h"
+#include "reconcile/loader.h"
 #include "tunnel_md.skel.h"
 
 static int pin(struct bpf_program *prog, const char *dir, const char *name)

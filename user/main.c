@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "cli/help.h"
-#include "cni.h"
+#include "cni/cni.h"
 #include "client/forward.h"
-#include "commands.h"
+#include "cli/commands.h"
 
 static int run(struct cbpf_ctx *ctx, int argc, char **argv)
 {

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "map_cache.h"
-#include "map_fill.h"
+#include "reconcile/map_cache.h"
+#include "reconcile/map_fill.h"
 #include "policy.h"
 #include "tap.h"
 

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "ep.h"
-#include "ep_batch.h"
+#include "ep/ep.h"
+#include "ep/ep_batch.h"
 #include "fuzz.h"
 #include "fuzz_state.h"
 

@@ -12,8 +12,8 @@
 
 #include "fuzz.h"
 #include "fuzz_state.h"
-#include "policy_compile.h"
-#include "policy_fields.h"
+#include "policy/policy_compile.h"
+#include "policy/policy_fields.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #define CBPF_FUZZ_STATE_H
 
 #include "network.h"
-#include "state.h"
+#include "store/state.h"
 
 /* 10.40.0.0/24 overlay, 10.50.0.0/24 VLAN 20 macvlan, 10.60.0.0/24 local; h1 is this host. */
 static struct cbpf_network fuzz_nets[] = {

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attach.h"
+#include "reconcile/attach.h"
 #include "noop.skel.h"
 
 int main(int argc, char **argv)

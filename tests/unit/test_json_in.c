@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "json_in.h"
+#include "json/json_in.h"
 #include "tap.h"
 
 static struct json_in_error e;

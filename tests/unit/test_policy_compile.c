@@ -7,7 +7,7 @@
 
 #include "drop.h"
 #include "policy.h"
-#include "policy_compile.h"
+#include "policy/policy_compile.h"
 #include "tap.h"
 
 static struct cbpf_network nets[] = {

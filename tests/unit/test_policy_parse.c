@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "policy.h"
-#include "policy_fields.h"
-#include "policy_rules.h"
+#include "policy/policy_fields.h"
+#include "policy/policy_rules.h"
 #include "tap.h"
 
 static char err[POL_ERR_MAX];

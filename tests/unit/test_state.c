@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
-#include "sync.h"
+#include "store/state.h"
+#include "reconcile/sync.h"
 #include "tap.h"
 
 static void state_round_trip(void)

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "state.h"
+#include "cli/cli.h"
+#include "store/state.h"
 #include "tap.h"
 
 /* As cbpfnet before the database wrote it (a network, a local and a remote endpoint, ...). */

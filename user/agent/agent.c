@@ -20,8 +20,8 @@
 #include "api/server.h"
 #include "api/tcp.h"
 #include "cluster/cluster.h"
-#include "commands.h"
-#include "policy_load.h"
+#include "cli/commands.h"
+#include "policy/policy_load.h"
 
 int agent_policy_reload(struct agent *a, json_object **doc)
 {

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #define AGENT_SOCKET_FILE "cbpfnet.sock"
 
@@ -32,7 +32,7 @@ struct agent {
 	struct agent_events *events;
 	struct api_server *api;
 	struct api_server *api_tcp; /* NULL without --listen */
-	struct cluster *cluster; /* NULL: not in cluster mode */
+	struct cluster *cluster;    /* NULL: not in cluster mode */
 };
 
 /* Re-reads the policy files; doc gets the outcome ({generation, ok, message, ...}). */

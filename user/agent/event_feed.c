@@ -9,14 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "net/addr.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "agent/event_feed.h"
-#include "loader.h"
-#include "output.h"
-#include "rule_ref.h"
-#include "state.h"
+#include "reconcile/loader.h"
+#include "cli/output.h"
+#include "policy/rule_ref.h"
+#include "store/state.h"
 
 struct ep_name {
 	uint32_t ip;

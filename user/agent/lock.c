@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "agent/lock.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 static int holder_pid(int fd)
 {

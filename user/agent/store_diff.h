@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-#include "state.h"
+#include "store/state.h"
 
 /* The store's objects, each array sorted by name (rules by from, then to). */
 struct store_view {

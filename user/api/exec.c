@@ -16,7 +16,7 @@
 #include "cli/help.h"
 #include "api/exec.h"
 #include "cluster/cluster.h"
-#include "commands.h"
+#include "cli/commands.h"
 
 /* "reloaded 6 files, 12 rules from DIR in 51.8 ms"; JSON has the entries and generation too. */
 static void print_reload(json_object *doc)

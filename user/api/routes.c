@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
-#include "cni.h"
+#include "cni/cni.h"
 #include "agent/event_feed.h"
 #include "api/exec.h"
 #include "api/routes.h"

@@ -16,7 +16,7 @@
 #include "api/server.h"
 #include "api/static.h"
 #include "api/tcp.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 struct api_server {
 	struct agent *agent;

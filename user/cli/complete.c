@@ -11,7 +11,7 @@
 
 #include "cli/help.h"
 #include "client/forward.h"
-#include "commands.h"
+#include "cli/commands.h"
 
 /* "on|off" names fixed words; "FILE|DIR" and "CIDR" name kinds of values. */
 static bool has_choices(const char *metavar)

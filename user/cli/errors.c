@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/help.h"
-#include "output.h"
+#include "cli/output.h"
 
 static char *collected;
 static size_t collected_len;

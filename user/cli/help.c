@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/help.h"
-#include "commands.h"
+#include "cli/commands.h"
 
 #define COLUMN 30
 

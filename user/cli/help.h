@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* --json, --state, --bpffs, --help, --version: accepted before or after the command. */
 extern const struct cbpf_opt cli_global_opts[];

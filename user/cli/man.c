@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli/help.h"
-#include "commands.h"
+#include "cli/commands.h"
 
 /* Text for roff: dashes as \-, a backslash doubled. */
 static void roff(FILE *out, const char *text)

@@ -3,7 +3,7 @@
 
 #include "cli/help.h"
 #include "common.h"
-#include "loader.h"
+#include "reconcile/loader.h"
 #include "version.h"
 
 void cli_version(FILE *out)

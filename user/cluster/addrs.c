@@ -14,7 +14,7 @@
 
 #include "agent/agent.h"
 #include "cluster/cluster_int.h"
-#include "commands.h"
+#include "cli/commands.h"
 #include "network.h"
 
 #define ADDR_ATTEMPTS 16 /* racing hosts: each loss moves to the next free address */

@@ -8,7 +8,7 @@
 
 #include "cluster/cluster.h"
 #include "cluster/etcd.h"
-#include "state.h"
+#include "store/state.h"
 
 #define CLUSTER_PREFIX	  "/cbpfnet/v1/"
 #define CLUSTER_NODES	  CLUSTER_PREFIX "nodes/"

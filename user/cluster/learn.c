@@ -16,7 +16,7 @@
 #include "api/exec.h"
 #include "cluster/cluster_int.h"
 #include "cluster/learn_op.h"
-#include "ct_forget.h"
+#include "reconcile/ct_forget.h"
 #include "network.h"
 
 static int on_event(void *arg, const struct etcd_event *ev)

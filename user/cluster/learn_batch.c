@@ -6,7 +6,7 @@
 #include "agent/log.h"
 #include "api/exec.h"
 #include "cluster/learn_op.h"
-#include "ep.h"
+#include "ep/ep.h"
 
 struct batch {
 	struct op **ops;

@@ -7,7 +7,7 @@
 
 #include "cluster/cluster_int.h"
 #include "network.h"
-#include "obj_json.h"
+#include "json/obj_json.h"
 
 void mirror_clear(struct mirror *m)
 {

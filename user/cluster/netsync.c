@@ -16,7 +16,7 @@
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "cluster/cluster_int.h"
-#include "commands.h"
+#include "cli/commands.h"
 #include "network.h"
 
 #define VNI_FIRST    4096 /* as `net create` picks on one host */

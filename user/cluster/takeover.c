@@ -14,8 +14,8 @@
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "cluster/cluster_int.h"
-#include "garp.h"
-#include "output.h"
+#include "net/garp.h"
+#include "cli/output.h"
 #include "network.h"
 
 /* The further interfaces (NAME@NET) the owner has of the endpoint, as "a, b" in names. */

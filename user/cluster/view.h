@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "state.h"
+#include "store/state.h"
 
 struct cluster_node_view {
 	char name[CBPF_NAME_MAX];

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "client/client.h"
-#include "cni.h"
-#include "json_in.h"
+#include "cni/cni.h"
+#include "json/json_in.h"
 
 static int print_doc(json_object *doc, int status)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 
 static const char *const supported_versions[] = {"0.4.0", "1.0.0"};
 

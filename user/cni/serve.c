@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cni.h"
-#include "ep.h"
+#include "cni/cni.h"
+#include "ep/ep.h"
 
 static json_object *result_doc(const struct cni_request *req, const struct cbpf_endpoint *ep,
 			       const struct cbpf_network *net)

@@ -15,7 +15,7 @@
 #include "model/plot.h"
 #include "model/rule.h"
 #include "model/screen.h"
-#include "output.h"
+#include "cli/output.h"
 
 static size_t count_macvlan(const struct model_data *d)
 {

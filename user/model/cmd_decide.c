@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "model/cmds.h"
-#include "output.h"
+#include "cli/output.h"
 
 static int print_decision(struct cbpf_ctx *ctx, const struct model_decision *d)
 {

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "model/history.h"
 #include "model/req.h"
 #include "model/store.h"

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "model/history.h"
 #include "model/store.h"
-#include "state.h"
+#include "store/state.h"
 
 struct model_history {
 	struct cbpf_state own;

@@ -2,7 +2,7 @@
 #ifndef CBPF_MODEL_CMD_H
 #define CBPF_MODEL_CMD_H
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "model/decide.h"
 
 /* `cbpfnet model SUBCOMMAND ...`. */

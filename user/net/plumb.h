@@ -1,0 +1,25 @@
+/* veth plumbing, shared by the local and overlay models: a veth pair into the endpoint's
+ * namespace, address, default route, program on the host side. */
+#ifndef CBPF_PLUMB_H
+#define CBPF_PLUMB_H
+
+#include "cli/cli.h"
+#include "store/state.h"
+
+/*
+ * Creates the interfaces for ep (host_ifname, mac and ip already chosen) in network net and
+ * attaches the endpoint program. On failure nothing it created is left behind.
+ */
+int veth_plumb(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct cbpf_endpoint *ep,
+	       const struct cbpf_network *net);
+/* Removes the host side (and with it the peer); a link already gone is fine. */
+int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
+		 const struct cbpf_network *net);
+/*
+ * Address, link up and default route for ep's interface inside the namespace ns_fd, in one netlink
+ * batch; ifindex 0 looks the interface up by name.
+ */
+int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
+			 const struct cbpf_network *net);
+
+#endif

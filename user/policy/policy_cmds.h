@@ -1,0 +1,19 @@
+/* Subcommands of `policy` for file-based policy (policy_cmds.c). */
+#ifndef CBPF_POLICY_CMDS_H
+#define CBPF_POLICY_CMDS_H
+
+#include "cli/cli.h"
+#include "policy/policy_compile.h"
+
+extern const struct cbpf_opt policy_check_opts[];
+
+int policy_check(struct cbpf_ctx *ctx, int argc, char **argv);
+int policy_reload(struct cbpf_ctx *ctx, int argc, char **argv);
+int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv);
+int policy_stats(struct cbpf_ctx *ctx, int argc, char **argv);
+int policy_list(struct cbpf_ctx *ctx, int argc, char **argv);
+
+/* The accepted file rules compiled with the state's own: the rules the datapath holds. */
+int policy_compile_live(struct cbpf_state *st, struct pol_compiled *c, char *msg, size_t size);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * Attaching the endpoint programs to interfaces: TCX ingress and egress (Linux 6.6), or XDP.
+ * cbpfnet's attachments are bpf_links pinned under <pin dir>/links/ (attach_link.c): they stay
+ * after the process exits, go when unpinned, and name exactly what is ours.
+ */
+#ifndef CBPF_ATTACH_H
+#define CBPF_ATTACH_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+
+#include "cli/cli.h"
+
+enum cbpf_hook {
+	CBPF_HOOK_TC,	    /* endpoint program, host side of an endpoint */
+	CBPF_HOOK_XDP,	    /* endpoint early filter */
+	CBPF_HOOK_UNDERLAY, /* tunnel end, TCX ingress of the underlay interface */
+};
+
+/* Attaches (or replaces) the pinned program for hook on ifindex. */
+int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook);
+/*
+ * Attaches the pinned program pin at TCX ingress or egress of ifindex through our pinned link
+ * there: a live link gets the program in place of its old one, otherwise a new link goes first
+ * on the hook. A cbpfnet program attached without a link (an older build) is detached after.
+ */
+int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress);
+/* The same for the XDP stage. */
+int cbpf_attach_xdp(const struct cbpf_ctx *ctx, int ifindex);
+/* Unpins ifindex's links, which detaches their programs; missing ones are fine. */
+int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex);
+/*
+ * Unpins ifindex's links once the interface is deleted: the deletion detached them already,
+ * without the grace period an explicit detach waits for on each hook.
+ */
+int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex);
+/* Unpins links whose interface is gone; *pruned counts them. */
+int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned);
+/* Detaches, from one TCX hook, cbpfnet programs attached without a link, but keep_id. */
+int cbpf_tcx_detach_others(int ifindex, unsigned int type, unsigned int keep_id);
+/*
+ * Attaches prog_fd at TCX ingress or egress of ifindex in place of cbpfnet's program there
+ * (BPF_F_REPLACE: no packet finds the hook without one), or first on the hook when none of
+ * cbpfnet's is there. Other programs on the hook stay where they are; a second program of
+ * cbpfnet's there (none should be) is detached. Attaching what is attached already is a no-op.
+ */
+int cbpf_tcx_attach(int ifindex, int prog_fd, bool egress);
+/* Detaches cbpfnet's programs from TCX ingress and egress of ifindex; others stay. */
+int cbpf_tcx_detach(int ifindex);
+/* The kernel's attach type for TCX ingress or egress, for tools attaching programs of their own. */
+unsigned int cbpf_tcx_attach_type(bool egress);
+/* Removes cbpfnet's links, and programs of ours attached without one, from ifindex. */
+int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex);
+/*
+ * Reports which hooks carry a program: bit 0 TC (one of cbpfnet's at TCX ingress), bit 1 XDP.
+ * Returns a mask or -errno.
+ */
+int cbpf_attached(int ifindex);
+
+/* One program on an interface's hooks, as `cbpfnet attach --show` lists it. */
+struct cbpf_hook_prog {
+	const char *hook; /* "tcx_ingress", "tcx_egress" or "xdp" */
+	char name[BPF_OBJ_NAME_LEN];
+	unsigned int id;
+};
+
+/* Room for every program the hooks can hold: 64 per TCX hook (BPF_MPROG_MAX), 3 XDP modes. */
+#define CBPF_HOOK_PROGS_MAX (2 * 64 + 3)
+
+/*
+ * Lists the programs at TCX ingress (in the order they run), TCX egress, then XDP of ifindex,
+ * whoever attached them, into progs (CBPF_HOOK_PROGS_MAX entries). Returns the count or -errno.
+ */
+int cbpf_hook_progs(int ifindex, struct cbpf_hook_prog *progs);
+
+#endif

@@ -1,0 +1,135 @@
+#include <errno.h>
+#include <netlink/cache.h>
+#include <netlink/route/link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ep/ep.h"
+#include "net/macvlan_link.h"
+#include "net/netns.h"
+#include "network.h"
+#include "net/nl.h"
+#include "reconcile/state_reconcile.h"
+
+/* The number after prefix when name is exactly prefix followed by it in the form cbpfnet writes. */
+static bool parse_named(const char *name, const char *prefix, unsigned long *value)
+{
+	size_t len = strlen(prefix);
+	char *end;
+
+	if (strncmp(name, prefix, len) || !name[len] || name[len] == '0')
+		return false;
+	*value = strtoul(name + len, &end, 16);
+	return !*end && *value <= UINT32_MAX;
+}
+
+/* Whether link name is one cbpfnet makes and the store does not account for. */
+static bool leftover_link(struct cbpf_state *st, const char *name)
+{
+	char expect[CBPF_IFNAME_MAX];
+	unsigned long id;
+
+	if (parse_named(name, "cbe", &id)) {
+		ep_host_ifname(id, expect);
+		if (strcmp(expect, name))
+			return false;
+		for (size_t i = 0; i < st->n_eps; i++)
+			if (!strcmp(st->eps[i].host_ifname, name))
+				return false;
+		return true;
+	}
+	if (parse_named(name, "cbm", &id) && id <= UINT16_MAX) {
+		macvlan_shim_name(id, expect);
+		if (strcmp(expect, name))
+			return false;
+		for (size_t i = 0; i < st->n_nets; i++)
+			if (st->nets[i].id == id && st->nets[i].model == CBPF_MODEL_MACVLAN &&
+			    st->nets[i].host_access)
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static int remove_links(struct cbpf_state *st)
+{
+	struct nl_cache *cache;
+	struct nl_sock *sock;
+	struct nl_object *obj;
+	int err = nl_sock_open(-1, &sock);
+
+	if (err) {
+		cbpf_err("recovery: netlink socket: %s", strerror(-err));
+		return err;
+	}
+	err = nl_to_errno(rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache));
+	if (err) {
+		cbpf_err("recovery: list links: %s", strerror(-err));
+		nl_sock_close(sock);
+		return err;
+	}
+	for (obj = nl_cache_get_first(cache); obj && !err; obj = nl_cache_get_next(obj)) {
+		const char *name = rtnl_link_get_name((struct rtnl_link *)obj);
+
+		if (!name || !leftover_link(st, name))
+			continue;
+		err = nl_link_delete(sock, name);
+		/* A veth goes with its peer: deleting one pair's end may have taken another. */
+		if (err == -ENODEV)
+			err = 0;
+		if (err)
+			cbpf_err("recovery: delete link %s (recorded by no endpoint): %s", name,
+				 strerror(-err));
+		else
+			fprintf(stderr,
+				"cbpfnet: recovery: deleted link %s, recorded by no endpoint\n",
+				name);
+	}
+	nl_cache_free(cache);
+	nl_sock_close(sock);
+	return err;
+}
+
+static bool netns_in_use(const struct cbpf_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_eps; i++)
+		if (state_ep_is_local(&st->eps[i]) && !strcmp(st->eps[i].netns, name))
+			return true;
+	return false;
+}
+
+static int remove_netns(struct cbpf_state *st)
+{
+	for (size_t i = st->n_owned; i-- > 0;) {
+		char name[CBPF_PATH_MAX];
+		int err;
+
+		if (netns_in_use(st, st->owned[i].name))
+			continue;
+		snprintf(name, sizeof(name), "%s", st->owned[i].name);
+		err = netns_delete(name);
+		if (err && err != -ENOENT) {
+			cbpf_err("recovery: delete netns %s (created for no recorded endpoint): %s",
+				 name, strerror(-err));
+			return err;
+		}
+		if (!err)
+			fprintf(stderr,
+				"cbpfnet: recovery: deleted netns %s, created for no recorded "
+				"endpoint\n",
+				name);
+		state_disown_netns(st, name);
+	}
+	return 0;
+}
+
+int state_reconcile_leftovers(const struct cbpf_ctx *ctx, struct cbpf_state *st)
+{
+	int err;
+
+	(void)ctx; /* the agent's call names the host it reconciles; links are found by netlink */
+	err = remove_links(st);
+	err = err ?: remove_netns(st);
+	return err ?: state_commit(st);
+}
