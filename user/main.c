@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 #include "cli/help.h"
 #include "cni/cni.h"
 #include "client/forward.h"

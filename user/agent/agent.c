@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/lock.h"
 #include "agent/log.h"

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 #define AGENT_SOCKET_FILE "cbpfnet.sock"
 

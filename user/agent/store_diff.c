@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "agent/store_diff.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "policy.h"
 
 static int net_cmp(const void *a, const void *b)

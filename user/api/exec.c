@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/event_feed.h"
 #include "agent/log.h"

@@ -6,12 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "cli/table.h"
 #include "cli/commands.h"
 #include "ep/ep.h"
 #include "ep/ep_batch.h"
 #include "json/json_in.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "store/state.h"
 #include "reconcile/sync.h"
 

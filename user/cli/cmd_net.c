@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/table.h"
 #include "cli/commands.h"
 #include "model/model_cmd.h"
 #include "net/netmodel.h"
 #include "network.h"
 #include "json/obj_json.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "store/state.h"
 #include "reconcile/sync.h"
 

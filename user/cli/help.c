@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/help.h"
 #include "cli/commands.h"
 

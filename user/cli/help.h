@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 
 /* --json, --state, --bpffs, --help, --version: accepted before or after the command. */
 extern const struct cbpf_opt cli_global_opts[];

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "cluster/cluster_int.h"
 #include "cli/commands.h"

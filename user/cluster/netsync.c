@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "cluster/cluster_int.h"

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "ep/ep.h"
 #include "net/netmodel.h"
 #include "net/netns.h"

@@ -4,7 +4,7 @@
 
 #include <json-c/json.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "reconcile/loader.h"
 #include "policy/policy_rules.h"
 #include "store/state.h"

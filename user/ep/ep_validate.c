@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "ep/ep.h"
 #include "net/netns.h"
 #include "network.h"

@@ -3,7 +3,7 @@
 
 #include "net/netmodel.h"
 #include "json/obj_json.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 json_object *net_json(const struct cbpf_network *net)
 {

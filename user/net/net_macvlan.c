@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "net/macvlan_link.h"
 #include "reconcile/macvlan_map.h"

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "store/state.h"
 
 /* `net create` options as given; NULL when absent. */

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "net/plumb.h"
 #include "net/nl.h"

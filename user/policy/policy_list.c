@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "reconcile/policy_apply.h"
 #include "policy/policy_cmds.h"
 #include "policy/rule_ref.h"

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "policy.h"
 #include "store/state.h"
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "ep/ep.h"
 #include "net/macvlan_link.h"
 #include "net/netns.h"

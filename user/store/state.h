@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 
 #define CBPF_NAME_MAX	64
 #define CBPF_IFNAME_MAX 16

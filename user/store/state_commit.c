@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "store/state_store.h"
 
 enum sql_id {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "store/state_store.h"
 
 #define STATE_DB   "cbpfnet.db"

@@ -5,7 +5,7 @@
 
 #include "drop.h"
 #include "network.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 static _Thread_local unsigned int docs_printed;
 

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 
 #define OPTS_MAX 48
 

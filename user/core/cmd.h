@@ -1,9 +1,11 @@
-/* Command-line plumbing shared by every cbpfnet command. */
-#ifndef CBPF_CLI_H
-#define CBPF_CLI_H
+/*
+ * The command tables every command is declared in, and their context: shared by the command line
+ * (cli/), the commands of other folders (model/, policy/) and the agent that runs them.
+ */
+#ifndef CBPF_CMD_H
+#define CBPF_CMD_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
 struct cbpf_pin_cache;
 
@@ -68,12 +70,5 @@ const char *cbpf_opt_nearest(const struct cbpf_opt *opts, const char *word);
  * Set optind = 0 before the first call; options may stand anywhere among the arguments.
  */
 int cbpf_getopt(int argc, char **argv, const struct cbpf_opt *opts, const char *what);
-
-/* Prints "cbpfnet: <message>" on stderr; every user-facing error goes through here. */
-void cbpf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Sends this thread's cbpf_err lines to sink (NULL: stderr) and forgets the last error. */
-void cbpf_err_redirect(FILE *sink);
-/* The message of the last cbpf_err, for callers that report errors another way (CNI). */
-const char *cbpf_last_error(void);
 
 #endif
