@@ -14,7 +14,7 @@
 #include "cli/table.h"
 #include "cluster/view.h"
 #include "cli/commands.h"
-#include "net/nl.h"
+#include "link/nl.h"
 #include "json/obj_json.h"
 #include "core/output.h"
 #include "overlay.h"

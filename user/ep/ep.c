@@ -11,7 +11,7 @@
 #include "core/err.h"
 #include "ep/ep.h"
 #include "net/netmodel.h"
-#include "net/netns.h"
+#include "link/netns.h"
 #include "reconcile/policy_apply.h"
 #include "policy/identity.h"
 #include "reconcile/sync.h"

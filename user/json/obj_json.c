@@ -1,7 +1,6 @@
 /* Networks and nodes as every command and the API print them. */
 #include <json-c/json.h>
 
-#include "net/netmodel.h"
 #include "json/obj_json.h"
 #include "core/output.h"
 

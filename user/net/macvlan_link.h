@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "link/names.h"
 #include "core/addr.h"
 #include "core/cmd.h"
 #include "store/state.h"

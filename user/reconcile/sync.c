@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link/names.h"
 #include "endpoint.h"
 #include "drop.h"
 #include "network.h"
@@ -12,7 +13,6 @@
 #include "policy.h"
 #include "core/cmd.h"
 #include "core/err.h"
-#include "net/macvlan_link.h"
 #include "policy/identity.h"
 #include "reconcile/policy_apply.h"
 #include "reconcile/sync.h"
