@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	struct cbpf_ctx ctx = {
 	    .bpffs = "/sys/fs/bpf",
 	    .state_dir = "/var/lib/cbpfnet",
+	    .commands = cbpf_commands,
 	};
 	bool help = false, version = false;
 

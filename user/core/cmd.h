@@ -6,7 +6,9 @@
 #define CBPF_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+struct cbpf_cmd;
 struct cbpf_pin_cache;
 
 struct cbpf_ctx {
@@ -14,6 +16,8 @@ struct cbpf_ctx {
 	const char *state_dir;	     /* per-host state: networks, endpoints, history */
 	bool json;		     /* print one JSON document instead of text */
 	struct cbpf_pin_cache *pins; /* pins kept open across endpoints; NULL: opened per use */
+	/* The program's command table, which the agent and cluster mode run requests through. */
+	const struct cbpf_cmd *commands;
 };
 
 typedef int (*cbpf_cmd_fn)(struct cbpf_ctx *ctx, int argc, char **argv);
@@ -57,6 +61,13 @@ int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd 
  */
 int cbpf_unknown_word(const char *path, const struct cbpf_cmd *table, const struct cbpf_opt *opts,
 		      const char *word);
+/*
+ * Follows argv's words through table and its groups as far as they name commands, writing each
+ * alias's command name back into argv. Returns the command reached (NULL: not even the first
+ * word is one), *depth the words it took, path their names ("ep add").
+ */
+const struct cbpf_cmd *cbpf_cmd_walk(const struct cbpf_cmd *table, int argc, char **argv,
+				     int *depth, char *path, size_t size);
 /* The entry of table named (or aliased) word; NULL when none is. */
 const struct cbpf_cmd *cbpf_cmd_find(const struct cbpf_cmd *table, const char *word);
 /* The name in table closest to word, for "did you mean"; NULL when none is close. */

@@ -48,6 +48,26 @@ static size_t nearness(const char *word, const char *candidate)
 	return d <= allowed ? d : (size_t)-1;
 }
 
+const struct cbpf_cmd *cbpf_cmd_walk(const struct cbpf_cmd *table, int argc, char **argv,
+				     int *depth, char *path, size_t size)
+{
+	const struct cbpf_cmd *c = NULL, *next;
+	size_t used = 0;
+	int i = 0;
+
+	path[0] = '\0';
+	while (i < argc && table && (next = cbpf_cmd_find(table, argv[i]))) {
+		c = next;
+		argv[i++] = (char *)c->name;
+		if (used < size)
+			used +=
+			    snprintf(path + used, size - used, "%s%s", used ? " " : "", c->name);
+		table = c->sub;
+	}
+	*depth = i;
+	return c;
+}
+
 const struct cbpf_cmd *cbpf_cmd_find(const struct cbpf_cmd *table, const char *word)
 {
 	for (const struct cbpf_cmd *c = table; c->name; c++)

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "core/err.h"
-#include "cli/commands.h"
 #include "core/output.h"
 #include "reconcile/policy_apply.h"
 #include "policy/policy_cmds.h"
