@@ -73,7 +73,7 @@ $(BUILD)/%.o: %.c $(HEADERS) $(SKELS)
 # The CNI plugin alone: what a runtime execs once per container, kept to one library and linked
 # statically, as the dynamic loader's work was a third of its start-up (1.5 ms against 1.0 ms).
 CNI_OBJS := $(addprefix $(BUILD)/user/,cni/plugin_main.o cni/plugin.o cni/request.o \
-	client/client.o json/json_in.o cli/cli.o)
+	client/client.o json/json_in.o core/err.o)
 cbpfnet-cni: $(CNI_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -static $^ -o $@ $(shell pkg-config --static --libs json-c)

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "cluster/etcd.h"
 #include "endpoint.h"
 

@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 #include "cli/help.h"
 #include "cni/cni.h"
 #include "client/forward.h"
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 	struct cbpf_ctx ctx = {
 	    .bpffs = "/sys/fs/bpf",
 	    .state_dir = "/var/lib/cbpfnet",
+	    .commands = cbpf_commands,
 	};
 	bool help = false, version = false;
 

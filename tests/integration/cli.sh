@@ -156,6 +156,13 @@ check_eq "net list shows model, VNI, VLAN, parent and mode" \
 	"$(head -1 <<<"$out" | xargs)|$(awk '$1 == "lan" {print $1, $3, $8, $9, $10}' <<<"$out")"
 check_eq "net list --json: the macvlan mode is a word" "private" \
 	"$(cb h1 --json net list | jq -r '.[] | select(.name == "lan") | .mode')"
+check_eq "ep list --json: an object per endpoint" "a2 m3" \
+	"$(cb h1 --json ep list | jq -r '[.[].name | select(. == "a2" or . == "m3")] | join(" ")')"
+for list in "ep list" "net list"; do
+	# shellcheck disable=SC2086 # a command path is words
+	out=$(cb h1 $list extra 2>&1)
+	check_eq "$list refuses an argument" "1 cbpfnet: $list: takes no arguments" "$? $out"
+done
 check "node list columns stay aligned" aligned "$(cb h1 node add h1 --underlay 198.18.0.1 >/dev/null && cb h1 node list)"
 
 # inspect: the record, the datapath's map entries, hooks, counters and rules of one object.

@@ -84,3 +84,85 @@ guarded=$(echo "$cycles" | grep -E '(^| )(policy|reconcile|store|json|net|ep)/' 
 [ -z "$guarded" ] || printf '# cycle: %s\n' "$guarded"
 result "$([ -z "$guarded" ] && echo 0 || echo 1)" \
 	"no include cycle through policy/, reconcile/, store/, json/, net/ or ep/"
+
+# Folder cycles: folder A depends on folder B when a file of A includes a header of B. Each
+# folder must sit above the ones it includes, so that the tree reads bottom up (core/, store/,
+# link/ ... cli/). The includes excused below still point up, each for the reason given; an
+# excuse that no longer matches an include fails too, so the list only shrinks.
+folders=$(python3 - <<'PY'
+import os, re, sys
+
+# file -> header includes that point up, until the work named lands.
+excused = {
+    # The policy commands live in policy/ until policy_cmds.c's split (another branch) moves
+    # them up beside the other commands: they print tables and install what they compiled.
+    ("policy/policy_cmds.c", "cli/commands.h"),
+    ("policy/policy_cmds.c", "cli/output.h"),
+    ("policy/policy_cmds.c", "cli/table.h"),
+    ("policy/policy_cmds.c", "reconcile/policy_apply.h"),
+    # The policy loader installs what it compiled, and `policy list` finds the accepted files
+    # with policy_state_dir, which sits with the install code another branch is optimizing.
+    ("policy/policy_list.c", "reconcile/policy_apply.h"),
+    ("policy/policy_load.c", "reconcile/policy_apply.h"),
+}
+
+root = "user"
+graph, seen = {}, set()
+for d, _, files in os.walk(root):
+    folder = os.path.relpath(d, root)
+    if folder == ".":
+        continue
+    for f in files:
+        if not f.endswith((".c", ".h")):
+            continue
+        path = os.path.join(d, f)
+        name = os.path.relpath(path, root)
+        with open(path) as src:
+            for to, rest in re.findall(r'^#include "([^"/]+)/([^"]+)"', src.read(), re.M):
+                header = f"{to}/{rest}"
+                if to == folder or not os.path.exists(os.path.join(root, header)):
+                    continue
+                if (name, header) in excused:
+                    seen.add((name, header))
+                    continue
+                graph.setdefault(folder, {}).setdefault(to, f"{name} -> {header}")
+
+for stale in sorted(excused - seen):
+    print("stale excuse: %s -> %s" % stale)
+print("folders", len(graph), "edges", sum(len(e) for e in graph.values()))
+
+
+# The shortest chain of includes from start back to start, or None.
+def path_back(start):
+    prev, todo = {start: None}, [start]
+    while todo:
+        v = todo.pop(0)
+        for w in sorted(graph.get(v, ())):
+            if w == start:
+                chain, u = [graph[v][w]], v
+                while prev[u] is not None:
+                    chain.append(graph[prev[u]][u])
+                    u = prev[u]
+                return list(reversed(chain))
+            if w not in prev:
+                prev[w] = v
+                todo.append(w)
+    return None
+
+
+# One cycle per folder in one, unless an earlier cycle went through it.
+done = set()
+for folder in sorted(graph):
+    chain = None if folder in done else path_back(folder)
+    if chain:
+        done.update(link.split("/")[0] for link in chain)
+        print("cycle: " + ", ".join(chain))
+PY
+)
+fedges=$(echo "$folders" | awk '$1 == "folders" {print $4}')
+result "$([ "${fedges:-0}" -ge 30 ] && echo 0 || echo 1)" \
+	"the folder graph was read (${fedges:-no} edges between user/ folders)"
+bad=$(echo "$folders" | grep -E '^(cycle|stale excuse):' || true)
+[ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
+result "$([ -z "$bad" ] && echo 0 || echo 1)" \
+	"no include cycle between folders of user/ (bar the excused includes), no stale excuse"

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "tap.h"
 
 static uint32_t ip(const char *text)

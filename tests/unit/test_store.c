@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "store/state.h"
 #include "tap.h"
 

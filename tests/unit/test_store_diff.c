@@ -31,14 +31,14 @@ static void collect(void *arg, json_object *o)
 /* Runs the diff of two states and returns what it reported. */
 static const char *diff(const struct cbpf_state *a, const struct cbpf_state *b)
 {
-	struct store_view va, vb;
+	struct cbpf_objects va, vb;
 
 	got[0] = '\0';
 	if (store_view_of(a, &va) || store_view_of(b, &vb))
 		return "(no view)";
 	store_view_diff(&va, &vb, collect, NULL);
-	store_view_free(&va);
-	store_view_free(&vb);
+	state_objects_free(&va);
+	state_objects_free(&vb);
 	return got;
 }
 

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 #define AGENT_SOCKET_FILE "cbpfnet.sock"
 
@@ -33,6 +33,13 @@ struct agent {
 	struct api_server *api;
 	struct api_server *api_tcp; /* NULL without --listen */
 	struct cluster *cluster;    /* NULL: not in cluster mode */
+	/*
+	 * Cluster mode's part in the commands the agent runs, set before it starts: it takes some
+	 * over (*handled) and hears of every one that ran.
+	 */
+	int (*cluster_command)(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv,
+			       bool *handled);
+	void (*cluster_kick)(struct cluster *c);
 };
 
 /* Re-reads the policy files; doc gets the outcome ({generation, ok, message, ...}). */

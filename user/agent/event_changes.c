@@ -18,8 +18,8 @@ static struct {
 	pthread_mutex_t mu;
 	struct agent_events *ev;
 	const char *state_dir;
-	struct store_view view;	   /* as the last command left the store */
-	struct store_view pending; /* as the running command's last commit left it */
+	struct cbpf_objects view;    /* as the last command left the store */
+	struct cbpf_objects pending; /* as the running command's last commit left it */
 	bool has_pending;
 } watch = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -61,14 +61,14 @@ static void on_log(void *arg, enum agent_log_level level, const char *time, cons
 /* Runs in the committing thread, before state_commit returns. */
 static void on_commit(const struct cbpf_state *st)
 {
-	struct store_view view;
+	struct cbpf_objects view;
 	int err = 0;
 
 	pthread_mutex_lock(&watch.mu);
 	if (watch.ev) {
 		err = store_view_of(st, &view);
 		if (!err) {
-			store_view_free(&watch.pending);
+			state_objects_free(&watch.pending);
 			watch.pending = view;
 			watch.has_pending = true;
 		}
@@ -85,7 +85,7 @@ void events_command_done(struct agent_events *ev)
 	pthread_mutex_lock(&watch.mu);
 	if (ev && watch.ev == ev && watch.has_pending) {
 		store_view_diff(&watch.view, &watch.pending, publish_change, ev);
-		store_view_free(&watch.view);
+		state_objects_free(&watch.view);
 		watch.view = watch.pending;
 		memset(&watch.pending, 0, sizeof(watch.pending));
 		watch.has_pending = false;
@@ -118,8 +118,8 @@ void event_changes_stop(void)
 {
 	agent_log_set_sink(NULL, NULL);
 	pthread_mutex_lock(&watch.mu);
-	store_view_free(&watch.view);
-	store_view_free(&watch.pending);
+	state_objects_free(&watch.view);
+	state_objects_free(&watch.pending);
 	watch.has_pending = false;
 	watch.ev = NULL;
 	pthread_mutex_unlock(&watch.mu);

@@ -9,12 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "agent/event_feed.h"
 #include "reconcile/loader.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "policy/rule_ref.h"
 #include "store/state.h"
 

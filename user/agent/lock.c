@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "agent/lock.h"
-#include "cli/cli.h"
+#include "core/err.h"
 
 static int holder_pid(int fd)
 {

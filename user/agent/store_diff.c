@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "agent/store_diff.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "policy.h"
 
 static int net_cmp(const void *a, const void *b)
@@ -33,39 +33,25 @@ static int node_cmp(const void *a, const void *b)
 	return strcmp(((const struct cbpf_node *)a)->name, ((const struct cbpf_node *)b)->name);
 }
 
-static void *copy_sorted(const void *items, size_t n, size_t size,
-			 int (*cmp)(const void *, const void *), int *err)
+int store_view_of(const struct cbpf_state *st, struct cbpf_objects *v)
 {
-	void *copy = malloc(n ? n * size : 1);
+	int err = state_objects_copy(st, v);
 
-	if (!copy) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	if (n)
-		memcpy(copy, items, n * size);
-	qsort(copy, n, size, cmp);
-	return copy;
-}
-
-int store_view_of(const struct cbpf_state *st, struct store_view *v)
-{
-	int err = 0;
-
-	v->nets = copy_sorted(st->nets, st->n_nets, sizeof(*st->nets), net_cmp, &err);
-	v->eps = copy_sorted(st->eps, st->n_eps, sizeof(*st->eps), ep_cmp, &err);
-	v->rules = copy_sorted(st->rules, st->n_rules, sizeof(*st->rules), rule_cmp, &err);
-	v->nodes = copy_sorted(st->nodes, st->n_nodes, sizeof(*st->nodes), node_cmp, &err);
-	v->n_nets = st->n_nets;
-	v->n_eps = st->n_eps;
-	v->n_rules = st->n_rules;
-	v->n_nodes = st->n_nodes;
 	if (err)
-		store_view_free(v);
-	return err;
+		return err;
+	/* qsort's pointer must not be NULL, as an empty copy's is. */
+	if (v->n_nets)
+		qsort(v->nets, v->n_nets, sizeof(*v->nets), net_cmp);
+	if (v->n_eps)
+		qsort(v->eps, v->n_eps, sizeof(*v->eps), ep_cmp);
+	if (v->n_rules)
+		qsort(v->rules, v->n_rules, sizeof(*v->rules), rule_cmp);
+	if (v->n_nodes)
+		qsort(v->nodes, v->n_nodes, sizeof(*v->nodes), node_cmp);
+	return 0;
 }
 
-int store_view_read(const char *dir, struct store_view *v)
+int store_view_read(const char *dir, struct cbpf_objects *v)
 {
 	struct cbpf_state st;
 	int err;
@@ -79,15 +65,6 @@ int store_view_read(const char *dir, struct store_view *v)
 	err = store_view_of(&st, v);
 	state_close(&st);
 	return err;
-}
-
-void store_view_free(struct store_view *v)
-{
-	free(v->nets);
-	free(v->eps);
-	free(v->rules);
-	free(v->nodes);
-	memset(v, 0, sizeof(*v));
 }
 
 static json_object *change(const char *object, const char *action, const char *name)
@@ -236,7 +213,7 @@ static void diff(const void *old, size_t n_old, const void *new, size_t n_new, c
 	}
 }
 
-void store_view_diff(const struct store_view *old, const struct store_view *new,
+void store_view_diff(const struct cbpf_objects *old, const struct cbpf_objects *new,
 		     void (*emit)(void *arg, json_object *change), void *arg)
 {
 	static const struct kind nodes = {sizeof(struct cbpf_node), node_cmp, node_same,

@@ -12,23 +12,13 @@
 
 #include "store/state.h"
 
-/* The store's objects, each array sorted by name (rules by from, then to). */
-struct store_view {
-	struct cbpf_network *nets;
-	size_t n_nets;
-	struct cbpf_endpoint *eps;
-	size_t n_eps;
-	struct cbpf_rule *rules;
-	size_t n_rules;
-	struct cbpf_node *nodes;
-	size_t n_nodes;
-};
-
-/* Reads the store in dir; an empty view when there is none yet. */
-int store_view_read(const char *dir, struct store_view *v);
+/*
+ * A view: the store's objects, each array sorted by name (rules by from, then to); freed with
+ * state_objects_free. Reads the store in dir; an empty view when there is none yet.
+ */
+int store_view_read(const char *dir, struct cbpf_objects *v);
 /* The view of a state in memory. */
-int store_view_of(const struct cbpf_state *st, struct store_view *v);
-void store_view_free(struct store_view *v);
+int store_view_of(const struct cbpf_state *st, struct cbpf_objects *v);
 
 /*
  * Calls emit once per change from old to new, with an object {kind: "change", object, action,
@@ -36,7 +26,7 @@ void store_view_free(struct store_view *v);
  * and connect/disconnect (a further interface NAME@NET), policy set/delete (pair rules), nodes
  * add/update/delete.
  */
-void store_view_diff(const struct store_view *old, const struct store_view *new,
+void store_view_diff(const struct cbpf_objects *old, const struct cbpf_objects *new,
 		     void (*emit)(void *arg, json_object *change), void *arg);
 
 #endif

@@ -10,13 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/event_feed.h"
 #include "agent/log.h"
-#include "cli/help.h"
 #include "api/exec.h"
-#include "cluster/cluster.h"
-#include "cli/commands.h"
 
 /* "reloaded 6 files, 12 rules from DIR in 51.8 ms"; JSON has the entries and generation too. */
 static void print_reload(json_object *doc)
@@ -58,11 +56,11 @@ static int run_request(struct agent *a, void *arg)
 	if (a->cluster) {
 		bool handled;
 
-		err = cluster_command(a->cluster, &ctx, req->argc, req->argv, &handled);
+		err = a->cluster_command(a->cluster, &ctx, req->argc, req->argv, &handled);
 		if (handled)
 			return err;
 	}
-	return cbpf_dispatch(&ctx, "cbpfnet", cbpf_commands, req->argc, req->argv);
+	return cbpf_dispatch(&ctx, "cbpfnet", ctx.commands, req->argc, req->argv);
 }
 
 void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
@@ -104,7 +102,7 @@ void exec_call(struct agent *a, exec_fn fn, void *arg, const struct exec_io *io,
 	pthread_mutex_unlock(&a->lock);
 	/* Local endpoints may have changed: the cluster publishes them and learns again. */
 	if (a->cluster)
-		cluster_kick(a->cluster);
+		a->cluster_kick(a->cluster);
 	if (in)
 		fclose(in);
 	if (out)
@@ -119,7 +117,7 @@ void exec_run(struct agent *a, const struct exec_request *req, struct exec_resul
 	int depth;
 
 	/* Aliases ("net rm") become names first: cluster mode knows commands by their names. */
-	cli_walk(req->argc, req->argv, &depth, path, sizeof(path));
+	cbpf_cmd_walk(a->ctx.commands, req->argc, req->argv, &depth, path, sizeof(path));
 	exec_call(a, run_request, (void *)req, &io, res);
 	if (res->err)
 		agent_log(LOG_LVL_INFO, "%s %s: failed: %.*s", req->argv[0],

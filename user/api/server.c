@@ -16,7 +16,7 @@
 #include "api/server.h"
 #include "api/static.h"
 #include "api/tcp.h"
-#include "cli/cli.h"
+#include "core/err.h"
 
 struct api_server {
 	struct agent *agent;

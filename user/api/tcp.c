@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "api/tcp.h"
-#include "cli/cli.h"
+#include "core/err.h"
 
 /* Shorter tokens are guessable over a network that answers every try. */
 #define TOKEN_MIN 16

@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "store/state.h"
 
 static int report(struct cbpf_ctx *ctx, const char *verb, const char *ifname, const char *hook)

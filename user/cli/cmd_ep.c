@@ -6,12 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
+#include "cli/list.h"
 #include "cli/table.h"
 #include "cli/commands.h"
 #include "ep/ep.h"
 #include "ep/ep_batch.h"
 #include "json/json_in.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "store/state.h"
 #include "reconcile/sync.h"
 
@@ -172,42 +174,40 @@ static int ep_apply(struct cbpf_ctx *ctx, int argc, char **argv)
 	return err;
 }
 
+static const void *ep_items(const struct cbpf_state *st, size_t *n)
+{
+	*n = st->n_eps;
+	return st->eps;
+}
+
+static json_object *ep_item_json(const void *item)
+{
+	return ep_json(item);
+}
+
+static void ep_header(struct cli_table *t)
+{
+	cli_table_init(t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", NULL);
+}
+
+static void ep_row(struct cli_table *t, const void *item)
+{
+	const struct cbpf_endpoint *ep = item;
+	char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
+
+	cbpf_format_ip(ep->ip, ip);
+	cbpf_format_mac(ep->mac, mac);
+	cli_table_row(t, ep->name, ep->net, ip, mac, ep->host_ifname,
+		      state_ep_is_local(ep) ? ep->netns : ep->node);
+}
+
 static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	struct cbpf_state st;
-	int err;
+	static const struct cli_list list = {"ep list",	   ep_items,  sizeof(struct cbpf_endpoint),
+					     ep_item_json, ep_header, ep_row};
 
 	(void)argv;
-	if (argc != 1) {
-		cbpf_err("ep list: takes no arguments");
-		return -EINVAL;
-	}
-	err = state_open(ctx->state_dir, &st);
-	if (err)
-		return err;
-	if (ctx->json) {
-		json_object *list = json_object_new_array();
-
-		for (size_t i = 0; i < st.n_eps; i++)
-			json_object_array_add(list, ep_json(&st.eps[i]));
-		cbpf_print_json(list);
-	} else {
-		struct cli_table t;
-
-		cli_table_init(&t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", NULL);
-		for (size_t i = 0; i < st.n_eps; i++) {
-			const struct cbpf_endpoint *ep = &st.eps[i];
-			char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
-
-			cbpf_format_ip(ep->ip, ip);
-			cbpf_format_mac(ep->mac, mac);
-			cli_table_row(&t, ep->name, ep->net, ip, mac, ep->host_ifname,
-				      state_ep_is_local(ep) ? ep->netns : ep->node);
-		}
-		err = cli_table_print(&t, stdout);
-	}
-	state_close(&st);
-	return err;
+	return cli_list(ctx, argc, &list);
 }
 
 static void print_endpoint(const struct cbpf_ctx *ctx, const char *verb,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "cli/tree.h"
 #include "cli/commands.h"
@@ -19,7 +20,7 @@
 #include "reconcile/loader.h"
 #include "network.h"
 #include "json/obj_json.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "overlay.h"
 #include "store/state.h"
 

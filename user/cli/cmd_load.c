@@ -7,13 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "cli/commands.h"
 #include "drop.h"
 #include "meta.h"
 #include "reconcile/loader.h"
 #include "net/netmodel.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "store/state.h"
 #include "reconcile/state_reconcile.h"
 #include "reconcile/sync.h"

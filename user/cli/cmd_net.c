@@ -4,13 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
+#include "cli/list.h"
 #include "cli/table.h"
 #include "cli/commands.h"
 #include "model/model_cmd.h"
 #include "net/netmodel.h"
 #include "network.h"
 #include "json/obj_json.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "store/state.h"
 #include "reconcile/sync.h"
 
@@ -291,53 +293,49 @@ out:
 	return err;
 }
 
+static const void *net_items(const struct cbpf_state *st, size_t *n)
+{
+	*n = st->n_nets;
+	return st->nets;
+}
+
+static json_object *net_item_json(const void *item)
+{
+	return net_json(item);
+}
+
+static void net_header(struct cli_table *t)
+{
+	cli_table_init(t, "NAME", "ID", "MODEL", "SUBNET", "GATEWAY", "ICC", "VNI", "VLAN",
+		       "PARENT", "MODE", "MTU", NULL);
+}
+
+static void net_row(struct cli_table *t, const void *item)
+{
+	const struct cbpf_network *net = item;
+	char id[8], subnet[32], gateway[CBPF_IP_STRLEN], vni[12] = "", vlan[8] = "", mtu[12] = "";
+
+	snprintf(id, sizeof(id), "%u", net->id);
+	cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
+	cbpf_format_ip(net->gateway, gateway);
+	if (net->model == CBPF_MODEL_OVERLAY)
+		snprintf(vni, sizeof(vni), "%u", net->vni);
+	if (net->vlan)
+		snprintf(vlan, sizeof(vlan), "%u", net->vlan);
+	if (net->mtu)
+		snprintf(mtu, sizeof(mtu), "%u", net->mtu);
+	cli_table_row(t, net->name, id, cbpf_model_name(net->model), subnet, gateway,
+		      net->icc ? "on" : "off", vni, vlan, net->parent,
+		      net->parent[0] ? macvlan_mode_name(net->macvlan_mode) : NULL, mtu);
+}
+
 static int net_list(struct cbpf_ctx *ctx, int argc, char **argv)
 {
-	struct cbpf_state st;
-	int err;
+	static const struct cli_list list = {"net list",    net_items,	sizeof(struct cbpf_network),
+					     net_item_json, net_header, net_row};
 
 	(void)argv;
-	if (argc != 1) {
-		cbpf_err("net list: takes no arguments");
-		return -EINVAL;
-	}
-	err = state_open(ctx->state_dir, &st);
-	if (err)
-		return err;
-	if (ctx->json) {
-		json_object *list = json_object_new_array();
-
-		for (size_t i = 0; i < st.n_nets; i++)
-			json_object_array_add(list, net_json(&st.nets[i]));
-		cbpf_print_json(list);
-	} else {
-		struct cli_table t;
-
-		cli_table_init(&t, "NAME", "ID", "MODEL", "SUBNET", "GATEWAY", "ICC", "VNI", "VLAN",
-			       "PARENT", "MODE", "MTU", NULL);
-		for (size_t i = 0; i < st.n_nets; i++) {
-			const struct cbpf_network *net = &st.nets[i];
-			char id[8], subnet[32], gateway[CBPF_IP_STRLEN], vni[12] = "", vlan[8] = "",
-									 mtu[12] = "";
-
-			snprintf(id, sizeof(id), "%u", net->id);
-			cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
-			cbpf_format_ip(net->gateway, gateway);
-			if (net->model == CBPF_MODEL_OVERLAY)
-				snprintf(vni, sizeof(vni), "%u", net->vni);
-			if (net->vlan)
-				snprintf(vlan, sizeof(vlan), "%u", net->vlan);
-			if (net->mtu)
-				snprintf(mtu, sizeof(mtu), "%u", net->mtu);
-			cli_table_row(&t, net->name, id, cbpf_model_name(net->model), subnet,
-				      gateway, net->icc ? "on" : "off", vni, vlan, net->parent,
-				      net->parent[0] ? macvlan_mode_name(net->macvlan_mode) : NULL,
-				      mtu);
-		}
-		err = cli_table_print(&t, stdout);
-	}
-	state_close(&st);
-	return err;
+	return cli_list(ctx, argc, &list);
 }
 
 static int net_delete(struct cbpf_ctx *ctx, int argc, char **argv)

@@ -9,13 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "cli/table.h"
 #include "cluster/view.h"
 #include "cli/commands.h"
-#include "net/nl.h"
+#include "link/nl.h"
 #include "json/obj_json.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "overlay.h"
 #include "store/state.h"
 #include "reconcile/sync.h"

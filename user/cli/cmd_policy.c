@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/commands.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "policy.h"
 #include "policy/policy_cmds.h"
 #include "policy/rule_ref.h"

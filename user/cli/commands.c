@@ -1,6 +1,7 @@
 /* The top-level command table, shared by the command line and the agent that runs it. */
 #include <errno.h>
 
+#include "core/err.h"
 #include "cli/help.h"
 #include "client/forward.h"
 #include "cli/commands.h"

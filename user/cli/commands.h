@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 
 /* Every top-level command, NULL-terminated; groups point at their subcommand tables. */
 extern const struct cbpf_cmd cbpf_commands[];

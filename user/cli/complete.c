@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/help.h"
 #include "client/forward.h"
 #include "cli/commands.h"

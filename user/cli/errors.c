@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/help.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 static char *collected;
 static size_t collected_len;

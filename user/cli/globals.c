@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/help.h"
 
 enum { G_JSON = 'j', G_STATE = 's', G_BPFFS = 'b', G_HELP = 'h', G_VERSION = 'V' };

@@ -4,29 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cli/help.h"
 #include "cli/commands.h"
 
 #define COLUMN 30
-
-const struct cbpf_cmd *cli_walk(int argc, char **argv, int *depth, char *path, size_t size)
-{
-	const struct cbpf_cmd *table = cbpf_commands, *c = NULL, *next;
-	size_t used = 0;
-	int i = 0;
-
-	path[0] = '\0';
-	while (i < argc && table && (next = cbpf_cmd_find(table, argv[i]))) {
-		c = next;
-		argv[i++] = (char *)c->name;
-		if (used < size)
-			used +=
-			    snprintf(path + used, size - used, "%s%s", used ? " " : "", c->name);
-		table = c->sub;
-	}
-	*depth = i;
-	return c;
-}
 
 /* The unknown word after the command path c (NULL: the top); always -EINVAL. */
 static int unknown_word(const struct cbpf_cmd *c, const char *path, const char *word)
@@ -85,7 +67,7 @@ int cli_check_line(int argc, char **argv)
 	char path[128];
 	int depth;
 
-	c = cli_walk(argc, argv, &depth, path, sizeof(path));
+	c = cbpf_cmd_walk(cbpf_commands, argc, argv, &depth, path, sizeof(path));
 	if (!c || (c->sub && depth < argc))
 		return unknown_word(c, path, argv[depth]);
 	if (c->sub) {
@@ -159,7 +141,7 @@ int cli_help(FILE *out, int argc, char **argv)
 		cli_usage(out);
 		return 0;
 	}
-	c = cli_walk(argc, argv, &depth, path, sizeof(path));
+	c = cbpf_cmd_walk(cbpf_commands, argc, argv, &depth, path, sizeof(path));
 	if (!c || depth < argc)
 		return unknown_word(c, path, argv[depth]);
 	print_cmd(out, c, path);
@@ -173,7 +155,7 @@ static int print_option_names(int argc, char **argv)
 	char path[128];
 	int depth;
 
-	c = cli_walk(argc, argv, &depth, path, sizeof(path));
+	c = cbpf_cmd_walk(cbpf_commands, argc, argv, &depth, path, sizeof(path));
 	if (argc && (!c || depth < argc))
 		return unknown_word(c, path, argv[depth]);
 	for (const struct cbpf_opt *o = c ? c->opts : cli_global_opts; o && o->name; o++)

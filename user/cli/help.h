@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 
 /* --json, --state, --bpffs, --help, --version: accepted before or after the command. */
 extern const struct cbpf_opt cli_global_opts[];
@@ -19,13 +20,6 @@ extern const struct cbpf_opt cli_global_opts[];
  * *version when asked. Returns 0 or -EINVAL after reporting.
  */
 int cli_take_globals(int *argc, char **argv, struct cbpf_ctx *ctx, bool *help, bool *version);
-
-/*
- * Follows argv's words through the command tables as far as they name commands, writing each
- * alias's command name back into argv. Returns the command reached (NULL: not even the first
- * word is one), *depth the words it took, path their names ("ep add").
- */
-const struct cbpf_cmd *cli_walk(int argc, char **argv, int *depth, char *path, size_t size);
 
 /*
  * Checks that argv starts with a complete command path and that every "--option" after it is

@@ -1,18 +1,7 @@
-/* Output helpers: with --json every command prints exactly one JSON document. */
-#ifndef CBPF_OUTPUT_H
-#define CBPF_OUTPUT_H
+/* core/output.h under its old name, for policy_cmds.c alone (see cli/cli.h). */
+#ifndef CBPF_CLI_OUTPUT_H
+#define CBPF_CLI_OUTPUT_H
 
-#include <json-c/json.h>
-
-/* Prints doc as JSON and releases it. */
-void cbpf_print_json(json_object *doc);
-/* A delete's answer: {"deleted": name} with --json, "deleted <what> <name>" otherwise. */
-void cbpf_print_deleted(bool json, const char *what, const char *name);
-/* How many documents this thread printed: with --json an error becomes one only if none was. */
-unsigned int cbpf_json_docs(void);
-const char *cbpf_drop_reason_name(unsigned int reason);
-const char *cbpf_model_name(unsigned int model);
-/* Parses "on"/"off"; returns 0 or -EINVAL. */
-int cbpf_parse_on_off(const char *text, bool *value);
+#include "core/output.h"
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "cli/table.h"
 
 static void add_cells(struct cli_table *t, va_list ap, size_t n)

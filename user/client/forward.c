@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "client/client.h"
 #include "client/forward.h"
 #include "client/monitor.h"

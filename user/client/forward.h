@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 /* `monitor`'s options: it is the one command the client runs against the event stream. */
 extern const struct cbpf_opt forward_monitor_opts[];

@@ -2,7 +2,7 @@
 #ifndef CBPF_CLIENT_MONITOR_H
 #define CBPF_CLIENT_MONITOR_H
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 /* Runs `monitor [--since ...] [--follow] [--count N] [--timeout S]`; returns the exit status. */
 int monitor_run(const struct cbpf_ctx *ctx, int argc, char **argv);

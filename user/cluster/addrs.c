@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "cluster/cluster_int.h"
-#include "cli/commands.h"
 #include "network.h"
 
 #define ADDR_ATTEMPTS 16 /* racing hosts: each loss moves to the next free address */
@@ -161,7 +161,7 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 	if (!name || strchr(name, '@') || !overlay_net(ctx, net) ||
 	    (ip_text && cbpf_parse_ip(ip_text, &ip))) {
 		/* not a cluster address, or bad input the command itself reports */
-		err = cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, argv);
+		err = cbpf_dispatch(ctx, "cbpfnet", ctx->commands, argc, argv);
 		free(words);
 		return err;
 	}
@@ -212,7 +212,7 @@ int cluster_ep_add(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **arg
 		words[argc + 1] = ip_buf;
 		argc += 2;
 	}
-	err = cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, words);
+	err = cbpf_dispatch(ctx, "cbpfnet", ctx->commands, argc, words);
 	if (err && addr_release(c->cmd_etcd, net, ip))
 		cbpf_err("ep %s %s: address %s not given back to the cluster: %s", verb, name,
 			 ip_buf, etcd_errmsg(c->cmd_etcd));

@@ -11,7 +11,7 @@
 
 #include "agent/agent.h"
 #include "agent/log.h"
-#include "cli/cli.h"
+#include "core/err.h"
 #include "cluster/cluster_int.h"
 
 double cluster_now(void)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "api/exec.h"

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "api/exec.h"

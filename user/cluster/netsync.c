@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "cluster/cluster_int.h"
-#include "cli/commands.h"
 #include "network.h"
 
 #define VNI_FIRST    4096 /* as `net create` picks on one host */
@@ -59,7 +59,7 @@ int run_quiet(struct cbpf_ctx *ctx, int argc, char **argv)
 
 	if (null)
 		stdout = null;
-	err = cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, argv);
+	err = cbpf_dispatch(ctx, "cbpfnet", ctx->commands, argc, argv);
 	stdout = saved;
 	if (null)
 		fclose(null);
@@ -186,7 +186,7 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 		return -ENOMEM;
 	if (!name) {
 		free(words);
-		return cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, argv);
+		return cbpf_dispatch(ctx, "cbpfnet", ctx->commands, argc, argv);
 	}
 	for (int attempt = 0; attempt < VNI_ATTEMPTS; attempt++) {
 		memcpy(words, argv, argc * sizeof(*words));
@@ -207,7 +207,7 @@ static int net_create(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 			words[argc + 1] = vni_text;
 		}
 		err =
-		    cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc + (auto_vni ? 2 : 0), words);
+		    cbpf_dispatch(ctx, "cbpfnet", ctx->commands, argc + (auto_vni ? 2 : 0), words);
 		if (err || local_net(ctx, name, &local) || local.model != CBPF_MODEL_OVERLAY)
 			break;
 		mirror_net_from_state(&local, &mine);
@@ -252,7 +252,7 @@ static int net_delete(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **
 	int err;
 
 	overlay = name && !local_net(ctx, name, &local) && local.model == CBPF_MODEL_OVERLAY;
-	err = cbpf_dispatch(ctx, "cbpfnet", cbpf_commands, argc, argv);
+	err = cbpf_dispatch(ctx, "cbpfnet", ctx->commands, argc, argv);
 	if (err || !overlay)
 		return err;
 	snprintf(net_key, sizeof(net_key), CLUSTER_NETWORKS "%s", name);

@@ -11,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "agent/agent.h"
 #include "agent/log.h"
 #include "cluster/cluster_int.h"
 #include "net/garp.h"
-#include "cli/output.h"
+#include "core/output.h"
 #include "network.h"
 
 /* The further interfaces (NAME@NET) the owner has of the endpoint, as "a, b" in names. */

@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "cluster/cluster_int.h"
 
 static int iface_address(const char *ifname, uint32_t *ip)

@@ -9,7 +9,8 @@
 
 #include <json-c/json.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 #include "store/state.h"
 
 #define CNI_VERSION "1.0.0"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "cni/cni.h"
 #include "ep/ep.h"
 

@@ -8,9 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "ep/ep.h"
 #include "net/netmodel.h"
-#include "net/netns.h"
+#include "link/netns.h"
 #include "reconcile/policy_apply.h"
 #include "policy/identity.h"
 #include "reconcile/sync.h"

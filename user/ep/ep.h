@@ -4,7 +4,7 @@
 
 #include <json-c/json.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "reconcile/loader.h"
 #include "policy/policy_rules.h"
 #include "store/state.h"
@@ -75,8 +75,6 @@ void ep_session_del_many(struct ep_session *s, struct ep_del_op *ops, size_t n);
 int ep_session_commit(struct ep_session *s);
 void ep_session_close(struct ep_session *s);
 
-/* The host side of endpoint id's veth: its name, which says it is ours. */
-void ep_host_ifname(uint32_t id, char name[CBPF_IFNAME_MAX]);
 /* Checks req against st and fills ep (id, MAC, address, names); touches nothing live. */
 int ep_validate_add(struct cbpf_state *st, const struct ep_request *req, struct cbpf_endpoint *ep);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "ep/ep.h"
 #include "ep/ep_batch.h"
 #include "json/json_in.h"

@@ -16,7 +16,7 @@
 
 #include <json-c/json.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 /*
  * Parses text (len bytes, read with json_in_read) into an array of operation objects (*ops), or

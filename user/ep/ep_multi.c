@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "reconcile/ct_forget.h"
 #include "ep/ep.h"
 #include "reconcile/sync.h"

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link/names.h"
+#include "core/err.h"
 #include "ep/ep.h"
-#include "net/netns.h"
+#include "link/netns.h"
 #include "network.h"
-#include "net/nl.h"
+#include "link/nl.h"
 
 /*
  * The lowest free host number is at most n_eps + 2, the gateway taking one: mark the taken ones
@@ -76,11 +78,6 @@ static int validate_remote(struct cbpf_state *st, const struct ep_request *req,
 		return -EINVAL;
 	}
 	return 0;
-}
-
-void ep_host_ifname(uint32_t id, char name[CBPF_IFNAME_MAX])
-{
-	snprintf(name, CBPF_IFNAME_MAX, "cbe%x", id);
 }
 
 /*

@@ -1,9 +1,8 @@
 /* Networks and nodes as every command and the API print them. */
 #include <json-c/json.h>
 
-#include "net/netmodel.h"
 #include "json/obj_json.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 json_object *net_json(const struct cbpf_network *net)
 {

@@ -9,13 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "model/cmds.h"
 #include "model/file.h"
 #include "model/gen.h"
 #include "model/plot.h"
 #include "model/rule.h"
 #include "model/screen.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 static size_t count_macvlan(const struct model_data *d)
 {

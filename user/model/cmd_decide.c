@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "model/cmds.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 static int print_decision(struct cbpf_ctx *ctx, const struct model_decision *d)
 {

@@ -9,7 +9,7 @@
 
 #include "model/cmds.h"
 #include "model/history.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 static json_object *outcome_json(const char *path, const struct model *old, const struct model *new,
 				 bool replaced, int n_confirmed)

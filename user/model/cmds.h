@@ -5,7 +5,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "model/decide.h"
 #include "model/metrics.h"
 #include "model/store.h"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "model/decide.h"
 #include "model/model_cmd.h"
 

@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "model/history.h"
 #include "model/req.h"
 #include "model/store.h"

@@ -2,7 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "model/file.h"
 
 int model_file_begin(struct model_file_tmp *t, const char *path)

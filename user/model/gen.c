@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "model/gen.h"
 #include "model/rng.h"
 #include "model/rule.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "model/history.h"
 #include "model/store.h"
 #include "store/state.h"

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "model/lr.h"
 
 #define NP	 (MODEL_NFEAT + 1) /* parameters: weights, then the bias */

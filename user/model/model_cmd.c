@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "model/cmds.h"
 #include "model/model_cmd.h"
 

@@ -2,7 +2,8 @@
 #ifndef CBPF_MODEL_CMD_H
 #define CBPF_MODEL_CMD_H
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 #include "model/decide.h"
 
 /* `cbpfnet model SUBCOMMAND ...`. */

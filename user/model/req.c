@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "model/req.h"
 
 const char *const model_feature_names[MODEL_NFEAT] = {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "model/lr.h"
 #include "model/rng.h"
 #include "model/screen.h"

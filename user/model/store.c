@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "model/file.h"
 #include "model/store.h"
 

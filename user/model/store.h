@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "model/lr.h"
 #include "model/metrics.h"
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "net/garp.h"
-#include "net/nl.h"
+#include "link/nl.h"
 
 struct garp_frame {
 	struct ether_header eth;

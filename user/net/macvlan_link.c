@@ -11,17 +11,7 @@
 #include "reconcile/loader.h"
 #include "macvlan.h"
 #include "net/macvlan_link.h"
-#include "net/nl.h"
-
-int macvlan_ep_ifindex(const struct cbpf_endpoint *ep)
-{
-	return CBPF_MACVLAN_IFINDEX_BASE + ep->id;
-}
-
-void macvlan_shim_name(uint16_t net_id, char name[CBPF_IFNAME_MAX])
-{
-	snprintf(name, CBPF_IFNAME_MAX, "cbm%x", net_id);
-}
+#include "link/nl.h"
 
 int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)
 {

@@ -8,8 +8,9 @@
 
 #include <stdint.h>
 
-#include "net/addr.h"
-#include "cli/cli.h"
+#include "link/names.h"
+#include "core/addr.h"
+#include "core/cmd.h"
 #include "store/state.h"
 
 struct nl_sock;

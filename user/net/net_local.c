@@ -1,6 +1,7 @@
 /* The host-local model: endpoints on one host, forwarded by the endpoint program. */
 #include <errno.h>
 
+#include "core/err.h"
 #include "network.h"
 #include "net/netmodel.h"
 #include "net/plumb.h"

@@ -9,34 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link/names.h"
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "net/macvlan_link.h"
 #include "reconcile/macvlan_map.h"
 #include "network.h"
+#include "core/output.h"
 #include "net/netmodel.h"
-#include "net/nl.h"
+#include "link/nl.h"
 #include "net/plumb.h"
 
 #define MACVLAN_MTU_MIN 576
 #define MACVLAN_MTU_MAX 9000
-
-static const struct {
-	const char *name;
-	uint8_t mode;
-} modes[] = {
-    {"bridge", MACVLAN_MODE_BRIDGE},
-    {"vepa", MACVLAN_MODE_VEPA},
-    {"private", MACVLAN_MODE_PRIVATE},
-    {"passthru", MACVLAN_MODE_PASSTHRU},
-};
-
-const char *macvlan_mode_name(uint8_t mode)
-{
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (modes[i].mode == mode)
-			return modes[i].name;
-	return "unknown";
-}
 
 /* The host's shim takes the subnet's last host address, out of the endpoints' way. */
 static uint32_t shim_ip(const struct cbpf_network *net)
@@ -81,11 +66,8 @@ static int check_parent_users(struct cbpf_state *st, const char *what,
 
 static int parse_mode(const char *what, const char *name, uint8_t *mode)
 {
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (!strcmp(modes[i].name, name)) {
-			*mode = modes[i].mode;
-			return 0;
-		}
+	if (!macvlan_mode_parse(name, mode))
+		return 0;
 	cbpf_err("%s: --mode takes bridge, vepa, private or passthru, not '%s'", what, name);
 	return -EINVAL;
 }

@@ -1,6 +1,7 @@
 /* The VxLAN overlay model (RFC 7348): one subnet across hosts, tunnelled in BPF. */
 #include <errno.h>
 
+#include "core/err.h"
 #include "network.h"
 #include "net/netmodel.h"
 #include "overlay.h"

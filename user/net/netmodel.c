@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "net/netmodel.h"
 
 static const struct net_model_ops *const models[] = {

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "store/state.h"
 
 /* `net create` options as given; NULL when absent. */
@@ -62,8 +62,6 @@ const struct net_model_ops *net_model_of(const struct cbpf_network *net);
 /* `net set NAME --mode MODE` on a macvlan network: checks as `net create` would and changes net
  * in st only; refuses while endpoints use the network. */
 int macvlan_set_mode(struct cbpf_state *st, struct cbpf_network *net, const char *mode);
-/* "bridge", "vepa", "private" or "passthru": the word `--mode` takes for a MACVLAN_MODE_*. */
-const char *macvlan_mode_name(uint8_t mode);
 
 /* Fails with a message when an option of another model was given. */
 int netmodel_reject_option(const struct net_request *req, const char *model, const char *option,

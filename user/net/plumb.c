@@ -2,9 +2,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "reconcile/attach.h"
 #include "net/plumb.h"
-#include "net/nl.h"
+#include "link/nl.h"
 
 /* Address, link and (first interface) default route inside the endpoint's namespace. */
 int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,

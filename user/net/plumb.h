@@ -3,7 +3,7 @@
 #ifndef CBPF_PLUMB_H
 #define CBPF_PLUMB_H
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "store/state.h"
 
 /*

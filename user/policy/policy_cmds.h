@@ -2,7 +2,7 @@
 #ifndef CBPF_POLICY_CMDS_H
 #define CBPF_POLICY_CMDS_H
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "policy/policy_compile.h"
 
 extern const struct cbpf_opt policy_check_opts[];

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/commands.h"
-#include "cli/output.h"
+#include "core/err.h"
+#include "core/output.h"
 #include "reconcile/policy_apply.h"
 #include "policy/policy_cmds.h"
 #include "policy/rule_ref.h"

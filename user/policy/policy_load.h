@@ -2,7 +2,7 @@
 #ifndef CBPF_POLICY_LOAD_H
 #define CBPF_POLICY_LOAD_H
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "policy/policy_compile.h"
 
 struct pol_result {

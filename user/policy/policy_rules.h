@@ -1,6 +1,7 @@
 /*
- * Policy files: JSON rules with selectors, parsed into a flat rule list (policy_parse.c) and
- * compiled against the state into policy-trie entries (policy_compile.c). Schema: docs/policy.md.
+ * Policy files: JSON rules with selectors, parsed into a flat rule list (policy_parse.c and the
+ * files of policy_parse_int.h; policy_set.c holds the rows) and compiled against the state into
+ * policy-trie entries (policy_compile.c). Schema: docs/policy.md.
  */
 #ifndef CBPF_POLICY_RULES_H
 #define CBPF_POLICY_RULES_H
@@ -9,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 #include "policy.h"
 #include "store/state.h"
 

@@ -9,7 +9,7 @@
 #include <linux/bpf.h>
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 enum cbpf_hook {
 	CBPF_HOOK_TC,	    /* endpoint program, host side of an endpoint */

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net/addr.h"
+#include "core/err.h"
+#include "core/addr.h"
 #include "conntrack.h"
 #include "reconcile/ct_forget.h"
 #include "reconcile/loader.h"

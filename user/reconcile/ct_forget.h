@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 
 /*
  * Removes every conntrack entry with ip (network byte order) at either end, so that replies

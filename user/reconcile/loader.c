@@ -11,6 +11,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "cbpfnet.skel.h"
 #include "macvlan.skel.h"
 #include "reconcile/loader.h"

@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 
 /* Program pins, beside the maps in the pin directory: the prefix, then the program's name. */
 #define CBPF_PIN_PROG_PREFIX	      "prog_"

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ep/ep.h"
-#include "net/macvlan_link.h"
-#include "net/netns.h"
+#include "link/names.h"
+#include "core/err.h"
+#include "link/netns.h"
 #include "network.h"
-#include "net/nl.h"
+#include "link/nl.h"
 #include "reconcile/state_reconcile.h"
 
 /* The number after prefix when name is exactly prefix followed by it in the form cbpfnet writes. */

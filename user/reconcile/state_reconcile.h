@@ -2,7 +2,7 @@
 #ifndef CBPF_STATE_RECONCILE_H
 #define CBPF_STATE_RECONCILE_H
 
-#include "cli/cli.h"
+#include "core/cmd.h"
 #include "store/state.h"
 
 /*

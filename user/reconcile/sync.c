@@ -5,13 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link/names.h"
 #include "endpoint.h"
 #include "drop.h"
 #include "network.h"
 #include "overlay.h"
 #include "policy.h"
-#include "cli/cli.h"
-#include "net/macvlan_link.h"
+#include "core/cmd.h"
+#include "core/err.h"
 #include "policy/identity.h"
 #include "reconcile/policy_apply.h"
 #include "reconcile/sync.h"

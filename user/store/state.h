@@ -12,7 +12,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 
 #define CBPF_NAME_MAX	64
 #define CBPF_IFNAME_MAX 16
@@ -68,6 +68,21 @@ struct cbpf_owned_netns {
 struct sqlite3;
 struct cbpf_state_seen;
 
+/*
+ * The store's objects, apart from the working copy: what the store last read or wrote (its
+ * seen copy) and the agent's views that its change events compare.
+ */
+struct cbpf_objects {
+	struct cbpf_network *nets;
+	size_t n_nets;
+	struct cbpf_endpoint *eps;
+	size_t n_eps;
+	struct cbpf_rule *rules;
+	size_t n_rules;
+	struct cbpf_node *nodes;
+	size_t n_nodes;
+};
+
 struct cbpf_state {
 	struct cbpf_network *nets;
 	size_t n_nets;
@@ -100,6 +115,9 @@ int state_commit(struct cbpf_state *st);
  */
 void state_on_commit(void (*fn)(const struct cbpf_state *st));
 void state_close(struct cbpf_state *st);
+/* Copies of st's objects into o: 0, or -ENOMEM with o empty. */
+int state_objects_copy(const struct cbpf_state *st, struct cbpf_objects *o);
+void state_objects_free(struct cbpf_objects *o);
 
 struct cbpf_network *state_find_net(struct cbpf_state *st, const char *name);
 struct cbpf_network *state_find_net_id(struct cbpf_state *st, uint16_t id);

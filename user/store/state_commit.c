@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "store/state_store.h"
 
 enum sql_id {
@@ -329,23 +329,29 @@ static void collections(struct cbpf_state *st, struct collection c[COLLECTIONS])
 	struct cbpf_state_seen *s = st->seen;
 
 	c[0] = (struct collection){&rules_table,
-				   (void **)&s->rules,
-				   &s->n_rules,
+				   (void **)&s->obj.rules,
+				   &s->obj.n_rules,
 				   (const char *)st->rules,
 				   st->n_rules,
 				   0,
 				   0};
 	c[1] = (struct collection){
-	    &eps_table, (void **)&s->eps, &s->n_eps, (const char *)st->eps, st->n_eps, 0, 0};
+	    &eps_table, (void **)&s->obj.eps, &s->obj.n_eps, (const char *)st->eps, st->n_eps, 0,
+	    0};
 	c[2] = (struct collection){&nodes_table,
-				   (void **)&s->nodes,
-				   &s->n_nodes,
+				   (void **)&s->obj.nodes,
+				   &s->obj.n_nodes,
 				   (const char *)st->nodes,
 				   st->n_nodes,
 				   0,
 				   0};
-	c[3] = (struct collection){
-	    &nets_table, (void **)&s->nets, &s->n_nets, (const char *)st->nets, st->n_nets, 0, 0};
+	c[3] = (struct collection){&nets_table,
+				   (void **)&s->obj.nets,
+				   &s->obj.n_nets,
+				   (const char *)st->nets,
+				   st->n_nets,
+				   0,
+				   0};
 	c[4] = (struct collection){&owned_table,
 				   (void **)&s->owned,
 				   &s->n_owned,

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "store/state_store.h"
 
 #define HISTORY_DB	   "history.db"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 #include "store/state_store.h"
 
 #define STATE_DB   "cbpfnet.db"
@@ -106,14 +106,37 @@ static void *dup_array(const void *items, size_t n, size_t size, int *err)
 	return copy;
 }
 
+int state_objects_copy(const struct cbpf_state *st, struct cbpf_objects *o)
+{
+	int err = 0;
+
+	o->nets = dup_array(st->nets, st->n_nets, sizeof(*st->nets), &err);
+	o->eps = dup_array(st->eps, st->n_eps, sizeof(*st->eps), &err);
+	o->rules = dup_array(st->rules, st->n_rules, sizeof(*st->rules), &err);
+	o->nodes = dup_array(st->nodes, st->n_nodes, sizeof(*st->nodes), &err);
+	o->n_nets = st->n_nets;
+	o->n_eps = st->n_eps;
+	o->n_rules = st->n_rules;
+	o->n_nodes = st->n_nodes;
+	if (err)
+		state_objects_free(o);
+	return err;
+}
+
+void state_objects_free(struct cbpf_objects *o)
+{
+	free(o->nets);
+	free(o->eps);
+	free(o->rules);
+	free(o->nodes);
+	memset(o, 0, sizeof(*o));
+}
+
 void store_forget(struct cbpf_state *st)
 {
 	if (!st->seen)
 		return;
-	free(st->seen->nets);
-	free(st->seen->eps);
-	free(st->seen->rules);
-	free(st->seen->nodes);
+	state_objects_free(&st->seen->obj);
 	free(st->seen->owned);
 	free(st->seen);
 	st->seen = NULL;
@@ -126,15 +149,8 @@ int store_remember(struct cbpf_state *st)
 
 	if (err)
 		return err;
-	seen->nets = dup_array(st->nets, st->n_nets, sizeof(*st->nets), &err);
-	seen->eps = dup_array(st->eps, st->n_eps, sizeof(*st->eps), &err);
-	seen->rules = dup_array(st->rules, st->n_rules, sizeof(*st->rules), &err);
-	seen->nodes = dup_array(st->nodes, st->n_nodes, sizeof(*st->nodes), &err);
+	err = state_objects_copy(st, &seen->obj);
 	seen->owned = dup_array(st->owned, st->n_owned, sizeof(*st->owned), &err);
-	seen->n_nets = st->n_nets;
-	seen->n_eps = st->n_eps;
-	seen->n_rules = st->n_rules;
-	seen->n_nodes = st->n_nodes;
 	seen->n_owned = st->n_owned;
 	seen->next_ep_id = st->next_ep_id;
 	seen->next_rule_id = st->next_rule_id;

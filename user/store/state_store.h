@@ -6,14 +6,7 @@
 
 /* What the database holds, as last read or written: state_commit writes the difference. */
 struct cbpf_state_seen {
-	struct cbpf_network *nets;
-	size_t n_nets;
-	struct cbpf_endpoint *eps;
-	size_t n_eps;
-	struct cbpf_rule *rules;
-	size_t n_rules;
-	struct cbpf_node *nodes;
-	size_t n_nodes;
+	struct cbpf_objects obj;
 	struct cbpf_owned_netns *owned;
 	size_t n_owned;
 	uint32_t next_ep_id;

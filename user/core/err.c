@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/err.h"
 
 /* Per thread: the agent runs commands for several API clients, one at a time, on their threads. */
 static _Thread_local char last_error[512];

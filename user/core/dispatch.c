@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "core/cmd.h"
+#include "core/err.h"
 
 #define OPTS_MAX 48
 
@@ -45,6 +46,26 @@ static size_t nearness(const char *word, const char *candidate)
 		return 0;
 	d = distance(word, candidate);
 	return d <= allowed ? d : (size_t)-1;
+}
+
+const struct cbpf_cmd *cbpf_cmd_walk(const struct cbpf_cmd *table, int argc, char **argv,
+				     int *depth, char *path, size_t size)
+{
+	const struct cbpf_cmd *c = NULL, *next;
+	size_t used = 0;
+	int i = 0;
+
+	path[0] = '\0';
+	while (i < argc && table && (next = cbpf_cmd_find(table, argv[i]))) {
+		c = next;
+		argv[i++] = (char *)c->name;
+		if (used < size)
+			used +=
+			    snprintf(path + used, size - used, "%s%s", used ? " " : "", c->name);
+		table = c->sub;
+	}
+	*depth = i;
+	return c;
 }
 
 const struct cbpf_cmd *cbpf_cmd_find(const struct cbpf_cmd *table, const char *word)

@@ -1,10 +1,14 @@
-/* Command-line plumbing shared by every cbpfnet command. */
-#ifndef CBPF_CLI_H
-#define CBPF_CLI_H
+/*
+ * The command tables every command is declared in, and their context: shared by the command line
+ * (cli/), the commands of other folders (model/, policy/) and the agent that runs them.
+ */
+#ifndef CBPF_CMD_H
+#define CBPF_CMD_H
 
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 
+struct cbpf_cmd;
 struct cbpf_pin_cache;
 
 struct cbpf_ctx {
@@ -12,6 +16,8 @@ struct cbpf_ctx {
 	const char *state_dir;	     /* per-host state: networks, endpoints, history */
 	bool json;		     /* print one JSON document instead of text */
 	struct cbpf_pin_cache *pins; /* pins kept open across endpoints; NULL: opened per use */
+	/* The program's command table, which the agent and cluster mode run requests through. */
+	const struct cbpf_cmd *commands;
 };
 
 typedef int (*cbpf_cmd_fn)(struct cbpf_ctx *ctx, int argc, char **argv);
@@ -55,6 +61,13 @@ int cbpf_dispatch(struct cbpf_ctx *ctx, const char *what, const struct cbpf_cmd 
  */
 int cbpf_unknown_word(const char *path, const struct cbpf_cmd *table, const struct cbpf_opt *opts,
 		      const char *word);
+/*
+ * Follows argv's words through table and its groups as far as they name commands, writing each
+ * alias's command name back into argv. Returns the command reached (NULL: not even the first
+ * word is one), *depth the words it took, path their names ("ep add").
+ */
+const struct cbpf_cmd *cbpf_cmd_walk(const struct cbpf_cmd *table, int argc, char **argv,
+				     int *depth, char *path, size_t size);
 /* The entry of table named (or aliased) word; NULL when none is. */
 const struct cbpf_cmd *cbpf_cmd_find(const struct cbpf_cmd *table, const char *word);
 /* The name in table closest to word, for "did you mean"; NULL when none is close. */
@@ -68,12 +81,5 @@ const char *cbpf_opt_nearest(const struct cbpf_opt *opts, const char *word);
  * Set optind = 0 before the first call; options may stand anywhere among the arguments.
  */
 int cbpf_getopt(int argc, char **argv, const struct cbpf_opt *opts, const char *what);
-
-/* Prints "cbpfnet: <message>" on stderr; every user-facing error goes through here. */
-void cbpf_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Sends this thread's cbpf_err lines to sink (NULL: stderr) and forgets the last error. */
-void cbpf_err_redirect(FILE *sink);
-/* The message of the last cbpf_err, for callers that report errors another way (CNI). */
-const char *cbpf_last_error(void);
 
 #endif

@@ -1,11 +1,12 @@
 #include <errno.h>
+#include <linux/if_link.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "drop.h"
 #include "network.h"
-#include "cli/output.h"
+#include "core/output.h"
 
 static _Thread_local unsigned int docs_printed;
 
@@ -78,6 +79,34 @@ const char *cbpf_model_name(unsigned int model)
 	default:
 		return "unknown";
 	}
+}
+
+static const struct {
+	const char *name;
+	uint8_t mode;
+} modes[] = {
+    {"bridge", MACVLAN_MODE_BRIDGE},
+    {"vepa", MACVLAN_MODE_VEPA},
+    {"private", MACVLAN_MODE_PRIVATE},
+    {"passthru", MACVLAN_MODE_PASSTHRU},
+};
+
+const char *macvlan_mode_name(uint8_t mode)
+{
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].mode == mode)
+			return modes[i].name;
+	return "unknown";
+}
+
+int macvlan_mode_parse(const char *name, uint8_t *mode)
+{
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(modes[i].name, name)) {
+			*mode = modes[i].mode;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 int cbpf_parse_on_off(const char *text, bool *value)

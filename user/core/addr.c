@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/addr.h"
+#include "core/addr.h"
 
 int cbpf_parse_ip(const char *text, uint32_t *ip)
 {

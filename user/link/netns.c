@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net/netns.h"
+#include "link/netns.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/nl.h"
+#include "link/nl.h"
 
 int nl_to_errno(int nl_err)
 {
