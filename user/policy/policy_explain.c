@@ -1,8 +1,13 @@
-/* policy explain: the verdict for a pair of ends and the rule that decides it. */
+/*
+ * policy explain: the verdict for a pair of ends and the rule that decides it, from the
+ * datapath's own decision code: tc_explain (bpf/explain.bpf.c) run on a crafted packet.
+ */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <linux/if_ether.h>
+#include <netinet/ip.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,145 +15,9 @@
 #include "policy/policy_cmds.h"
 #include "cli/output.h"
 #include "drop.h"
-#include "endpoint.h"
-#include "network.h"
+#include "explain.h"
 #include "policy/rule_ref.h"
 #include "reconcile/loader.h"
-
-/* The live generation's pair hash and two tries, opened by id through the arrays of maps. */
-static int live_maps(const struct cbpf_maps *maps, int fds[3])
-{
-	__u32 zero = 0, gen = 0, id;
-	__u32 slots[3][2] = {
-	    {maps->policy_pairs_gen, 0}, {maps->policy_gen, 0}, {maps->policy_gen, 0}};
-
-	fds[0] = fds[1] = fds[2] = -1;
-	if (bpf_map_lookup_elem(maps->policy_active, &zero, &gen))
-		return -errno;
-	gen %= CBPF_POLICY_GENERATIONS;
-	slots[0][1] = gen;
-	slots[1][1] = 2 * gen;
-	slots[2][1] = 2 * gen + 1;
-	for (int i = 0; i < 3; i++)
-		if (bpf_map_lookup_elem(slots[i][0], &slots[i][1], &id) ||
-		    (fds[i] = bpf_map_get_fd_by_id(id)) < 0)
-			return -errno;
-	return 0;
-}
-
-static int live_mask(const struct cbpf_ctx *ctx, const struct cbpf_maps *maps, uint32_t *mask)
-{
-	__u32 zero = 0, gen = 0;
-	char path[320];
-	int fd, err = 0;
-
-	cbpf_pin_path(ctx, "cbpf_policy_mask", path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(maps->policy_active, &zero, &gen))
-		err = -errno;
-	gen %= CBPF_POLICY_GENERATIONS;
-	if (!err && bpf_map_lookup_elem(fd, &gen, mask))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static uint32_t table_lookup(int tables, uint32_t table, uint32_t addr, uint32_t prefixlen,
-			     bool *found)
-{
-	struct cbpf_policy_key key = {
-	    .prefixlen = prefixlen, .src_identity = table, .dst_identity = addr};
-	struct cbpf_policy_value v;
-
-	*found = !bpf_map_lookup_elem(tables, &key, &v);
-	return *found ? v.rule_id : 0;
-}
-
-struct end {
-	const char *text;
-	bool is_ep;
-	struct cbpf_ep_value ep;
-	uint32_t ip;
-	uint32_t ids[CBPF_LEVELS];
-};
-
-/* An endpoint's identities as cbpf_ids_of_ep() in bpf/policy.bpf.h derives them. */
-static void ids_of_ep(const struct cbpf_maps *maps, int tables, struct end *e)
-{
-	struct cbpf_net_key nk = {.net_id = e->ep.net_id};
-	struct cbpf_net_value net;
-	bool found;
-
-	e->is_ep = true;
-	e->ids[CBPF_LEVEL_INSTANCE] = e->ep.identity;
-	e->ids[CBPF_LEVEL_NET] = e->ep.net_id;
-	if (!bpf_map_lookup_elem(maps->networks, &nk, &net) && net.vlan)
-		e->ids[CBPF_LEVEL_VLAN] = CBPF_IDENTITY_VLAN_BASE + net.vlan;
-	e->ids[CBPF_LEVEL_NODE] =
-	    e->ep.flags & (CBPF_EP_LOCAL | CBPF_EP_MACVLAN)
-		? CBPF_IDENTITY_NODE_BASE
-		: table_lookup(tables, CBPF_IDENTITY_NODE_TABLE, e->ep.node_ip,
-			       CBPF_POLICY_PREFIX_PAIR, &found);
-}
-
-/* Identities as the datapath derives them; see bpf/policy.bpf.h. */
-static int resolve_end(const struct cbpf_maps *maps, struct cbpf_state *st, int tables,
-		       const char *text, struct end *e)
-{
-	struct cbpf_endpoint *ep = state_find_ep(st, text);
-	struct cbpf_ep_key key;
-	bool found;
-
-	memset(e, 0, sizeof(*e));
-	e->text = text;
-	if (ep)
-		e->ip = ep->ip;
-	else if (!strcmp(text, "host"))
-		e->ip = 0;
-	else if (inet_pton(AF_INET, text, &e->ip) != 1)
-		return -ENOENT;
-	key.ip = e->ip;
-	if (e->ip && !bpf_map_lookup_elem(maps->endpoints, &key, &e->ep)) {
-		ids_of_ep(maps, tables, e);
-		return 0;
-	}
-	if (!e->ip) {
-		e->ids[CBPF_LEVEL_INSTANCE] = CBPF_IDENTITY_HOST_BASE;
-		return 0;
-	}
-	e->ids[CBPF_LEVEL_INSTANCE] =
-	    table_lookup(tables, CBPF_IDENTITY_ADDR_TABLE, e->ip, CBPF_POLICY_PREFIX_PAIR, &found);
-	if (!found)
-		e->ids[CBPF_LEVEL_INSTANCE] = CBPF_IDENTITY_CIDR_BASE;
-	return 0;
-}
-
-/*
- * A local macvlan endpoint's programs take an address of its network that neither the endpoint
- * map nor the host's addresses hold (a peer on another host) for a member of the network, as
- * macvlan_peer() in bpf/macvlan.bpf.c does.
- */
-static void macvlan_peer(const struct cbpf_maps *maps, int tables, const struct end *local,
-			 struct end *peer)
-{
-	struct cbpf_net_key nk = {.net_id = local->ep.net_id};
-	struct cbpf_net_value net;
-
-	if (!(local->is_ep && (local->ep.flags & CBPF_EP_MACVLAN)) || peer->is_ep || !peer->ip ||
-	    CBPF_IDENTITY_CLASS(peer->ids[CBPF_LEVEL_INSTANCE]) ==
-		CBPF_IDENTITY_CLASS(CBPF_IDENTITY_HOST_BASE) ||
-	    bpf_map_lookup_elem(maps->networks, &nk, &net) || !net.prefix_len ||
-	    net.prefix_len > 32 ||
-	    ((peer->ip ^ net.subnet) & htonl(0xffffffffu << (32 - net.prefix_len))))
-		return;
-	memset(&peer->ep, 0, sizeof(peer->ep));
-	memset(peer->ids, 0, sizeof(peer->ids));
-	peer->ep.identity = local->ep.net_id;
-	peer->ep.net_id = local->ep.net_id;
-	ids_of_ep(maps, tables, peer);
-}
 
 static int parse_proto_port(const char *text, uint8_t *proto, uint16_t *port)
 {
@@ -206,108 +75,146 @@ static void print_explain(struct cbpf_ctx *ctx, const char *src, const char *dst
 		printf("  replies to connections %s opens pass (connection tracking)\n", dst);
 }
 
+/* An end as the command line names it: an endpoint, an address, or "host". */
+static int resolve_end(struct cbpf_state *st, const char *text, uint32_t *ip, bool *host)
+{
+	struct cbpf_endpoint *ep = state_find_ep(st, text);
+
+	*ip = 0;
+	*host = !ep && !strcmp(text, "host");
+	if (ep)
+		*ip = ep->ip;
+	else if (!*host && inet_pton(AF_INET, text, ip) != 1)
+		return -ENOENT;
+	return 0;
+}
+
+/* The first packet of a flow from src to dst: a TCP or UDP packet to port, or an echo request. */
+struct explain_pkt {
+	struct ethhdr eth;
+	struct iphdr ip;
+	uint8_t l4[20];
+} __attribute__((packed));
+
+static void craft(struct explain_pkt *pkt, uint32_t src, uint32_t dst, uint8_t proto, uint16_t port)
+{
+	const uint16_t sport = htons(40000);
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->eth.h_proto = htons(ETH_P_IP);
+	pkt->ip.version = 4;
+	pkt->ip.ihl = 5;
+	pkt->ip.ttl = 64;
+	pkt->ip.protocol = proto;
+	pkt->ip.tot_len = htons(sizeof(*pkt) - sizeof(pkt->eth));
+	pkt->ip.saddr = src;
+	pkt->ip.daddr = dst;
+	if (proto == IPPROTO_ICMP) {
+		pkt->l4[0] = 8; /* echo request */
+		return;
+	}
+	memcpy(&pkt->l4[0], &sport, sizeof(sport));
+	memcpy(&pkt->l4[2], &port, sizeof(port));
+}
+
+/* Runs the pinned tc_explain on pkt; the answer is in ctx->cb. */
+static int ask_datapath(const struct cbpf_ctx *cctx, struct explain_pkt *pkt, struct __sk_buff *ctx)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(*pkt),
+		    .ctx_in = ctx, .ctx_size_in = sizeof(*ctx), .ctx_out = ctx,
+		    .ctx_size_out = sizeof(*ctx), .repeat = 1);
+	char path[320];
+	int fd, err;
+
+	cbpf_pin_path(cctx, CBPF_PIN_PROG_EXPLAIN, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		cbpf_err("policy explain: program %s: %s (run 'cbpfnet load' first)", path,
+			 strerror(errno));
+		return err;
+	}
+	err = bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
+	close(fd);
+	if (err) {
+		cbpf_err("policy explain: test run of %s: %s", path, strerror(-err));
+		return err;
+	}
+	if (opts.retval == CBPF_EXPLAIN_NO_POLICY) {
+		cbpf_err("policy explain: live policy in %s: %s", cctx->bpffs, strerror(ENOENT));
+		return -ENOENT;
+	}
+	if (opts.retval != CBPF_EXPLAIN_ANSWERED) {
+		cbpf_err("policy explain: %s refused the crafted packet (%u)", path, opts.retval);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static const char *default_why(uint32_t flags, uint32_t reason)
+{
+	if (reason == CBPF_DROP_ICC)
+		return "default: icc off in this network";
+	if (reason == CBPF_DROP_NET_ISOLATION)
+		return "default: endpoints reach their own network and no other";
+	return flags & CBPF_EXPLAIN_ENDPOINTS ? "default: same network"
+					      : "default: no rule matches";
+}
+
 int policy_explain(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	struct __sk_buff skb = {0};
+	struct explain_pkt pkt;
 	struct pol_compiled c;
-	struct cbpf_policy_key key = {.prefixlen = CBPF_POLICY_PREFIX_FULL};
-	struct cbpf_policy_value v, best = {0};
 	char msg[POL_ERR_MAX];
 	struct cbpf_state st;
-	struct cbpf_maps maps;
-	struct end src, dst;
-	uint32_t mask, fallback = 0, best_prio = 0x10000, reason;
-	const char *why = "default: no rule matches";
-	int fds[3] = {-1, -1, -1}, err;
-	/* A macvlan endpoint of this host has no host side, but its own programs judge here. */
-	const uint32_t local = CBPF_EP_LOCAL | CBPF_EP_MACVLAN;
+	uint32_t ips[2], flags, reason, rule_id;
+	uint16_t port = 0;
+	uint8_t proto = 0;
+	bool host;
+	int err;
 
-	if (argc < 3 || argc > 4 ||
-	    (argc == 4 && parse_proto_port(argv[3], &key.proto, &key.dport))) {
+	if (argc < 3 || argc > 4 || (argc == 4 && parse_proto_port(argv[3], &proto, &port))) {
 		cbpf_err("policy explain: usage: policy explain SRC DST [tcp|udp|icmp[/PORT]]");
 		return -EINVAL;
 	}
-	key.dport = htons(key.dport);
 	err = state_open(ctx->state_dir, &st);
 	if (err)
 		return err;
-	err = cbpf_maps_open(ctx, &maps);
-	if (err)
-		goto out_state;
-	err = live_maps(&maps, fds);
-	if (err) {
-		cbpf_err("policy explain: live policy in %s: %s", ctx->bpffs, strerror(-err));
-		goto out_maps;
-	}
 	for (int i = 0; i < 2; i++) {
-		err = resolve_end(&maps, &st, fds[2], argv[1 + i], i ? &dst : &src);
+		err = resolve_end(&st, argv[1 + i], &ips[i], &host);
 		if (err) {
 			cbpf_err("policy explain: '%s' is no endpoint, address or 'host'",
 				 argv[1 + i]);
-			goto out_tries;
+			goto out;
 		}
+		if (host)
+			skb.cb[CBPF_EXPLAIN_CB_FLAGS] |=
+			    i ? CBPF_EXPLAIN_DST_HOST : CBPF_EXPLAIN_SRC_HOST;
 	}
-	macvlan_peer(&maps, fds[2], &src, &dst);
-	macvlan_peer(&maps, fds[2], &dst, &src);
-	if (!(src.is_ep && (src.ep.flags & local)) && !(dst.is_ep && (dst.ep.flags & local))) {
+	craft(&pkt, ips[0], ips[1], proto, htons(port));
+	err = ask_datapath(ctx, &pkt, &skb);
+	if (err)
+		goto out;
+	flags = skb.cb[CBPF_EXPLAIN_CB_FLAGS];
+	reason = skb.cb[CBPF_EXPLAIN_CB_REASON];
+	rule_id = skb.cb[CBPF_EXPLAIN_CB_RULE];
+	if (!(flags & CBPF_EXPLAIN_JUDGED)) {
 		cbpf_err("policy explain: neither %s nor %s is a local endpoint: this host does "
 			 "not judge that traffic",
 			 argv[1], argv[2]);
 		err = -EINVAL;
-		goto out_tries;
+		goto out;
 	}
-	if (src.is_ep && dst.is_ep && (src.ep.flags & local) && src.ep.net_id != dst.ep.net_id) {
-		fallback = CBPF_DROP_NET_ISOLATION;
-		why = "default: endpoints reach their own network and no other";
-	} else if (src.is_ep && dst.is_ep) {
-		why = "default: same network";
-	}
-	err = live_mask(ctx, &maps, &mask);
-	if (err) {
-		cbpf_err("policy explain: level mask in %s: %s", ctx->bpffs, strerror(-err));
-		goto out_tries;
-	}
-	/* The same walk as cbpf_policy_decide() in bpf/policy.bpf.h. */
-	for (int i = 0; i < CBPF_LEVELS; i++)
-		for (int j = 0; j < CBPF_LEVELS; j++) {
-			struct cbpf_pair_key pair = {src.ids[i], dst.ids[j]};
-			struct cbpf_policy_value port;
-			uint8_t verdict;
-
-			if (!(mask & (1u << (i * CBPF_LEVELS + j))) || !src.ids[i] || !dst.ids[j] ||
-			    bpf_map_lookup_elem(fds[0], &pair, &v))
-				continue;
-			key.src_identity = pair.src_identity;
-			key.dst_identity = pair.dst_identity;
-			if ((v.verdict & CBPF_VERDICT_F_PORTS) &&
-			    !bpf_map_lookup_elem(fds[1], &key, &port))
-				v = port;
-			verdict = v.verdict & CBPF_VERDICT_MASK;
-			if (v.priority >= best_prio ||
-			    (verdict != CBPF_VERDICT_ALLOW && verdict != CBPF_VERDICT_DENY))
-				continue;
-			best = v;
-			best.verdict = verdict;
-			best_prio = v.priority;
-		}
-	reason = best_prio < 0x10000 ? (best.verdict == CBPF_VERDICT_ALLOW ? 0 : best.drop_reason)
-				     : fallback;
 	err = policy_compile_live(&st, &c, msg, sizeof(msg));
 	if (err) {
 		cbpf_err("policy explain: %s", msg);
-		goto out_tries;
+		goto out;
 	}
-	if (best_prio < 0x10000 && !best.rule_id)
-		why = "default: icc off in this network";
-	print_explain(ctx, argv[1], argv[2], reason,
-		      best_prio < 0x10000 ? policy_find_rule(&c, best.rule_id) : NULL, why);
+	print_explain(ctx, argv[1], argv[2], reason, policy_find_rule(&c, rule_id),
+		      default_why(flags, rule_id ? 0 : reason));
 	policy_compiled_free(&c);
-out_tries:
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-out_maps:
-	cbpf_maps_close(&maps);
-out_state:
+out:
 	state_close(&st);
 	return err;
 }
