@@ -11,19 +11,29 @@
 #include "explain.h"
 #include "explain.skel.h"
 #include "fixture.h"
+#include "macvlan.h"
+#include "macvlan.skel.h"
 #include "tap.h"
 
 static const uint8_t A_MAC[6] = {0x02, 0xcb, 10, 1, 0, 2};
 static const uint8_t GW_MAC[6] = {0x0a, 0xcb, 0, 0, 0, 1};
 
-enum hook { FROM_EP, TO_EP };
+/* The datapath program that meets the row's packet on lo, and its verdict for a drop. */
+enum hook { FROM_EP, TO_EP, MACVLAN_OUT, MACVLAN_IN };
+
+static const uint32_t dropped[] = {
+    [FROM_EP] = TC_ACT_SHOT,
+    [TO_EP] = TC_ACT_REDIRECT, /* the sender's transmit path: dropped as if sent */
+    [MACVLAN_OUT] = TC_ACT_REDIRECT,
+    [MACVLAN_IN] = TC_ACT_SHOT,
+};
 
 struct row {
 	const char *desc;
 	const char *src, *dst;
 	uint8_t proto;
 	uint16_t dport;
-	enum hook hook; /* the datapath program that meets the packet on lo */
+	enum hook hook;
 	uint32_t reason;
 	uint32_t rule;
 };
@@ -73,16 +83,14 @@ static uint32_t map_entries(int fd)
 	return n;
 }
 
-static void check_row(const struct cbpfnet_bpf *dp, int explain, const struct maps *m,
-		      const struct row *r)
+static void check_row(const int progs[], int explain, const struct maps *m, const struct row *r)
 {
 	struct __sk_buff ctx = {0};
 	struct pkt in, out;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in.data, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx, .ctx_size_out = sizeof(ctx),
 		    .repeat = 1);
-	int prog = bpf_program__fd(r->hook == FROM_EP ? dp->progs.tc_from_ep : dp->progs.tc_to_ep);
-	uint32_t dropped = r->hook == FROM_EP ? TC_ACT_SHOT : TC_ACT_REDIRECT, verdict;
+	uint32_t verdict;
 	uint64_t drops, hits;
 	uint32_t flows, reason, rule;
 	int err;
@@ -104,9 +112,9 @@ static void check_row(const struct cbpfnet_bpf *dp, int explain, const struct ma
 		  map_entries(m->ct) == flows,
 	      "explain: %s: no counter moved, no flow tracked", r->desc);
 
-	err = run(prog, &in, &out, &verdict);
-	CHECK(!err && (verdict == dropped) == (reason != 0), "datapath: %s: %s as explain said",
-	      r->desc, reason ? "dropped" : "passed");
+	err = run(progs[r->hook], &in, &out, &verdict);
+	CHECK(!err && (verdict == dropped[r->hook]) == (reason != 0),
+	      "datapath: %s: %s as explain said", r->desc, reason ? "dropped" : "passed");
 	if (reason)
 		CHECK(drop_count(m->drops, reason) == drops + 1,
 		      "datapath: %s: counted under explain's reason", r->desc);
@@ -115,26 +123,19 @@ static void check_row(const struct cbpfnet_bpf *dp, int explain, const struct ma
 		      "datapath: %s: counted under explain's rule", r->desc);
 }
 
-/* The explain object on the datapath object's maps, as the loader shares them through pins. */
-static struct explain_bpf *load_explain(const struct cbpfnet_bpf *dp)
+/* obj on the maps of the same name in from, as the loader shares them through pins. */
+static int share_maps(struct bpf_object *obj, const struct bpf_object *from)
 {
-	struct explain_bpf *skel = explain_bpf__open();
 	struct bpf_map *map, *same;
 
-	if (!skel)
-		return NULL;
-	bpf_object__for_each_map(map, skel->obj)
+	bpf_object__for_each_map(map, obj)
 	{
 		bpf_map__set_pin_path(map, NULL);
-		same = bpf_object__find_map_by_name(dp->obj, bpf_map__name(map));
+		same = bpf_object__find_map_by_name(from, bpf_map__name(map));
 		if (same && bpf_map__reuse_fd(map, bpf_map__fd(same)))
-			goto fail;
+			return -errno;
 	}
-	if (!explain_bpf__load(skel))
-		return skel;
-fail:
-	explain_bpf__destroy(skel);
-	return NULL;
+	return 0;
 }
 
 static void add_entry(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason,
@@ -150,7 +151,7 @@ static void add_entry(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8
 int main(void)
 {
 	const uint32_t world = CBPF_IDENTITY_CIDR_BASE, host = CBPF_IDENTITY_HOST_BASE;
-	/* a1 and c1 sit on lo, where the test runs' packets arrive and leave. */
+	/* a1, c1 and m1 sit on lo, where the test runs' packets arrive and leave. */
 	static const struct row rows[] = {
 	    {"a1 -> a2, one network, no rule", "10.1.0.2", "10.1.0.3", IPPROTO_ICMP, 0, FROM_EP, 0,
 	     0},
@@ -172,6 +173,12 @@ int main(void)
 	     22, TO_EP, CBPF_DROP_POLICY, 9},
 	    {"outside -> a1 tcp/22, allowed by default", "192.0.2.10", "10.1.0.2", IPPROTO_TCP, 22,
 	     TO_EP, 0, 0},
+	    {"m1 (macvlan) -> a peer on another host, its network denied", "10.4.0.2", "10.4.0.9",
+	     IPPROTO_UDP, 53, MACVLAN_OUT, CBPF_DROP_POLICY, 10},
+	    {"a peer on another host -> m1 (macvlan), its network allowed", "10.4.0.9", "10.4.0.2",
+	     IPPROTO_TCP, 22, MACVLAN_IN, 0, 11},
+	    {"m1 (macvlan) -> c1, no rule across networks", "10.4.0.2", "10.3.0.2", IPPROTO_ICMP, 0,
+	     MACVLAN_OUT, CBPF_DROP_NET_ISOLATION, 0},
 	};
 	struct cbpf_policy_key port = {.prefixlen = CBPF_POLICY_PREFIX_FULL,
 				       .src_identity = 0x10001,
@@ -186,21 +193,32 @@ int main(void)
 					    .src_identity = CBPF_IDENTITY_ADDR_TABLE,
 					    .dst_identity = ip("198.18.0.1")};
 	struct cbpf_policy_value host_id = {.verdict = CBPF_VERDICT_IDENTITY, .rule_id = host};
+	/* m1, a macvlan endpoint of network 4 on lo; its network's peers on other hosts are in
+	 * no map. */
+	struct cbpf_macvlan_key m1_link = {.ifindex = LO_IFINDEX};
+	struct cbpf_macvlan_link link = {
+	    .ip = ip("10.4.0.2"), .net_id = 4, .subnet = ip("10.4.0.0"), .prefix_len = 24};
+	struct cbpf_ep_key m1 = {.ip = ip("10.4.0.2")};
+	struct cbpf_ep_value m1_ep = {
+	    .ifindex = LO_IFINDEX, .identity = 0x10007, .net_id = 4, .flags = CBPF_EP_MACVLAN};
+	struct explain_bpf *explain = explain_bpf__open();
+	struct macvlan_bpf *mv = macvlan_bpf__open();
 	struct cbpfnet_bpf *dp;
-	struct explain_bpf *explain;
 	struct maps m;
-	int eps, nets, pol;
+	int eps, nets, pol, progs[4], loaded;
 
 	libbpf_set_print(NULL);
 	FIXTURE_LOAD(cbpfnet_bpf, dp);
-	if (!dp)
-		return 1;
-	explain = load_explain(dp);
-	CHECK(explain, "the explain object loads on the datapath's maps");
-	if (!explain) {
-		cbpfnet_bpf__destroy(dp);
-		return 1;
-	}
+	loaded = dp && explain && mv && !share_maps(mv->obj, dp->obj) && !macvlan_bpf__load(mv) &&
+		 !share_maps(explain->obj, dp->obj) && !share_maps(explain->obj, mv->obj) &&
+		 !explain_bpf__load(explain);
+	CHECK(loaded, "the explain and macvlan objects load on the datapath's maps");
+	if (!loaded)
+		goto out;
+	progs[FROM_EP] = bpf_program__fd(dp->progs.tc_from_ep);
+	progs[TO_EP] = bpf_program__fd(dp->progs.tc_to_ep);
+	progs[MACVLAN_OUT] = bpf_program__fd(mv->progs.tc_macvlan_egress);
+	progs[MACVLAN_IN] = bpf_program__fd(mv->progs.tc_macvlan_ingress);
 	eps = bpf_map__fd(dp->maps.cbpf_endpoints);
 	nets = bpf_map__fd(dp->maps.cbpf_networks);
 	pol = bpf_map__fd(dp->maps.cbpf_policy);
@@ -212,26 +230,32 @@ int main(void)
 	add_net(nets, 1, "10.1.0.1", "10.1.0.0", GW_MAC);
 	add_net(nets, 2, "10.2.0.1", "10.2.0.0", GW_MAC);
 	add_net(nets, 3, "10.3.0.1", "10.3.0.0", GW_MAC);
+	add_net(nets, 4, "10.4.0.1", "10.4.0.0", GW_MAC);
 	add_ep(eps, "10.1.0.2", LO_IFINDEX, 0x10001, 1, A_MAC);
 	add_ep(eps, "10.1.0.3", 42, 0x10002, 1, A_MAC);
 	add_ep(eps, "10.2.0.2", 43, 0x10003, 2, A_MAC);
 	add_ep(eps, "10.2.0.3", 44, 0x10004, 2, A_MAC);
 	add_ep(eps, "10.3.0.2", LO_IFINDEX, 0x10005, 3, A_MAC);
 	add_ep(eps, "10.3.0.3", 45, 0x10006, 3, A_MAC);
+	bpf_map_update_elem(eps, &m1, &m1_ep, 0);
+	bpf_map_update_elem(bpf_map__fd(mv->maps.cbpf_macvlan_links), &m1_link, &link, 0);
 	policy_use_all_levels(bpf_map__fd(dp->maps.cbpf_policy_mask));
 	add_entry(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC, 0);
 	add_entry(pol, 0x10001, 0x10003, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 5);
 	add_entry(pol, 1, 0x10004, CBPF_VERDICT_ALLOW, 0, 6);
 	add_entry(pol, 0x10001, world, CBPF_VERDICT_ALLOW | CBPF_VERDICT_F_PORTS, 0, 8);
 	add_entry(pol, host, 0x10001, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 9);
+	add_entry(pol, 0x10007, 4, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 10);
+	add_entry(pol, 4, 0x10007, CBPF_VERDICT_ALLOW, 0, 11);
 	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_ports), &port, &port_deny, 0);
 	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_tables), &host_addr, &host_id, 0);
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		check_row(dp, bpf_program__fd(explain->progs.tc_explain), &m, &rows[i]);
+		check_row(progs, bpf_program__fd(explain->progs.tc_explain), &m, &rows[i]);
 	CHECK(map_entries(m.ct) > 0,
 	      "the datapath tracked the allowed flows: the flow count reads");
-
+out:
+	macvlan_bpf__destroy(mv);
 	explain_bpf__destroy(explain);
 	cbpfnet_bpf__destroy(dp);
 	TAP_EXIT();
