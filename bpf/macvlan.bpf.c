@@ -10,16 +10,8 @@
 #include <bpf/bpf_endian.h>
 
 #include "datapath.h"
-#include "macvlan.h"
+#include "macvlan.bpf.h"
 #include "skb.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CBPF_MAX_MACVLAN_LINKS);
-	__type(key, struct cbpf_macvlan_key);
-	__type(value, struct cbpf_macvlan_link);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} cbpf_macvlan_links SEC(".maps");
 
 /*
  * Egress leaves this value in skb->cb of every frame it allowed. A bridge-mode sibling's frame
@@ -37,35 +29,6 @@ const volatile __u64 cbpf_macvlan_mark = 0;
 	(sizeof(struct ethhdr) + 4 + sizeof(struct arphdr) + sizeof(struct arp_ipv4))
 
 /*
- * Who ip is for policy: an endpoint this host knows, else a member of the network whose subnet
- * holds it (a peer on another host). Returns 0 for an address to be judged as an address: one
- * the tables give to a host's stack (the host's shim, or any host address the endpoint routes
- * to through it, is the host, not a network member), or one outside the subnet.
- */
-static __always_inline int macvlan_peer(const struct cbpf_policy_live *live, __be32 ip,
-					const struct cbpf_macvlan_link *link,
-					struct cbpf_ep_value *out)
-{
-	struct cbpf_ep_key key = {.ip = ip};
-	struct cbpf_ep_value *ep = bpf_map_lookup_elem(&cbpf_endpoints, &key);
-	__u32 mask;
-
-	if (ep) {
-		*out = *ep;
-		return 1;
-	}
-	if (link->prefix_len == 0 || link->prefix_len > 32 || cbpf_addr_is_host(live, ip))
-		return 0;
-	mask = bpf_htonl(0xffffffffu << (32 - link->prefix_len));
-	if ((ip & mask) != link->subnet)
-		return 0;
-	__builtin_memset(out, 0, sizeof(*out));
-	out->identity = link->net_id;
-	out->net_id = link->net_id;
-	return 1;
-}
-
-/*
  * Returns 0 when the packet's pair may talk (or it answers a tracked flow), else the reason. A
  * flow already judged under the current epoch needs no peer lookups. One end is the endpoint
  * the link belongs to; the other may be any address.
@@ -73,23 +36,18 @@ static __always_inline int macvlan_peer(const struct cbpf_policy_live *live, __b
 static __always_inline __u32 macvlan_policy(void *data_end, struct iphdr *iph,
 					    const struct cbpf_macvlan_link *link)
 {
-	struct cbpf_ep_value src, dst;
 	struct cbpf_verdict_out verdict;
+	struct cbpf_ids src_ids, dst_ids;
 	struct cbpf_policy_pkt p;
-	int src_ep, dst_ep;
+	__u32 fallback;
 
 	if (cbpf_policy_start(data_end, iph, CBPF_JUDGE_EGRESS, &p, &verdict))
 		return verdict.reason;
-	src_ep = macvlan_peer(&p.live, iph->saddr, link, &src);
-	dst_ep = macvlan_peer(&p.live, iph->daddr, link, &dst);
-	if (src_ep) {
-		cbpf_policy_egress_judge(&p, &src, dst_ep ? &dst : NULL, 0, &verdict);
-	} else if (dst_ep) {
-		cbpf_policy_ingress_judge(&p, NULL, &dst, 0, &verdict);
-	} else {
+	if (!macvlan_ids(&p.live, iph->saddr, iph->daddr, link, &src_ids, &dst_ids, &fallback)) {
 		cbpf_policy_allowed(&p);
 		return 0;
 	}
+	cbpf_policy_finish(&p, &src_ids, &dst_ids, fallback, 0, &verdict);
 	return verdict.reason;
 }
 

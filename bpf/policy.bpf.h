@@ -200,6 +200,38 @@ static __always_inline int cbpf_addr_is_host(const struct cbpf_policy_live *live
 	return v && CBPF_IDENTITY_CLASS(v->rule_id) == CBPF_IDENTITY_CLASS(CBPF_IDENTITY_HOST_BASE);
 }
 
+/*
+ * The identities of an egress judgement: src is an endpoint, dst an endpoint or, when NULL, judged
+ * by daddr. Returns its default: endpoints reach their own network and no other; other addresses
+ * are reachable. policy explain (bpf/explain.bpf.c) takes the same identities and default.
+ */
+static __always_inline __u32 cbpf_egress_ids(const struct cbpf_policy_live *live,
+					     const struct cbpf_ep_value *src,
+					     const struct cbpf_ep_value *dst, __u32 daddr,
+					     struct cbpf_ids *src_ids, struct cbpf_ids *dst_ids)
+{
+	cbpf_ids_of_ep(live, src, live->mask, src_ids);
+	if (!dst) {
+		cbpf_ids_of_addr(live, daddr, dst_ids);
+		return 0;
+	}
+	cbpf_ids_of_ep(live, dst, live->mask, dst_ids);
+	return src->net_id != dst->net_id ? CBPF_DROP_NET_ISOLATION : 0;
+}
+
+/* The identities of an ingress judgement (allowed by default): src NULL is judged by saddr. */
+static __always_inline void cbpf_ingress_ids(const struct cbpf_policy_live *live,
+					     const struct cbpf_ep_value *src,
+					     const struct cbpf_ep_value *dst, __u32 saddr,
+					     struct cbpf_ids *src_ids, struct cbpf_ids *dst_ids)
+{
+	if (src)
+		cbpf_ids_of_ep(live, src, live->mask, src_ids);
+	else
+		cbpf_ids_of_addr(live, saddr, src_ids);
+	cbpf_ids_of_ep(live, dst, live->mask, dst_ids);
+}
+
 /* The lowest priority number over every level pair wins; ties keep the more specific pair. */
 static __always_inline void cbpf_policy_decide(const struct cbpf_policy_live *live,
 					       const struct cbpf_ids *src,
@@ -402,16 +434,8 @@ static __always_inline void cbpf_policy_egress_judge(struct cbpf_policy_pkt *p,
 						     struct cbpf_verdict_out *out)
 {
 	struct cbpf_ids src_ids, dst_ids;
-	__u32 fallback = 0;
+	__u32 fallback = cbpf_egress_ids(&p->live, src, dst, p->f.daddr, &src_ids, &dst_ids);
 
-	cbpf_ids_of_ep(&p->live, src, p->live.mask, &src_ids);
-	if (dst) {
-		cbpf_ids_of_ep(&p->live, dst, p->live.mask, &dst_ids);
-		if (src->net_id != dst->net_id)
-			fallback = CBPF_DROP_NET_ISOLATION;
-	} else {
-		cbpf_ids_of_addr(&p->live, p->f.daddr, &dst_ids);
-	}
 	cbpf_policy_finish(p, &src_ids, &dst_ids, fallback, ifindex, out);
 }
 
@@ -442,11 +466,7 @@ static __always_inline void cbpf_policy_ingress_judge(struct cbpf_policy_pkt *p,
 {
 	struct cbpf_ids src_ids, dst_ids;
 
-	if (src)
-		cbpf_ids_of_ep(&p->live, src, p->live.mask, &src_ids);
-	else
-		cbpf_ids_of_addr(&p->live, p->f.saddr, &src_ids);
-	cbpf_ids_of_ep(&p->live, dst, p->live.mask, &dst_ids);
+	cbpf_ingress_ids(&p->live, src, dst, p->f.saddr, &src_ids, &dst_ids);
 	cbpf_policy_finish(p, &src_ids, &dst_ids, 0, ifindex, out);
 }
 

@@ -106,6 +106,36 @@ check_eq "explain --json: b1 -> a1 allowed by rule netb-opens-to-neta" "allow ne
 	"$(cb h1 --json policy explain b1 a1 | jq -r '"\(.verdict) \(.rule)"')"
 check_contains "explain: default isolation when no rule applies" "network-isolation" \
 	"$(cb h1 policy explain b1 c1)"
+# explain runs the pinned tc_explain (bpf/explain.bpf.c), the datapath's decision code without
+# its side effects: asking counts no rule hit or drop and tracks no flow, even for an allowed one.
+side_effects() {
+	echo "$(cb h1 --json policy stats | jq '[.[].packets] | add') $(drops h1 policy-deny)" \
+		"$(drops h1 network-isolation) $(map_dump h1 cbpf_ct | jq length)"
+}
+before=$(side_effects)
+check "the rule hits, drop counters and conntrack entries read as numbers" \
+	grep -qE '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' <<<"$before"
+for i in 1 2 3; do
+	for pair in "a1 b1" "b1 c1" "b1 a1 tcp/80" "b1 a1 udp/53" "b1 a1 icmp"; do
+		cb h1 policy explain $pair >/dev/null
+	done
+done
+check_eq "explain counts nothing and tracks no flow (rule hits, drops, conntrack entries)" \
+	"$before" "$(side_effects)"
+# Its verdict is whatever the pinned program answers: without tc_explain explain says to load,
+# with a no-op in its place nothing is judged and explain says so instead of naming the rule,
+# and a load of this build over pins without tc_explain pins it again.
+explain_pin=$(pin h1 prog_tc_explain)
+rm "$explain_pin"
+check_contains "explain over pins without tc_explain says what to do" "run 'cbpfnet load' first" \
+	"$(cb h1 policy explain a1 b1 2>&1)"
+bpftool prog load "$REPO/build/noop.bpf.o" "$explain_pin"
+check_contains "explain's answer comes from the pinned BPF program (a no-op there judges nothing)" \
+	"neither a1 nor b1 is a local endpoint" "$(cb h1 policy explain a1 b1 2>&1)"
+rm "$explain_pin"
+check "load of the same build over pins without tc_explain" cb h1 load
+check_contains "after that load, explain names the rule again" "neta-never-opens-to-netb" \
+	"$(cb h1 policy explain a1 b1 2>&1)"
 out=$(cb h1 policy reload)
 check_contains "policy reload of a directory counts its files and rules" \
 	"reloaded 6 files, 12 rules from $REPO/policy in " "$out"
@@ -181,5 +211,16 @@ check_fail "the stopped agent left no socket" test -e "$WORK/h1/state/cbpfnet.so
 check_fail "the stopped agent left its pid in no lock file" test -s "$WORK/h1/state/agent.lock"
 check "after SIGTERM: b1 -> a1 still forwarded" tcp_ok b1 a1 $A1 7190
 check "after SIGTERM: a1 -/-> b1 still denied" ping_fails a1 $B1
+
+# The pins of a build without tc_explain (another build id recorded, no program pinned): the
+# agent of this build pins it at its start, and explain answers.
+rm "$explain_pin"
+meta=$(pin h1 cbpf_meta)
+value=$(bpftool -j map lookup pinned "$meta" key 0 0 0 0 | jq -r '.value | .[8:] | join(" ")')
+bpftool map update pinned "$meta" key 0 0 0 0 value 1 2 3 4 5 6 7 8 $value
+check "the agent starts over the pins of a build without tc_explain" daemon_start h1 "$REPO/policy"
+check_contains "the upgraded agent answers explain" "neta-never-opens-to-netb" \
+	"$(cb h1 policy explain a1 b1 2>&1)"
+daemon_stop h1 >/dev/null
 
 lib_finish

@@ -1,4 +1,5 @@
-/* Subcommands of `policy` for file-based policy (policy_cmds.c). */
+/* Subcommands of `policy` for file-based policy: one file each (policy_check.c, policy_reload.c,
+ * policy_explain.c, policy_stats.c; policy list in policy_list.c). */
 #ifndef CBPF_POLICY_CMDS_H
 #define CBPF_POLICY_CMDS_H
 

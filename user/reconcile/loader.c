@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "cbpfnet.skel.h"
+#include "explain.skel.h"
 #include "macvlan.skel.h"
 #include "reconcile/loader.h"
 #include "meta.h"
@@ -50,11 +51,13 @@ static uint64_t fnv1a(uint64_t hash, const unsigned char *bytes, size_t size)
 
 uint64_t cbpf_build_id(void)
 {
-	size_t size, macvlan_size;
+	size_t size, macvlan_size, explain_size;
 	const unsigned char *elf = cbpfnet_bpf__elf_bytes(&size);
 	const unsigned char *macvlan = macvlan_bpf__elf_bytes(&macvlan_size);
+	const unsigned char *explain = explain_bpf__elf_bytes(&explain_size);
 
-	return fnv1a(fnv1a(0xcbf29ce484222325ULL, elf, size), macvlan, macvlan_size);
+	return fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ULL, elf, size), macvlan, macvlan_size), explain,
+		     explain_size);
 }
 
 /* A random non-zero mark: frames carrying it were judged by this load's programs. */
@@ -146,6 +149,39 @@ static int load_macvlan(const struct cbpf_ctx *ctx, const char *dir)
 	return err;
 }
 
+/*
+ * policy explain's program: a third object on the same pins. Pins of a build that had none get
+ * it at the next load, so an agent upgraded from such a build answers explain.
+ */
+static int load_explain(const struct cbpf_ctx *ctx, const char *dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dir);
+	struct explain_bpf *skel = explain_bpf__open_opts(&opts);
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		cbpf_err("load: open explain BPF object: %s", strerror(errno));
+		return err;
+	}
+	cbpf_match_pinned_sizes(skel->obj, dir);
+	err = explain_bpf__load(skel);
+	if (err)
+		cbpf_err("load: load the explain BPF program into the kernel: %s", strerror(-err));
+	else
+		err = pin_program(ctx, skel->progs.tc_explain, CBPF_PIN_PROG_EXPLAIN);
+	explain_bpf__destroy(skel);
+	return err;
+}
+
+static bool has_pin(const struct cbpf_ctx *ctx, const char *name)
+{
+	char path[256];
+
+	cbpf_pin_path(ctx, name, path, sizeof(path));
+	return !access(path, F_OK);
+}
+
 int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
@@ -174,7 +210,7 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 	 */
 	if (!read_meta(ctx, &pinned)) {
 		if (pinned.build_id == meta.build_id && pinned.abi_version == meta.abi_version)
-			return 0;
+			return has_pin(ctx, CBPF_PIN_PROG_EXPLAIN) ? 0 : load_explain(ctx, dir);
 		if (pinned.abi_version != meta.abi_version) {
 			cbpf_err("load: %s holds programs of another build with another map layout "
 				 "(%016llx, abi %u; this is %016llx, abi %u): run 'cbpfnet unload' "
@@ -213,6 +249,8 @@ int cbpf_load(const struct cbpf_ctx *ctx, bool *loaded_now)
 		err = load_macvlan(ctx, dir);
 	if (!err)
 		err = pin_program(ctx, skel->progs.tc_to_ep, CBPF_PIN_PROG_TC_TO_EP);
+	if (!err)
+		err = load_explain(ctx, dir);
 	/* The meta entry goes last: its presence means the pin set is complete. */
 	if (!err && bpf_map_update_elem(bpf_map__fd(skel->maps.cbpf_meta), &zero, &meta, 0)) {
 		err = -errno;

@@ -18,6 +18,8 @@
 #define CBPF_PIN_PROG_MACVLAN_EGRESS  CBPF_PIN_PROG_PREFIX "tc_macvlan_egress"
 #define CBPF_PIN_PROG_MACVLAN_INGRESS CBPF_PIN_PROG_PREFIX "tc_macvlan_ingress"
 #define CBPF_PIN_PROG_TC_TO_EP	      CBPF_PIN_PROG_PREFIX "tc_to_ep"
+/* Never attached: policy explain runs it with BPF_PROG_TEST_RUN (maps/explain.h). */
+#define CBPF_PIN_PROG_EXPLAIN CBPF_PIN_PROG_PREFIX "tc_explain"
 
 struct cbpf_maps {
 	int endpoints;
