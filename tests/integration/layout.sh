@@ -87,27 +87,12 @@ result "$([ -z "$guarded" ] && echo 0 || echo 1)" \
 
 # Folder cycles: folder A depends on folder B when a file of A includes a header of B. Each
 # folder must sit above the ones it includes, so that the tree reads bottom up (core/, store/,
-# link/ ... cli/). The includes excused below still point up, each for the reason given; an
-# excuse that no longer matches an include fails too, so the list only shrinks.
+# link/ ... cli/).
 folders=$(python3 - <<'PY'
 import os, re, sys
 
-# file -> header includes that point up, until the work named lands.
-excused = {
-    # The policy commands live in policy/ until policy_cmds.c's split (another branch) moves
-    # them up beside the other commands: they print tables and install what they compiled.
-    ("policy/policy_cmds.c", "cli/commands.h"),
-    ("policy/policy_cmds.c", "cli/output.h"),
-    ("policy/policy_cmds.c", "cli/table.h"),
-    ("policy/policy_cmds.c", "reconcile/policy_apply.h"),
-    # The policy loader installs what it compiled, and `policy list` finds the accepted files
-    # with policy_state_dir, which sits with the install code another branch is optimizing.
-    ("policy/policy_list.c", "reconcile/policy_apply.h"),
-    ("policy/policy_load.c", "reconcile/policy_apply.h"),
-}
-
 root = "user"
-graph, seen = {}, set()
+graph = {}
 for d, _, files in os.walk(root):
     folder = os.path.relpath(d, root)
     if folder == ".":
@@ -122,13 +107,8 @@ for d, _, files in os.walk(root):
                 header = f"{to}/{rest}"
                 if to == folder or not os.path.exists(os.path.join(root, header)):
                     continue
-                if (name, header) in excused:
-                    seen.add((name, header))
-                    continue
                 graph.setdefault(folder, {}).setdefault(to, f"{name} -> {header}")
 
-for stale in sorted(excused - seen):
-    print("stale excuse: %s -> %s" % stale)
 print("folders", len(graph), "edges", sum(len(e) for e in graph.values()))
 
 
@@ -162,7 +142,7 @@ PY
 fedges=$(echo "$folders" | awk '$1 == "folders" {print $4}')
 result "$([ "${fedges:-0}" -ge 30 ] && echo 0 || echo 1)" \
 	"the folder graph was read (${fedges:-no} edges between user/ folders)"
-bad=$(echo "$folders" | grep -E '^(cycle|stale excuse):' || true)
+bad=$(echo "$folders" | grep -E '^cycle:' || true)
 [ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
 result "$([ -z "$bad" ] && echo 0 || echo 1)" \
-	"no include cycle between folders of user/ (bar the excused includes), no stale excuse"
+	"no include cycle between folders of user/"

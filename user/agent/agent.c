@@ -9,7 +9,7 @@
 #include "agent/event_feed.h"
 #include "agent/log.h"
 #include "core/err.h"
-#include "policy/policy_load.h"
+#include "reconcile/policy_load.h"
 
 int agent_policy_reload(struct agent *a, json_object **doc)
 {

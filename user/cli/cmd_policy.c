@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "core/output.h"
 #include "policy.h"
-#include "policy/policy_cmds.h"
+#include "cli/cmd_policy.h"
 #include "policy/rule_ref.h"
 #include "store/state.h"
 #include "reconcile/sync.h"

@@ -179,14 +179,6 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	return err;
 }
 
-void policy_state_dir(const struct cbpf_state *st, char *buf, size_t size)
-{
-	const char *slash = strrchr(st->path, '/');
-	int len = slash ? (int)(slash - st->path) : 1;
-
-	snprintf(buf, size, "%.*s", len, slash ? st->path : ".");
-}
-
 int policy_sync(const struct cbpf_maps *maps, struct cbpf_state *st)
 {
 	struct pol_set files = {0};

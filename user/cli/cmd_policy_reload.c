@@ -1,8 +1,9 @@
 /* policy reload without an agent: the agent runs the command itself. */
 #include <errno.h>
 
-#include "policy/policy_cmds.h"
-#include "cli/output.h"
+#include "core/err.h"
+#include "cli/cmd_policy.h"
+#include "core/output.h"
 
 /* The agent runs `policy reload` itself (api/exec.c); reaching this means there is none. */
 int policy_reload(struct cbpf_ctx *ctx, int argc, char **argv)

@@ -4,9 +4,10 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "policy/policy_cmds.h"
-#include "cli/output.h"
-#include "policy/policy_load.h"
+#include "core/err.h"
+#include "cli/cmd_policy.h"
+#include "core/output.h"
+#include "reconcile/policy_load.h"
 
 const struct cbpf_opt policy_check_opts[] = {
     {"strict", 'S', NULL, "every object a rule names must exist now"},

@@ -7,23 +7,9 @@
 
 #include "core/err.h"
 #include "core/output.h"
-#include "reconcile/policy_apply.h"
-#include "policy/policy_cmds.h"
+#include "policy/policy_live.h"
+#include "cli/cmd_policy.h"
 #include "policy/rule_ref.h"
-
-int policy_compile_live(struct cbpf_state *st, struct pol_compiled *c, char *msg, size_t size)
-{
-	struct pol_set files = {0};
-	char dir[CBPF_PATH_MAX];
-	int err;
-
-	policy_state_dir(st, dir, sizeof(dir));
-	err = policy_snapshot_read(dir, &files, msg, size);
-	if (!err)
-		err = policy_compile(st, &files, false, c, msg, size);
-	policy_set_free(&files);
-	return err;
-}
 
 /* "any", "icmp", "tcp" or "tcp/80,8000-8099" over the rows rules[0..n) of one rule. */
 static void format_match(const struct pol_rule *rules, size_t n, char *buf, size_t size)

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "reconcile/policy_apply.h"
-#include "policy/policy_load.h"
+#include "reconcile/policy_load.h"
 
 static double clock_ms(clockid_t clock)
 {

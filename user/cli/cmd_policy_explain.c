@@ -12,8 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/policy_cmds.h"
-#include "cli/output.h"
+#include "core/err.h"
+#include "cli/cmd_policy.h"
+#include "core/output.h"
 #include "drop.h"
 #include "explain.h"
 #include "policy/rule_ref.h"

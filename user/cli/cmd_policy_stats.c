@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/policy_cmds.h"
-#include "cli/output.h"
+#include "core/err.h"
+#include "cli/cmd_policy.h"
+#include "core/output.h"
 #include "cli/table.h"
 #include "policy/rule_ref.h"
 #include "reconcile/loader.h"
