@@ -188,13 +188,19 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		json_object *list = json_object_new_array();
 
-		for (size_t i = 0; i < st.n_eps; i++)
-			json_object_array_add(list, ep_json(&st.eps[i]));
+		for (size_t i = 0; i < st.n_eps; i++) {
+			json_object *ep = ep_json(&st.eps[i]);
+
+			json_object_object_add(
+			    ep, "status", json_object_new_string(ep_link_status(&st, &st.eps[i])));
+			json_object_array_add(list, ep);
+		}
 		cbpf_print_json(list);
 	} else {
 		struct cli_table t;
 
-		cli_table_init(&t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", NULL);
+		cli_table_init(&t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE",
+			       "STATUS", NULL);
 		for (size_t i = 0; i < st.n_eps; i++) {
 			const struct cbpf_endpoint *ep = &st.eps[i];
 			char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
@@ -202,7 +208,8 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			cbpf_format_ip(ep->ip, ip);
 			cbpf_format_mac(ep->mac, mac);
 			cli_table_row(&t, ep->name, ep->net, ip, mac, ep->host_ifname,
-				      state_ep_is_local(ep) ? ep->netns : ep->node);
+				      state_ep_is_local(ep) ? ep->netns : ep->node,
+				      ep_link_status(&st, ep));
 		}
 		err = cli_table_print(&t, stdout);
 	}

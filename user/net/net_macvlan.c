@@ -261,8 +261,9 @@ static int check_endpoint(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 	}
 	if (net->macvlan_mode != MACVLAN_MODE_PASSTHRU)
 		return 0;
+	/* The endpoint itself is recorded when its missing link is made again. */
 	for (size_t i = 0; i < st->n_eps; i++)
-		if (!strcmp(st->eps[i].net, net->name)) {
+		if (!strcmp(st->eps[i].net, net->name) && strcmp(st->eps[i].name, ep->name)) {
 			cbpf_err("ep add %s: network %s is passthru and endpoint %s already owns "
 				 "parent %s",
 				 ep->name, net->name, st->eps[i].name, net->parent);
@@ -356,6 +357,36 @@ static int macvlan_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoin
 	return err ?: macvlan_link_delete(ctx, macvlan_ep_ifindex(ep));
 }
 
+static int macvlan_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+			  const struct cbpf_endpoint *ep, const struct cbpf_network *net, int ns_fd,
+			  unsigned int *made)
+{
+	struct nl_sock *sock;
+	int ifindex, err = nl_sock_open(ns_fd, &sock);
+
+	if (err) {
+		cbpf_err("reconcile %s: netlink socket in netns %s: %s", ep->name, ep->netns,
+			 strerror(-err));
+		return err;
+	}
+	ifindex = nl_link_index(sock, ep->ifname);
+	if (ifindex == macvlan_ep_ifindex(ep)) {
+		err = plumb_ensure_peer(sock, ifindex, ep, net, made);
+	} else if (ifindex > 0) {
+		/* Ours has the index the endpoint's id gives it: this one is someone else's. */
+		cbpf_err("reconcile %s: netns %s has an interface %s that cbpfnet did not make "
+			 "(ifindex %d, not %d); leaving it, the endpoint stays without its link",
+			 ep->name, ep->netns, ep->ifname, ifindex, macvlan_ep_ifindex(ep));
+		err = -EEXIST;
+	} else {
+		err = macvlan_plumb(ctx, st, ep, net);
+		if (!err)
+			*made |= NET_RELINK_LINK;
+	}
+	nl_sock_close(sock);
+	return err;
+}
+
 static int macvlan_reattach(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 			    const struct cbpf_network *net)
 {
@@ -403,5 +434,6 @@ const struct net_model_ops net_model_macvlan = {
     .plumb = macvlan_plumb,
     .unplumb = macvlan_unplumb,
     .reattach = macvlan_reattach,
+    .relink = macvlan_relink,
     .detach = macvlan_detach_ep,
 };

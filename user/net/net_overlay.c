@@ -80,4 +80,5 @@ const struct net_model_ops net_model_overlay = {
     .validate = overlay_validate,
     .plumb = veth_plumb,
     .unplumb = veth_unplumb,
+    .relink = veth_relink,
 };
