@@ -349,6 +349,18 @@ in_ns m1 ip link del eth0
 agent_stop h1
 check "macvlan: the agent restarts after m1's interface was deleted" agent_start h1
 ep_back "macvlan, restart" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
+# An interface of the endpoint's name that cbpfnet did not make is never replaced.
+in_ns m1 ip link del eth0
+in_ns m1 ip link add eth0 type veth peer name foreign0
+out=$(cb h1 sync 2>&1)
+check_eq "someone else's eth0 in m1's namespace: sync exits 1" "1" "$?"
+check_contains "... and says which interface it left alone" \
+	"reconcile m1: netns $P-m1 has an interface eth0 that cbpfnet did not make" "$out"
+check_eq "... which is still theirs (a veth)" "veth" \
+	"$(in_ns m1 ip -d -o link show eth0 | grep -o 'veth' | head -1)"
+in_ns m1 ip link del eth0
+check "once it is gone, sync makes m1's link again" cb h1 sync
+check "... and m2 pings m1" ping_ok m2 10.9.0.2
 
 # A namespace that is gone (container ended, host rebooted) is not made again: the runtime's
 # DEL is coming, and the record and address wait for it, as Docker and Cilium keep theirs.

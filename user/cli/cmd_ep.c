@@ -192,7 +192,8 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			json_object *ep = ep_json(&st.eps[i]);
 
 			json_object_object_add(
-			    ep, "status", json_object_new_string(ep_link_status(&st, &st.eps[i])));
+			    ep, "status",
+			    json_object_new_string(ep_link_status(ctx, &st, &st.eps[i])));
 			json_object_array_add(list, ep);
 		}
 		cbpf_print_json(list);
@@ -209,7 +210,7 @@ static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)
 			cbpf_format_mac(ep->mac, mac);
 			cli_table_row(&t, ep->name, ep->net, ip, mac, ep->host_ifname,
 				      state_ep_is_local(ep) ? ep->netns : ep->node,
-				      ep_link_status(&st, ep));
+				      ep_link_status(ctx, &st, ep));
 		}
 		err = cli_table_print(&t, stdout);
 	}

@@ -125,7 +125,7 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = err ?: state_reconcile_leftovers(ctx, &st);
 	/* Before the maps: an endpoint's entry needs its interface. */
 	if (!err)
-		relink_endpoints(ctx, &st, &relinked);
+		relink_endpoints(ctx, &st, !strcmp(argv[0], "sync"), &relinked);
 	if (!err) {
 		err = sync_all(&maps, &st);
 		if (err)

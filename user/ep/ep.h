@@ -92,7 +92,8 @@ json_object *ep_json(const struct cbpf_endpoint *ep);
  * Whether ep's interface is there: "ok", "missing" (its namespace is, so `sync` makes it again),
  * "no-netns" (the namespace is gone: the record waits for its delete) or "remote".
  */
-const char *ep_link_status(struct cbpf_state *st, const struct cbpf_endpoint *ep);
+const char *ep_link_status(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+			   const struct cbpf_endpoint *ep);
 
 /*
  * Endpoints in several networks. An endpoint's first interface is the record NAME; each further

@@ -1,5 +1,4 @@
 /* Whether an endpoint's interface is where the store says, for `ep list`. */
-#include <net/if.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,7 +9,7 @@
 #include "network.h"
 
 /* A macvlan lives in its namespace alone, under the index its endpoint id gives it. */
-static bool macvlan_present(const struct cbpf_endpoint *ep, int ns_fd)
+static bool macvlan_in_netns(const struct cbpf_endpoint *ep, int ns_fd)
 {
 	struct nl_sock *sock;
 	bool present;
@@ -22,21 +21,23 @@ static bool macvlan_present(const struct cbpf_endpoint *ep, int ns_fd)
 	return present;
 }
 
-const char *ep_link_status(struct cbpf_state *st, const struct cbpf_endpoint *ep)
+const char *ep_link_status(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+			   const struct cbpf_endpoint *ep)
 {
 	const struct cbpf_network *net = state_find_net(st, ep->net);
+	const struct net_model_ops *model = net ? net_model_of(net) : NULL;
 	bool present;
 	int ns_fd;
 
 	if (!state_ep_is_local(ep))
 		return "remote";
-	/* A veth goes with its peer: the host side stands for both. */
-	if (net && net->model != CBPF_MODEL_MACVLAN && if_nametoindex(ep->host_ifname))
+	if (model && model->present && model->present(ctx, ep))
 		return "ok";
 	ns_fd = nl_netns_open(ep->netns);
 	if (ns_fd < 0)
 		return "no-netns";
-	present = net && net->model == CBPF_MODEL_MACVLAN && macvlan_present(ep, ns_fd);
+	/* A macvlan that is there without our links (detached) is still there. */
+	present = net && net->model == CBPF_MODEL_MACVLAN && macvlan_in_netns(ep, ns_fd);
 	close(ns_fd);
 	return present ? "ok" : "missing";
 }

@@ -44,4 +44,5 @@ const struct net_model_ops net_model_local = {
     .plumb = veth_plumb,
     .unplumb = veth_unplumb,
     .relink = veth_relink,
+    .present = veth_present,
 };

@@ -387,6 +387,12 @@ static int macvlan_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 	return err;
 }
 
+/* Our pinned links on the interface die with it, and they are read from the host. */
+static bool macvlan_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
+{
+	return cbpf_link_live(ctx, macvlan_ep_ifindex(ep));
+}
+
 static int macvlan_reattach(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 			    const struct cbpf_network *net)
 {
@@ -435,5 +441,6 @@ const struct net_model_ops net_model_macvlan = {
     .unplumb = macvlan_unplumb,
     .reattach = macvlan_reattach,
     .relink = macvlan_relink,
+    .present = macvlan_present,
     .detach = macvlan_detach_ep,
 };

@@ -81,4 +81,5 @@ const struct net_model_ops net_model_overlay = {
     .plumb = veth_plumb,
     .unplumb = veth_unplumb,
     .relink = veth_relink,
+    .present = veth_present,
 };

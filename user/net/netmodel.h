@@ -66,6 +66,11 @@ struct net_model_ops {
 	int (*relink)(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 		      const struct cbpf_endpoint *ep, const struct cbpf_network *net, int ns_fd,
 		      unsigned int *made);
+	/*
+	 * Whether ep's link is there, found without entering its namespace: at thousands of
+	 * endpoints, entering each one is most of an agent's start.
+	 */
+	bool (*present)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep);
 };
 
 extern const struct net_model_ops net_model_local;

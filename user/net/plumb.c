@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -181,6 +182,12 @@ static int veth_ensure(struct nl_sock *host, struct nl_sock *peer, int host_ifin
 		cbpf_err("reconcile %s: host route to %s via %s: %s", ep->name, ep->name,
 			 ep->host_ifname, strerror(-err));
 	return err;
+}
+
+bool veth_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
+{
+	(void)ctx;
+	return if_nametoindex(ep->host_ifname) > 0;
 }
 
 int veth_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct cbpf_endpoint *ep,

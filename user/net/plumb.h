@@ -31,6 +31,9 @@ int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
  */
 int plumb_ensure_peer(struct nl_sock *sock, int ifindex, const struct cbpf_endpoint *ep,
 		      const struct cbpf_network *net, unsigned int *made);
+/* net_model_ops.present of the veth models: a veth goes with its peer, the host side stands
+ * for both. */
+bool veth_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep);
 /* net_model_ops.relink of the veth models. */
 int veth_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct cbpf_endpoint *ep,
 		const struct cbpf_network *net, int ns_fd, unsigned int *made);

@@ -34,7 +34,7 @@ static int open_netns(const struct cbpf_endpoint *ep, int *ns_fd)
 }
 
 static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
-		      const struct cbpf_endpoint *ep, struct relink_report *report)
+		      const struct cbpf_endpoint *ep, bool thorough, struct relink_report *report)
 {
 	const struct cbpf_network *net = state_find_net(st, ep->net);
 	const struct net_model_ops *model = net ? net_model_of(net) : NULL;
@@ -43,6 +43,8 @@ static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 	int ns_fd, err;
 
 	if (!model || !model->relink || !strncmp(ep->netns, "/proc/", 6))
+		return 0;
+	if (!thorough && model->present && model->present(ctx, ep))
 		return 0;
 	err = open_netns(ep, &ns_fd);
 	if (err == -ENOENT) {
@@ -72,7 +74,7 @@ static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 	return 0;
 }
 
-void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st, bool thorough,
 		      struct relink_report *report)
 {
 	memset(report, 0, sizeof(*report));
@@ -81,7 +83,7 @@ void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 
 		if (!state_ep_is_local(&st->eps[i]))
 			continue;
-		err = relink_one(ctx, st, &st->eps[i], report);
+		err = relink_one(ctx, st, &st->eps[i], thorough, report);
 		if (!err)
 			continue;
 		report->failed++;
