@@ -148,18 +148,18 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 				       json_object_new_uint64(relinked.made));
 		json_object_object_add(doc, "endpoints_without_netns",
 				       json_object_new_uint64(relinked.no_netns));
-		json_object_object_add(doc, "endpoints_failed",
+		json_object_object_add(doc, "interfaces_failed",
 				       json_object_new_uint64(relinked.failed));
 		cbpf_print_json(doc);
 	} else {
 		printf("%s %s\n", loaded_now ? "loaded and pinned in" : "already loaded in", dir);
 	}
 	/*
-	 * One endpoint that cannot be made again must not keep the agent from starting (the
+	 * One interface that cannot be made again must not keep the agent from starting (the
 	 * others forward), but `sync`, asked for exactly this, says so in its exit status.
 	 */
 	if (relinked.failed && strcmp(argv[0], "load")) {
-		cbpf_err("%s: %zu endpoint(s) could not be made again (above)", argv[0],
+		cbpf_err("%s: %zu interface(s) could not be made again (above)", argv[0],
 			 relinked.failed);
 		err = relinked.first_err;
 	}

@@ -247,6 +247,47 @@ static int macvlan_destroy(const struct cbpf_ctx *ctx, const struct cbpf_network
 	return err == -ENODEV ? 0 : err;
 }
 
+/* The shim's address and subnet route, each added when it is missing. */
+static int shim_ensure(const struct cbpf_network *net, const char *name, int ifindex,
+		       unsigned int *made)
+{
+	struct nl_sock *sock;
+	int err = nl_sock_open(-1, &sock), route;
+
+	if (err) {
+		cbpf_err("reconcile network %s: netlink socket: %s", net->name, strerror(-err));
+		return err;
+	}
+	err = nl_addr_add(sock, ifindex, shim_ip(net), 32);
+	route = nl_route_add(sock, ifindex, net->subnet.addr, net->subnet.prefix_len, 0);
+	nl_sock_close(sock);
+	*made |= (err ? 0 : NET_RELINK_ADDRESS) | (route ? 0 : NET_RELINK_ROUTE);
+	err = err == -EEXIST ? 0 : err;
+	err = err ?: (route == -EEXIST ? 0 : route);
+	if (err)
+		cbpf_err("reconcile network %s: address and route on host shim %s: %s", net->name,
+			 name, strerror(-err));
+	return err;
+}
+
+static int macvlan_relink_net(const struct cbpf_ctx *ctx, const struct cbpf_network *net,
+			      bool thorough, unsigned int *made)
+{
+	char name[IFNAMSIZ];
+	int ifindex, err;
+
+	if (!net->host_access)
+		return 0;
+	macvlan_shim_name(net->id, name);
+	ifindex = if_nametoindex(name);
+	if (ifindex)
+		return thorough ? shim_ensure(net, name, ifindex, made) : 0;
+	err = macvlan_create(ctx, net);
+	if (!err)
+		*made |= NET_RELINK_LINK;
+	return err;
+}
+
 /* What only the macvlan model forbids for a new endpoint, checked before anything is made. */
 static int check_endpoint(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 			  const struct cbpf_network *net)
@@ -442,5 +483,6 @@ const struct net_model_ops net_model_macvlan = {
     .reattach = macvlan_reattach,
     .relink = macvlan_relink,
     .present = macvlan_present,
+    .relink_net = macvlan_relink_net,
     .detach = macvlan_detach_ep,
 };

@@ -71,6 +71,12 @@ struct net_model_ops {
 	 * endpoints, entering each one is most of an agent's start.
 	 */
 	bool (*present)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep);
+	/*
+	 * Optional: makes what create made again when it is gone (and, when thorough, its address
+	 * and routes when they are); sets NET_RELINK_* in made.
+	 */
+	int (*relink_net)(const struct cbpf_ctx *ctx, const struct cbpf_network *net, bool thorough,
+			  unsigned int *made);
 };
 
 extern const struct net_model_ops net_model_local;

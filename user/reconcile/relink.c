@@ -74,10 +74,39 @@ static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 	return 0;
 }
 
+/* A network's own link on the host (a macvlan network's shim). */
+static int relink_net(const struct cbpf_ctx *ctx, const struct cbpf_network *net, bool thorough)
+{
+	const struct net_model_ops *model = net_model_of(net);
+	unsigned int made = 0;
+	char parts[32];
+	int err;
+
+	if (!model || !model->relink_net)
+		return 0;
+	err = model->relink_net(ctx, net, thorough, &made);
+	if (err || !made)
+		return err;
+	describe(made, parts, sizeof(parts));
+	agent_log(LOG_LVL_WARN, "reconcile: network %s: made again:%s (its link on the host)",
+		  net->name, parts);
+	if (!ctx->json)
+		printf("network %s: made again:%s (its link on the host)\n", net->name, parts);
+	return 0;
+}
+
 void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st, bool thorough,
 		      struct relink_report *report)
 {
 	memset(report, 0, sizeof(*report));
+	for (size_t i = 0; i < st->n_nets; i++) {
+		int err = relink_net(ctx, &st->nets[i], thorough);
+
+		if (!err)
+			continue;
+		report->failed++;
+		report->first_err = report->first_err ?: err;
+	}
 	for (size_t i = 0; i < st->n_eps; i++) {
 		int err;
 

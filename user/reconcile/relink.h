@@ -11,12 +11,13 @@
 struct relink_report {
 	size_t made;	 /* endpoints with something made again */
 	size_t no_netns; /* endpoints whose namespace is gone */
-	size_t failed;	 /* endpoints that could not be made again */
+	size_t failed;	 /* endpoints and networks' host links that could not be made again */
 	int first_err;	 /* the first failure's -errno */
 };
 
 /*
- * Compares each local endpoint's interface with the kernel and makes what is missing again, as
+ * Compares each network's own link on the host (a macvlan shim) and each local endpoint's
+ * interface with the kernel and makes what is missing again, as
  * `ep add` made it: the link (same name, MAC, model, VLAN and parent) when the namespace still
  * exists, else, when thorough, its address and routes. Without thorough, an endpoint whose link
  * is found from the host is left alone: what a crash leaves is a whole link missing (a move
