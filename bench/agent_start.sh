@@ -48,3 +48,10 @@ echo "ratio ready $(awk -v a="$f_ms" -v b="$e_ms" 'BEGIN {printf "%.2f", a / b}'
 	"rss $(awk -v a="$f_mb" -v b="$e_mb" 'BEGIN {printf "%.2f", a / b}')"
 for ((i = 0; i < N; i++)); do echo "{\"op\": \"del\", \"name\": \"s$i\", \"delete_netns\": true}"; done >"$WORK/del.json"
 cb h1 ep apply "$WORK/del.json" >/dev/null
+# Issue 11's budget at N endpoints: ready within 1 s, RSS within 50 MB; the exit status says.
+if [ "$f_ms" -le 1000 ] && awk -v m="$f_mb" 'BEGIN {exit !(m <= 50)}'; then
+	echo "budget: ready $f_ms ms <= 1000 ms, RSS $f_mb MB <= 50 MB: within"
+else
+	echo "budget: ready $f_ms ms (1000 ms), RSS $f_mb MB (50 MB): EXCEEDED"
+	exit 1
+fi

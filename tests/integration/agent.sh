@@ -42,7 +42,7 @@ in_ns h1 ip link del "$b1_if"
 check "sync after b1's interface was deleted behind the agent's back" cb h1 sync
 check_eq "sync unpinned the dead links" "" \
 	"$(ls "$WORK/h1/bpffs/cbpfnet/links" | grep -- "-$b1_idx\$")"
-check "ep del b1 (its interface already gone)" cb h1 ep del b1
+check "ep del b1 (its interface made again by sync)" cb h1 ep del b1
 check "ep add b1 again" cb h1 ep add b1 --net netb --netns "$P-b1"
 
 # Resource routes.
@@ -277,5 +277,102 @@ check_eq "every byte sent across the stages arrived" "$sent" "$(stat -c %s "$WOR
 check_eq "and in order, unchanged" "$(sha256sum <"$WORK/stream.in")" "$(sha256sum <"$WORK/stream.out")"
 check_eq "no segment of the stream had to be sent again" "$retrans_before" "$(retrans a2)"
 check_eq "the store kept every endpoint" "28" "$(cb h1 --json ep list | jq length)"
+
+# The reconciler makes what the kernel lost again from the store, at `sync` and at the agent's
+# start: an endpoint's link (same name, MAC and address, in its namespace), its address and
+# routes, attachments and map entry, on veth and macvlan networks alike. a1 -> a2 stays denied
+# (the rule above) and m1 -> m2 is denied below; the other way round answers.
+# status NAME: NAME's status in `ep list`.
+ep_status() { cb h1 --json ep list | jq -r --arg n "$1" '.[] | select(.name == $n) | .status'; }
+# ep_back LABEL NS ADDR MAC ALLOWED_FROM ALLOWED_TO [DENIED_FROM DENIED_TO]: NS's eth0 has
+# ADDR and MAC, its default route, ALLOWED_FROM pings ALLOWED_TO, DENIED_FROM -> DENIED_TO is
+# dropped and counted.
+ep_back() {
+	check_eq "$1: eth0 is back with its address" "$3" \
+		"$(in_ns "$2" ip -o -4 addr show dev eth0 | awk '{print $4}')"
+	check_eq "$1: ... its MAC" "$4" "$(in_ns "$2" cat /sys/class/net/eth0/address)"
+	check_eq "$1: ... and its default route" "1" "$(in_ns "$2" ip route show default dev eth0 | wc -l)"
+	check "$1: traffic flows ($5 pings $6)" ping_ok "$5" "$6"
+	[ $# -gt 6 ] || return 0
+	check "$1: the deny holds ($7 -> $8 dropped and counted)" \
+		denied_quietly h1 policy-deny "$7" "$8"
+}
+# lose_and_sync LABEL NS: NS's eth0 (endpoint NS) deleted by hand: ep list says missing, and
+# sync says it made the link again.
+lose_and_sync() {
+	in_ns "$2" ip link del eth0
+	check_eq "$1: $2's interface deleted by hand: ep list says missing" "missing" \
+		"$(ep_status "$2")"
+	check_contains "$1: sync makes $2's link again" "endpoint $2: made again: link" \
+		"$(cb h1 sync)"
+}
+a2_mac=$(in_ns a2 cat /sys/class/net/eth0/address)
+lose_and_sync veth a2
+ep_back "veth, sync" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2 a1 10.1.0.3
+check_eq "veth, sync: ep list says ok" "ok" "$(ep_status a2)"
+a2_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "a2") | .host_ifname')
+check_eq "veth, sync: its programs are attached again" "tcx_ingress tc_from_ep,tcx_egress tc_to_ep" \
+	"$(hooks h1 "$a2_if")"
+check_eq "veth, sync: its map entry names the new interface" \
+	"$(in_ns h1 cat "/sys/class/net/$a2_if/ifindex")" \
+	"$(map_dump h1 cbpf_endpoints | jq '.[] | select(.formatted.key.ip == 50331914) | .formatted.value.ifindex')"
+in_ns a2 ip addr flush dev eth0
+in_ns h1 ip route del 10.1.0.3/32
+out=$(cb h1 sync)
+check_contains "veth: address and host route deleted: sync adds them again" \
+	"endpoint a2: made again: address route" "$out"
+ep_back "veth, address" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2
+check "veth, address: the host reaches a2 again (its route)" ping_ok h1 10.1.0.3
+out=$(cb h1 sync)
+check_eq "sync with nothing missing makes nothing" "already loaded in $WORK/h1/bpffs/cbpfnet" "$out"
+in_ns a2 ip link del eth0
+agent_stop h1
+check "veth: the agent restarts after a2's interface was deleted" agent_start h1
+check_contains "veth, restart: the agent logs what it made again" \
+	"warn  cbpfnet daemon: reconcile: endpoint a2: made again: link" "$(cat "$WORK/h1.agent.log")"
+ep_back "veth, restart" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2 a1 10.1.0.3
+
+ns_add m1
+ns_add m2
+check "net create mv (macvlan on ul0)" cb h1 net create mv --model macvlan --parent ul0 \
+	--mode bridge --subnet 10.9.0.0/24
+check "ep add m1 (mv)" cb h1 ep add m1 --net mv --netns "$P-m1"
+check "ep add m2 (mv)" cb h1 ep add m2 --net mv --netns "$P-m2"
+check "policy set m1 m2 deny" cb h1 policy set m1 m2 deny
+m1_mac=$(in_ns m1 cat /sys/class/net/eth0/address)
+m1_idx=$(in_ns m1 cat /sys/class/net/eth0/ifindex)
+lose_and_sync macvlan m1
+ep_back "macvlan, sync" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
+check_eq "macvlan, sync: the same ifindex (the one its map entries name)" "$m1_idx" \
+	"$(in_ns m1 cat /sys/class/net/eth0/ifindex)"
+in_ns m1 ip link del eth0
+agent_stop h1
+check "macvlan: the agent restarts after m1's interface was deleted" agent_start h1
+ep_back "macvlan, restart" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
+# An interface of the endpoint's name that cbpfnet did not make is never replaced.
+in_ns m1 ip link del eth0
+in_ns m1 ip link add eth0 type veth peer name foreign0
+out=$(cb h1 sync 2>&1)
+check_eq "someone else's eth0 in m1's namespace: sync exits 1" "1" "$?"
+check_contains "... and says which interface it left alone" \
+	"reconcile m1: netns $P-m1 has an interface eth0 that cbpfnet did not make" "$out"
+check_eq "... which is still theirs (a veth)" "veth" \
+	"$(in_ns m1 ip -d -o link show eth0 | grep -o 'veth' | head -1)"
+in_ns m1 ip link del eth0
+check "once it is gone, sync makes m1's link again" cb h1 sync
+check "... and m2 pings m1" ping_ok m2 10.9.0.2
+
+# A namespace that is gone (container ended, host rebooted) is not made again: the runtime's
+# DEL is coming, and the record and address wait for it, as Docker and Cilium keep theirs.
+ip netns del "$P-m2"
+check_eq "netns gone: ep list says no-netns" "no-netns" "$(ep_status m2)"
+check "netns gone: sync succeeds" cb h1 sync
+check_contains "netns gone: the agent warns" \
+	"warn  cbpfnet daemon: reconcile: endpoint m2: netns $P-m2 is gone" "$(cat "$WORK/h1.agent.log")"
+check_eq "netns gone: m2 keeps its record and address" "10.9.0.3" \
+	"$(cb h1 --json ep list | jq -r '.[] | select(.name == "m2") | .ip')"
+agent_stop h1
+check "netns gone: the agent restarts" agent_start h1
+check "netns gone: ep del m2 (the runtime's DEL) succeeds" cb h1 ep del m2
 
 lib_finish

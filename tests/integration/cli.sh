@@ -145,7 +145,7 @@ check "ep add with a CNI-style name" cb h1 ep add "$CNI_NAME" --net front --netn
 check "ep add a short name" cb h1 ep add a2 --net front --netns "$P-a2"
 check "ep add on the macvlan network" cb h1 ep add m3 --net lan --netns "$P-a3"
 out=$(cb h1 ep list)
-check_eq "ep list has a header and a row per endpoint" "NAME NETWORK IP MAC HOST-IF NETNS/NODE 4" \
+check_eq "ep list has a header and a row per endpoint" "NAME NETWORK IP MAC HOST-IF NETNS/NODE STATUS 4" \
 	"$(head -1 <<<"$out" | xargs) $(wc -l <<<"$out")"
 check "ep list columns stay aligned with a long CNI name" aligned "$out"
 check_contains "and the name is whole" "$CNI_NAME  front" "$out"

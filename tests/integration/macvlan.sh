@@ -141,6 +141,12 @@ check_eq "h2's shim holds the subnet's last address" "10.24.0.254/32" \
 check "h2 pings its endpoint k1 through the shim" ping_ok h2 10.24.0.2
 check "k1 pings the host's shim address" ping_ok k1 10.24.0.254
 check "h1 (no shim) cannot reach its endpoint a1" ping_fails h1 10.20.0.2
+in_ns h2 ip link del cbm3
+check_contains "the shim deleted by hand: sync makes it again" \
+	"network nha: made again: link" "$(cb h2 sync)"
+check_eq "... with its address" "10.24.0.254/32" \
+	"$(in_ns h2 ip -o -4 addr show dev cbm3 | awk '{print $4}')"
+check "... and h2 pings k1 through it again" ping_ok h2 10.24.0.2
 
 # Maps.
 ifindex=$(in_ns a1 cat /sys/class/net/eth0/ifindex)

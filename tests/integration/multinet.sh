@@ -139,5 +139,11 @@ check_eq "... and nc holds no address but pc's" "0" \
 	"$(sqlite3 "$WORK/h1/state/cbpfnet.db" "SELECT count(*) FROM allocations a JOIN networks n ON a.net_id = n.id WHERE n.name = 'nc' AND a.ip != '10.52.0.2'")"
 check_contains "... and the move's half-made link was removed at the restart" \
 	"recovery: deleted link" "$(cat "$WORK/h1.agent.log")"
+check_contains "... and w's nb link, deleted by the move, was made again at the restart" \
+	"reconcile: endpoint w: made again: link" "$(cat "$WORK/h1.agent.log")"
+check_eq "... w's eth0 has its nb address" "10.51.0.3/24" \
+	"$(in_ns w ip -o -4 addr show dev eth0 | awk '{print $4}')"
+check "... and w works: pb pings it in nb" ping_ok pb 10.51.0.3
+check "... and w pings pb" ping_ok w 10.51.0.2
 
 lib_finish

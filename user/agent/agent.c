@@ -7,7 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/event_feed.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "core/err.h"
 #include "reconcile/policy_load.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "agent/event_feed.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "agent/store_diff.h"
 
 static struct {

@@ -11,7 +11,7 @@
 
 #include "core/addr.h"
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "agent/event_feed.h"
 #include "reconcile/loader.h"
 #include "core/output.h"

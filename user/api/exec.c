@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "agent/agent.h"
 #include "agent/event_feed.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "api/exec.h"
 
 /* "reloaded 6 files, 12 rules from DIR in 51.8 ms"; JSON has the entries and generation too. */

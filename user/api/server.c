@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "api/static.h"

@@ -16,7 +16,7 @@
 #include "agent/agent.h"
 #include "agent/event_feed.h"
 #include "agent/lock.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "api/server.h"
 #include "api/tcp.h"
 #include "cli/commands.h"

@@ -180,17 +180,22 @@ static const void *ep_items(const struct cbpf_state *st, size_t *n)
 	return st->eps;
 }
 
-static json_object *ep_item_json(const void *item)
+static json_object *ep_item_json(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+				 const void *item)
 {
-	return ep_json(item);
+	json_object *ep = ep_json(item);
+
+	json_object_object_add(ep, "status", json_object_new_string(ep_link_status(ctx, st, item)));
+	return ep;
 }
 
 static void ep_header(struct cli_table *t)
 {
-	cli_table_init(t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", NULL);
+	cli_table_init(t, "NAME", "NETWORK", "IP", "MAC", "HOST-IF", "NETNS/NODE", "STATUS", NULL);
 }
 
-static void ep_row(struct cli_table *t, const void *item)
+static void ep_row(struct cli_table *t, const struct cbpf_ctx *ctx, struct cbpf_state *st,
+		   const void *item)
 {
 	const struct cbpf_endpoint *ep = item;
 	char ip[CBPF_IP_STRLEN], mac[CBPF_MAC_STRLEN];
@@ -198,7 +203,7 @@ static void ep_row(struct cli_table *t, const void *item)
 	cbpf_format_ip(ep->ip, ip);
 	cbpf_format_mac(ep->mac, mac);
 	cli_table_row(t, ep->name, ep->net, ip, mac, ep->host_ifname,
-		      state_ep_is_local(ep) ? ep->netns : ep->node);
+		      state_ep_is_local(ep) ? ep->netns : ep->node, ep_link_status(ctx, st, ep));
 }
 
 static int ep_list(struct cbpf_ctx *ctx, int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "drop.h"
 #include "meta.h"
 #include "reconcile/loader.h"
+#include "reconcile/relink.h"
 #include "net/netmodel.h"
 #include "core/output.h"
 #include "store/state.h"
@@ -94,11 +95,12 @@ static int refuse_empty_store(const struct cbpf_state *st, const struct cbpf_map
 
 int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	struct relink_report relinked = {0};
 	struct cbpf_state st;
 	struct cbpf_maps maps;
 	bool loaded_now;
 	char dir[256];
-	int pruned, err = no_arguments("load", argc, argv);
+	int pruned, err = no_arguments(argv[0], argc, argv);
 
 	if (err)
 		return err;
@@ -122,6 +124,9 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 		goto out;
 	err = refuse_empty_store(&st, &maps, loaded_now, dir);
 	err = err ?: state_reconcile_leftovers(ctx, &st);
+	/* Before the maps: an endpoint's entry needs its interface. */
+	if (!err)
+		relink_endpoints(ctx, &st, !strcmp(argv[0], "sync"), &relinked);
 	if (!err) {
 		err = sync_all(&maps, &st);
 		if (err)
@@ -140,9 +145,24 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 
 		json_object_object_add(doc, "pin_dir", json_object_new_string(dir));
 		json_object_object_add(doc, "loaded", json_object_new_boolean(loaded_now));
+		json_object_object_add(doc, "endpoints_made_again",
+				       json_object_new_uint64(relinked.made));
+		json_object_object_add(doc, "endpoints_without_netns",
+				       json_object_new_uint64(relinked.no_netns));
+		json_object_object_add(doc, "interfaces_failed",
+				       json_object_new_uint64(relinked.failed));
 		cbpf_print_json(doc);
 	} else {
 		printf("%s %s\n", loaded_now ? "loaded and pinned in" : "already loaded in", dir);
+	}
+	/*
+	 * One interface that cannot be made again must not keep the agent from starting (the
+	 * others forward), but `sync`, asked for exactly this, says so in its exit status.
+	 */
+	if (relinked.failed && strcmp(argv[0], "load")) {
+		cbpf_err("%s: %zu interface(s) could not be made again (above)", argv[0],
+			 relinked.failed);
+		err = relinked.first_err;
 	}
 out:
 	state_close(&st);

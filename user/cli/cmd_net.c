@@ -299,8 +299,11 @@ static const void *net_items(const struct cbpf_state *st, size_t *n)
 	return st->nets;
 }
 
-static json_object *net_item_json(const void *item)
+static json_object *net_item_json(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+				  const void *item)
 {
+	(void)ctx;
+	(void)st;
 	return net_json(item);
 }
 
@@ -310,11 +313,14 @@ static void net_header(struct cli_table *t)
 		       "PARENT", "MODE", "MTU", NULL);
 }
 
-static void net_row(struct cli_table *t, const void *item)
+static void net_row(struct cli_table *t, const struct cbpf_ctx *ctx, struct cbpf_state *st,
+		    const void *item)
 {
 	const struct cbpf_network *net = item;
 	char id[8], subnet[32], gateway[CBPF_IP_STRLEN], vni[12] = "", vlan[8] = "", mtu[12] = "";
 
+	(void)ctx;
+	(void)st;
 	snprintf(id, sizeof(id), "%u", net->id);
 	cbpf_format_cidr(&net->subnet, subnet, sizeof(subnet));
 	cbpf_format_ip(net->gateway, gateway);

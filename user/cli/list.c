@@ -24,14 +24,14 @@ int cli_list(struct cbpf_ctx *ctx, int argc, const struct cli_list *l)
 		json_object *list = json_object_new_array();
 
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(list, l->to_json(items + i * l->size));
+			json_object_array_add(list, l->to_json(ctx, &st, items + i * l->size));
 		cbpf_print_json(list);
 	} else {
 		struct cli_table t;
 
 		l->header(&t);
 		for (size_t i = 0; i < n; i++)
-			l->row(&t, items + i * l->size);
+			l->row(&t, ctx, &st, items + i * l->size);
 		err = cli_table_print(&t, stdout);
 	}
 	state_close(&st);

@@ -18,9 +18,12 @@ struct cli_list {
 	/* The array of st listed, and its length in *n. */
 	const void *(*items)(const struct cbpf_state *st, size_t *n);
 	size_t size; /* of one item */
-	json_object *(*to_json)(const void *item);
+	/* ctx and st for what an item shows beside its record (an endpoint's link status). */
+	json_object *(*to_json)(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+				const void *item);
 	void (*header)(struct cli_table *t);
-	void (*row)(struct cli_table *t, const void *item);
+	void (*row)(struct cli_table *t, const struct cbpf_ctx *ctx, struct cbpf_state *st,
+		    const void *item);
 };
 
 /* Runs the list l for a command line of argc words (the command's name alone); 0 or -errno. */

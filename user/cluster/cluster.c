@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "core/err.h"
 #include "cluster/cluster_int.h"
 

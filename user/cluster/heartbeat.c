@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/log.h"
+#include "core/log.h"
 #include "cluster/cluster_int.h"
 
 static void wait_period(struct cluster *c, double seconds)

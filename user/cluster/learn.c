@@ -13,7 +13,7 @@
 
 #include "core/err.h"
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "api/exec.h"
 #include "cluster/cluster_int.h"
 #include "cluster/learn_op.h"

@@ -4,7 +4,7 @@
 
 #include "core/err.h"
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "api/exec.h"
 #include "cluster/learn_op.h"
 #include "ep/ep.h"

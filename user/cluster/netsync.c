@@ -15,7 +15,7 @@
 
 #include "core/err.h"
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "cluster/cluster_int.h"
 #include "network.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "agent/agent.h"
-#include "agent/log.h"
+#include "core/log.h"
 #include "cluster/cluster_int.h"
 #include "network.h"
 

@@ -86,6 +86,12 @@ int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct c
 /* Removes endpoint name from the host, the maps and the state; -ENOENT when there is none. */
 int ep_destroy(const struct cbpf_ctx *ctx, const char *name);
 json_object *ep_json(const struct cbpf_endpoint *ep);
+/*
+ * Whether ep's interface is there: "ok", "missing" (its namespace is, so `sync` makes it again),
+ * "no-netns" (the namespace is gone: the record waits for its delete) or "remote".
+ */
+const char *ep_link_status(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+			   const struct cbpf_endpoint *ep);
 
 /*
  * Endpoints in several networks. An endpoint's first interface is the record NAME; each further

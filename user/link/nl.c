@@ -284,8 +284,8 @@ static int link_up_request(int ifindex, struct nl_msg **msg)
 	return err;
 }
 
-int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
-		    uint32_t gateway, enum nl_ep_step *failed)
+int nl_ep_batch(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
+		uint32_t gateway, int results[NL_EP_STEPS])
 {
 	struct rtnl_addr *addr = addr_object(ifindex, ip, prefix_len);
 	struct rtnl_route *route = route_object(ifindex, 0, 0, gateway);
@@ -295,7 +295,8 @@ int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t pref
 	size_t len = 0;
 	int err = addr && route ? 0 : -ENOMEM;
 
-	*failed = NL_EP_STEPS;
+	for (int i = 0; i < NL_EP_STEPS; i++)
+		results[i] = 0;
 	err = err ?: nl_to_errno(rtnl_addr_build_add_request(addr, 0, &msgs[NL_EP_ADDRESS]));
 	err = err ?: link_up_request(ifindex, &msgs[NL_EP_LINK_UP]);
 	if (gateway)
@@ -320,19 +321,28 @@ int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t pref
 
 	if (!err && !sent)
 		err = -EIO;
-	/* The kernel answers every message, in order: read them all, keep the first refusal. */
-	for (int i = 0; i < steps && sent; i++) {
-		int step_err = nl_to_errno(nl_wait_for_ack(sock));
-
-		if (step_err && !err) {
-			err = step_err;
-			*failed = i;
-		}
-	}
+	/* The kernel answers every message, in order: read them all. */
+	for (int i = 0; i < steps && sent; i++)
+		results[i] = nl_to_errno(nl_wait_for_ack(sock));
 	for (int i = 0; i < NL_EP_STEPS; i++)
 		nlmsg_free(msgs[i]);
 	rtnl_route_put(route);
 	rtnl_addr_put(addr);
+	return err;
+}
+
+int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
+		    uint32_t gateway, enum nl_ep_step *failed)
+{
+	int results[NL_EP_STEPS];
+	int err = nl_ep_batch(sock, ifindex, ip, prefix_len, gateway, results);
+
+	*failed = NL_EP_STEPS;
+	for (int i = 0; i < NL_EP_STEPS && !err; i++)
+		if (results[i]) {
+			err = results[i];
+			*failed = i;
+		}
 	return err;
 }
 

@@ -56,5 +56,11 @@ enum nl_ep_step {
  */
 int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
 		    uint32_t gateway, enum nl_ep_step *failed);
+/*
+ * The same batch, every step's answer in results (0 or -errno; -EEXIST: the address or route was
+ * there already); returns -errno only when the batch could not be built or sent.
+ */
+int nl_ep_batch(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
+		uint32_t gateway, int results[NL_EP_STEPS]);
 
 #endif

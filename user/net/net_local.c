@@ -44,4 +44,6 @@ const struct net_model_ops net_model_local = {
     .validate = local_validate,
     .plumb = veth_plumb,
     .unplumb = veth_unplumb,
+    .relink = veth_relink,
+    .present = veth_present,
 };

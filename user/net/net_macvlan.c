@@ -229,6 +229,47 @@ static int macvlan_destroy(const struct cbpf_ctx *ctx, const struct cbpf_network
 	return err == -ENODEV ? 0 : err;
 }
 
+/* The shim's address and subnet route, each added when it is missing. */
+static int shim_ensure(const struct cbpf_network *net, const char *name, int ifindex,
+		       unsigned int *made)
+{
+	struct nl_sock *sock;
+	int err = nl_sock_open(-1, &sock), route;
+
+	if (err) {
+		cbpf_err("reconcile network %s: netlink socket: %s", net->name, strerror(-err));
+		return err;
+	}
+	err = nl_addr_add(sock, ifindex, shim_ip(net), 32);
+	route = nl_route_add(sock, ifindex, net->subnet.addr, net->subnet.prefix_len, 0);
+	nl_sock_close(sock);
+	*made |= (err ? 0 : NET_RELINK_ADDRESS) | (route ? 0 : NET_RELINK_ROUTE);
+	err = err == -EEXIST ? 0 : err;
+	err = err ?: (route == -EEXIST ? 0 : route);
+	if (err)
+		cbpf_err("reconcile network %s: address and route on host shim %s: %s", net->name,
+			 name, strerror(-err));
+	return err;
+}
+
+static int macvlan_relink_net(const struct cbpf_ctx *ctx, const struct cbpf_network *net,
+			      bool thorough, unsigned int *made)
+{
+	char name[IFNAMSIZ];
+	int ifindex, err;
+
+	if (!net->host_access)
+		return 0;
+	macvlan_shim_name(net->id, name);
+	ifindex = if_nametoindex(name);
+	if (ifindex)
+		return thorough ? shim_ensure(net, name, ifindex, made) : 0;
+	err = macvlan_create(ctx, net);
+	if (!err)
+		*made |= NET_RELINK_LINK;
+	return err;
+}
+
 /* What only the macvlan model forbids for a new endpoint, checked before anything is made. */
 static int check_endpoint(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 			  const struct cbpf_network *net)
@@ -243,8 +284,9 @@ static int check_endpoint(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 	}
 	if (net->macvlan_mode != MACVLAN_MODE_PASSTHRU)
 		return 0;
+	/* The endpoint itself is recorded when its missing link is made again. */
 	for (size_t i = 0; i < st->n_eps; i++)
-		if (!strcmp(st->eps[i].net, net->name)) {
+		if (!strcmp(st->eps[i].net, net->name) && strcmp(st->eps[i].name, ep->name)) {
 			cbpf_err("ep add %s: network %s is passthru and endpoint %s already owns "
 				 "parent %s",
 				 ep->name, net->name, st->eps[i].name, net->parent);
@@ -338,6 +380,42 @@ static int macvlan_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoin
 	return err ?: macvlan_link_delete(ctx, macvlan_ep_ifindex(ep));
 }
 
+static int macvlan_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+			  const struct cbpf_endpoint *ep, const struct cbpf_network *net, int ns_fd,
+			  unsigned int *made)
+{
+	struct nl_sock *sock;
+	int ifindex, err = nl_sock_open(ns_fd, &sock);
+
+	if (err) {
+		cbpf_err("reconcile %s: netlink socket in netns %s: %s", ep->name, ep->netns,
+			 strerror(-err));
+		return err;
+	}
+	ifindex = nl_link_index(sock, ep->ifname);
+	if (ifindex == macvlan_ep_ifindex(ep)) {
+		err = plumb_ensure_peer(sock, ifindex, ep, net, made);
+	} else if (ifindex > 0) {
+		/* Ours has the index the endpoint's id gives it: this one is someone else's. */
+		cbpf_err("reconcile %s: netns %s has an interface %s that cbpfnet did not make "
+			 "(ifindex %d, not %d); leaving it, the endpoint stays without its link",
+			 ep->name, ep->netns, ep->ifname, ifindex, macvlan_ep_ifindex(ep));
+		err = -EEXIST;
+	} else {
+		err = macvlan_plumb(ctx, st, ep, net);
+		if (!err)
+			*made |= NET_RELINK_LINK;
+	}
+	nl_sock_close(sock);
+	return err;
+}
+
+/* Our pinned links on the interface die with it, and they are read from the host. */
+static bool macvlan_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
+{
+	return cbpf_link_live(ctx, macvlan_ep_ifindex(ep));
+}
+
 static int macvlan_reattach(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 			    const struct cbpf_network *net)
 {
@@ -385,5 +463,8 @@ const struct net_model_ops net_model_macvlan = {
     .plumb = macvlan_plumb,
     .unplumb = macvlan_unplumb,
     .reattach = macvlan_reattach,
+    .relink = macvlan_relink,
+    .present = macvlan_present,
+    .relink_net = macvlan_relink_net,
     .detach = macvlan_detach_ep,
 };

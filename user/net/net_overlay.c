@@ -81,4 +81,6 @@ const struct net_model_ops net_model_overlay = {
     .validate = overlay_validate,
     .plumb = veth_plumb,
     .unplumb = veth_unplumb,
+    .relink = veth_relink,
+    .present = veth_present,
 };

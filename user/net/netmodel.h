@@ -28,6 +28,13 @@ struct net_request {
 	bool host_access;
 };
 
+/* What a relink made again. */
+enum net_relink_made {
+	NET_RELINK_LINK = 1,
+	NET_RELINK_ADDRESS = 2,
+	NET_RELINK_ROUTE = 4,
+};
+
 struct net_model_ops {
 	const char *name;
 	unsigned int model; /* enum cbpf_net_model */
@@ -50,6 +57,26 @@ struct net_model_ops {
 			const struct cbpf_network *net);
 	int (*detach)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 		      const struct cbpf_network *net);
+	/*
+	 * Makes ep's interface in the namespace ns_fd what the store says: the link (as plumb
+	 * makes it) when it is missing, else its address and routes when they are; sets
+	 * NET_RELINK_* in made. An interface of that name that cbpfnet did not make is left alone
+	 * (-EEXIST, reported). Attachments and map entries are the caller's.
+	 */
+	int (*relink)(const struct cbpf_ctx *ctx, struct cbpf_state *st,
+		      const struct cbpf_endpoint *ep, const struct cbpf_network *net, int ns_fd,
+		      unsigned int *made);
+	/*
+	 * Whether ep's link is there, found without entering its namespace: at thousands of
+	 * endpoints, entering each one is most of an agent's start.
+	 */
+	bool (*present)(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep);
+	/*
+	 * Optional: makes what create made again when it is gone (and, when thorough, its address
+	 * and routes when they are); sets NET_RELINK_* in made.
+	 */
+	int (*relink_net)(const struct cbpf_ctx *ctx, const struct cbpf_network *net, bool thorough,
+			  unsigned int *made);
 };
 
 extern const struct net_model_ops net_model_local;

@@ -35,6 +35,11 @@ int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex);
  */
 int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex);
 /* Unpins links whose interface is gone; *pruned counts them. */
+/*
+ * Whether our pinned TCX ingress link on ifindex holds a live interface: a link whose
+ * interface was deleted (in whatever namespace) reads ifindex 0. Changes nothing.
+ */
+bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex);
 int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned);
 /* Detaches, from one TCX hook, cbpfnet programs attached without a link, but keep_id. */
 int cbpf_tcx_detach_others(int ifindex, unsigned int type, unsigned int keep_id);

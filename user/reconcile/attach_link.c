@@ -179,6 +179,21 @@ int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex)
 	return err;
 }
 
+bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex)
+{
+	char path[512];
+	int fd, live;
+
+	if (link_path(ctx, CBPF_TCX_INGRESS, ifindex, path, sizeof(path)))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	live = link_ifindex(fd);
+	close(fd);
+	return live > 0;
+}
+
 int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned)
 {
 	char dir[256], path[512];

@@ -24,8 +24,43 @@ static bool parse_named(const char *name, const char *prefix, unsigned long *val
 	return !*end && *value <= UINT32_MAX;
 }
 
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The local endpoints' namespaces (or host-side links), sorted: at thousands of endpoints,
+ * looking each link or namespace up among all of them would be most of the agent's start.
+ */
+static const char **ep_names(const struct cbpf_state *st, bool links, size_t *n)
+{
+	const char **names = calloc(st->n_eps + 1, sizeof(*names));
+
+	*n = 0;
+	for (size_t i = 0; names && i < st->n_eps; i++) {
+		const struct cbpf_endpoint *ep = &st->eps[i];
+
+		if (links && ep->host_ifname[0])
+			names[(*n)++] = ep->host_ifname;
+		else if (!links && state_ep_is_local(ep))
+			names[(*n)++] = ep->netns;
+	}
+	if (names)
+		qsort(names, *n, sizeof(*names), compare_names);
+	else
+		cbpf_err("recovery: %s", strerror(ENOMEM));
+	return names;
+}
+
+static bool named(const char **names, size_t n, const char *name)
+{
+	return bsearch(&name, names, n, sizeof(*names), compare_names);
+}
+
 /* Whether link name is one cbpfnet makes and the store does not account for. */
-static bool leftover_link(struct cbpf_state *st, const char *name)
+static bool leftover_link(struct cbpf_state *st, const char **links, size_t n_links,
+			  const char *name)
 {
 	char expect[CBPF_IFNAME_MAX];
 	unsigned long id;
@@ -34,10 +69,7 @@ static bool leftover_link(struct cbpf_state *st, const char *name)
 		ep_host_ifname(id, expect);
 		if (strcmp(expect, name))
 			return false;
-		for (size_t i = 0; i < st->n_eps; i++)
-			if (!strcmp(st->eps[i].host_ifname, name))
-				return false;
-		return true;
+		return !named(links, n_links, name);
 	}
 	if (parse_named(name, "cbm", &id) && id <= UINT16_MAX) {
 		macvlan_shim_name(id, expect);
@@ -57,22 +89,27 @@ static int remove_links(struct cbpf_state *st)
 	struct nl_cache *cache;
 	struct nl_sock *sock;
 	struct nl_object *obj;
-	int err = nl_sock_open(-1, &sock);
+	size_t n_links;
+	const char **links = ep_names(st, true, &n_links);
+	int err = links ? nl_sock_open(-1, &sock) : -ENOMEM;
 
 	if (err) {
-		cbpf_err("recovery: netlink socket: %s", strerror(-err));
+		if (links)
+			cbpf_err("recovery: netlink socket: %s", strerror(-err));
+		free(links);
 		return err;
 	}
 	err = nl_to_errno(rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache));
 	if (err) {
 		cbpf_err("recovery: list links: %s", strerror(-err));
 		nl_sock_close(sock);
+		free(links);
 		return err;
 	}
 	for (obj = nl_cache_get_first(cache); obj && !err; obj = nl_cache_get_next(obj)) {
 		const char *name = rtnl_link_get_name((struct rtnl_link *)obj);
 
-		if (!name || !leftover_link(st, name))
+		if (!name || !leftover_link(st, links, n_links, name))
 			continue;
 		err = nl_link_delete(sock, name);
 		/* A veth goes with its peer: deleting one pair's end may have taken another. */
@@ -88,30 +125,30 @@ static int remove_links(struct cbpf_state *st)
 	}
 	nl_cache_free(cache);
 	nl_sock_close(sock);
+	free(links);
 	return err;
-}
-
-static bool netns_in_use(const struct cbpf_state *st, const char *name)
-{
-	for (size_t i = 0; i < st->n_eps; i++)
-		if (state_ep_is_local(&st->eps[i]) && !strcmp(st->eps[i].netns, name))
-			return true;
-	return false;
 }
 
 static int remove_netns(struct cbpf_state *st)
 {
+	size_t n_used;
+	const char **used = ep_names(st, false, &n_used);
+
+	if (!used)
+		return -ENOMEM;
 	for (size_t i = st->n_owned; i-- > 0;) {
+		const char *owned = st->owned[i].name;
 		char name[CBPF_PATH_MAX];
 		int err;
 
-		if (netns_in_use(st, st->owned[i].name))
+		if (named(used, n_used, owned))
 			continue;
 		snprintf(name, sizeof(name), "%s", st->owned[i].name);
 		err = netns_delete(name);
 		if (err && err != -ENOENT) {
 			cbpf_err("recovery: delete netns %s (created for no recorded endpoint): %s",
 				 name, strerror(-err));
+			free(used);
 			return err;
 		}
 		if (!err)
@@ -121,6 +158,7 @@ static int remove_netns(struct cbpf_state *st)
 				name);
 		state_disown_netns(st, name);
 	}
+	free(used);
 	return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "agent/log.h"
+#include "core/log.h"
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 static enum agent_log_level threshold = LOG_LVL_INFO;

@@ -1,9 +1,10 @@
 /*
- * The agent's log: one line per event on stderr, with a UTC time and a level. A sink (the event
- * stream) may get each line too.
+ * The agent's log, kept below every folder because the reconciler and cluster mode write to it
+ * too: one line per event on stderr, with a UTC time and a level. A sink (the event stream) may
+ * get each line too.
  */
-#ifndef CBPF_AGENT_LOG_H
-#define CBPF_AGENT_LOG_H
+#ifndef CBPF_CORE_LOG_H
+#define CBPF_CORE_LOG_H
 
 enum agent_log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
