@@ -13,7 +13,7 @@
 #include "drop.h"
 #include "meta.h"
 #include "reconcile/loader.h"
-#include "reconcile/relink.h"
+#include "net/relink.h"
 #include "net/netmodel.h"
 #include "core/output.h"
 #include "store/state.h"

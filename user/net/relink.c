@@ -8,7 +8,7 @@
 #include "net/netmodel.h"
 #include "link/netns.h"
 #include "link/nl.h"
-#include "reconcile/relink.h"
+#include "net/relink.h"
 
 /* After a reboot every namespace is gone: the first few are named, the rest counted. */
 #define RELINK_NAMED_MAX 20
