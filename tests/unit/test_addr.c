@@ -1,10 +1,42 @@
 /* Address parsing and subnet arithmetic. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/addr.h"
+#include "link/host_addrs.h"
 #include "tap.h"
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* host_addrs_v4 reads what getifaddrs reads, from the IPv4 dump alone. */
+static void check_host_addrs(void)
+{
+	struct ifaddrs *list, *a;
+	uint32_t *got, want[256];
+	size_t n_got, n_want = 0;
+	int err = host_addrs_v4(&got, &n_got);
+
+	CHECK(!err && !getifaddrs(&list), "host_addrs_v4 and getifaddrs read this namespace");
+	if (err)
+		return;
+	for (a = list; a && n_want < 256; a = a->ifa_next)
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET)
+			want[n_want++] = ((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr;
+	freeifaddrs(list);
+	qsort(got, n_got, sizeof(*got), u32_cmp);
+	qsort(want, n_want, sizeof(*want), u32_cmp);
+	CHECK(n_got > 0 && n_got == n_want && !memcmp(got, want, n_got * sizeof(*got)),
+	      "host_addrs_v4: the %zu IPv4 addresses getifaddrs lists (%zu)", n_want, n_got);
+	free(got);
+}
 
 static uint32_t ip(const char *text)
 {
@@ -62,5 +94,6 @@ int main(void)
 			CHECK(!strcmp(ip, ips[i]), "address round trip: %s (%s)", ips[i], ip);
 		}
 	}
+	check_host_addrs();
 	TAP_EXIT();
 }

@@ -1,7 +1,6 @@
 /* Policy compiler: rules to trie entries, with priorities and port ranges resolved here. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 
 #include "drop.h"
 #include "network.h"
+#include "link/host_addrs.h"
 #include "policy/policy_compile.h"
 #include "policy/identity.h"
 
@@ -627,9 +627,10 @@ static int table_add(struct pol_compiled *c, uint32_t table, uint32_t addr, uint
  * Addresses of this host's own stack: gateways it answers for and every interface address (the
  * macvlan shims' included), since an endpoint may route to any of them.
  */
-static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
+static int host_tables(struct cbpf_state *st, struct pol_compiled *c, char *msg, size_t msg_size)
 {
-	struct ifaddrs *list, *a;
+	uint32_t *addrs;
+	size_t n_addrs;
 	int err = 0;
 
 	for (size_t i = 0; i < c->n_cidrs && !err; i++)
@@ -648,16 +649,18 @@ static int host_tables(struct cbpf_state *st, struct pol_compiled *c)
 		if (st->nets[i].model != CBPF_MODEL_MACVLAN)
 			err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, st->nets[i].gateway, 32,
 					CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE);
-	if (err || getifaddrs(&list))
+	if (err)
 		return err;
-	for (a = list; a && !err; a = a->ifa_next) {
-		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
-			continue;
-		err = table_add(c, CBPF_IDENTITY_ADDR_TABLE,
-				((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr, 32,
-				CBPF_VERDICT_IDENTITY, CBPF_IDENTITY_HOST_BASE);
+	/* Without them `host` would miss addresses, and deny less than the file says. */
+	err = host_addrs_v4(&addrs, &n_addrs);
+	if (err) {
+		snprintf(msg, msg_size, "read this host's IPv4 addresses: %s", strerror(-err));
+		return err;
 	}
-	freeifaddrs(list);
+	for (size_t i = 0; i < n_addrs && !err; i++)
+		err = table_add(c, CBPF_IDENTITY_ADDR_TABLE, addrs[i], 32, CBPF_VERDICT_IDENTITY,
+				CBPF_IDENTITY_HOST_BASE);
+	free(addrs);
 	return err;
 }
 
@@ -773,7 +776,7 @@ int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool stri
 		e = compile_group(c, recs + i, j - i, err, err_size);
 	}
 	free(recs);
-	e = e ?: host_tables(st, c);
+	e = e ?: host_tables(st, c, err, err_size);
 	e = e ?: check_size(c, err, err_size);
 	if (!e)
 		return 0;
