@@ -31,10 +31,10 @@ static int add_message(const struct nlmsghdr *h, uint32_t **addrs, size_t *n, si
 	int len = IFA_PAYLOAD(h);
 	const uint32_t *local = NULL, *address = NULL;
 
-	if (ifa->ifa_family != AF_INET)
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) || ifa->ifa_family != AF_INET)
 		return 0;
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (RTA_PAYLOAD(rta) < sizeof(uint32_t))
+		if (RTA_PAYLOAD(rta) < (int)sizeof(uint32_t))
 			continue;
 		if (rta->rta_type == IFA_LOCAL)
 			local = RTA_DATA(rta);
@@ -46,33 +46,41 @@ static int add_message(const struct nlmsghdr *h, uint32_t **addrs, size_t *n, si
 	return address ? push(addrs, n, cap, *address) : 0;
 }
 
+/* One message: 1 at the end of the dump, 0 to go on, or -errno. */
+static int read_message(const struct nlmsghdr *h, uint32_t **addrs, size_t *n, size_t *cap)
+{
+	if (h->nlmsg_type == NLMSG_DONE)
+		return 1;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		return h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ? -EIO : e->error ? e->error : 1;
+	}
+	return h->nlmsg_type == RTM_NEWADDR ? add_message(h, addrs, n, cap) : 0;
+}
+
 static int read_dump(int fd, uint32_t **addrs, size_t *n, size_t *cap)
 {
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 
 	for (;;) {
 		ssize_t got = recv(fd, buf, sizeof(buf), 0);
-		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-		int len = got;
+		size_t off = 0;
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			return got < 0 ? -errno : -EIO;
-		for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			int err = 0;
+		while (off + sizeof(struct nlmsghdr) <= (size_t)got) {
+			const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
+			int err;
 
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error ? e->error : -EIO;
-			}
-			if (h->nlmsg_type == RTM_NEWADDR)
-				err = add_message(h, addrs, n, cap);
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > (size_t)got - off)
+				return -EIO;
+			err = read_message(h, addrs, n, cap);
 			if (err)
-				return err;
+				return err < 0 ? err : 0;
+			off += NLMSG_ALIGN(h->nlmsg_len);
 		}
 	}
 }
