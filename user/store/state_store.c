@@ -415,10 +415,10 @@ static int create_private(const char *path)
 #define BUSY_MS 10000 /* how long a command waits for another process's transaction */
 
 /*
- * A passive checkpoint (SQLite's own, wal_autocheckpoint) leaves the log's frames in place, and
- * the index rebuilt by the next connection marks none of them copied, so the log only restarts
- * when one connection writes twice: a run of commands that commit once each (every CNI DEL)
- * grew it without end, and every open read all of it (40 MB, 40 ms after 1400 DELs).
+ * SQLite's own checkpoint (wal_autocheckpoint) is passive: it copies the log into the database
+ * and leaves the log for a later write to restart, which only a connection writing a second
+ * time did here. A run of commands that commit once each (every CNI DEL) grew the log without
+ * end (test_store), and every open reads all of it (40 MB, 40 ms after 1400 DELs).
  * Truncating empties it. Our commands hold the store's lock; a reader of another program's
  * (sqlite3 on the file) is not waited for: the checkpoint is then a passive one, and a later
  * commit tries again. Either way the commit itself has happened.
