@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CNI ADD and DEL, one plugin process per container as runtimes do it: cbpfnet's plugin
 # (cbpfnet-cni, a client of the agent) against the reference CNI macvlan plugin with host-local
-# IPAM, on macvlan networks of the same parent, in the same run. Each process is timed alone:
+# IPAM, each on its own host's parent (ul0), in the same run. Each process is timed alone:
 # build/bench/cni_exec, already in the host's namespace, forks and execs it (no `ip netns exec`
 # or nsenter in the measured time). The tools alternate every CHUNK containers, so all see the
 # same machine; times are grouped in windows of WINDOW containers to show whether they stay flat
@@ -56,6 +56,9 @@ if [ -n "${CLI:-}" ]; then
 	agent h3 3
 	TOOLS+=(cli)
 fi
+# The reference on a host of its own as well: no tool's interfaces share a parent with another
+# tool's, each parent holds the same number of macvlans.
+host_add h4 4
 mkdir -p "$WORK/ipam"
 printf '{"cniVersion":"1.0.0","name":"mvref","type":"macvlan","master":"ul0","mode":"bridge","ipam":{"type":"host-local","subnet":"10.41.0.0/16","dataDir":"%s","routes":[{"dst":"0.0.0.0/0"}]}}\n' \
 	"$WORK/ipam" >"$WORK/ref.conf"
@@ -70,7 +73,7 @@ launch() {
 	local host=h1 ns=/run/netns/$P-${NS_OF[$2]} run
 	case $2 in
 	cbpfnet) run=("$PLUGIN" "$WORK/h1.conf" "$ns") ;;
-	ref) run=("$REF" "$WORK/ref.conf" "$ns") ;;
+	ref) host=h4 run=("$REF" "$WORK/ref.conf" "$ns") ;;
 	old) host=h2 run=("$OLD/cbpfnet-cni" "$WORK/h2.conf" "$ns") ;;
 	esac
 	if [ "$2" = cli ]; then
