@@ -296,6 +296,23 @@ static int file_bytes(const char *path, char **data, long *size)
 }
 
 /* A damaged database is refused, naming the file, and left as it was. */
+/* A new store in dir with network n and 300 endpoints, committed, left open in st. */
+static void store_of_300(const char *dir, struct cbpf_state *st)
+{
+	struct cbpf_network net = {.name = "n", .id = 1};
+
+	cbpf_parse_cidr("10.1.0.0/16", &net.subnet);
+	CHECK(state_open(dir, st) == 0, "a new store");
+	state_add_net(st, &net);
+	for (uint32_t id = 1; id <= 300; id++) {
+		struct cbpf_endpoint ep = endpoint(id);
+
+		snprintf(ep.net, sizeof(ep.net), "n");
+		state_add_ep(st, &ep);
+	}
+	CHECK(state_commit(st) == 0, "300 endpoints committed");
+}
+
 /*
  * Commands that commit once each, as CNI DELs do one after another: the log is emptied at each
  * checkpoint instead of growing with every command, which each open would read whole.
@@ -303,7 +320,6 @@ static int file_bytes(const char *path, char **data, long *size)
 static void log_stays_short(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
-	struct cbpf_network net = {.name = "n", .id = 1};
 	const long most = (STORE_LOG_FRAMES + 16) * (4096 + 24) + 32;
 	long biggest = 0;
 	struct cbpf_state st;
@@ -312,16 +328,7 @@ static void log_stays_short(void)
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
 	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
-	cbpf_parse_cidr("10.1.0.0/16", &net.subnet);
-	CHECK(state_open(dir, &st) == 0, "a new store");
-	state_add_net(&st, &net);
-	for (uint32_t id = 1; id <= 300; id++) {
-		struct cbpf_endpoint ep = endpoint(id);
-
-		snprintf(ep.net, sizeof(ep.net), "n");
-		state_add_ep(&st, &ep);
-	}
-	CHECK(state_commit(&st) == 0, "300 endpoints committed");
+	store_of_300(dir, &st);
 	state_close(&st);
 	for (int i = 0; i < 200; i++) {
 		if (state_open(dir, &st)) {
@@ -347,23 +354,13 @@ static void log_stays_short(void)
 static void corruption(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
-	struct cbpf_network net = {.name = "n", .id = 1};
 	char *before, *after;
 	long n_before, n_after;
 	struct cbpf_state st;
 	int fd;
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
-	cbpf_parse_cidr("10.1.0.0/16", &net.subnet);
-	CHECK(state_open(dir, &st) == 0, "a new store");
-	state_add_net(&st, &net);
-	for (uint32_t id = 1; id <= 300; id++) {
-		struct cbpf_endpoint ep = endpoint(id);
-
-		snprintf(ep.net, sizeof(ep.net), "n");
-		state_add_ep(&st, &ep);
-	}
-	CHECK(state_commit(&st) == 0, "300 endpoints committed");
+	store_of_300(dir, &st);
 	CHECK(sqlite3_exec((sqlite3 *)st.db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) ==
 		  SQLITE_OK,
 	      "log checkpointed into the database file");
