@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "store/state.h"
+#include "store/state_store.h"
 #include "tap.h"
 
 /* As cbpfnet before the database wrote it (a network, a local and a remote endpoint, ...). */
@@ -295,26 +296,71 @@ static int file_bytes(const char *path, char **data, long *size)
 }
 
 /* A damaged database is refused, naming the file, and left as it was. */
+/* A new store in dir with network n and 300 endpoints, committed, left open in st. */
+static void store_of_300(const char *dir, struct cbpf_state *st)
+{
+	struct cbpf_network net = {.name = "n", .id = 1};
+
+	cbpf_parse_cidr("10.1.0.0/16", &net.subnet);
+	CHECK(state_open(dir, st) == 0, "a new store");
+	state_add_net(st, &net);
+	for (uint32_t id = 1; id <= 300; id++) {
+		struct cbpf_endpoint ep = endpoint(id);
+
+		snprintf(ep.net, sizeof(ep.net), "n");
+		state_add_ep(st, &ep);
+	}
+	CHECK(state_commit(st) == 0, "300 endpoints committed");
+}
+
+/*
+ * Commands that commit once each, as CNI DELs do one after another: the log is emptied at each
+ * checkpoint instead of growing with every command, which each open would read whole.
+ */
+static void log_stays_short(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
+	const long most = (STORE_LOG_FRAMES + 16) * (4096 + 24) + 32;
+	long biggest = 0;
+	struct cbpf_state st;
+	struct stat sb;
+	int failed = 0;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
+	store_of_300(dir, &st);
+	state_close(&st);
+	for (int i = 0; i < 200; i++) {
+		if (state_open(dir, &st)) {
+			failed++;
+			continue;
+		}
+		state_remove_ep(&st, &st.eps[i % st.n_eps]);
+		failed += state_commit(&st) != 0;
+		state_close(&st);
+		if (!stat(path, &sb) && sb.st_size > biggest)
+			biggest = sb.st_size;
+	}
+	CHECK(!failed, "200 commands, each removing an endpoint in its own commit");
+	CHECK(biggest > 0 && biggest <= most,
+	      "the log never held more than %d pages and one "
+	      "command's (%ld bytes at most, %ld allowed)",
+	      STORE_LOG_FRAMES, biggest, most);
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 100, "100 endpoints left (%zu)", st.n_eps);
+	state_close(&st);
+	remove_dir(dir);
+}
+
 static void corruption(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
-	struct cbpf_network net = {.name = "n", .id = 1};
 	char *before, *after;
 	long n_before, n_after;
 	struct cbpf_state st;
 	int fd;
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
-	cbpf_parse_cidr("10.1.0.0/16", &net.subnet);
-	CHECK(state_open(dir, &st) == 0, "a new store");
-	state_add_net(&st, &net);
-	for (uint32_t id = 1; id <= 300; id++) {
-		struct cbpf_endpoint ep = endpoint(id);
-
-		snprintf(ep.net, sizeof(ep.net), "n");
-		state_add_ep(&st, &ep);
-	}
-	CHECK(state_commit(&st) == 0, "300 endpoints committed");
+	store_of_300(dir, &st);
 	CHECK(sqlite3_exec((sqlite3 *)st.db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) ==
 		  SQLITE_OK,
 	      "log checkpointed into the database file");
@@ -342,6 +388,7 @@ int main(void)
 	import();
 	diffed_commits();
 	random_edits();
+	log_stays_short();
 	corruption();
 	TAP_EXIT();
 }

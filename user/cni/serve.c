@@ -95,17 +95,22 @@ static int add(const struct cbpf_ctx *ctx, const struct cni_request *req, json_o
 	return err;
 }
 
-/* The endpoint's name comes from the whole container id: another container's is never found. */
+/*
+ * The endpoint's name comes from the whole container id: another container's is never found.
+ * One commit, as ep_destroy: each commit copies the whole store for the event feed.
+ */
 static int del(const struct cbpf_ctx *ctx, const struct cni_request *req)
 {
 	struct ep_session s;
-	int err = ep_session_open(ctx, &s);
+	int err = ep_session_open(ctx, &s), e;
 
 	if (err)
 		return err;
+	s.one_commit = true;
 	if (state_find_ep(&s.st, req->endpoint)) {
 		err = ep_session_del(&s, req->endpoint, false);
-		err = err ?: ep_session_commit(&s);
+		e = ep_session_commit(&s);
+		err = err ?: e;
 	}
 	ep_session_close(&s);
 	return err;

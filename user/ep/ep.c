@@ -401,15 +401,21 @@ int ep_create(const struct cbpf_ctx *ctx, const struct ep_request *req, struct c
 	return err;
 }
 
+/*
+ * One commit for the endpoint and its further interfaces (each commit copies the whole store for
+ * the event feed), made even when a deletion failed: the state then records what did go, as
+ * the host now stands.
+ */
 int ep_destroy(const struct cbpf_ctx *ctx, const char *name)
 {
 	struct ep_session s;
-	int err = ep_session_open(ctx, &s);
+	int err = ep_session_open(ctx, &s), e;
 
 	if (err)
 		return err;
+	s.one_commit = true;
 	err = ep_session_del(&s, name, false);
-	err = err ?: ep_session_commit(&s);
+	e = ep_session_commit(&s);
 	ep_session_close(&s);
-	return err;
+	return err ?: e;
 }

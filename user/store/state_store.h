@@ -4,6 +4,9 @@
 
 #include "store/state.h"
 
+/* Pages in the log past which a commit checkpoints it into the database and empties it. */
+#define STORE_LOG_FRAMES 64
+
 /* What the database holds, as last read or written: state_commit writes the difference. */
 struct cbpf_state_seen {
 	struct cbpf_objects obj;
