@@ -31,13 +31,16 @@ const char *ep_link_status(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 
 	if (!state_ep_is_local(ep))
 		return "remote";
-	if (model && model->present && model->present(ctx, ep))
-		return "ok";
+	/*
+	 * The namespace first: a deleted namespace's links live on until the kernel's cleanup of
+	 * it has run, which takes a while on a busy host.
+	 */
 	ns_fd = nl_netns_open(ep->netns);
 	if (ns_fd < 0)
 		return "no-netns";
 	/* A macvlan that is there without our links (detached) is still there. */
-	present = net && net->model == CBPF_MODEL_MACVLAN && macvlan_in_netns(ep, ns_fd);
+	present = (model && model->present && model->present(ctx, ep)) ||
+		  (net && net->model == CBPF_MODEL_MACVLAN && macvlan_in_netns(ep, ns_fd));
 	close(ns_fd);
 	return present ? "ok" : "missing";
 }
