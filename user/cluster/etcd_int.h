@@ -2,9 +2,9 @@
 #ifndef CBPF_ETCD_INT_H
 #define CBPF_ETCD_INT_H
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "cluster/curl_lib.h"
 #include "cluster/etcd.h"
 
 struct etcd_buf {

@@ -155,25 +155,25 @@ static int stream_once(struct etcd_watch *w, const char *base)
 	etcd_stream_reset(&w->stream);
 	w->conn_err = 0;
 	w->msg[0] = '\0';
-	curl_easy_reset(w->easy);
+	curl_lib.easy_reset(w->easy);
 	etcd_curl_common(w->easy, w->connect_ms);
-	curl_easy_setopt(w->easy, CURLOPT_URL, url);
-	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers);
-	curl_easy_setopt(w->easy, CURLOPT_COPYPOSTFIELDS,
-			 json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
-	curl_easy_setopt(w->easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(w->easy, CURLOPT_ERRORBUFFER, errbuf);
+	curl_lib.easy_setopt(w->easy, CURLOPT_URL, url);
+	curl_lib.easy_setopt(w->easy, CURLOPT_HTTPHEADER, w->headers);
+	curl_lib.easy_setopt(w->easy, CURLOPT_COPYPOSTFIELDS,
+			     json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	curl_lib.easy_setopt(w->easy, CURLOPT_WRITEFUNCTION, on_data);
+	curl_lib.easy_setopt(w->easy, CURLOPT_WRITEDATA, w);
+	curl_lib.easy_setopt(w->easy, CURLOPT_ERRORBUFFER, errbuf);
 	/* A watch is quiet for as long as nothing changes: only TCP keepalives find a dead peer. */
-	curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPIDLE, 2L);
-	curl_easy_setopt(w->easy, CURLOPT_TCP_KEEPINTVL, 1L);
+	curl_lib.easy_setopt(w->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_lib.easy_setopt(w->easy, CURLOPT_TCP_KEEPIDLE, 2L);
+	curl_lib.easy_setopt(w->easy, CURLOPT_TCP_KEEPINTVL, 1L);
 	json_object_put(req);
 	w->heard = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	curl_multi_add_handle(w->multi, w->easy);
+	curl_lib.multi_add_handle(w->multi, w->easy);
 	while (running && !atomic_load(&w->stop)) {
-		if (curl_multi_perform(w->multi, &running) != CURLM_OK)
+		if (curl_lib.multi_perform(w->multi, &running) != CURLM_OK)
 			break;
 		/*
 		 * etcd answers a new watch at once ("created"). A member that accepts the
@@ -187,12 +187,12 @@ static int stream_once(struct etcd_watch *w, const char *base)
 			break;
 		}
 		if (running)
-			curl_multi_poll(w->multi, NULL, 0, w->heard ? 1000 : 100, NULL);
+			curl_lib.multi_poll(w->multi, NULL, 0, w->heard ? 1000 : 100, NULL);
 	}
-	while ((m = curl_multi_info_read(w->multi, &left)))
+	while ((m = curl_lib.multi_info_read(w->multi, &left)))
 		if (m->msg == CURLMSG_DONE)
 			rc = m->data.result;
-	curl_multi_remove_handle(w->multi, w->easy);
+	curl_lib.multi_remove_handle(w->multi, w->easy);
 	if (w->ended || atomic_load(&w->stop))
 		return 0;
 	if (w->conn_err) {
@@ -203,7 +203,7 @@ static int stream_once(struct etcd_watch *w, const char *base)
 	}
 	if (rc != CURLE_OK) {
 		snprintf(w->msg, sizeof(w->msg), "watch %.150s on %.300s: %s", w->prefix, url,
-			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			 errbuf[0] ? errbuf : curl_lib.easy_strerror(rc));
 		return etcd_curl_errno(rc);
 	}
 	snprintf(w->msg, sizeof(w->msg), "watch %.150s on %.300s: etcd closed the stream",
@@ -234,7 +234,7 @@ static void *watch_main(void *arg)
 			delay = RETRY_FIRST_MS;
 		/* Whatever failed, the next URL: a dead member is not retried alone. */
 		w->cur = (w->cur + 1) % w->n_urls;
-		curl_multi_poll(w->multi, NULL, 0, (int)delay, NULL);
+		curl_lib.multi_poll(w->multi, NULL, 0, (int)delay, NULL);
 		delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
 	}
 	return NULL;
@@ -247,10 +247,10 @@ static void watch_free(struct etcd_watch *w)
 	free(w->urls);
 	free(w->prefix);
 	if (w->easy)
-		curl_easy_cleanup(w->easy);
+		curl_lib.easy_cleanup(w->easy);
 	if (w->multi)
-		curl_multi_cleanup(w->multi);
-	curl_slist_free_all(w->headers);
+		curl_lib.multi_cleanup(w->multi);
+	curl_lib.slist_free_all(w->headers);
 	etcd_stream_fini(&w->stream);
 	free(w);
 }
@@ -270,8 +270,8 @@ int etcd_watch_start(struct etcd_client *c, const char *prefix, int64_t from_rev
 	}
 	w->urls = calloc(c->n_urls, sizeof(*w->urls));
 	w->prefix = strdup(prefix);
-	w->multi = curl_multi_init();
-	w->easy = curl_easy_init();
+	w->multi = curl_lib.multi_init();
+	w->easy = curl_lib.easy_init();
 	w->headers = etcd_headers();
 	if (!w->urls || !w->prefix || !w->multi || !w->easy || !w->headers ||
 	    etcd_stream_init(&w->stream))
@@ -300,7 +300,7 @@ int etcd_watch_stop(struct etcd_watch *w)
 	int status;
 
 	atomic_store(&w->stop, true);
-	curl_multi_wakeup(w->multi);
+	curl_lib.multi_wakeup(w->multi);
 	pthread_join(w->thread, NULL);
 	status = w->status;
 	watch_free(w);
