@@ -20,9 +20,10 @@ CFLAGS   += -std=c11 -Wall -Wextra -Werror
 UI_DIR   ?= $(PREFIX)/share/cbpfnet/ui
 CPPFLAGS += -D_GNU_SOURCE -Imaps -Iuser -I$(BUILD) $(shell pkg-config --cflags $(PKGS))
 CPPFLAGS += -DCBPF_UI_DIR='"$(UI_DIR)"'
-# libcurl is opened when cluster mode needs it (user/cluster/curl_lib.c), not linked: its
-# libraries cost every command's start-up about 6 ms.
-LDLIBS   += $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -lm -lpthread
+# libcurl and libmicrohttpd are opened when cluster mode or the agent's server needs them
+# (user/cluster/curl_lib.c, user/api/mhd_lib.c), not linked: their libraries cost every
+# command's start-up, `ep add` from the command line included, about 4 ms.
+LDLIBS   += $(shell pkg-config --libs $(filter-out libcurl libmicrohttpd,$(PKGS))) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Imaps -Ibpf -I$(BUILD)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)

@@ -1,12 +1,12 @@
 /* The TCP side of the API: token checks, loopback Host names, start-up refusals, UI files. */
 #include <errno.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/mhd_lib.h"
 #include "api/static.h"
 #include "api/tcp.h"
 #include "tap.h"
@@ -46,7 +46,7 @@ static unsigned int fetch(const char *url)
 
 	api_static(dir, "GET", url, &r);
 	if (r.response)
-		MHD_destroy_response(r.response);
+		mhd_lib.destroy_response(r.response);
 	json_object_put(r.doc);
 	return r.status;
 }
@@ -57,6 +57,9 @@ int main(void)
 	struct api_tcp none = {0};
 	char link[256];
 
+	char msg[256];
+
+	CHECK(!mhd_lib_open(msg, sizeof(msg)), "libmicrohttpd opens");
 	CHECK(api_tcp_token_ok(&t, "0123456789abcdef"), "the token matches itself");
 	CHECK(!api_tcp_token_ok(&t, "0123456789abcdeX"),
 	      "a token differing in its last byte does not");

@@ -4,7 +4,6 @@
  * stream and /v1/exec, the command line's own route, are the other two kinds.
  */
 #include <errno.h>
-#include <microhttpd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "cni/cni.h"
 #include "agent/event_feed.h"
 #include "api/exec.h"
+#include "api/mhd_lib.h"
 #include "api/routes.h"
 
 #define MAX_WORDS 40
@@ -751,16 +751,16 @@ static void route_events(const struct api_call *c, const char *name, struct api_
 	/* Sent at once: some browsers report a stream open only once its first bytes came. */
 	s->pending = strdup(": open\n\n");
 	s->len = s->pending ? strlen(s->pending) : 0;
-	r->response =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_free);
+	r->response = mhd_lib.create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
+							    stream_free);
 	if (!r->response) {
 		stream_free(s);
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", c->path,
 			  "cannot create the stream");
 		return;
 	}
-	MHD_add_response_header(r->response, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r->response, "Cache-Control", "no-cache");
+	mhd_lib.add_response_header(r->response, "Content-Type", "text/event-stream");
+	mhd_lib.add_response_header(r->response, "Cache-Control", "no-cache");
 	r->status = MHD_HTTP_OK;
 }
 

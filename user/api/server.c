@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "agent/agent.h"
 #include "core/log.h"
 #include "api/routes.h"
+#include "api/mhd_lib.h"
 #include "api/server.h"
 #include "api/static.h"
 #include "api/tcp.h"
@@ -67,20 +67,21 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct api_reply 
 			return MHD_NO;
 		memcpy(copy, text, len);
 		copy[len] = '\n';
-		resp = MHD_create_response_from_buffer(len + 1, copy, MHD_RESPMEM_MUST_FREE);
+		resp = mhd_lib.create_response_from_buffer(len + 1, copy, MHD_RESPMEM_MUST_FREE);
 		if (!resp) {
 			free(copy);
 			return MHD_NO;
 		}
-		MHD_add_response_header(resp, "Content-Type", "application/json");
+		mhd_lib.add_response_header(resp, "Content-Type", "application/json");
 	}
 	if (tcp) {
-		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		mhd_lib.add_response_header(resp, "X-Content-Type-Options", "nosniff");
 		if (r->status == MHD_HTTP_UNAUTHORIZED)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+			mhd_lib.add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+						    "Bearer");
 	}
-	ret = MHD_queue_response(conn, r->status, resp);
-	MHD_destroy_response(resp);
+	ret = mhd_lib.queue_response(conn, r->status, resp);
+	mhd_lib.destroy_response(resp);
 	json_object_put(r->doc);
 	return ret;
 }
@@ -99,16 +100,16 @@ static unsigned int tcp_refusal(const struct api_tcp *t, struct MHD_Connection *
 
 	if (strncmp(url, "/v1/", 4))
 		return 0;
-	if (!t->token && !api_tcp_host_ok(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-								      MHD_HTTP_HEADER_HOST)))
+	if (!t->token && !api_tcp_host_ok(mhd_lib.lookup_connection_value(conn, MHD_HEADER_KIND,
+									  MHD_HTTP_HEADER_HOST)))
 		return MHD_HTTP_FORBIDDEN;
-	query = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
-	if (!api_tcp_bearer_ok(t, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							      MHD_HTTP_HEADER_AUTHORIZATION)) &&
+	query = mhd_lib.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "access_token");
+	if (!api_tcp_bearer_ok(t, mhd_lib.lookup_connection_value(conn, MHD_HEADER_KIND,
+								  MHD_HTTP_HEADER_AUTHORIZATION)) &&
 	    !(!strcmp(method, "GET") && !strcmp(url, "/v1/events") && query &&
 	      api_tcp_token_ok(t, query)))
 		return MHD_HTTP_UNAUTHORIZED;
-	type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	type = mhd_lib.lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD") &&
 	    (!type || strncasecmp(type, "application/json", 16) ||
 	     (type[16] && type[16] != ';' && type[16] != ' ')))
@@ -197,13 +198,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		    .method = method,
 		    .path = url,
 		    .query_count =
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count"),
+			mhd_lib.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "count"),
 		    .query_since =
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since"),
+			mhd_lib.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since"),
 		    .query_follow =
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow"),
+			mhd_lib.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow"),
 		    .query_types =
-			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "types"),
+			mhd_lib.lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "types"),
 		    .body = p->body ? p->body : "",
 		    .body_len = p->len,
 		};
@@ -258,6 +259,16 @@ static int bind_socket(const char *path, int *fd_out)
 	return 0;
 }
 
+static int open_mhd(const char *where)
+{
+	char msg[256];
+	int err = mhd_lib_open(msg, sizeof(msg));
+
+	if (err)
+		cbpf_err("daemon: cannot serve the API on %s: %s", where, msg);
+	return err;
+}
+
 int api_start(struct agent *a, const char *path, struct api_server **out)
 {
 	struct api_server *s = calloc(1, sizeof(*s));
@@ -267,12 +278,14 @@ int api_start(struct agent *a, const char *path, struct api_server **out)
 		return -ENOMEM;
 	s->agent = a;
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	err = bind_socket(path, &fd);
+	err = open_mhd(path);
+	if (!err)
+		err = bind_socket(path, &fd);
 	if (err) {
 		free(s);
 		return err;
 	}
-	s->mhd = MHD_start_daemon(
+	s->mhd = mhd_lib.start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
@@ -298,7 +311,9 @@ int api_start_tcp(struct agent *a, struct api_tcp *t, struct api_server **out)
 		return -ENOMEM;
 	s->agent = a;
 	s->tcp = t;
-	err = api_tcp_listen(t, &fd);
+	err = open_mhd(t->listen);
+	if (!err)
+		err = api_tcp_listen(t, &fd);
 	if (err) {
 		free(s);
 		return err;
@@ -314,10 +329,10 @@ int api_start_tcp(struct agent *a, struct api_tcp *t, struct api_server **out)
 	else
 		tls[0].option = MHD_OPTION_END;
 	/* A thread per connection: the limit keeps a remote client from taking them all. */
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-				  64u, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	s->mhd = mhd_lib.start_daemon(
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!s->mhd) {
 		cbpf_err("daemon: cannot serve the API on %s%s", t->listen,
 			 t->cert ? " (is the TLS key pair valid?)" : "");
@@ -336,6 +351,6 @@ void api_stop(struct api_server *s)
 	/* Gone from the file system first: a client now finds no agent rather than a hang. */
 	if (!s->tcp)
 		unlink(s->path);
-	MHD_stop_daemon(s->mhd);
+	mhd_lib.stop_daemon(s->mhd);
 	free(s);
 }

@@ -1,13 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <microhttpd.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "api/mhd_lib.h"
 #include "api/static.h"
 
 static const struct {
@@ -93,17 +93,18 @@ void api_static(const char *dir, const char *method, const char *url, struct api
 		api_error(r, MHD_HTTP_NOT_FOUND, "no-route", url, "no file %s", url);
 		return;
 	}
-	r->response = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	r->response = mhd_lib.create_response_from_fd((size_t)st.st_size, fd);
 	if (!r->response) {
 		close(fd);
 		api_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", url, "cannot send %s",
 			  url);
 		return;
 	}
-	MHD_add_response_header(r->response, "Content-Type", type);
-	MHD_add_response_header(r->response, "Cache-Control", "no-cache");
+	mhd_lib.add_response_header(r->response, "Content-Type", type);
+	mhd_lib.add_response_header(r->response, "Cache-Control", "no-cache");
 	/* The UI's own files only: no inline script, nothing fetched from elsewhere. */
-	MHD_add_response_header(r->response, "Content-Security-Policy",
-				"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+	mhd_lib.add_response_header(
+	    r->response, "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
 	r->status = MHD_HTTP_OK;
 }

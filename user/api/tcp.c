@@ -1,7 +1,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/mhd_lib.h"
 #include "api/tcp.h"
 #include "core/err.h"
 
@@ -150,6 +150,7 @@ static int read_token(const char *path, struct api_tcp *t)
 
 int api_tcp_prepare(const struct api_tcp_config *cfg, struct api_tcp *t)
 {
+	char msg[256];
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -170,7 +171,10 @@ int api_tcp_prepare(const struct api_tcp_config *cfg, struct api_tcp *t)
 		cbpf_err("daemon: --tls-cert and --tls-key go together");
 		err = -EINVAL;
 	}
-	if (!err && cfg->tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+	if (!err && cfg->tls_cert && (err = mhd_lib_open(msg, sizeof(msg)))) {
+		cbpf_err("daemon: --tls-cert: %s", msg);
+	} else if (!err && cfg->tls_cert &&
+		   mhd_lib.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		cbpf_err("daemon: --tls-cert: this libmicrohttpd was built without TLS");
 		err = -EOPNOTSUPP;
 	}
