@@ -1,9 +1,9 @@
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #include "cluster/curl_lib.h"
+#include "core/dlib.h"
 
 #define CURL_SONAME "libcurl.so.4"
 
@@ -13,46 +13,32 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int open_err;
 static char open_msg[256];
 
-/* Each member and the symbol it is read from, in one list so that none is forgotten. */
-#define CURL_LIB_SYMBOLS(X)                                                                        \
-	X(global_init, curl_global_init)                                                           \
-	X(easy_init, curl_easy_init)                                                               \
-	X(easy_cleanup, curl_easy_cleanup)                                                         \
-	X(easy_reset, curl_easy_reset)                                                             \
-	X(easy_setopt, curl_easy_setopt)                                                           \
-	X(easy_getinfo, curl_easy_getinfo)                                                         \
-	X(easy_perform, curl_easy_perform)                                                         \
-	X(easy_strerror, curl_easy_strerror)                                                       \
-	X(slist_append, curl_slist_append)                                                         \
-	X(slist_free_all, curl_slist_free_all)                                                     \
-	X(multi_init, curl_multi_init)                                                             \
-	X(multi_add_handle, curl_multi_add_handle)                                                 \
-	X(multi_remove_handle, curl_multi_remove_handle)                                           \
-	X(multi_perform, curl_multi_perform)                                                       \
-	X(multi_poll, curl_multi_poll)                                                             \
-	X(multi_wakeup, curl_multi_wakeup)                                                         \
-	X(multi_info_read, curl_multi_info_read)                                                   \
-	X(multi_cleanup, curl_multi_cleanup)
-
 static void open_once(void)
 {
-	void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const struct dlib_symbol syms[] = {
+	    DLIB_SYMBOL(curl_lib, global_init, curl_global_init),
+	    DLIB_SYMBOL(curl_lib, easy_init, curl_easy_init),
+	    DLIB_SYMBOL(curl_lib, easy_cleanup, curl_easy_cleanup),
+	    DLIB_SYMBOL(curl_lib, easy_reset, curl_easy_reset),
+	    DLIB_SYMBOL(curl_lib, easy_setopt, curl_easy_setopt),
+	    DLIB_SYMBOL(curl_lib, easy_getinfo, curl_easy_getinfo),
+	    DLIB_SYMBOL(curl_lib, easy_perform, curl_easy_perform),
+	    DLIB_SYMBOL(curl_lib, easy_strerror, curl_easy_strerror),
+	    DLIB_SYMBOL(curl_lib, slist_append, curl_slist_append),
+	    DLIB_SYMBOL(curl_lib, slist_free_all, curl_slist_free_all),
+	    DLIB_SYMBOL(curl_lib, multi_init, curl_multi_init),
+	    DLIB_SYMBOL(curl_lib, multi_add_handle, curl_multi_add_handle),
+	    DLIB_SYMBOL(curl_lib, multi_remove_handle, curl_multi_remove_handle),
+	    DLIB_SYMBOL(curl_lib, multi_perform, curl_multi_perform),
+	    DLIB_SYMBOL(curl_lib, multi_poll, curl_multi_poll),
+	    DLIB_SYMBOL(curl_lib, multi_wakeup, curl_multi_wakeup),
+	    DLIB_SYMBOL(curl_lib, multi_info_read, curl_multi_info_read),
+	    DLIB_SYMBOL(curl_lib, multi_cleanup, curl_multi_cleanup),
+	};
 
-	if (!lib) {
-		snprintf(open_msg, sizeof(open_msg), "load %s: %s", CURL_SONAME, dlerror());
-		open_err = -ENOENT;
-		return;
-	}
-#define CURL_LIB_READ(member, symbol)                                                              \
-	*(void **)&curl_lib.member = dlsym(lib, #symbol);                                          \
-	if (!curl_lib.member) {                                                                    \
-		snprintf(open_msg, sizeof(open_msg), "%s has no %s", CURL_SONAME, #symbol);        \
-		open_err = -ENOSYS;                                                                \
-		return;                                                                            \
-	}
-	CURL_LIB_SYMBOLS(CURL_LIB_READ)
-#undef CURL_LIB_READ
-	if (curl_lib.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	open_err = dlib_open(CURL_SONAME, syms, sizeof(syms) / sizeof(syms[0]), open_msg,
+			     sizeof(open_msg));
+	if (!open_err && curl_lib.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(open_msg, sizeof(open_msg), "%s: curl_global_init failed", CURL_SONAME);
 		open_err = -ENOMEM;
 	}
