@@ -56,6 +56,17 @@ static inline void add_policy(int fd, uint32_t src, uint32_t dst, uint8_t verdic
 	bpf_map_update_elem(fd, &key, &value, 0);
 }
 
+/* A pair entry naming its rule, for tests that check the rule counted. */
+static inline void add_policy_rule(int fd, uint32_t src, uint32_t dst, uint8_t verdict,
+				   uint8_t reason, uint32_t rule_id)
+{
+	struct cbpf_pair_key key = {src, dst};
+	struct cbpf_policy_value value = {
+	    .verdict = verdict, .drop_reason = reason, .priority = 1000, .rule_id = rule_id};
+
+	bpf_map_update_elem(fd, &key, &value, 0);
+}
+
 /* Without the level mask the datapath skips every policy lookup. */
 static inline void policy_use_all_levels(int fd)
 {

@@ -138,16 +138,6 @@ static int share_maps(struct bpf_object *obj, const struct bpf_object *from)
 	return 0;
 }
 
-static void add_entry(int fd, uint32_t src, uint32_t dst, uint8_t verdict, uint8_t reason,
-		      uint32_t rule)
-{
-	struct cbpf_pair_key key = {src, dst};
-	struct cbpf_policy_value value = {
-	    .verdict = verdict, .drop_reason = reason, .priority = 1000, .rule_id = rule};
-
-	bpf_map_update_elem(fd, &key, &value, 0);
-}
-
 int main(void)
 {
 	const uint32_t world = CBPF_IDENTITY_CIDR_BASE, host = CBPF_IDENTITY_HOST_BASE;
@@ -240,13 +230,13 @@ int main(void)
 	bpf_map_update_elem(eps, &m1, &m1_ep, 0);
 	bpf_map_update_elem(bpf_map__fd(mv->maps.cbpf_macvlan_links), &m1_link, &link, 0);
 	policy_use_all_levels(bpf_map__fd(dp->maps.cbpf_policy_mask));
-	add_entry(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC, 0);
-	add_entry(pol, 0x10001, 0x10003, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 5);
-	add_entry(pol, 1, 0x10004, CBPF_VERDICT_ALLOW, 0, 6);
-	add_entry(pol, 0x10001, world, CBPF_VERDICT_ALLOW | CBPF_VERDICT_F_PORTS, 0, 8);
-	add_entry(pol, host, 0x10001, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 9);
-	add_entry(pol, 0x10007, 4, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 10);
-	add_entry(pol, 4, 0x10007, CBPF_VERDICT_ALLOW, 0, 11);
+	add_policy_rule(pol, 3, 3, CBPF_VERDICT_DENY, CBPF_DROP_ICC, 0);
+	add_policy_rule(pol, 0x10001, 0x10003, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 5);
+	add_policy_rule(pol, 1, 0x10004, CBPF_VERDICT_ALLOW, 0, 6);
+	add_policy_rule(pol, 0x10001, world, CBPF_VERDICT_ALLOW | CBPF_VERDICT_F_PORTS, 0, 8);
+	add_policy_rule(pol, host, 0x10001, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 9);
+	add_policy_rule(pol, 0x10007, 4, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 10);
+	add_policy_rule(pol, 4, 0x10007, CBPF_VERDICT_ALLOW, 0, 11);
 	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_ports), &port, &port_deny, 0);
 	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_tables), &host_addr, &host_id, 0);
 
