@@ -323,6 +323,12 @@ check_contains "veth: address and host route deleted: sync adds them again" \
 	"endpoint a2: made again: address route" "$out"
 ep_back "veth, address" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2
 check "veth, address: the host reaches a2 again (its route)" ping_ok h1 10.1.0.3
+in_ns a2 ip link set eth0 address 02:00:00:00:aa:01 mtu 1400
+check_contains "veth: MAC and MTU changed by hand: sync sets both back" \
+	"endpoint a2: made again: mac mtu" "$(cb h1 sync)"
+check_eq "veth: ... the MAC and MTU are the endpoint's again" "$a2_mac 1500" \
+	"$(in_ns a2 cat /sys/class/net/eth0/address) $(in_ns a2 cat /sys/class/net/eth0/mtu)"
+check "veth: ... and a2 pings a1" ping_ok a2 10.1.0.2
 out=$(cb h1 sync)
 check_eq "sync with nothing missing makes nothing" "already loaded in $WORK/h1/bpffs/cbpfnet" "$out"
 in_ns a2 ip link del eth0
@@ -345,6 +351,10 @@ lose_and_sync macvlan m1
 ep_back "macvlan, sync" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
 check_eq "macvlan, sync: the same ifindex (the one its map entries name)" "$m1_idx" \
 	"$(in_ns m1 cat /sys/class/net/eth0/ifindex)"
+in_ns m1 ip link set eth0 address 02:00:00:00:aa:02
+check_contains "macvlan: MAC changed by hand: sync sets it back" \
+	"endpoint m1: made again: mac" "$(cb h1 sync)"
+ep_back "macvlan, MAC" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
 in_ns m1 ip link del eth0
 agent_stop h1
 check "macvlan: the agent restarts after m1's interface was deleted" agent_start h1

@@ -192,6 +192,38 @@ int nl_link_up(struct nl_sock *sock, const char *ifname)
 	return err;
 }
 
+int nl_link_restore(struct nl_sock *sock, int ifindex, const uint8_t *mac, unsigned int mtu,
+		    unsigned int *restored)
+{
+	struct rtnl_link *link, *change;
+	struct nl_addr *now;
+	unsigned int differs = 0;
+	int err;
+
+	err = rtnl_link_get_kernel(sock, ifindex, NULL, &link);
+	if (err)
+		return nl_to_errno(err);
+	now = rtnl_link_get_addr(link);
+	if (mac &&
+	    (!now || nl_addr_get_len(now) != 6 || memcmp(nl_addr_get_binary_addr(now), mac, 6)))
+		differs |= NL_RESTORED_MAC;
+	if (mtu && rtnl_link_get_mtu(link) != mtu)
+		differs |= NL_RESTORED_MTU;
+	change = differs ? rtnl_link_alloc() : NULL;
+	err = differs && !change ? -ENOMEM : 0;
+	if (change) {
+		err = differs & NL_RESTORED_MAC ? nl_link_set_mac(change, mac) : 0;
+		if (differs & NL_RESTORED_MTU)
+			rtnl_link_set_mtu(change, mtu);
+		err = err ?: nl_to_errno(rtnl_link_change(sock, link, change, 0));
+		rtnl_link_put(change);
+	}
+	rtnl_link_put(link);
+	if (!err)
+		*restored |= differs;
+	return err;
+}
+
 static struct rtnl_addr *addr_object(int ifindex, uint32_t ip, uint8_t prefix_len)
 {
 	struct rtnl_addr *addr = rtnl_addr_alloc();

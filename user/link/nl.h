@@ -31,6 +31,19 @@ int nl_link_set_mac(struct rtnl_link *link, const uint8_t *mac);
 int nl_veth_create(struct nl_sock *sock, const struct nl_veth_spec *spec);
 int nl_link_delete(struct nl_sock *sock, const char *ifname);
 int nl_link_up(struct nl_sock *sock, const char *ifname);
+
+/* What nl_link_restore changed back. */
+enum nl_link_restored {
+	NL_RESTORED_MAC = 1,
+	NL_RESTORED_MTU = 2,
+};
+
+/*
+ * Sets ifindex's MAC and MTU back to mac and mtu where they differ (a NULL mac or a 0 mtu is
+ * not checked); sets NL_RESTORED_* in restored.
+ */
+int nl_link_restore(struct nl_sock *sock, int ifindex, const uint8_t *mac, unsigned int mtu,
+		    unsigned int *restored);
 /* Returns the ifindex (> 0) or -errno. */
 int nl_link_index(struct nl_sock *sock, const char *ifname);
 int nl_addr_add(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len);

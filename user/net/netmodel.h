@@ -33,6 +33,8 @@ enum net_relink_made {
 	NET_RELINK_LINK = 1,
 	NET_RELINK_ADDRESS = 2,
 	NET_RELINK_ROUTE = 4,
+	NET_RELINK_MAC = 8, /* set back on a link that was there */
+	NET_RELINK_MTU = 16,
 };
 
 struct net_model_ops {

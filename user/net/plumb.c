@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <linux/if_link.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +9,7 @@
 #include "reconcile/attach.h"
 #include "net/netmodel.h"
 #include "net/plumb.h"
+#include "network.h"
 #include "link/nl.h"
 
 static const char *const steps[] = {
@@ -54,10 +57,22 @@ int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
 int plumb_ensure_peer(struct nl_sock *sock, int ifindex, const struct cbpf_endpoint *ep,
 		      const struct cbpf_network *net, unsigned int *made)
 {
+	/* passthru takes the parent's MAC, whatever the store derived for the endpoint */
+	bool own_mac =
+	    net->model != CBPF_MODEL_MACVLAN || net->macvlan_mode != MACVLAN_MODE_PASSTHRU;
 	uint32_t gateway = peer_gateway(ep, net);
+	unsigned int restored = 0;
 	int results[NL_EP_STEPS];
-	int err = nl_ep_batch(sock, ifindex, ep->ip, net->subnet.prefix_len, gateway, results);
+	int err = nl_link_restore(sock, ifindex, own_mac ? ep->mac : NULL, net->mtu, &restored);
 
+	if (err) {
+		cbpf_err("reconcile %s: set the MAC and MTU of %s in netns %s back: %s", ep->name,
+			 ep->ifname, ep->netns, strerror(-err));
+		return err;
+	}
+	*made |= (restored & NL_RESTORED_MAC ? NET_RELINK_MAC : 0) |
+		 (restored & NL_RESTORED_MTU ? NET_RELINK_MTU : 0);
+	err = nl_ep_batch(sock, ifindex, ep->ip, net->subnet.prefix_len, gateway, results);
 	if (err) {
 		cbpf_err("reconcile %s: configure %s in netns %s: %s", ep->name, ep->ifname,
 			 ep->netns, strerror(-err));

@@ -15,9 +15,10 @@
 
 static void describe(unsigned int made, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s", made & NET_RELINK_LINK ? " link" : "",
+	snprintf(buf, size, "%s%s%s%s%s", made & NET_RELINK_LINK ? " link" : "",
 		 made & NET_RELINK_ADDRESS ? " address" : "",
-		 made & NET_RELINK_ROUTE ? " route" : "");
+		 made & NET_RELINK_ROUTE ? " route" : "", made & NET_RELINK_MAC ? " mac" : "",
+		 made & NET_RELINK_MTU ? " mtu" : "");
 }
 
 /* 0 when the namespace is there and may be written; -ENOENT when it is gone. */
@@ -40,7 +41,7 @@ static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 	const struct cbpf_network *net = state_find_net(st, ep->net);
 	const struct net_model_ops *model = net ? net_model_of(net) : NULL;
 	unsigned int made = 0;
-	char what[32];
+	char what[48];
 	int ns_fd, err;
 
 	if (!model || !model->relink || !strncmp(ep->netns, "/proc/", 6))
@@ -80,7 +81,7 @@ static int relink_net(const struct cbpf_ctx *ctx, const struct cbpf_network *net
 {
 	const struct net_model_ops *model = net_model_of(net);
 	unsigned int made = 0;
-	char parts[32];
+	char parts[48];
 	int err;
 
 	if (!model || !model->relink_net)
