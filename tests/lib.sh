@@ -122,10 +122,11 @@ old_history_db() {
 
 # --- hosts and endpoints -------------------------------------------------------------------
 
-# host_add NAME N: a host namespace with uplink ul0 = 198.18.0.N/15 on the fabric bridge, its
-# own bpffs (outside /sys, see README) and state directory.
+# host_add NAME N [DAEMON ARGS...]: a host namespace with uplink ul0 = 198.18.0.N/15 on the
+# fabric bridge, its own bpffs (outside /sys, see README) and state directory, and its agent.
 host_add() {
 	local name=$1 n=$2
+	shift 2
 	ip netns add "$P-$name"
 	ip -n "$P-$name" link set lo up
 	ip -n "$P-fab" link add "$name-up" type veth peer name ul0 netns "$P-$name"
@@ -135,7 +136,7 @@ host_add() {
 	mkdir -p "$WORK/$name/bpffs" "$WORK/$name/state"
 	mount -t bpf bpf "$WORK/$name/bpffs"
 	HOSTS+=("$name")
-	agent_start "$name" || {
+	agent_start "$name" "$@" || {
 		echo "not ok - $name's agent did not start: $(tail -3 "$WORK/$name.agent.log")"
 		exit 1
 	}

@@ -297,6 +297,10 @@ ep_back() {
 	check "$1: the deny holds ($7 -> $8 dropped and counted)" \
 		denied_quietly h1 policy-deny "$7" "$8"
 }
+# Links deleted by hand below are for `ep list` to see and `sync` or a restart to make again:
+# the agent's own look after commits (--recheck, tested at the end) would race with them.
+agent_stop h1
+check "the agent restarts without its look after commits (--recheck 0)" agent_start h1 --recheck 0
 # lose_and_sync LABEL NS: NS's eth0 (endpoint NS) deleted by hand: ep list says missing, and
 # sync says it made the link again.
 lose_and_sync() {
@@ -333,7 +337,7 @@ out=$(cb h1 sync)
 check_eq "sync with nothing missing makes nothing" "already loaded in $WORK/h1/bpffs/cbpfnet" "$out"
 in_ns a2 ip link del eth0
 agent_stop h1
-check "veth: the agent restarts after a2's interface was deleted" agent_start h1
+check "veth: the agent restarts after a2's interface was deleted" agent_start h1 --recheck 0
 check_contains "veth, restart: the agent logs what it made again" \
 	"warn  cbpfnet daemon: reconcile: endpoint a2: made again: link" "$(cat "$WORK/h1.agent.log")"
 ep_back "veth, restart" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2 a1 10.1.0.3
@@ -357,7 +361,7 @@ check_contains "macvlan: MAC changed by hand: sync sets it back" \
 ep_back "macvlan, MAC" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
 in_ns m1 ip link del eth0
 agent_stop h1
-check "macvlan: the agent restarts after m1's interface was deleted" agent_start h1
+check "macvlan: the agent restarts after m1's interface was deleted" agent_start h1 --recheck 0
 ep_back "macvlan, restart" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
 # An interface of the endpoint's name that cbpfnet did not make is never replaced.
 in_ns m1 ip link del eth0
@@ -382,7 +386,28 @@ check_contains "netns gone: the agent warns" \
 check_eq "netns gone: m2 keeps its record and address" "10.9.0.3" \
 	"$(cb h1 --json ep list | jq -r '.[] | select(.name == "m2") | .ip')"
 agent_stop h1
-check "netns gone: the agent restarts" agent_start h1
+check "netns gone: the agent restarts" agent_start h1 --recheck 0
 check "netns gone: ep del m2 (the runtime's DEL) succeeds" cb h1 ep del m2
+
+# The reconciler after commits: links deleted behind the agent's back come back without `sync`
+# or a restart once the store has been quiet for --recheck ms after a commit.
+agent_stop h1
+check "the agent restarts with --recheck 300" agent_start h1 --recheck 300
+ns_add m3
+in_ns a2 ip link del eth0
+in_ns m1 ip link del eth0
+check "ep add m3 (a commit) after a2's and m1's interfaces were deleted by hand" \
+	cb h1 ep add m3 --net mv --netns "$P-m3"
+for i in $(seq 100); do
+	[ "$(ep_status a2) $(ep_status m1)" = "ok ok" ] && break
+	sleep 0.1
+done
+check_eq "recheck: a2 and m1 read ok again within 10 s, no sync run" "ok ok" \
+	"$(ep_status a2) $(ep_status m1)"
+ep_back "veth, recheck" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2
+ep_back "macvlan, recheck" m1 10.9.0.2/24 "$m1_mac" m3 10.9.0.2
+check_contains "recheck: the agent logs what it made again" \
+	"warn  cbpfnet daemon: reconcile: endpoint m1: made again: link" \
+	"$(tail -20 "$WORK/h1.agent.log")"
 
 lib_finish

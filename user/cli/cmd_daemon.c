@@ -16,17 +16,19 @@
 #include "agent/agent.h"
 #include "agent/event_feed.h"
 #include "agent/lock.h"
+#include "agent/recheck.h"
 #include "core/log.h"
 #include "api/server.h"
 #include "api/tcp.h"
 #include "cli/commands.h"
 #include "cluster/cluster.h"
 #include "core/err.h"
+#include "net/netmodel.h"
 
 #define DAEMON_USAGE                                                                               \
 	"daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL] [--listen ADDR:PORT "       \
 	"[--token-file FILE] [--tls-cert PEM --tls-key PEM] [--ui-dir DIR]] [--etcd URL[,URL...] " \
-	"[--node NAME] [--underlay IFACE|ADDR] [--lease-ttl S]]"
+	"[--node NAME] [--underlay IFACE|ADDR] [--lease-ttl S]] [--recheck MS]"
 
 /* Cluster mode's options (--etcd ...); the TCP API's are parse_options' own. */
 static int parse_cluster_option(int opt, struct cluster_opts *cl)
@@ -71,12 +73,16 @@ const struct cbpf_opt agent_daemon_opts[] = {
     {"node", 'n', "NAME", "with --etcd: this node's name (default the hostname)"},
     {"underlay", 'U', "IFACE|ADDR", "with --etcd: this node's underlay"},
     {"lease-ttl", 'T', "S", "with --etcd: seconds without heartbeat before a node is dead"},
+    {"recheck", 'r', "MS",
+     "after commits, once the store is quiet this long, make links deleted behind the agent's "
+     "back again (default 1000; 0: at start and on sync only)"},
     {NULL, 0, NULL, NULL},
 };
 
 static int parse_options(struct agent *a, struct api_tcp_config *tcp, struct cluster_opts *cl,
-			 int argc, char **argv)
+			 unsigned int *recheck_ms, int argc, char **argv)
 {
+	unsigned long value;
 	int opt;
 
 	optind = 1;
@@ -93,10 +99,16 @@ static int parse_options(struct agent *a, struct api_tcp_config *tcp, struct clu
 			tcp->tls_key = optarg;
 		} else if (opt == 'u') {
 			tcp->ui_dir = optarg;
+		} else if (opt == 'r') {
+			if (parse_uint_option(optarg, 0, 600000, &value)) {
+				cbpf_err("daemon: --recheck %s: milliseconds, 0 to 600000", optarg);
+				return -EINVAL;
+			}
+			*recheck_ms = value;
 		} else if (opt == 'l' && agent_log_set_level(optarg)) {
 			cbpf_err("daemon: --log-level %s: one of error, warn, info, debug", optarg);
 			return -EINVAL;
-		} else if (opt != 'l' && parse_cluster_option(opt, cl)) {
+		} else if (opt != 'l' && opt != 'r' && parse_cluster_option(opt, cl)) {
 			return -EINVAL;
 		}
 	}
@@ -166,11 +178,13 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	struct agent a = {.ctx = *ctx};
 	struct api_tcp tcp = {0};
 	struct cluster_opts cl = {0};
+	unsigned int recheck_ms = AGENT_RECHECK_MS;
+	struct agent_recheck *recheck = NULL;
 	char socket_path[4096];
 	int lock_fd = -1, err;
 	sigset_t set;
 
-	err = parse_options(&a, &tcp_cfg, &cl, argc, argv);
+	err = parse_options(&a, &tcp_cfg, &cl, &recheck_ms, argc, argv);
 	if (!tcp_cfg.ui_dir)
 		tcp_cfg.ui_dir = CBPF_UI_DIR;
 	/* Token and TLS files are checked before the lock: a bad one changes nothing. */
@@ -211,7 +225,10 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = api_start(&a, socket_path, &a.api);
 	if (!err && tcp_cfg.listen)
 		err = api_start_tcp(&a, &tcp, &a.api_tcp);
+	if (!err)
+		err = agent_recheck_start(&a, recheck_ms, &recheck);
 	if (err) {
+		api_stop(a.api_tcp);
 		api_stop(a.api);
 		api_tcp_free(&tcp);
 		cluster_stop(a.cluster);
@@ -231,6 +248,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	agent_log(LOG_LVL_INFO, "stopping; the datapath keeps forwarding with the last state");
 	/* Streams end first, so the servers' connection threads can; then no command kicks the
 	 * cluster any more, and revoking its lease deregisters the node. */
+	agent_recheck_stop(recheck);
 	events_stop(a.events);
 	api_stop(a.api_tcp);
 	api_stop(a.api);

@@ -126,7 +126,9 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 	err = err ?: state_reconcile_leftovers(ctx, &st);
 	/* Before the maps: an endpoint's entry needs its interface. */
 	if (!err)
-		relink_endpoints(ctx, &st, !strcmp(argv[0], "sync"), &relinked);
+		relink_endpoints(ctx, &st,
+				 strcmp(argv[0], "sync") ? RELINK_FROM_HOST : RELINK_IN_NETNS,
+				 &relinked);
 	if (!err) {
 		err = sync_all(&maps, &st);
 		if (err)

@@ -36,7 +36,8 @@ static int open_netns(const struct cbpf_endpoint *ep, int *ns_fd)
 }
 
 static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
-		      const struct cbpf_endpoint *ep, bool thorough, struct relink_report *report)
+		      const struct cbpf_endpoint *ep, enum relink_depth depth,
+		      struct relink_report *report)
 {
 	const struct cbpf_network *net = state_find_net(st, ep->net);
 	const struct net_model_ops *model = net ? net_model_of(net) : NULL;
@@ -46,11 +47,11 @@ static int relink_one(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 
 	if (!model || !model->relink || !strncmp(ep->netns, "/proc/", 6))
 		return 0;
-	if (!thorough && model->present && model->present(ctx, ep))
+	if (depth != RELINK_IN_NETNS && model->present && model->present(ctx, ep))
 		return 0;
 	err = open_netns(ep, &ns_fd);
 	if (err == -ENOENT) {
-		if (report->no_netns++ < RELINK_NAMED_MAX)
+		if (report->no_netns++ < RELINK_NAMED_MAX && depth != RELINK_FROM_HOST_QUIET)
 			agent_log(LOG_LVL_WARN,
 				  "reconcile: endpoint %s: netns %s is gone (container ended or "
 				  "host rebooted); its record and address stay until it is deleted "
@@ -97,12 +98,12 @@ static int relink_net(const struct cbpf_ctx *ctx, const struct cbpf_network *net
 	return 0;
 }
 
-void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st, bool thorough,
+void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st, enum relink_depth depth,
 		      struct relink_report *report)
 {
 	memset(report, 0, sizeof(*report));
 	for (size_t i = 0; i < st->n_nets; i++) {
-		int err = relink_net(ctx, &st->nets[i], thorough);
+		int err = relink_net(ctx, &st->nets[i], depth == RELINK_IN_NETNS);
 
 		if (!err)
 			continue;
@@ -114,13 +115,13 @@ void relink_endpoints(const struct cbpf_ctx *ctx, struct cbpf_state *st, bool th
 
 		if (!state_ep_is_local(&st->eps[i]))
 			continue;
-		err = relink_one(ctx, st, &st->eps[i], thorough, report);
+		err = relink_one(ctx, st, &st->eps[i], depth, report);
 		if (!err)
 			continue;
 		report->failed++;
 		report->first_err = report->first_err ?: err;
 	}
-	if (report->no_netns > RELINK_NAMED_MAX)
+	if (report->no_netns > RELINK_NAMED_MAX && depth != RELINK_FROM_HOST_QUIET)
 		agent_log(LOG_LVL_WARN, "reconcile: %zu more endpoints whose netns is gone",
 			  report->no_netns - RELINK_NAMED_MAX);
 }

@@ -109,6 +109,8 @@ struct cbpf_state {
 int state_open(const char *dir, struct cbpf_state *st);
 /* Writes what changed since the last open or commit, in one transaction. */
 int state_commit(struct cbpf_state *st);
+/* Commits this process has made so far, from any thread. */
+unsigned long state_commits(void);
 /*
  * fn is called after each commit this process makes, with the state as committed (the agent's
  * change events). Set it before other threads commit; NULL for none.

@@ -485,6 +485,12 @@ int store_write(struct cbpf_state *st)
 }
 
 static void (*on_commit)(const struct cbpf_state *st);
+static _Atomic unsigned long commits;
+
+unsigned long state_commits(void)
+{
+	return commits;
+}
 
 void state_on_commit(void (*fn)(const struct cbpf_state *st))
 {
@@ -504,6 +510,7 @@ int state_commit(struct cbpf_state *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return err;
 	}
+	commits++;
 	if (on_commit)
 		on_commit(st);
 	for (int k = 0; k < COLLECTIONS && !err; k++)
