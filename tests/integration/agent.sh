@@ -392,8 +392,11 @@ check "netns gone: ep del m2 (the runtime's DEL) succeeds" cb h1 ep del m2
 # The reconciler after commits: links deleted behind the agent's back come back without `sync`
 # or a restart once the store has been quiet for --recheck ms after a commit.
 agent_stop h1
+check_contains "--expedite-grace takes on or off" "daemon: --expedite-grace maybe: on or off" \
+	"$(cb h1 daemon --expedite-grace maybe 2>&1)"
 check "the agent restarts with --recheck 300" agent_start h1 --recheck 300
 ns_add m3
+knob=$(cat /sys/kernel/rcu_expedited)
 in_ns a2 ip link del eth0
 in_ns m1 ip link del eth0
 check "ep add m3 (a commit) after a2's and m1's interfaces were deleted by hand" \
@@ -404,6 +407,8 @@ for i in $(seq 100); do
 done
 check_eq "recheck: a2 and m1 read ok again within 10 s, no sync run" "ok ok" \
 	"$(ep_status a2) $(ep_status m1)"
+check_eq "links made and attached leave /sys/kernel/rcu_expedited as they found it ($knob)" \
+	"$knob" "$(cat /sys/kernel/rcu_expedited)"
 ep_back "veth, recheck" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2
 ep_back "macvlan, recheck" m1 10.9.0.2/24 "$m1_mac" m3 10.9.0.2
 check_contains "recheck: the agent logs what it made again" \

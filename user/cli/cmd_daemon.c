@@ -24,11 +24,13 @@
 #include "cluster/cluster.h"
 #include "core/err.h"
 #include "net/netmodel.h"
+#include "reconcile/rcu_expedite.h"
 
 #define DAEMON_USAGE                                                                               \
 	"daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL] [--listen ADDR:PORT "       \
 	"[--token-file FILE] [--tls-cert PEM --tls-key PEM] [--ui-dir DIR]] [--etcd URL[,URL...] " \
-	"[--node NAME] [--underlay IFACE|ADDR] [--lease-ttl S]] [--recheck MS]"
+	"[--node NAME] [--underlay IFACE|ADDR] [--lease-ttl S]] [--recheck MS] [--expedite-grace " \
+	"on|off]"
 
 /* Cluster mode's options (--etcd ...); the TCP API's are parse_options' own. */
 static int parse_cluster_option(int opt, struct cluster_opts *cl)
@@ -76,6 +78,9 @@ const struct cbpf_opt agent_daemon_opts[] = {
     {"recheck", 'r', "MS",
      "after commits, once the store is quiet this long, make links deleted behind the agent's "
      "back again (default 1000; 0: at start and on sync only)"},
+    {"expedite-grace", 'g', "on|off",
+     "expedite the RCU grace periods that attaching, detaching and deleting links wait for "
+     "(default on)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -105,10 +110,17 @@ static int parse_options(struct agent *a, struct api_tcp_config *tcp, struct clu
 				return -EINVAL;
 			}
 			*recheck_ms = value;
+		} else if (opt == 'g') {
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				cbpf_err("daemon: --expedite-grace %s: on or off", optarg);
+				return -EINVAL;
+			}
+			rcu_expedite_enable(!strcmp(optarg, "on"));
 		} else if (opt == 'l' && agent_log_set_level(optarg)) {
 			cbpf_err("daemon: --log-level %s: one of error, warn, info, debug", optarg);
 			return -EINVAL;
-		} else if (opt != 'l' && opt != 'r' && parse_cluster_option(opt, cl)) {
+		} else if (opt != 'l' && opt != 'r' && opt != 'g' &&
+			   parse_cluster_option(opt, cl)) {
 			return -EINVAL;
 		}
 	}

@@ -14,6 +14,7 @@
 #include "reconcile/attach.h"
 #include "net/macvlan_link.h"
 #include "reconcile/macvlan_map.h"
+#include "reconcile/rcu_expedite.h"
 #include "network.h"
 #include "core/output.h"
 #include "net/netmodel.h"
@@ -297,12 +298,15 @@ static int check_endpoint(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 
 static int delete_in_netns(int ns_fd, const char *ifname)
 {
+	struct rcu_expedite window;
 	struct nl_sock *sock;
 	int err = nl_sock_open(ns_fd, &sock);
 
 	if (err)
 		return err;
+	rcu_expedite_begin(&window);
 	err = nl_link_delete(sock, ifname);
+	rcu_expedite_end(&window);
 	nl_sock_close(sock);
 	return err == -ENODEV ? 0 : err;
 }

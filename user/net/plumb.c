@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "reconcile/attach.h"
+#include "reconcile/rcu_expedite.h"
 #include "net/netmodel.h"
 #include "net/plumb.h"
 #include "network.h"
@@ -160,6 +161,7 @@ out:
 int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 		 const struct cbpf_network *net)
 {
+	struct rcu_expedite window;
 	struct nl_sock *host;
 	int ifindex, err = nl_sock_open(-1, &host);
 
@@ -167,7 +169,9 @@ int veth_unplumb(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 	if (err)
 		return err;
 	ifindex = nl_link_index(host, ep->host_ifname);
+	rcu_expedite_begin(&window);
 	err = nl_link_delete(host, ep->host_ifname);
+	rcu_expedite_end(&window);
 	nl_sock_close(host);
 	if (err && err != -ENODEV)
 		return err;

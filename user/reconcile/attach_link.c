@@ -17,6 +17,7 @@
 
 #include "reconcile/attach.h"
 #include "reconcile/loader.h"
+#include "reconcile/rcu_expedite.h"
 
 #define CBPF_BPF_XDP	 37	   /* BPF_XDP, the attach type of an XDP link */
 #define CBPF_F_BEFORE	 (1U << 3) /* BPF_F_BEFORE: with no program named, first on the hook */
@@ -91,6 +92,7 @@ static int drop_unlinked(int ifindex, unsigned int type, int prog_fd)
 static int link_attach(const struct cbpf_ctx *ctx, int ifindex, int prog_fd, unsigned int type)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = type == CBPF_BPF_XDP ? 0 : CBPF_F_BEFORE);
+	struct rcu_expedite window;
 	char path[512];
 	int fd, err = link_path(ctx, type, ifindex, path, sizeof(path));
 
@@ -106,12 +108,14 @@ static int link_attach(const struct cbpf_ctx *ctx, int ifindex, int prog_fd, uns
 		return fd;
 	if (type == CBPF_BPF_XDP && (err = drop_unlinked(ifindex, type, prog_fd)))
 		return err;
+	rcu_expedite_begin(&window);
 	fd = bpf_link_create(prog_fd, ifindex, (enum bpf_attach_type)type, &opts);
 	if (fd == -EEXIST) {
 		/* The same program attached without a link: it has to go before the link. */
 		err = cbpf_tcx_detach_others(ifindex, type, 0);
 		fd = err ?: bpf_link_create(prog_fd, ifindex, (enum bpf_attach_type)type, &opts);
 	}
+	rcu_expedite_end(&window);
 	if (fd < 0)
 		return fd;
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
@@ -144,6 +148,7 @@ int cbpf_attach_xdp(const struct cbpf_ctx *ctx, int ifindex)
 int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex)
 {
 	static const unsigned int types[] = {CBPF_TCX_INGRESS, CBPF_TCX_INGRESS + 1, CBPF_BPF_XDP};
+	struct rcu_expedite window;
 	char path[512];
 	int err = 0;
 
@@ -153,7 +158,9 @@ int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex)
 		/* Detached now: the last reference's release would detach it only later. */
 		fd = e ? -1 : bpf_obj_get(path);
 		if (fd >= 0) {
+			rcu_expedite_begin(&window);
 			e = bpf_link_detach(fd);
+			rcu_expedite_end(&window);
 			close(fd);
 		}
 		if (!e && unlink(path) && errno != ENOENT)

@@ -1,0 +1,30 @@
+/*
+ * Expedited RCU grace periods around the kernel calls of ours that wait for one while holding
+ * the RTNL lock: creating or releasing a TCX link (tcx_entry_sync is a synchronize_rcu), and
+ * deleting a link. A normal grace period is 10-30 ms on a small VM, most of an endpoint's
+ * ADD or DEL, and nothing else on the host can change a link meanwhile; the kernel's own
+ * synchronize_net() expedites for that reason whenever RTNL is held.
+ */
+#ifndef CBPF_RCU_EXPEDITE_H
+#define CBPF_RCU_EXPEDITE_H
+
+#include <stdbool.h>
+
+struct rcu_expedite {
+	bool open; /* begun while enabled: end closes it */
+};
+
+/* On by default; the agent's --expedite-attach off turns it off for the process. */
+void rcu_expedite_enable(bool on);
+
+/*
+ * Turns /sys/kernel/rcu_expedited on from the first open window to the last, unless it was on
+ * already. The threads of a process share windows; processes take turns on one lock
+ * (/run/cbpfnet-rcu.lock), so the setting found before a process's first window is the one put
+ * back after its last. Best effort: without the file or the right to write it, the calls wait
+ * for normal grace periods.
+ */
+void rcu_expedite_begin(struct rcu_expedite *w);
+void rcu_expedite_end(struct rcu_expedite *w);
+
+#endif
