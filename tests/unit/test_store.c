@@ -351,6 +351,45 @@ static void log_stays_short(void)
 	remove_dir(dir);
 }
 
+/*
+ * The agent keeps the store open: its commands leave the log to grow past the checkpoint a
+ * lone command would make, and the agent's checkpoint, once the store is quiet, empties it.
+ */
+static void kept_log_waits_for_checkpoint(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
+	const long lone = (STORE_LOG_FRAMES + 16) * (4096 + 24) + 32;
+	struct cbpf_state st;
+	struct stat sb;
+	int failed = 0;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
+	store_of_300(dir, &st);
+	state_close(&st);
+	CHECK(state_keep_open(dir) == 0, "the store kept open");
+	for (int i = 0; i < 100; i++) {
+		if (state_open(dir, &st)) {
+			failed++;
+			continue;
+		}
+		state_remove_ep(&st, &st.eps[0]);
+		failed += state_commit(&st) != 0;
+		state_close(&st);
+	}
+	CHECK(!failed, "100 commands, each removing an endpoint in its own commit");
+	CHECK(!stat(path, &sb) && sb.st_size > lone,
+	      "kept open, no command checkpointed the log (%ld bytes, a lone command's most %ld)",
+	      (long)sb.st_size, lone);
+	CHECK(state_checkpoint(dir) == 0, "the checkpoint when quiet");
+	CHECK(!stat(path, &sb) && sb.st_size == 0, "... empties the log (%ld bytes)",
+	      (long)sb.st_size);
+	state_keep_close();
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 200, "200 endpoints left (%zu)", st.n_eps);
+	state_close(&st);
+	remove_dir(dir);
+}
+
 static void corruption(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
@@ -389,6 +428,7 @@ int main(void)
 	diffed_commits();
 	random_edits();
 	log_stays_short();
+	kept_log_waits_for_checkpoint();
 	corruption();
 	TAP_EXIT();
 }

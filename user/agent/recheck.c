@@ -21,6 +21,7 @@
 struct agent_recheck {
 	struct agent *agent;
 	unsigned int quiet_ms;
+	bool relink;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t wake;
@@ -97,7 +98,9 @@ static void *recheck_loop(void *arg)
 			last_commit = now_ms();
 		} else if (pending && now_ms() - last_commit >= r->quiet_ms) {
 			pending = false;
-			recheck_pass(r->agent);
+			if (r->relink)
+				recheck_pass(r->agent);
+			state_checkpoint(r->agent->ctx.state_dir);
 			/* Its own commits (none unless something was made) start no other pass. */
 			seen = state_commits();
 		}
@@ -113,13 +116,12 @@ int agent_recheck_start(struct agent *a, unsigned int quiet_ms, struct agent_rec
 	int err;
 
 	*out = NULL;
-	if (!quiet_ms)
-		return 0;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->agent = a;
-	r->quiet_ms = quiet_ms;
+	r->quiet_ms = quiet_ms ? quiet_ms : AGENT_RECHECK_MS;
+	r->relink = quiet_ms > 0;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	err = -pthread_create(&r->thread, NULL, recheck_loop, r);

@@ -25,6 +25,7 @@
 #include "core/err.h"
 #include "net/netmodel.h"
 #include "reconcile/rcu_expedite.h"
+#include "store/state.h"
 
 #define DAEMON_USAGE                                                                               \
 	"daemon: usage: daemon [--policy FILE|DIR] [--log-level LEVEL] [--listen ADDR:PORT "       \
@@ -226,6 +227,10 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	pthread_mutex_init(&a.lock, NULL);
 	snprintf(socket_path, sizeof(socket_path), "%s/" AGENT_SOCKET_FILE, ctx->state_dir);
 	err = agent_prepare(&a);
+	/* Commands find the log's index built; checkpoints wait for a quiet store. */
+	if (!err && state_keep_open(ctx->state_dir))
+		agent_log(LOG_LVL_WARN, "the store stays closed between commands: each command "
+					"checkpoints a long log itself");
 	if (!err)
 		err = events_start(&a, &a.events);
 	if (!err && cl.etcd) {
@@ -246,6 +251,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		cluster_stop(a.cluster);
 		events_stop(a.events);
 		events_free(a.events);
+		state_keep_close();
 		agent_lock_release(lock_fd);
 		return err;
 	}
@@ -261,6 +267,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	/* Streams end first, so the servers' connection threads can; then no command kicks the
 	 * cluster any more, and revoking its lease deregisters the node. */
 	agent_recheck_stop(recheck);
+	state_keep_close();
 	events_stop(a.events);
 	api_stop(a.api_tcp);
 	api_stop(a.api);

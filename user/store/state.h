@@ -111,6 +111,17 @@ int state_open(const char *dir, struct cbpf_state *st);
 int state_commit(struct cbpf_state *st);
 /* Commits this process has made so far, from any thread. */
 unsigned long state_commits(void);
+
+/*
+ * For a long-lived process (the agent): one connection to dir's store stays open from here to
+ * state_keep_close, so each state_open finds the log's index built instead of reading the
+ * whole log again, and commits leave checkpoints to state_checkpoint, called when the store
+ * is quiet, until the log reaches STORE_LOG_FRAMES_KEPT pages.
+ */
+int state_keep_open(const char *dir);
+void state_keep_close(void);
+/* Copies the log into the database and empties it, under the store's lock. */
+int state_checkpoint(const char *dir);
 /*
  * fn is called after each commit this process makes, with the state as committed (the agent's
  * change events). Set it before other threads commit; NULL for none.

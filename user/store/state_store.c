@@ -439,10 +439,13 @@ static int create_private(const char *path)
  * (sqlite3 on the file) is not waited for: the checkpoint is then a passive one, and a later
  * commit tries again. Either way the commit itself has happened.
  */
+static sqlite3 *kept;
+static int log_frames_most = STORE_LOG_FRAMES;
+
 static int checkpoint_when_long(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	(void)arg;
-	if (frames < STORE_LOG_FRAMES)
+	if (frames < log_frames_most)
 		return SQLITE_OK;
 	sqlite3_busy_timeout(db, 0);
 	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -474,9 +477,70 @@ static int db_open(struct cbpf_state *st)
 	return store_exec(st, "PRAGMA journal_mode = WAL", "open");
 }
 
-int state_open(const char *dir, struct cbpf_state *st)
+static int lock_take(const char *dir, int *fd)
 {
 	char lock_path[CBPF_PATH_MAX + 8];
+
+	snprintf(lock_path, sizeof(lock_path), "%s/lock", dir);
+	*fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0 || flock(*fd, LOCK_EX)) {
+		int err = -errno;
+
+		cbpf_err("state lock %s: %s", lock_path, strerror(errno));
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return err;
+	}
+	return 0;
+}
+
+int state_keep_open(const char *dir)
+{
+	char path[CBPF_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" STATE_DB, dir);
+	if (sqlite3_open_v2(path, &kept, SQLITE_OPEN_READWRITE, NULL)) {
+		cbpf_err("state database %s: keep open: %s", path,
+			 kept ? sqlite3_errmsg(kept) : "out of memory");
+		sqlite3_close(kept);
+		kept = NULL;
+		return -EIO;
+	}
+	sqlite3_db_config(kept, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	/* A connection opens the file and maps the log's index at its first read. */
+	if (sqlite3_exec(kept, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)) {
+		cbpf_err("state database %s: keep open: %s", path, sqlite3_errmsg(kept));
+		state_keep_close();
+		return -EIO;
+	}
+	log_frames_most = STORE_LOG_FRAMES_KEPT;
+	return 0;
+}
+
+void state_keep_close(void)
+{
+	sqlite3_close(kept);
+	kept = NULL;
+	log_frames_most = STORE_LOG_FRAMES;
+}
+
+int state_checkpoint(const char *dir)
+{
+	int fd, err = kept ? lock_take(dir, &fd) : 0;
+
+	if (!kept || err)
+		return err;
+	err = sqlite3_wal_checkpoint_v2(kept, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	close(fd);
+	if (err == SQLITE_OK)
+		return 0;
+	cbpf_err("state database in %s: checkpoint: %s", dir, sqlite3_errmsg(kept));
+	return -EIO;
+}
+
+int state_open(const char *dir, struct cbpf_state *st)
+{
 	bool imported;
 	int err;
 
@@ -490,11 +554,8 @@ int state_open(const char *dir, struct cbpf_state *st)
 		return err;
 	}
 	snprintf(st->path, sizeof(st->path), "%s/" STATE_DB, dir);
-	snprintf(lock_path, sizeof(lock_path), "%s/lock", dir);
-	st->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
-		err = -errno;
-		cbpf_err("state lock %s: %s", lock_path, strerror(errno));
+	err = lock_take(dir, &st->lock_fd);
+	if (err) {
 		state_close(st);
 		return err;
 	}

@@ -6,6 +6,8 @@
 
 /* Pages in the log past which a commit checkpoints it into the database and empties it. */
 #define STORE_LOG_FRAMES 64
+/* The same while a process keeps the store open (state_keep_open): it checkpoints when quiet. */
+#define STORE_LOG_FRAMES_KEPT 2048
 
 /* What the database holds, as last read or written: state_commit writes the difference. */
 struct cbpf_state_seen {
