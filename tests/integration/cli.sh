@@ -115,6 +115,12 @@ check_eq "the exec route checks a line's options before running it" \
 out=$(cb h1 net create x --subnet 2>&1)
 check_eq "a missing value, through the agent" \
 	"cbpfnet: net create: option '--subnet' needs a value; exit 1" "$out; exit $?"
+check_contains "cbpfnet, the front, is static" "not a dynamic executable" "$(ldd "$CBPFNET" 2>&1)"
+mkdir "$WORK/elsewhere"
+ln -s "$CBPFNET" "$WORK/elsewhere/cbpfnet"
+check_contains "through a link, the front runs the full binary beside the file it names" \
+	"cbpfnet $(git -C "$REPO" describe --always --dirty 2>/dev/null | cut -c1-7)" \
+	"$("$WORK/elsewhere/cbpfnet" --version 2>&1)"
 # The front alone, without cbpfnet-full next to it, says what it cannot find.
 mkdir "$WORK/front-alone"
 cp "$CBPFNET" "$WORK/front-alone/cbpfnet"
