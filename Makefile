@@ -83,8 +83,8 @@ cbpfnet-cni: $(CNI_OBJS)
 
 # `cbpfnet` is the front: a static client that sends a command line to the agent and hands
 # everything else to cbpfnet-full, next to it (user/front/front_main.c). Start-up is most of what
-# `ep add` costs from the command line: the dynamic loader's work for cbpfnet-full's ten
-# libraries took 2-3 ms (docs/benchmarks.md).
+# `ep add` costs from the command line: cbpfnet-full, with its ten libraries, starts 1.4-1.6 ms
+# slower (docs/benchmarks.md).
 FRONT_OBJS := $(addprefix $(BUILD)/user/,front/front_main.o cli/globals.o cli/errors.o \
 	client/forward_exec.o client/forward_local.o client/client.o core/err.o core/output.o)
 cbpfnet: $(FRONT_OBJS)

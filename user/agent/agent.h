@@ -41,9 +41,9 @@ struct agent {
 			       bool *handled);
 	void (*cluster_kick)(struct cluster *c);
 	/*
-	 * The command line's check of a line's words against the command tables (unknown command,
-	 * option or missing value), run on /v1/exec: `cbpfnet` sends lines unchecked, as it holds
-	 * no tables.
+	 * The command line's check of a line's words against the command tables (an unknown or
+	 * missing command, an option not the command's), run on /v1/exec: `cbpfnet` sends lines
+	 * unchecked, as it holds no tables.
 	 */
 	int (*check_line)(int argc, char **argv);
 };

@@ -3,8 +3,8 @@
  * most commands run. Everything it does not send itself (local commands, help, the CNI mode, no
  * agent to reach) it hands to the full command line, cbpfnet-full next to it, with the same
  * words, by execv: same messages, same exit codes, same process (`cbpfnet daemon &` leaves the
- * agent's PID in $!). Loading the full binary's ten libraries took more than the agent's work on
- * an `ep add` (docs/benchmarks.md).
+ * agent's PID in $!). Loading the full binary's ten libraries cost every command the agent runs
+ * 1.4-1.6 ms, half of a `net list` (docs/benchmarks.md).
  */
 #include <errno.h>
 #include <stdbool.h>
