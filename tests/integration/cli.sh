@@ -116,6 +116,8 @@ out=$(cb h1 net create x --subnet 2>&1)
 check_eq "a missing value, through the agent" \
 	"cbpfnet: net create: option '--subnet' needs a value; exit 1" "$out; exit $?"
 check_contains "cbpfnet, the front, is static" "not a dynamic executable" "$(ldd "$CBPFNET" 2>&1)"
+check_eq "with CNI_COMMAND and no arguments the front runs the CNI plugin" '["0.4.0","1.0.0"]' \
+	"$(echo '{}' | CNI_COMMAND=VERSION "$CBPFNET" | jq -c .supportedVersions)"
 mkdir "$WORK/elsewhere"
 ln -s "$CBPFNET" "$WORK/elsewhere/cbpfnet"
 check_contains "through a link, the front runs the full binary beside the file it names" \
