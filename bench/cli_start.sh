@@ -2,21 +2,32 @@
 # Start-up of the command line: `cbpfnet --version` and an `ep add` refused for want of an agent
 # (start, option check, error), wall time p50/p90 over RUNS runs in turns of 20, this build
 # against another one in the same run, and CPU time and page faults per run from getrusage.
+# With AGENT=1 (root), also `net list` answered by an agent (this build's, in a simulated host of
+# the test harness): the path of every command the agent runs, `ep add` included.
 #
-#   OLD=/path/to/old/cbpfnet bench/cli_start.sh [RUNS]      (default 100)
-set -euo pipefail
+#   OLD=/path/to/old/cbpfnet [AGENT=1] bench/cli_start.sh [RUNS]      (default 100)
+set -eo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 NEW=${CBPFNET:-$REPO/cbpfnet}
 OLD=${OLD:?OLD=/path/to/another/cbpfnet}
 RUNS=${1:-100}
-python3 - "$OLD" "$NEW" "$RUNS" <<'PY'
+STATE=
+if [ -n "${AGENT:-}" ]; then
+	source "$REPO/tests/lib.sh"
+	lib_init
+	host_add h1 1 >/dev/null
+	STATE=$WORK/h1/state
+fi
+python3 - "$OLD" "$NEW" "$RUNS" "$STATE" <<'PY'
 import resource, subprocess, sys, time
 
-old, new, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+old, new, runs, state = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 bins = {"old": old, "new": new}
 cases = {"--version": ["--version"],
          "ep add, no agent": ["--state", "/nonexistent-cbpfnet-state", "ep", "add", "x",
                               "--net", "n", "--netns", "y"]}
+if state:
+    cases["net list, agent"] = ["--state", state, "net", "list"]
 times = {}
 for _ in range(max(1, runs // 20)):
     for name, path in bins.items():

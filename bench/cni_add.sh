@@ -15,7 +15,8 @@
 #                                   e.g. before a change) on a host of their own, as tool "old"
 #   CLI=1 bench/cni_add.sh          also `cbpfnet ep add NAME --net NET --netns NS` and `ep del
 #                                   NAME`, one process per endpoint, on a host of their own, as
-#                                   tool "cli"
+#                                   tool "cli"; with OLD=DIR too, DIR/cbpfnet's the same way as
+#                                   tool "oldcli"
 #
 # Every tool makes TOTAL containers. Prints, per window and tool: the containers present at the
 # window's start, p50 and p99 in ms and their ratios to the reference's. See docs/benchmarks.md.
@@ -56,13 +57,17 @@ if [ -n "${CLI:-}" ]; then
 	agent h3 3
 	TOOLS+=(cli)
 fi
+if [ -n "${CLI:-}" ] && [ -n "${OLD:-}" ]; then
+	CBPFNET=$OLD/cbpfnet agent h5 5
+	TOOLS+=(oldcli)
+fi
 # The reference on a host of its own as well: no tool's interfaces share a parent with another
 # tool's, each parent holds the same number of macvlans.
 host_add h4 4
 mkdir -p "$WORK/ipam"
 printf '{"cniVersion":"1.0.0","name":"mvref","type":"macvlan","master":"ul0","mode":"bridge","ipam":{"type":"host-local","subnet":"10.41.0.0/16","dataDir":"%s","routes":[{"dst":"0.0.0.0/0"}]}}\n' \
 	"$WORK/ipam" >"$WORK/ref.conf"
-declare -A NS_OF=([cbpfnet]=c [ref]=r [old]=o [cli]=e)
+declare -A NS_OF=([cbpfnet]=c [ref]=r [old]=o [cli]=e [oldcli]=f)
 for ((i = 0; i < TOTAL; i++)); do
 	for t in "${TOOLS[@]}" ref; do ip netns add "$P-${NS_OF[$t]}$i"; done
 done
@@ -76,11 +81,13 @@ launch() {
 	ref) host=h4 run=("$REF" "$WORK/ref.conf" "$ns") ;;
 	old) host=h2 run=("$OLD/cbpfnet-cni" "$WORK/h2.conf" "$ns") ;;
 	esac
-	if [ "$2" = cli ]; then
+	if [ "$2" = cli ] || [ "$2" = oldcli ]; then
+		local bin=$CBPFNET
 		host=h3
-		run=(--argv "$3" "$4" "$CBPFNET" --bpffs "$WORK/h3/bpffs" --state "$WORK/h3/state" ep)
+		[ "$2" = oldcli ] && host=h5 bin=$OLD/cbpfnet
+		run=(--argv "$3" "$4" "$bin" --bpffs "$WORK/$host/bpffs" --state "$WORK/$host/state" ep)
 		if [ "$1" = ADD ]; then
-			run+=(add "cli%d" --net mvb --netns "$P-e%d")
+			run+=(add "cli%d" --net mvb --netns "$P-${NS_OF[$2]}%d")
 		else
 			run+=(del "cli%d")
 		fi

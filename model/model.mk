@@ -5,10 +5,10 @@ MODEL_DIR  := $(PREFIX)/share/cbpfnet
 
 .PHONY: model-plots bench-model install-model
 
-data: cbpfnet
+data: cbpfnet cbpfnet-full
 	./cbpfnet model gen --seed $(MODEL_SEED) --train model/train.csv --test model/test.csv
 
-model-plots: cbpfnet
+model-plots: cbpfnet cbpfnet-full
 	./cbpfnet model eval --model model/model.json --data model/test.csv --population \
 		--roc docs/roc.png --calibration docs/calibration.png
 

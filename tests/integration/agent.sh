@@ -250,9 +250,11 @@ agent_stop h1
 meta=$(pin h1 cbpf_meta)
 value=$(bpftool -j map lookup pinned "$meta" key 0 0 0 0 | jq -r '.value | .[8:] | join(" ")')
 bpftool map update pinned "$meta" key 0 0 0 0 value 1 2 3 4 5 6 7 8 $value
-cp "$CBPFNET" "$WORK/cbpfnet-new-build"
-CBPFNET=$WORK/cbpfnet-new-build check "the new build, same map layout, starts" agent_start h1
-check_eq "the agent running is the new build's binary" "$WORK/cbpfnet-new-build" \
+# A build is the front and the full binary it runs for `daemon`, side by side.
+mkdir "$WORK/new-build"
+cp "$CBPFNET" "$(dirname "$CBPFNET")/cbpfnet-full" "$WORK/new-build/"
+CBPFNET=$WORK/new-build/cbpfnet check "the new build, same map layout, starts" agent_start h1
+check_eq "the agent running is the new build's binary" "$WORK/new-build/cbpfnet-full" \
 	"$(readlink "/proc/${AGENT_PIDS[h1]}/exe")"
 denied "new build started"
 new_prog=$(hook_id h1 "$a1_if" tcx_ingress tc_from_ep)

@@ -96,6 +96,39 @@ host_add h1 1
 json_err "a usage error from the agent" cb h1 net create nosubnet
 json_err "an unknown option" cb h1 net create x --subnt 10.9.0.0/24
 json_err "an error from the agent" cb h1 net delete nosuch
+# `cbpfnet` sends a line to the agent unchecked: the agent's check must say what the local one
+# says without an agent, word for word, with the same exit status.
+bad=()
+for line in "nte ls" "ep lst" "ep" "ep add x --nte front" "net list --jsn" "status --verbose"; do
+	# shellcheck disable=SC2086 # a line is words
+	here=$("$CBPFNET" "${NOAGENT[@]}" $line 2>&1; echo "exit $?")
+	# shellcheck disable=SC2086
+	there=$(cb h1 $line 2>&1; echo "exit $?")
+	[ "$here" = "$there" ] || bad+=("$line: '$here' without an agent, '$there' with")
+	[[ "$there" == *"exit 1" && "$there" == *"(see cbpfnet"* ]] || bad+=("$line: '$there'")
+done
+check_eq "a bad line fails alike with and without an agent" "" "$(IFS=";"; echo "${bad[*]}")"
+check_eq "the exec route checks a line's options before running it" \
+	"1 cbpfnet: net list: unknown option '--jsn'; did you mean '--json'? (see cbpfnet net list --help)" \
+	"$(api h1 POST /v1/exec '{"argv": ["net", "list", "--jsn"]}' | sed '$d' |
+		jq -r '(.exit | tostring) + " " + (.stderr | rtrimstr("\n"))')"
+out=$(cb h1 net create x --subnet 2>&1)
+check_eq "a missing value, through the agent" \
+	"cbpfnet: net create: option '--subnet' needs a value; exit 1" "$out; exit $?"
+check_contains "cbpfnet, the front, is static" "not a dynamic executable" "$(ldd "$CBPFNET" 2>&1)"
+check_eq "with CNI_COMMAND and no arguments the front runs the CNI plugin" '["0.4.0","1.0.0"]' \
+	"$(echo '{}' | CNI_COMMAND=VERSION "$CBPFNET" | jq -c .supportedVersions)"
+mkdir "$WORK/elsewhere"
+ln -s "$CBPFNET" "$WORK/elsewhere/cbpfnet"
+check_contains "through a link, the front runs the full binary beside the file it names" \
+	"cbpfnet $(git -C "$REPO" describe --always --dirty 2>/dev/null | cut -c1-7)" \
+	"$("$WORK/elsewhere/cbpfnet" --version 2>&1)"
+# The front alone, without cbpfnet-full next to it, says what it cannot find.
+mkdir "$WORK/front-alone"
+cp "$CBPFNET" "$WORK/front-alone/cbpfnet"
+out=$("$WORK/front-alone/cbpfnet" --version 2>&1)
+check_eq "the front without the full binary names it" "cbpfnet: cannot run the full command \
+line $WORK/front-alone/cbpfnet-full: No such file or directory; exit 1" "$out; exit $?"
 check_eq "the agent's error text is the error" "net delete nosuch: no such network" \
 	"$(cb h1 --json net delete nosuch | jq -r .error)"
 check "net create with the global option last" cb h1 net create neta --subnet 10.1.0.0/24 --json

@@ -37,7 +37,8 @@ for _ in $(seq 1 600); do # 30 s at most
 	sleep 0.05
 done
 apply=${AGENT_PIDS[h1]}
-check_eq "the process to kill is the agent, cbpfnet" "$(readlink -f "$CBPFNET")" "$(readlink "/proc/$apply/exe")"
+check_eq "the process to kill is the agent, cbpfnet-full" \
+	"$(dirname "$(readlink -f "$CBPFNET")")/cbpfnet-full" "$(readlink "/proc/$apply/exe")"
 kill -9 "$apply"
 wait "$apply" 2>/dev/null
 wait "$client"

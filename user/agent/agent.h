@@ -40,6 +40,12 @@ struct agent {
 	int (*cluster_command)(struct cluster *c, struct cbpf_ctx *ctx, int argc, char **argv,
 			       bool *handled);
 	void (*cluster_kick)(struct cluster *c);
+	/*
+	 * The command line's check of a line's words against the command tables (an unknown or
+	 * missing command, an option not the command's), run on /v1/exec: `cbpfnet` sends lines
+	 * unchecked, as it holds no tables.
+	 */
+	int (*check_line)(int argc, char **argv);
 };
 
 /* Re-reads the policy files; doc gets the outcome ({generation, ok, message, ...}). */

@@ -36,6 +36,8 @@ static int run_request(struct agent *a, void *arg)
 	int err;
 
 	ctx.json = req->json;
+	if (req->whole_line && a->check_line(req->argc, req->argv))
+		return -EINVAL;
 	if (req->argc >= 2 && !strcmp(req->argv[0], "policy") && !strcmp(req->argv[1], "reload")) {
 		if (req->argc != 2) {
 			cbpf_err("policy reload: takes no arguments");

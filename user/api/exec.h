@@ -22,6 +22,7 @@ struct exec_request {
 	const char *input; /* the command's stdin; NULL: empty */
 	size_t input_len;
 	const char *cwd; /* relative paths of the caller resolve here; NULL: "/" */
+	bool whole_line; /* argv is a command line as typed: checked before it runs */
 };
 
 /* A command's stdin and working directory; NULL fields: empty input, "/". */

@@ -477,6 +477,7 @@ static void route_exec(const struct api_call *c, const char *name, struct api_re
 		req.input_len = json_object_get_string_len(input_doc);
 	}
 	req.cwd = cwd_doc ? json_object_get_string(cwd_doc) : NULL;
+	req.whole_line = true;
 	exec_run(c->agent, &req, &res);
 	r->status = MHD_HTTP_OK;
 	r->doc = json_object_new_object();

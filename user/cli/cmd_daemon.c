@@ -21,6 +21,7 @@
 #include "api/server.h"
 #include "api/tcp.h"
 #include "cli/commands.h"
+#include "cli/help.h"
 #include "cluster/cluster.h"
 #include "core/err.h"
 #include "net/netmodel.h"
@@ -188,7 +189,7 @@ static void serve(struct agent *a, const sigset_t *set)
 int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct api_tcp_config tcp_cfg = {0};
-	struct agent a = {.ctx = *ctx};
+	struct agent a = {.ctx = *ctx, .check_line = cli_check_line};
 	struct api_tcp tcp = {0};
 	struct cluster_opts cl = {0};
 	unsigned int recheck_ms = AGENT_RECHECK_MS;

@@ -16,6 +16,12 @@ bool forward_runs_locally(int argc, char **argv);
  * a message saying how to start an agent when none runs.
  */
 int forward_to_agent(const struct cbpf_ctx *ctx, int argc, char **argv);
+/*
+ * Sends the words to the agent connected on fd (client_connect; closed here) and passes on what
+ * the command printed; returns its exit status, or 1 with a message when the agent did not
+ * answer or refused the request.
+ */
+int forward_exec(const struct cbpf_ctx *ctx, int fd, int argc, char **argv);
 /* Says why the agent could not be reached (err from client_connect) for command what; 1. */
 int forward_no_agent(const struct cbpf_ctx *ctx, const char *what, int err);
 
