@@ -313,6 +313,34 @@ static void store_of_300(const char *dir, struct cbpf_state *st)
 	CHECK(state_commit(st) == 0, "300 endpoints committed");
 }
 
+/* The most a log holds at the checkpoint a lone command makes: its pages and one command's. */
+#define LONE_LOG_MOST ((STORE_LOG_FRAMES + 16) * (4096 + 24) + 32)
+
+/*
+ * count commands on dir's store, each removing its first endpoint in its own commit; returns
+ * the failures, *biggest the largest size the log reached after one.
+ */
+static int remove_in_own_commits(const char *dir, const char *log_path, int count, long *biggest)
+{
+	struct cbpf_state st;
+	struct stat sb;
+	int failed = 0;
+
+	*biggest = 0;
+	for (int i = 0; i < count; i++) {
+		if (state_open(dir, &st)) {
+			failed++;
+			continue;
+		}
+		state_remove_ep(&st, &st.eps[0]);
+		failed += state_commit(&st) != 0;
+		state_close(&st);
+		if (!stat(log_path, &sb) && sb.st_size > *biggest)
+			*biggest = sb.st_size;
+	}
+	return failed;
+}
+
 /*
  * Commands that commit once each, as CNI DELs do one after another: the log is emptied at each
  * checkpoint instead of growing with every command, which each open would read whole.
@@ -320,32 +348,19 @@ static void store_of_300(const char *dir, struct cbpf_state *st)
 static void log_stays_short(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
-	const long most = (STORE_LOG_FRAMES + 16) * (4096 + 24) + 32;
-	long biggest = 0;
 	struct cbpf_state st;
-	struct stat sb;
-	int failed = 0;
+	long biggest;
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
 	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
 	store_of_300(dir, &st);
 	state_close(&st);
-	for (int i = 0; i < 200; i++) {
-		if (state_open(dir, &st)) {
-			failed++;
-			continue;
-		}
-		state_remove_ep(&st, &st.eps[i % st.n_eps]);
-		failed += state_commit(&st) != 0;
-		state_close(&st);
-		if (!stat(path, &sb) && sb.st_size > biggest)
-			biggest = sb.st_size;
-	}
-	CHECK(!failed, "200 commands, each removing an endpoint in its own commit");
-	CHECK(biggest > 0 && biggest <= most,
+	CHECK(!remove_in_own_commits(dir, path, 200, &biggest),
+	      "200 commands, each removing an endpoint in its own commit");
+	CHECK(biggest > 0 && biggest <= LONE_LOG_MOST,
 	      "the log never held more than %d pages and one "
 	      "command's (%ld bytes at most, %ld allowed)",
-	      STORE_LOG_FRAMES, biggest, most);
+	      STORE_LOG_FRAMES, biggest, (long)LONE_LOG_MOST);
 	CHECK(state_open(dir, &st) == 0 && st.n_eps == 100, "100 endpoints left (%zu)", st.n_eps);
 	state_close(&st);
 	remove_dir(dir);
@@ -358,29 +373,20 @@ static void log_stays_short(void)
 static void kept_log_waits_for_checkpoint(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
-	const long lone = (STORE_LOG_FRAMES + 16) * (4096 + 24) + 32;
 	struct cbpf_state st;
 	struct stat sb;
-	int failed = 0;
+	long biggest;
 
 	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
 	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
 	store_of_300(dir, &st);
 	state_close(&st);
 	CHECK(state_keep_open(dir) == 0, "the store kept open");
-	for (int i = 0; i < 100; i++) {
-		if (state_open(dir, &st)) {
-			failed++;
-			continue;
-		}
-		state_remove_ep(&st, &st.eps[0]);
-		failed += state_commit(&st) != 0;
-		state_close(&st);
-	}
-	CHECK(!failed, "100 commands, each removing an endpoint in its own commit");
-	CHECK(!stat(path, &sb) && sb.st_size > lone,
+	CHECK(!remove_in_own_commits(dir, path, 100, &biggest),
+	      "100 commands, each removing an endpoint in its own commit");
+	CHECK(biggest > LONE_LOG_MOST,
 	      "kept open, no command checkpointed the log (%ld bytes, a lone command's most %ld)",
-	      (long)sb.st_size, lone);
+	      biggest, (long)LONE_LOG_MOST);
 	CHECK(state_checkpoint(dir) == 0, "the checkpoint when quiet");
 	CHECK(!stat(path, &sb) && sb.st_size == 0, "... empties the log (%ld bytes)",
 	      (long)sb.st_size);
