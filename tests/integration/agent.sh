@@ -396,9 +396,16 @@ check "netns gone: ep del m2 (the runtime's DEL) succeeds" cb h1 ep del m2
 agent_stop h1
 check_contains "--expedite-grace takes on or off" "daemon: --expedite-grace maybe: on or off" \
 	"$(cb h1 daemon --expedite-grace maybe 2>&1)"
-check "the agent restarts with --recheck 300" agent_start h1 --recheck 300
-ns_add m3
+# A process killed while it had /sys/kernel/rcu_expedited on for a link call left its mark in
+# the window lock: the next agent's start puts the setting back.
 knob=$(cat /sys/kernel/rcu_expedited)
+printf 1 >/run/cbpfnet-rcu.lock
+echo 1 >/sys/kernel/rcu_expedited
+check "the agent restarts with --recheck 300" agent_start h1 --recheck 300
+check_eq "its start put back what a killed window left on, and the mark" "0 0" \
+	"$(cat /sys/kernel/rcu_expedited) $(stat -c %s /run/cbpfnet-rcu.lock)"
+echo "$knob" >/sys/kernel/rcu_expedited
+ns_add m3
 in_ns a2 ip link del eth0
 in_ns m1 ip link del eth0
 check "ep add m3 (a commit) after a2's and m1's interfaces were deleted by hand" \

@@ -226,6 +226,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		return err;
 	}
 	pthread_mutex_init(&a.lock, NULL);
+	rcu_expedite_recover();
 	snprintf(socket_path, sizeof(socket_path), "%s/" AGENT_SOCKET_FILE, ctx->state_dir);
 	err = agent_prepare(&a);
 	/* Commands find the log's index built; checkpoints wait for a quiet store. */

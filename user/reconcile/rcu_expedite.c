@@ -49,6 +49,16 @@ static bool knob_off(void)
 	return now == '0';
 }
 
+static bool mark_set(int fd)
+{
+	return pwrite(fd, "1", 1, 0) == 1;
+}
+
+static bool mark_clear(int fd)
+{
+	return ftruncate(fd, 0) == 0;
+}
+
 static void first_window(void)
 {
 	lock_fd = open(WINDOW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -58,16 +68,32 @@ static void first_window(void)
 	}
 	/* Someone set it for the whole host: theirs to keep, ours to leave alone. */
 	set_by_us = lock_fd >= 0 && knob_off() && knob_write('1');
+	/* Marked until put back: a process killed in between leaves the mark for the next. */
+	if (set_by_us && !mark_set(lock_fd))
+		set_by_us = !knob_write('0');
 }
 
 static void last_window(void)
 {
-	if (set_by_us)
-		knob_write('0');
+	if (set_by_us && knob_write('0'))
+		mark_clear(lock_fd);
 	set_by_us = false;
 	if (lock_fd >= 0)
 		close(lock_fd);
 	lock_fd = -1;
+}
+
+void rcu_expedite_recover(void)
+{
+	int fd = open(WINDOW_LOCK, O_RDWR | O_CLOEXEC);
+	char mark;
+
+	if (fd < 0)
+		return;
+	/* The lock is free once its holder is gone, whichever way it went. */
+	if (!flock(fd, LOCK_EX) && pread(fd, &mark, 1, 0) == 1 && knob_write('0'))
+		mark_clear(fd);
+	close(fd);
 }
 
 void rcu_expedite_begin(struct rcu_expedite *w)

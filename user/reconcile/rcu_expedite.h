@@ -27,4 +27,10 @@ void rcu_expedite_enable(bool on);
 void rcu_expedite_begin(struct rcu_expedite *w);
 void rcu_expedite_end(struct rcu_expedite *w);
 
+/*
+ * Puts the setting back when a process was killed inside a window it had turned it on for
+ * (the lock file still holds its mark); the agent calls it at start.
+ */
+void rcu_expedite_recover(void);
+
 #endif
