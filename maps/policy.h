@@ -56,6 +56,13 @@ enum cbpf_verdict {
 	CBPF_VERDICT_IDENTITY = 3, /* address-table entry: rule_id holds the identity */
 };
 
+/*
+ * cbpf_policy_mask bit CBPF_MASK_PORTS_ONLY + (src level * CBPF_LEVELS + dst level): some pair of
+ * that level pair has protocol or port entries and no pair-hash entry (no rule of the pair is
+ * for any protocol), so a pair-hash miss there still looks in the port trie.
+ */
+#define CBPF_MASK_PORTS_ONLY 16
+
 /* Pair-hash entry flag: cbpf_policy_ports has protocol or port entries for this pair. */
 #define CBPF_VERDICT_F_PORTS 0x80
 #define CBPF_VERDICT_MASK    0x7f

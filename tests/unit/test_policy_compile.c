@@ -335,11 +335,16 @@ int main(void)
 		CHECK(compile(text, &c, true) == 0, "20000 port entries of one pair compile (%s)",
 		      err);
 		CHECK(rule_at(&c, 1, 2, 6, 1) == 1 && rule_at(&c, 1, 2, 6, 39999) == 1 &&
-			  rule_at(&c, 1, 2, 6, 2) == 0 && rule_at(&c, 1, 2, 6, 40000) == 0 &&
-			  rule_at(&c, 1, 2, 6, 101) == 2 && rule_at(&c, 1, 2, 6, 150) == 2 &&
-			  rule_at(&c, 1, 2, 6, 201) == 1,
-		      "odd ports deny, even ones only the pair entry (no verdict), 100-199 is the "
-		      "priority-5 allow");
+			  rule_at(&c, 1, 2, 6, 2) == 0xdead &&
+			  rule_at(&c, 1, 2, 6, 40000) == 0xdead && rule_at(&c, 1, 2, 6, 101) == 2 &&
+			  rule_at(&c, 1, 2, 6, 150) == 2 && rule_at(&c, 1, 2, 6, 201) == 1,
+		      "odd ports deny, even ones nothing, 100-199 is the priority-5 allow");
+		CHECK(!lookup(&c, 1, 2, 1, 0) &&
+			  (c.mask & 1u << (CBPF_MASK_PORTS_ONLY + CBPF_LEVEL_NET * CBPF_LEVELS +
+					   CBPF_LEVEL_NET)),
+		      "a pair with port rules alone has no pair entry: its level pair's ports-only "
+		      "bit sends the datapath to the trie (mask %#x)",
+		      c.mask);
 		policy_compiled_free(&c);
 		free(text);
 	}

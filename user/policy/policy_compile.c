@@ -600,17 +600,16 @@ static int compile_group(struct pol_compiled *c, const struct record *g, size_t 
 	}
 	if (c->rules.n == ports_before)
 		return 0;
-	/* The pair entry sends the datapath on to the port trie; it may have no verdict itself. */
+	/* The pair entry sends the datapath on to the port trie. */
 	if (any) {
 		c->pairs.e[c->pairs.n - 1].value.verdict |= CBPF_VERDICT_F_PORTS;
 		return 0;
 	}
-	struct cbpf_policy_key key = {.prefixlen = CBPF_POLICY_PREFIX_PAIR,
-				      .src_identity = g[0].src,
-				      .dst_identity = g[0].dst};
-	struct cbpf_policy_value value = {.verdict = CBPF_VERDICT_F_PORTS, .priority = 0xffff};
-
-	return entries_add(&c->pairs, &key, &value);
+	/* Without one the level pair's bit does, when the pair hash misses: an entry with no
+	 * verdict of its own would cost a kernel insertion per such pair at every reload. */
+	c->mask |= 1u << (CBPF_MASK_PORTS_ONLY + policy_identity_level(g[0].src) * CBPF_LEVELS +
+			  policy_identity_level(g[0].dst));
+	return 0;
 }
 
 static int table_add(struct pol_compiled *c, uint32_t table, uint32_t addr, uint8_t len,
