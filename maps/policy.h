@@ -6,8 +6,11 @@
  * lookup costs the same whatever the number of rules. The datapath tries every (source level,
  * destination level) pair in use, most specific first, and keeps the lowest priority number.
  *
- * A generation is the pair hash (cbpf_policy_pairs_gen slot g) and two tries: the port rules
- * and the tables (address identities) in cbpf_policy_gen slots 2g and 2g + 1.
+ * A generation is the pair hash (cbpf_policy_pairs_gen slot g), two tries: the port rules and
+ * the tables (address identities) in cbpf_policy_gen slots 2g and 2g + 1, and a hash of both
+ * tries' full-length keys (a single port, a /32 address) in cbpf_policy_exact_gen slot g: an
+ * exact key is the longest match a trie could give, so lookups try it first and the tries hold
+ * only shorter prefixes (inserting into a hash costs a fraction of a trie insertion).
  * A reload fills the idle generation beside the live one and flips cbpf_policy_active in one
  * update, so a packet sees either the old policy or the new one. In the tables trie, reserved
  * source identities name the table: ADDR maps external and host addresses to identities, NODE maps
