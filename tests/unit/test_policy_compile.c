@@ -348,6 +348,25 @@ int main(void)
 		policy_compiled_free(&c);
 		free(text);
 	}
+	CHECK(compile("{\"rules\": [\n"
+		      "{\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": \"deny\", "
+		      "\"protocol\": \"tcp\", \"ports\": \"8000-8099\"},\n"
+		      "{\"from\": \"net:netb\", \"to\": \"net:neta\", \"action\": \"deny\", "
+		      "\"protocol\": \"udp\"}\n"
+		      "]}",
+		      &c, true) == 0,
+	      "pairs of one rule each compile (%s)", err);
+	CHECK(rule_at(&c, 1, 2, 6, 7999) == 0xdead && rule_at(&c, 1, 2, 6, 8000) == 1 &&
+		  rule_at(&c, 1, 2, 6, 8063) == 1 && rule_at(&c, 1, 2, 6, 8099) == 1 &&
+		  rule_at(&c, 1, 2, 6, 8100) == 0xdead && rule_at(&c, 1, 2, 17, 8000) == 0xdead &&
+		  c.rules.n == 4,
+	      "one rule's port range: its own aligned blocks (8000-8063, 8064-8095, 8096-8099: "
+	      "%zu entries in all), nothing beside it",
+	      c.rules.n);
+	CHECK(rule_at(&c, 2, 1, 17, 1) == 2 && rule_at(&c, 2, 1, 17, 65535) == 2 &&
+		  rule_at(&c, 2, 1, 6, 1) == 0xdead,
+	      "one rule of a protocol and no ports: the protocol entry alone");
+	policy_compiled_free(&c);
 	{
 		size_t n = POL_MAX_PORT_ENTRIES + 1, len = 0, cap = 8 * n + 256;
 		char *text = malloc(cap);

@@ -422,6 +422,13 @@ static int event_cmp(const void *a, const void *b)
 
 static int compile_proto(struct pol_compiled *c, const struct record *g, size_t n, uint8_t proto)
 {
+	const struct pol_rule *one = &c->all.rules[g[0].rule];
+
+	/* Most pairs have one rule: its range is its entries, without the sweep's allocations and
+	 * sort (a tenth of compiling 10 000 such rules). */
+	if (n == 1)
+		return full_range(one) ? emit(c, g, CBPF_POLICY_PREFIX_PROTO, proto, 0)
+				       : emit_range(c, g, proto, one->port_lo, one->port_hi);
 	const struct record *base = base_winner(c, g, n, proto), *prev = NULL, *w;
 	struct rank_heap heap = {.v = calloc(n + 1, sizeof(uint32_t))};
 	uint64_t *events = calloc(2 * n + 1, sizeof(*events));
