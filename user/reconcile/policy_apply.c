@@ -40,13 +40,14 @@ static int map_like(int live_fd, const char *name, __u32 max_entries)
  * entries too): for CBPF_MAX_POLICY entries that took longer than filling 10 000 pairs. So a
  * fresh hash holds the policy's entries and whatever else fits its power-of-two bucket count
  * at no cost; a policy it cannot hold gets a fresh map, and past the cap the fill fails with
- * E2BIG as it did before.
+ * E2BIG as it did before. The exact hash takes the full-length keys of two compiled tables of
+ * up to CBPF_MAX_POLICY entries each, so the cap is twice that.
  */
 static __u32 capacity(size_t n)
 {
 	__u32 cap = 64;
 
-	while (cap < n && cap < CBPF_MAX_POLICY)
+	while (cap < n && cap < 2 * CBPF_MAX_POLICY)
 		cap *= 2;
 	return cap;
 }
