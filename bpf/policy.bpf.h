@@ -24,9 +24,25 @@
 	__type(key, struct cbpf_pair_key);                                                         \
 	__type(value, struct cbpf_policy_value)
 
+/*
+ * Full-length keys of both tries (an address's /32, a single port) are exact matches, the
+ * longest a trie lookup can find: they live in a preallocated hash, tried before the trie,
+ * because a hash takes an entry for a fraction of a trie insertion (docs/benchmarks.md). The
+ * first generation's is small; a policy that outgrows a generation's gets a larger one.
+ */
+#define CBPF_POLICY_EXACT_DEF                                                                      \
+	__uint(type, BPF_MAP_TYPE_HASH);                                                           \
+	__uint(max_entries, 64);                                                                   \
+	__type(key, struct cbpf_policy_key);                                                       \
+	__type(value, struct cbpf_policy_value)
+
 /* Templates of inner maps cannot carry a pin; the first generation's maps do. */
 struct cbpf_policy_trie {
 	CBPF_POLICY_TRIE_DEF;
+};
+
+struct cbpf_policy_exact {
+	CBPF_POLICY_EXACT_DEF;
 };
 
 struct cbpf_policy_pairs {
@@ -48,6 +64,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cbpf_policy_tables SEC(".maps");
 
+struct {
+	CBPF_POLICY_EXACT_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cbpf_policy_exact SEC(".maps");
+
 /* Generation g keeps its pair hash in slot g. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -68,6 +89,17 @@ struct {
 	__array(values, struct cbpf_policy_trie);
 } cbpf_policy_gen SEC(".maps") = {
     .values = {[0] = (void *)&cbpf_policy_ports, [1] = (void *)&cbpf_policy_tables},
+};
+
+/* Generation g keeps the exact entries of both its tries in slot g. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, CBPF_POLICY_GENERATIONS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct cbpf_policy_exact);
+} cbpf_policy_exact_gen SEC(".maps") = {
+    .values = {[0] = (void *)&cbpf_policy_exact},
 };
 
 /*
@@ -137,14 +169,31 @@ static __always_inline void *cbpf_live_trie(const struct cbpf_policy_live *live,
 	return bpf_map_lookup_elem(&cbpf_policy_gen, &slot);
 }
 
+/* A trie's longest match for key: its exact entry when it has one, else the trie's. */
+static __always_inline struct cbpf_policy_value *
+cbpf_trie_lookup(const struct cbpf_policy_live *live, __u32 which,
+		 const struct cbpf_policy_key *key)
+{
+	struct cbpf_policy_value *v = NULL;
+	__u32 slot = live->slot;
+	void *exact = bpf_map_lookup_elem(&cbpf_policy_exact_gen, &slot);
+	void *trie;
+
+	if (exact)
+		v = bpf_map_lookup_elem(exact, key);
+	if (v)
+		return v;
+	trie = cbpf_live_trie(live, which);
+	return trie ? bpf_map_lookup_elem(trie, key) : NULL;
+}
+
 static __always_inline struct cbpf_policy_value *
 cbpf_table_lookup(const struct cbpf_policy_live *live, __u32 table, __u32 addr, __u32 prefixlen)
 {
 	struct cbpf_policy_key key = {
 	    .prefixlen = prefixlen, .src_identity = table, .dst_identity = addr};
-	void *trie = cbpf_live_trie(live, CBPF_TRIE_TABLES);
 
-	return trie ? bpf_map_lookup_elem(trie, &key) : NULL;
+	return cbpf_trie_lookup(live, CBPF_TRIE_TABLES, &key);
 }
 
 static __always_inline void cbpf_ids_of_ep(const struct cbpf_policy_live *live,
@@ -253,17 +302,17 @@ static __always_inline void cbpf_policy_decide(const struct cbpf_policy_live *li
 			pair.src_identity = src->id[i];
 			pair.dst_identity = dst->id[j];
 			v = bpf_map_lookup_elem(live->pairs, &pair);
-			if (!v)
+			if (!v && !(mask & (1u << (CBPF_MASK_PORTS_ONLY + i * CBPF_LEVELS + j))))
 				continue;
 			/* Port entries already account for the pair's any-protocol rules. */
-			if (v->verdict & CBPF_VERDICT_F_PORTS) {
+			if (!v || (v->verdict & CBPF_VERDICT_F_PORTS)) {
 				key.src_identity = pair.src_identity;
 				key.dst_identity = pair.dst_identity;
-				void *ports = cbpf_live_trie(live, CBPF_TRIE_PORTS);
-
-				port = ports ? bpf_map_lookup_elem(ports, &key) : NULL;
+				port = cbpf_trie_lookup(live, CBPF_TRIE_PORTS, &key);
 				if (port)
 					v = port;
+				else if (!v)
+					continue;
 			}
 			verdict = v->verdict & CBPF_VERDICT_MASK;
 			if (v->priority >= best_prio ||

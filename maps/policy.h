@@ -6,8 +6,11 @@
  * lookup costs the same whatever the number of rules. The datapath tries every (source level,
  * destination level) pair in use, most specific first, and keeps the lowest priority number.
  *
- * A generation is the pair hash (cbpf_policy_pairs_gen slot g) and two tries: the port rules
- * and the tables (address identities) in cbpf_policy_gen slots 2g and 2g + 1.
+ * A generation is the pair hash (cbpf_policy_pairs_gen slot g), two tries: the port rules and
+ * the tables (address identities) in cbpf_policy_gen slots 2g and 2g + 1, and a hash of both
+ * tries' full-length keys (a single port, a /32 address) in cbpf_policy_exact_gen slot g: an
+ * exact key is the longest match a trie could give, so lookups try it first and the tries hold
+ * only shorter prefixes (inserting into a hash costs a fraction of a trie insertion).
  * A reload fills the idle generation beside the live one and flips cbpf_policy_active in one
  * update, so a packet sees either the old policy or the new one. In the tables trie, reserved
  * source identities name the table: ADDR maps external and host addresses to identities, NODE maps
@@ -55,6 +58,13 @@ enum cbpf_verdict {
 	CBPF_VERDICT_DENY = 2,
 	CBPF_VERDICT_IDENTITY = 3, /* address-table entry: rule_id holds the identity */
 };
+
+/*
+ * cbpf_policy_mask bit CBPF_MASK_PORTS_ONLY + (src level * CBPF_LEVELS + dst level): some pair of
+ * that level pair has protocol or port entries and no pair-hash entry (no rule of the pair is
+ * for any protocol), so a pair-hash miss there still looks in the port trie.
+ */
+#define CBPF_MASK_PORTS_ONLY 16
 
 /* Pair-hash entry flag: cbpf_policy_ports has protocol or port entries for this pair. */
 #define CBPF_VERDICT_F_PORTS 0x80

@@ -169,7 +169,39 @@ int main(void)
 	     IPPROTO_TCP, 22, MACVLAN_IN, 0, 11},
 	    {"m1 (macvlan) -> c1, no rule across networks", "10.4.0.2", "10.3.0.2", IPPROTO_ICMP, 0,
 	     MACVLAN_OUT, CBPF_DROP_NET_ISOLATION, 0},
+	    /* 203.0.113.7/32 and its port 443 in the exact hash, the /24 and ports 8000-8007 in
+	     * the tries; the /32's pair has port entries and no pair-hash entry. */
+	    {"a1 -> an exact address tcp/443: its exact port entry, no pair entry", "10.1.0.2",
+	     "203.0.113.7", IPPROTO_TCP, 443, FROM_EP, CBPF_DROP_POLICY, 12},
+	    {"a1 -> an exact address tcp/8003: the port trie's range", "10.1.0.2", "203.0.113.7",
+	     IPPROTO_TCP, 8003, FROM_EP, CBPF_DROP_POLICY, 13},
+	    {"a1 -> an exact address tcp/22: its identity has no rule there", "10.1.0.2",
+	     "203.0.113.7", IPPROTO_TCP, 22, FROM_EP, 0, 0},
+	    {"a1 -> another address of the /24: the address trie's identity", "10.1.0.2",
+	     "203.0.113.9", IPPROTO_TCP, 443, FROM_EP, CBPF_DROP_POLICY, 14},
 	};
+	const uint32_t exact_id = CBPF_IDENTITY_CIDR_BASE + 1, net_id = CBPF_IDENTITY_CIDR_BASE + 2;
+	const struct {
+		struct cbpf_policy_key key;
+		struct cbpf_policy_value value;
+		bool exact;
+	} entries[] = {
+	    {{CBPF_POLICY_PREFIX_PAIR, CBPF_IDENTITY_ADDR_TABLE, ip("203.0.113.7"), 0, 0, 0},
+	     {CBPF_VERDICT_IDENTITY, 0, 0, exact_id},
+	     true},
+	    {{CBPF_POLICY_PREFIX_PAIR - 8, CBPF_IDENTITY_ADDR_TABLE, ip("203.0.113.0"), 0, 0, 0},
+	     {CBPF_VERDICT_IDENTITY, 0, 0, net_id},
+	     false},
+	    {{CBPF_POLICY_PREFIX_FULL, 0x10001, exact_id, IPPROTO_TCP, 0, htons(443)},
+	     {CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 1000, 12},
+	     true},
+	    {{CBPF_POLICY_PREFIX_FULL - 3, 0x10001, exact_id, IPPROTO_TCP, 0, htons(8000)},
+	     {CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 1000, 13},
+	     false},
+	};
+	uint32_t zero = 0,
+		 mask = 0xffff | 1u << (CBPF_MASK_PORTS_ONLY + CBPF_LEVEL_INSTANCE * CBPF_LEVELS +
+					CBPF_LEVEL_INSTANCE);
 	struct cbpf_policy_key port = {.prefixlen = CBPF_POLICY_PREFIX_FULL,
 				       .src_identity = 0x10001,
 				       .dst_identity = world,
@@ -239,6 +271,15 @@ int main(void)
 	add_policy_rule(pol, 4, 0x10007, CBPF_VERDICT_ALLOW, 0, 11);
 	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_ports), &port, &port_deny, 0);
 	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_tables), &host_addr, &host_id, 0);
+	add_policy_rule(pol, 0x10001, net_id, CBPF_VERDICT_DENY, CBPF_DROP_POLICY, 14);
+	bpf_map_update_elem(bpf_map__fd(dp->maps.cbpf_policy_mask), &zero, &mask, 0);
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		bpf_map_update_elem(
+		    bpf_map__fd(entries[i].exact ? dp->maps.cbpf_policy_exact
+				: entries[i].key.src_identity == CBPF_IDENTITY_ADDR_TABLE
+				    ? dp->maps.cbpf_policy_tables
+				    : dp->maps.cbpf_policy_ports),
+		    &entries[i].key, &entries[i].value, 0);
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		check_row(progs, bpf_program__fd(explain->progs.tc_explain), &m, &rows[i]);

@@ -46,6 +46,8 @@ cp "$WORK/v2.json" "$POL.tmp" && mv "$POL.tmp" "$POL"
 out=$(cb h1 policy reload)
 check_eq "policy reload to v2 prints files, rules, path and time" \
 	"reloaded 1 file, 3005 rules from $POL in MS ms" "$(sed -E 's/in [0-9]+\.[0-9] ms$/in MS ms/' <<<"$out")"
+check_eq "the accepted policy is v2's rows, the previous one v1's, both 0600" "3005 2 600 600" \
+	"$(jq '.rules | length' "$WORK/h1/state/policy.json") $(jq '.rules | length' "$WORK/h1/state/policy.json.prev") $(stat -c %a "$WORK/h1/state/policy.json" "$WORK/h1/state/policy.json.prev" | paste -sd' ')"
 check_contains "explain: v2 decides b1 -> a1 by the endpoint rule" "b1-to-a1" \
 	"$(cb h1 policy explain b1 a1)"
 check "v2: b1 -> a1" ping_ok b1 $A1
@@ -78,12 +80,16 @@ check_eq "policy reload --json: 1 file, 3005 rules, ms > 0" "1 3005 true" \
 
 # A reload writes into the idle generation's maps only what differs from what they hold. With
 # v2 live and v1 idle, the reloads below leave live what the second one wrote over v2 (CIDR
-# rules dropped, added and given ports): the maps a fresh install of v3 gives (a restarted
-# daemon knows no map and fills new ones).
+# rules dropped, added and given ports; /32 CIDRs with one port, whose addresses and ports are
+# exact entries and whose pairs have no pair-hash entry): the maps a fresh install of v3 gives
+# (a restarted daemon knows no map and fills new ones).
 {
 	sed -n '1,5p' "$WORK/v2.json"
+	echo '  {"id": "a-not-host-7200", "from": "net:neta", "to": "host", "action": "deny", "protocol": "tcp", "ports": "7200"},'
 	for i in $(seq 1001 3500); do
-		if [ $((i % 3)) -eq 0 ]; then
+		if [ $((i % 5)) -eq 1 ]; then
+			printf '  {"from": "net:neta", "to": "cidr:172.%d.%d.%d/32", "action": "deny", "protocol": "tcp", "ports": "%d"},\n' $((16 + i / 65536)) $((i / 256 % 256)) $((i % 256)) $((1000 + i))
+		elif [ $((i % 3)) -eq 0 ]; then
 			printf '  {"from": "cidr:172.%d.%d.0/24", "to": "net:neta", "action": "deny", "protocol": "udp", "ports": ["53", "5000-5999"]},\n' $((16 + i / 256)) $((i % 256))
 		else
 			printf '  {"from": "cidr:172.%d.%d.0/24", "to": "net:neta", "action": "deny"},\n' $((16 + i / 256)) $((i % 256))
@@ -92,7 +98,7 @@ check_eq "policy reload --json: 1 file, 3005 rules, ms > 0" "1 3005 true" \
 	tail -2 "$WORK/v2.json"
 } >"$WORK/v3.json"
 policy_dumps() {
-	for m in cbpf_policy cbpf_policy_ports cbpf_policy_tables; do
+	for m in cbpf_policy cbpf_policy_ports cbpf_policy_tables cbpf_policy_exact; do
 		bpftool -j map dump pinned "$(pin h1 $m)" | jq -c 'sort_by(.key)'
 	done
 }
@@ -107,13 +113,24 @@ check_eq "maps after reloads by difference = maps of a fresh install ($(echo "$r
 	"$(policy_dumps)" "$reloaded"
 check "v3: b1 -> a1" ping_ok b1 $A1
 check "v3: a1 -/-> b1" ping_fails a1 $B1
+# The host's addresses are exact entries and net:neta -> host has port entries alone.
+before=$(drops h1 policy-deny)
+check "v3: a1 -/-> the host's underlay address tcp/7200 (a port entry, no pair entry)" \
+	tcp_fails a1 h1 198.18.0.1 7200
+check_gt "v3: the denied connection is counted as policy-deny" "$(drops h1 policy-deny)" "$before"
+check "v3: a1 -> the host's underlay address tcp/7201" tcp_ok a1 h1 198.18.0.1 7201
+check_eq "v3: the exact entries hold each /32's port and address (500 each)" "500 500" \
+	"$(bpftool -j map dump pinned "$(pin h1 cbpf_policy_exact)" | jq -r '[.[].formatted] |
+		"\([.[] | select(.key.prefixlen == 96 and .key.dst_identity >= 67108864)] | length)" +
+		" \([.[] | select(.key.prefixlen == 64 and .value.rule_id >= 67108864)] | length)"')"
 
 # Bad files: rejected with file:line, the daemon keeps the live policy, maps byte-identical.
 snapshot() {
-	for m in cbpf_policy cbpf_policy_tables cbpf_policy_active; do
+	for m in cbpf_policy cbpf_policy_tables cbpf_policy_exact cbpf_policy_active; do
 		bpftool map dump pinned "$(pin h1 $m)" | sort
 	done
 	bpftool -j map dump pinned "$(pin h1 cbpf_policy_gen)"
+	bpftool -j map dump pinned "$(pin h1 cbpf_policy_exact_gen)"
 	cat "$WORK/h1/state/policy.json"
 }
 bad_file() {

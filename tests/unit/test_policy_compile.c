@@ -335,14 +335,38 @@ int main(void)
 		CHECK(compile(text, &c, true) == 0, "20000 port entries of one pair compile (%s)",
 		      err);
 		CHECK(rule_at(&c, 1, 2, 6, 1) == 1 && rule_at(&c, 1, 2, 6, 39999) == 1 &&
-			  rule_at(&c, 1, 2, 6, 2) == 0 && rule_at(&c, 1, 2, 6, 40000) == 0 &&
-			  rule_at(&c, 1, 2, 6, 101) == 2 && rule_at(&c, 1, 2, 6, 150) == 2 &&
-			  rule_at(&c, 1, 2, 6, 201) == 1,
-		      "odd ports deny, even ones only the pair entry (no verdict), 100-199 is the "
-		      "priority-5 allow");
+			  rule_at(&c, 1, 2, 6, 2) == 0xdead &&
+			  rule_at(&c, 1, 2, 6, 40000) == 0xdead && rule_at(&c, 1, 2, 6, 101) == 2 &&
+			  rule_at(&c, 1, 2, 6, 150) == 2 && rule_at(&c, 1, 2, 6, 201) == 1,
+		      "odd ports deny, even ones nothing, 100-199 is the priority-5 allow");
+		CHECK(!lookup(&c, 1, 2, 1, 0) &&
+			  (c.mask & 1u << (CBPF_MASK_PORTS_ONLY + CBPF_LEVEL_NET * CBPF_LEVELS +
+					   CBPF_LEVEL_NET)),
+		      "a pair with port rules alone has no pair entry: its level pair's ports-only "
+		      "bit sends the datapath to the trie (mask %#x)",
+		      c.mask);
 		policy_compiled_free(&c);
 		free(text);
 	}
+	CHECK(compile("{\"rules\": [\n"
+		      "{\"from\": \"net:neta\", \"to\": \"net:netb\", \"action\": \"deny\", "
+		      "\"protocol\": \"tcp\", \"ports\": \"8000-8099\"},\n"
+		      "{\"from\": \"net:netb\", \"to\": \"net:neta\", \"action\": \"deny\", "
+		      "\"protocol\": \"udp\"}\n"
+		      "]}",
+		      &c, true) == 0,
+	      "pairs of one rule each compile (%s)", err);
+	CHECK(rule_at(&c, 1, 2, 6, 7999) == 0xdead && rule_at(&c, 1, 2, 6, 8000) == 1 &&
+		  rule_at(&c, 1, 2, 6, 8063) == 1 && rule_at(&c, 1, 2, 6, 8099) == 1 &&
+		  rule_at(&c, 1, 2, 6, 8100) == 0xdead && rule_at(&c, 1, 2, 17, 8000) == 0xdead &&
+		  c.rules.n == 4,
+	      "one rule's port range: its own aligned blocks (8000-8063, 8064-8095, 8096-8099: "
+	      "%zu entries in all), nothing beside it",
+	      c.rules.n);
+	CHECK(rule_at(&c, 2, 1, 17, 1) == 2 && rule_at(&c, 2, 1, 17, 65535) == 2 &&
+		  rule_at(&c, 2, 1, 6, 1) == 0xdead,
+	      "one rule of a protocol and no ports: the protocol entry alone");
+	policy_compiled_free(&c);
 	{
 		size_t n = POL_MAX_PORT_ENTRIES + 1, len = 0, cap = 8 * n + 256;
 		char *text = malloc(cap);

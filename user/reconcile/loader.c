@@ -327,6 +327,7 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 	    {"cbpf_policy_gen", &maps->policy_gen},
 	    {"cbpf_policy_active", &maps->policy_active},
 	    {"cbpf_policy_pairs_gen", &maps->policy_pairs_gen},
+	    {"cbpf_policy_exact_gen", &maps->policy_exact_gen},
 	    {"cbpf_policy_epoch", &maps->policy_epoch},
 	};
 	char dir[256];
@@ -351,10 +352,18 @@ int cbpf_maps_open(const struct cbpf_ctx *ctx, struct cbpf_maps *maps)
 
 void cbpf_maps_close(struct cbpf_maps *maps)
 {
-	int *fds[] = {&maps->endpoints,	       &maps->networks,	   &maps->policy,
-		      &maps->drop_stats,       &maps->meta,	   &maps->vnis,
-		      &maps->underlay,	       &maps->policy_gen,  &maps->policy_active,
-		      &maps->policy_pairs_gen, &maps->policy_epoch};
+	int *fds[] = {&maps->endpoints,
+		      &maps->networks,
+		      &maps->policy,
+		      &maps->drop_stats,
+		      &maps->meta,
+		      &maps->vnis,
+		      &maps->underlay,
+		      &maps->policy_gen,
+		      &maps->policy_active,
+		      &maps->policy_pairs_gen,
+		      &maps->policy_exact_gen,
+		      &maps->policy_epoch};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

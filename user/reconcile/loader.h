@@ -31,6 +31,7 @@ struct cbpf_maps {
 	int underlay;
 	int policy_gen;	      /* array of maps: the tries of both policy generations */
 	int policy_pairs_gen; /* array of maps: the pair hashes of both generations */
+	int policy_exact_gen; /* array of maps: both generations' exact entries of their tries */
 	int policy_active;    /* the live generation */
 	int policy_epoch;     /* moved after every change a verdict derives from */
 	char pin_dir[256];

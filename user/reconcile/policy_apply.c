@@ -36,18 +36,37 @@ static int map_like(int live_fd, const char *name, __u32 max_entries)
 }
 
 /*
- * A hash allocates and initialises all its buckets at creation: for CBPF_MAX_POLICY entries
- * that took longer than filling 10 000 pairs. So a fresh pair hash holds the policy's pairs
- * and whatever else fits its power-of-two bucket count at no cost; a policy it cannot hold
- * gets a fresh map, and past the cap the fill fails with E2BIG as it did before.
+ * A hash allocates and initialises all its buckets at creation (a preallocated one its
+ * entries too): for CBPF_MAX_POLICY entries that took longer than filling 10 000 pairs. So a
+ * fresh hash holds the policy's entries and whatever else fits its power-of-two bucket count
+ * at no cost; a policy it cannot hold gets a fresh map, and past the cap the fill fails with
+ * E2BIG as it did before. The exact hash takes the full-length keys of two compiled tables of
+ * up to CBPF_MAX_POLICY entries each, so the cap is twice that.
  */
-static __u32 pairs_capacity(size_t n)
+static __u32 capacity(size_t n)
 {
 	__u32 cap = 64;
 
-	while (cap < n && cap < CBPF_MAX_POLICY)
+	while (cap < n && cap < 2 * CBPF_MAX_POLICY)
 		cap *= 2;
 	return cap;
+}
+
+/*
+ * Which entries of a compiled table a map takes: the trie keeps the keys shorter than its
+ * full length, the exact hash those of full length (maps/policy.h).
+ */
+enum take { TAKE_ALL, TAKE_SHORTER, TAKE_FULL };
+
+struct source {
+	const struct pol_entries *t;
+	__u32 full; /* the trie's full key length */
+	enum take take;
+};
+
+static bool taken(const struct source *s, const struct pol_entry *e)
+{
+	return s->take == TAKE_ALL || (e->key.prefixlen == s->full) == (s->take == TAKE_FULL);
 }
 
 /* Keys and values as the maps take them: two packed arrays. */
@@ -57,36 +76,46 @@ struct packed {
 	struct cbpf_policy_value *values;
 };
 
-static int pack(const struct pol_entries *t, bool pairs, struct packed *p)
+static int pack(const struct source *src, size_t n_src, bool pairs, struct packed *p)
 {
+	size_t total = 0;
+
+	for (size_t s = 0; s < n_src; s++)
+		total += src[s].t->n;
 	p->key_size = pairs ? sizeof(struct cbpf_pair_key) : sizeof(struct cbpf_policy_key);
-	p->n = t->n;
-	p->keys = calloc(t->n + 1, p->key_size);
-	p->values = calloc(t->n + 1, sizeof(*p->values));
+	p->n = 0;
+	p->keys = calloc(total + 1, p->key_size);
+	p->values = calloc(total + 1, sizeof(*p->values));
 	if (!p->keys || !p->values)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		if (pairs)
-			((struct cbpf_pair_key *)p->keys)[i] = (struct cbpf_pair_key){
-			    t->e[i].key.src_identity, t->e[i].key.dst_identity};
-		else
-			((struct cbpf_policy_key *)p->keys)[i] = t->e[i].key;
-		p->values[i] = t->e[i].value;
+	for (size_t s = 0; s < n_src; s++) {
+		for (size_t i = 0; i < src[s].t->n; i++) {
+			const struct pol_entry *e = &src[s].t->e[i];
+
+			if (!taken(&src[s], e))
+				continue;
+			if (pairs)
+				((struct cbpf_pair_key *)p->keys)[p->n] = (struct cbpf_pair_key){
+				    e->key.src_identity, e->key.dst_identity};
+			else
+				((struct cbpf_policy_key *)p->keys)[p->n] = e->key;
+			p->values[p->n++] = e->value;
+		}
 	}
 	return 0;
 }
 
 /*
  * Brings the idle generation's map in slot to the entries: in place when this process wrote
- * it and it has room (map_cache.h), else a fresh map like the live one. *fd is the map
- * written; *fresh says it is not in the slot yet.
+ * it and it has room (map_cache.h), else a fresh map like the live one, max_entries large or,
+ * when 0, sized to the entries. *fd is the map written; *fresh says it is not in the slot yet.
  */
-static int write_idle(int outer, __u32 slot, const struct pol_entries *t, bool pairs, int live_fd,
-		      const char *name, __u32 max_entries, int *fd, bool *fresh)
+static int write_idle(int outer, __u32 slot, const struct source *src, size_t n_src, bool pairs,
+		      int live_fd, const char *name, __u32 max_entries, int *fd, bool *fresh)
 {
 	struct packed p;
 	__u32 id;
-	int err = pack(t, pairs, &p);
+	int err = pack(src, n_src, pairs, &p);
 
 	if (!err && !bpf_map_lookup_elem(outer, &slot, &id) &&
 	    (*fd = bpf_map_get_fd_by_id(id)) >= 0 && !map_cache_reusable(*fd, p.n)) {
@@ -95,7 +124,7 @@ static int write_idle(int outer, __u32 slot, const struct pol_entries *t, bool p
 	}
 	*fresh = *fd < 0;
 	if (!err && *fd < 0)
-		err = (*fd = map_like(live_fd, name, max_entries)) < 0 ? *fd : 0;
+		err = (*fd = map_like(live_fd, name, max_entries ?: capacity(p.n))) < 0 ? *fd : 0;
 	err = err ?: map_cache_write(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n);
 	free(p.keys);
 	free(p.values);
@@ -128,43 +157,59 @@ static int set_slot(int outer, __u32 slot, int inner, bool fresh)
 	return bpf_map_update_elem(outer, &slot, &inner, BPF_ANY) ? -errno : 0;
 }
 
-int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
+/* A pinned map, to make fresh maps like it. */
+static int open_pinned(const struct cbpf_maps *maps, const char *name)
 {
 	char path[320];
-	__u32 zero = 0, live = 0, next;
-	int fds[3] = {-1, -1, -1}, trie_fd, mask_fd, err = 0;
-	bool fresh[3] = {true, true, true};
-	int *pairs = &fds[0], *ports = &fds[1], *tables = &fds[2];
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/cbpf_policy_tables", maps->pin_dir);
-	trie_fd = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s", maps->pin_dir, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
+{
+	__u32 zero = 0, live = 0, next;
+	int fds[4] = {-1, -1, -1, -1}, trie_fd, exact_fd = -1, mask_fd = -1, err = 0;
+	bool fresh[4] = {true, true, true, true};
+	int *pairs = &fds[0], *ports = &fds[1], *tables = &fds[2], *exact = &fds[3];
+	const struct source pairs_src = {&c->pairs, 0, TAKE_ALL},
+			    ports_src = {&c->rules, CBPF_POLICY_PREFIX_FULL, TAKE_SHORTER},
+			    tables_src = {&c->tables, CBPF_POLICY_PREFIX_PAIR, TAKE_SHORTER},
+			    exact_src[] = {{&c->rules, CBPF_POLICY_PREFIX_FULL, TAKE_FULL},
+					   {&c->tables, CBPF_POLICY_PREFIX_PAIR, TAKE_FULL}};
+
+	trie_fd = open_pinned(maps, "cbpf_policy_tables");
 	if (trie_fd < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/cbpf_policy_mask", maps->pin_dir);
-	mask_fd = bpf_obj_get(path);
-	if (mask_fd < 0) {
-		err = -errno;
-		close(trie_fd);
-		return err;
+		return trie_fd;
+	exact_fd = open_pinned(maps, "cbpf_policy_exact");
+	err = exact_fd < 0 ? exact_fd : 0;
+	if (!err) {
+		mask_fd = open_pinned(maps, "cbpf_policy_mask");
+		err = mask_fd < 0 ? mask_fd : 0;
 	}
-	if (bpf_map_lookup_elem(maps->policy_active, &zero, &live))
+	if (!err && bpf_map_lookup_elem(maps->policy_active, &zero, &live))
 		err = -errno;
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
 	err = err
-		  ?: write_idle(maps->policy_pairs_gen, next, &c->pairs, true, maps->policy,
-				"cbpf_policy", pairs_capacity(c->pairs.n), pairs, &fresh[0]);
+		  ?: write_idle(maps->policy_pairs_gen, next, &pairs_src, 1, true, maps->policy,
+				"cbpf_policy", 0, pairs, &fresh[0]);
 	err = err
-		  ?: write_idle(maps->policy_gen, 2 * next, &c->rules, false, trie_fd,
+		  ?: write_idle(maps->policy_gen, 2 * next, &ports_src, 1, false, trie_fd,
 				"cbpf_policy_por", CBPF_MAX_POLICY, ports, &fresh[1]);
 	err = err
-		  ?: write_idle(maps->policy_gen, 2 * next + 1, &c->tables, false, trie_fd,
+		  ?: write_idle(maps->policy_gen, 2 * next + 1, &tables_src, 1, false, trie_fd,
 				"cbpf_policy_tab", CBPF_MAX_POLICY, tables, &fresh[2]);
-	close(trie_fd);
+	err = err
+		  ?: write_idle(maps->policy_exact_gen, next, exact_src, 2, false, exact_fd,
+				"cbpf_policy_exa", 0, exact, &fresh[3]);
 	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
 		err = -errno;
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs, fresh[0]);
 	err = err ?: set_slot(maps->policy_gen, 2 * next, *ports, fresh[1]);
 	err = err ?: set_slot(maps->policy_gen, 2 * next + 1, *tables, fresh[2]);
+	err = err ?: set_slot(maps->policy_exact_gen, next, *exact, fresh[3]);
 	/* The flip: from here on new packets see only the new generation. */
 	if (!err && bpf_map_update_elem(maps->policy_active, &zero, &next, BPF_ANY))
 		err = -errno;
@@ -172,10 +217,15 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	err = err ?: repin(maps, *pairs, "cbpf_policy");
 	err = err ?: repin(maps, *ports, "cbpf_policy_ports");
 	err = err ?: repin(maps, *tables, "cbpf_policy_tables");
-	for (int i = 0; i < 3; i++)
+	err = err ?: repin(maps, *exact, "cbpf_policy_exact");
+	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	close(mask_fd);
+	close(trie_fd);
+	if (exact_fd >= 0)
+		close(exact_fd);
+	if (mask_fd >= 0)
+		close(mask_fd);
 	return err;
 }
 
