@@ -78,15 +78,6 @@ void policy_format_selector(const struct pol_selector *sel, char *buf, size_t si
 
 /* The accepted file rules, kept in the state directory so every command compiles them too. */
 int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source);
-/* The same in two steps: the text (no file touched), then the file swapped in. */
-struct pol_snapshot {
-	char *text;
-	size_t len;
-};
-int policy_snapshot_format(const struct pol_set *set, const char *source,
-			   struct pol_snapshot *snap);
-int policy_snapshot_commit(const char *state_dir, const struct pol_snapshot *snap);
-void policy_snapshot_free(struct pol_snapshot *snap);
 int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, size_t err_size);
 int policy_snapshot_path(const char *state_dir, char *buf, size_t size);
 

@@ -177,11 +177,16 @@ static int write_file(const char *path, const char *buf, size_t len)
  * the disk: 2-3 ms of every reload here. Where names cannot be exchanged, the text is renamed
  * over policy.json.
  */
-int policy_snapshot_format(const struct pol_set *set, const char *source, struct pol_snapshot *snap)
+int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source)
 {
-	/* About what a row takes, so the buffer grows once or not at all. */
-	struct out o = {.cap = 256 * set->n + 4096};
+	char path[CBPF_PATH_MAX + 16], tmp[CBPF_PATH_MAX + 32];
+	struct out o = {0};
+	int err;
 
+	policy_snapshot_path(state_dir, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.prev", path);
+	/* About what a row takes, so the buffer grows once or not at all. */
+	o.cap = 256 * set->n + 4096;
 	o.buf = malloc(o.cap);
 	if (!o.buf)
 		return -ENOMEM;
@@ -194,23 +199,8 @@ int policy_snapshot_format(const struct pol_set *set, const char *source, struct
 		put_rule(&o, &set->rules[i]);
 	}
 	put_text(&o, "]}");
-	if (o.err) {
-		free(o.buf);
-		return o.err;
-	}
-	snap->text = o.buf;
-	snap->len = o.len;
-	return 0;
-}
-
-int policy_snapshot_commit(const char *state_dir, const struct pol_snapshot *snap)
-{
-	char path[CBPF_PATH_MAX + 16], tmp[CBPF_PATH_MAX + 32];
-	int err;
-
-	policy_snapshot_path(state_dir, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.prev", path);
-	err = write_file(tmp, snap->text, snap->len);
+	err = o.err ?: write_file(tmp, o.buf, o.len);
+	free(o.buf);
 	if (!err && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE)) {
 		/* No policy.json yet, or a filesystem that cannot exchange names. */
 		if (errno != ENOENT && errno != EINVAL)
@@ -220,25 +210,6 @@ int policy_snapshot_commit(const char *state_dir, const struct pol_snapshot *sna
 	}
 	if (err)
 		unlink(tmp);
-	return err;
-}
-
-void policy_snapshot_free(struct pol_snapshot *snap)
-{
-	free(snap->text);
-	snap->text = NULL;
-	snap->len = 0;
-}
-
-int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source)
-{
-	struct pol_snapshot snap;
-	int err = policy_snapshot_format(set, source, &snap);
-
-	if (err)
-		return err;
-	err = policy_snapshot_commit(state_dir, &snap);
-	policy_snapshot_free(&snap);
 	return err;
 }
 

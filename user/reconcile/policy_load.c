@@ -1,7 +1,5 @@
 /* Policy path to live maps: everything is validated before the first map is written. */
 #include <errno.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,63 +15,14 @@ static double clock_ms(clockid_t clock)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-struct record_job {
-	const struct pol_set *files;
-	const char *source;
-	struct pol_snapshot snap;
-	int err;
-};
-
-static void *format_record(void *arg)
-{
-	struct record_job *job = arg;
-
-	job->err = policy_snapshot_format(job->files, job->source, &job->snap);
-	return NULL;
-}
-
-/*
- * The record's text is made on another thread while the maps are written (the kernel's share of
- * an install and the formatting each take milliseconds), and the file swapped in once the new
- * policy is live, so every later compile includes what is live.
- */
-static int install_and_record(const struct cbpf_ctx *ctx, const struct pol_set *files,
-			      const struct pol_compiled *c, const char *path,
-			      struct pol_result *res)
-{
-	struct record_job job = {.files = files, .source = path};
-	struct cbpf_maps maps;
-	pthread_t thread;
-	bool threaded = !pthread_create(&thread, NULL, format_record, &job);
-	int err;
-
-	if (!threaded)
-		format_record(&job);
-	err = cbpf_maps_open(ctx, &maps);
-	if (!err) {
-		err = policy_install(&maps, c);
-		cbpf_maps_close(&maps);
-	}
-	if (err)
-		snprintf(res->message, sizeof(res->message), "install policy in %s: %s", ctx->bpffs,
-			 strerror(-err));
-	if (threaded)
-		pthread_join(thread, NULL);
-	if (!err && (err = job.err ?: policy_snapshot_commit(ctx->state_dir, &job.snap)))
-		snprintf(res->message, sizeof(res->message), "record policy in %s: %s",
-			 ctx->state_dir, strerror(-err));
-	policy_snapshot_free(&job.snap);
-	return err;
-}
-
 static int load(const struct cbpf_ctx *ctx, const char *path, bool install, bool strict,
 		struct pol_result *res)
 {
-	/* The process's: the record is formatted on a thread of its own. */
-	double start = clock_ms(CLOCK_MONOTONIC), cpu = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
+	double start = clock_ms(CLOCK_MONOTONIC), cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 	struct pol_set files = {0};
 	struct pol_compiled c;
 	struct cbpf_state st;
+	struct cbpf_maps maps;
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -91,15 +40,27 @@ static int load(const struct cbpf_ctx *ctx, const char *path, bool install, bool
 	res->n_files = files.n_files;
 	res->n_rules = files.n_ids;
 	res->n_entries = c.rules.n;
-	if (install)
-		err = install_and_record(ctx, &files, &c, path, res);
+	if (install) {
+		err = cbpf_maps_open(ctx, &maps);
+		if (!err) {
+			err = policy_install(&maps, &c);
+			cbpf_maps_close(&maps);
+		}
+		if (err)
+			snprintf(res->message, sizeof(res->message), "install policy in %s: %s",
+				 ctx->bpffs, strerror(-err));
+		/* Recorded only once live, so every later compile includes what is live. */
+		if (!err && (err = policy_snapshot_write(ctx->state_dir, &files, path)))
+			snprintf(res->message, sizeof(res->message), "record policy in %s: %s",
+				 ctx->state_dir, strerror(-err));
+	}
 	policy_compiled_free(&c);
 	if (!err)
 		snprintf(res->message, sizeof(res->message), "%s: %zu rules, %zu entries", path,
 			 res->n_rules, res->n_entries);
 out:
 	res->ms = clock_ms(CLOCK_MONOTONIC) - start;
-	res->cpu_ms = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+	res->cpu_ms = clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu;
 	policy_set_free(&files);
 	state_close(&st);
 	return err;
