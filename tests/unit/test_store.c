@@ -313,6 +313,18 @@ static void store_of_300(const char *dir, struct cbpf_state *st)
 	CHECK(state_commit(st) == 0, "300 endpoints committed");
 }
 
+/* A store of 300 endpoints in the temporary directory dir (a mkdtemp template), closed; its
+ * log's path in wal. */
+static void closed_store_of_300(char *dir, char *wal, size_t size)
+{
+	struct cbpf_state st;
+
+	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
+	path_in(wal, size, dir, "cbpfnet.db-wal");
+	store_of_300(dir, &st);
+	state_close(&st);
+}
+
 /* The most a log holds at the checkpoint a lone command makes: its pages and one command's. */
 #define LONE_LOG_MOST ((STORE_LOG_FRAMES + 16) * (4096 + 24) + 32)
 
@@ -351,10 +363,7 @@ static void log_stays_short(void)
 	struct cbpf_state st;
 	long biggest;
 
-	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
-	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
-	store_of_300(dir, &st);
-	state_close(&st);
+	closed_store_of_300(dir, path, sizeof(path));
 	CHECK(!remove_in_own_commits(dir, path, 200, &biggest),
 	      "200 commands, each removing an endpoint in its own commit");
 	CHECK(biggest > 0 && biggest <= LONE_LOG_MOST,
@@ -377,10 +386,7 @@ static void kept_log_waits_for_checkpoint(void)
 	struct stat sb;
 	long biggest;
 
-	CHECK(mkdtemp(dir) != NULL, "temporary state directory");
-	path_in(path, sizeof(path), dir, "cbpfnet.db-wal");
-	store_of_300(dir, &st);
-	state_close(&st);
+	closed_store_of_300(dir, path, sizeof(path));
 	CHECK(state_keep_open(dir) == 0, "the store kept open");
 	CHECK(!remove_in_own_commits(dir, path, 100, &biggest),
 	      "100 commands, each removing an endpoint in its own commit");
