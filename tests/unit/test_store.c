@@ -402,6 +402,60 @@ static void kept_log_waits_for_checkpoint(void)
 	remove_dir(dir);
 }
 
+/*
+ * Kept open, a command takes the copy of the store the last one left instead of reading every
+ * row, and reads again after another connection wrote or a commit failed.
+ */
+static void kept_copy_follows_the_store(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
+	struct cbpf_endpoint ep = endpoint(301), twin = endpoint(302);
+	struct cbpf_state st;
+	unsigned long reads;
+	sqlite3 *other;
+
+	closed_store_of_300(dir, path, sizeof(path));
+	CHECK(state_keep_open(dir) == 0, "the store kept open");
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 300, "a command reads 300 endpoints");
+	snprintf(ep.net, sizeof(ep.net), "n");
+	state_add_ep(&st, &ep);
+	CHECK(state_commit(&st) == 0, "... and adds one");
+	state_close(&st);
+	reads = store_reads();
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 301 && state_find_ep(&st, "e301"),
+	      "the next command finds it");
+	CHECK(store_reads() == reads, "in the copy, without reading the store (%lu reads, %lu)",
+	      store_reads(), reads);
+	ep = endpoint(303);
+	snprintf(ep.net, sizeof(ep.net), "n");
+	CHECK(state_add_ep(&st, &ep) && state_commit(&st) == 0 && st.n_eps == 302,
+	      "and adds one to the copy");
+	state_close(&st);
+
+	path_in(path, sizeof(path), dir, "cbpfnet.db");
+	CHECK(sqlite3_open(path, &other) == SQLITE_OK &&
+		  sqlite3_exec(other, "UPDATE endpoints SET netns = 'moved' WHERE name = 'e5'",
+			       NULL, NULL, NULL) == SQLITE_OK,
+	      "another connection changes e5");
+	sqlite3_close(other);
+	CHECK(state_open(dir, &st) == 0 && !strcmp(state_find_ep(&st, "e5")->netns, "moved"),
+	      "the next command sees the change");
+	CHECK(store_reads() == reads + 1, "having read the store again");
+
+	twin.ip = ep.ip;
+	snprintf(twin.net, sizeof(twin.net), "n");
+	state_add_ep(&st, &twin);
+	CHECK(state_commit(&st) == -EIO, "a commit of an address taken twice fails");
+	state_close(&st);
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 302 && state_find_ep(&st, "e303") &&
+		  !state_find_ep(&st, "e302"),
+	      "the next command does not see what failed");
+	CHECK(store_reads() == reads + 2, "having read the store again");
+	state_close(&st);
+	state_keep_close();
+	remove_dir(dir);
+}
+
 static void corruption(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
@@ -441,6 +495,7 @@ int main(void)
 	random_edits();
 	log_stays_short();
 	kept_log_waits_for_checkpoint();
+	kept_copy_follows_the_store();
 	corruption();
 	TAP_EXIT();
 }

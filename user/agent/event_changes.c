@@ -1,8 +1,8 @@
 /*
- * Change events and log lines for the event stream. Each commit leaves a copy of its state,
- * still in memory; when the command ends, the last copy is compared with the state the
- * previous command left: no read of the store, nothing for commands that commit nothing, and
- * one event for a change a command makes in several commits (a move: delete, then add).
+ * Change events and log lines for the event stream. Each commit hands over what it changed;
+ * when the command ends, the objects it touched are compared with the view the previous
+ * command left: no read of the store, nothing for commands that commit nothing, and one event
+ * for a change a command makes in several commits (a move: delete, then add).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,15 +12,16 @@
 
 #include "agent/event_feed.h"
 #include "core/log.h"
+#include "agent/store_changes.h"
 #include "agent/store_diff.h"
 
 static struct {
 	pthread_mutex_t mu;
 	struct agent_events *ev;
 	const char *state_dir;
-	struct cbpf_objects view;    /* as the last command left the store */
-	struct cbpf_objects pending; /* as the running command's last commit left it */
-	bool has_pending;
+	struct cbpf_objects view;     /* as the last command left the store */
+	struct store_changes pending; /* what the running command's commits changed */
+	bool lost;		      /* a change could not be kept: the view is read again */
 } watch = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void now(char *buf, size_t size)
@@ -59,38 +60,49 @@ static void on_log(void *arg, enum agent_log_level level, const char *time, cons
 }
 
 /* Runs in the committing thread, before state_commit returns. */
-static void on_commit(const struct cbpf_state *st)
+static void on_commit(const struct cbpf_objects *gone, const struct cbpf_objects *came)
 {
-	struct cbpf_objects view;
-	int err = 0;
+	bool lost = false;
 
 	pthread_mutex_lock(&watch.mu);
-	if (watch.ev) {
-		err = store_view_of(st, &view);
-		if (!err) {
-			state_objects_free(&watch.pending);
-			watch.pending = view;
-			watch.has_pending = true;
-		}
-	}
+	if (watch.ev && !watch.lost && store_changes_add(&watch.pending, gone, came))
+		lost = watch.lost = true;
 	pthread_mutex_unlock(&watch.mu);
-	/* A later commit's copy then carries this one's changes too. */
-	if (err)
-		agent_log(LOG_LVL_WARN, "events: no copy of a commit in %s: %s", watch.state_dir,
-			  strerror(-err));
+	if (lost)
+		agent_log(LOG_LVL_WARN, "events: out of memory keeping a commit in %s",
+			  watch.state_dir);
 }
 
 void events_command_done(struct agent_events *ev)
 {
+	struct cbpf_objects fresh;
+	bool read_again = false;
+	int err = 0;
+
 	pthread_mutex_lock(&watch.mu);
-	if (ev && watch.ev == ev && watch.has_pending) {
-		store_view_diff(&watch.view, &watch.pending, publish_change, ev);
-		state_objects_free(&watch.view);
-		watch.view = watch.pending;
-		memset(&watch.pending, 0, sizeof(watch.pending));
-		watch.has_pending = false;
+	if (ev && watch.ev == ev) {
+		if (!watch.lost)
+			err = store_changes_apply(&watch.view, &watch.pending, publish_change, ev);
+		read_again = watch.lost || err;
 	}
 	pthread_mutex_unlock(&watch.mu);
+	if (!read_again)
+		return;
+	/*
+	 * Without a view to compare with, changes start again from the store. Not under mu:
+	 * commits take it while they hold the store's lock.
+	 */
+	err = store_view_read(watch.state_dir, &fresh);
+	pthread_mutex_lock(&watch.mu);
+	store_changes_free(&watch.pending);
+	state_objects_free(&watch.view);
+	if (!err)
+		watch.view = fresh;
+	watch.lost = err != 0;
+	pthread_mutex_unlock(&watch.mu);
+	if (err)
+		agent_log(LOG_LVL_WARN, "events: read the store in %s: %s", watch.state_dir,
+			  strerror(-err));
 }
 
 int event_changes_start(struct agent_events *ev, const char *state_dir)
@@ -119,8 +131,8 @@ void event_changes_stop(void)
 	agent_log_set_sink(NULL, NULL);
 	pthread_mutex_lock(&watch.mu);
 	state_objects_free(&watch.view);
-	state_objects_free(&watch.pending);
-	watch.has_pending = false;
+	store_changes_free(&watch.pending);
+	watch.lost = false;
 	watch.ev = NULL;
 	pthread_mutex_unlock(&watch.mu);
 }

@@ -65,9 +65,10 @@ static void recheck_pass(struct agent *a)
 				  "again: %s",
 				  report.made, strerror(-err));
 		a->changes++;
-		events_command_done(a->events);
 	}
 	state_close(&st);
+	if (report.made)
+		events_command_done(a->events);
 	pthread_mutex_unlock(&a->lock);
 }
 

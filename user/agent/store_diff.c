@@ -33,6 +33,48 @@ static int node_cmp(const void *a, const void *b)
 	return strcmp(((const struct cbpf_node *)a)->name, ((const struct cbpf_node *)b)->name);
 }
 
+size_t store_kind_size(enum store_kind k)
+{
+	static const size_t size[STORE_KINDS] = {
+	    [STORE_NODES] = sizeof(struct cbpf_node),
+	    [STORE_NETS] = sizeof(struct cbpf_network),
+	    [STORE_EPS] = sizeof(struct cbpf_endpoint),
+	    [STORE_RULES] = sizeof(struct cbpf_rule),
+	};
+
+	return size[k];
+}
+
+int store_kind_cmp(enum store_kind k, const void *a, const void *b)
+{
+	static int (*const cmp[STORE_KINDS])(const void *, const void *) = {
+	    [STORE_NODES] = node_cmp,
+	    [STORE_NETS] = net_cmp,
+	    [STORE_EPS] = ep_cmp,
+	    [STORE_RULES] = rule_cmp,
+	};
+
+	return cmp[k](a, b);
+}
+
+void **store_kind_items(struct cbpf_objects *o, enum store_kind k, size_t **n)
+{
+	switch (k) {
+	case STORE_NODES:
+		*n = &o->n_nodes;
+		return (void **)&o->nodes;
+	case STORE_NETS:
+		*n = &o->n_nets;
+		return (void **)&o->nets;
+	case STORE_EPS:
+		*n = &o->n_eps;
+		return (void **)&o->eps;
+	default:
+		*n = &o->n_rules;
+		return (void **)&o->rules;
+	}
+}
+
 int store_view_of(const struct cbpf_state *st, struct cbpf_objects *v)
 {
 	int err = state_objects_copy(st, v);

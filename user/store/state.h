@@ -123,10 +123,12 @@ void state_keep_close(void);
 /* Copies the log into the database and empties it, under the store's lock. */
 int state_checkpoint(const char *dir);
 /*
- * fn is called after each commit this process makes, with the state as committed (the agent's
- * change events). Set it before other threads commit; NULL for none.
+ * fn is called after each commit this process makes (the agent's change events) with what it
+ * changed: in gone the networks, endpoints, rules and nodes it removed or rewrote, as they
+ * were, in came those it added or rewrote. Both point into the store's arrays for the length
+ * of the call. Set it before other threads commit; NULL for none.
  */
-void state_on_commit(void (*fn)(const struct cbpf_state *st));
+void state_on_commit(void (*fn)(const struct cbpf_objects *gone, const struct cbpf_objects *came));
 void state_close(struct cbpf_state *st);
 /* Copies of st's objects into o: 0, or -ENOMEM with o empty. */
 int state_objects_copy(const struct cbpf_state *st, struct cbpf_objects *o);

@@ -484,7 +484,7 @@ int store_write(struct cbpf_state *st)
 	return write_collections(st, c);
 }
 
-static void (*on_commit)(const struct cbpf_state *st);
+static void (*on_commit)(const struct cbpf_objects *gone, const struct cbpf_objects *came);
 static _Atomic unsigned long commits;
 
 unsigned long state_commits(void)
@@ -492,9 +492,37 @@ unsigned long state_commits(void)
 	return commits;
 }
 
-void state_on_commit(void (*fn)(const struct cbpf_state *st))
+void state_on_commit(void (*fn)(const struct cbpf_objects *gone, const struct cbpf_objects *came))
 {
 	on_commit = fn;
+}
+
+/*
+ * The first element of a collection's middle, between what it kept at its start and at its
+ * end, as it is (now) or was; *n its length.
+ */
+static void *middle(const struct collection *c, bool now, size_t *n)
+{
+	size_t size = c->t->size;
+	char *items = now ? (char *)c->now : *c->seen;
+
+	*n = (now ? c->n_now : *c->n_seen) - c->pre - c->suf;
+	return *n ? items + c->pre * size : NULL;
+}
+
+static void tell_commit(const struct collection c[COLLECTIONS])
+{
+	struct cbpf_objects gone, came;
+
+	gone.rules = middle(&c[0], false, &gone.n_rules);
+	came.rules = middle(&c[0], true, &came.n_rules);
+	gone.eps = middle(&c[1], false, &gone.n_eps);
+	came.eps = middle(&c[1], true, &came.n_eps);
+	gone.nodes = middle(&c[2], false, &gone.n_nodes);
+	came.nodes = middle(&c[2], true, &came.n_nodes);
+	gone.nets = middle(&c[3], false, &gone.n_nets);
+	came.nets = middle(&c[3], true, &came.n_nets);
+	on_commit(&gone, &came);
 }
 
 int state_commit(struct cbpf_state *st)
@@ -508,11 +536,12 @@ int state_commit(struct cbpf_state *st)
 	err = err ?: store_exec(st, "COMMIT", "commit");
 	if (err) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->seen->unsure = true;
 		return err;
 	}
 	commits++;
 	if (on_commit)
-		on_commit(st);
+		tell_commit(c);
 	for (int k = 0; k < COLLECTIONS && !err; k++)
 		err = catch_up(&c[k]);
 	if (err)

@@ -16,7 +16,6 @@
 #include "core/err.h"
 #include "store/state_store.h"
 
-#define STATE_DB   "cbpfnet.db"
 #define STATE_JSON "state.json"
 
 /*
@@ -155,6 +154,7 @@ int store_remember(struct cbpf_state *st)
 	seen->next_ep_id = st->next_ep_id;
 	seen->next_rule_id = st->next_rule_id;
 	store_forget(st);
+	seen->unsure = err != 0;
 	st->seen = seen;
 	if (err)
 		cbpf_err("state database %s: out of memory", st->path);
@@ -299,6 +299,13 @@ static int read_rows(struct cbpf_state *st, const char *table, const char *sql,
 	return err ?: (rc == SQLITE_DONE ? 0 : -EIO);
 }
 
+static _Atomic unsigned long reads;
+
+unsigned long store_reads(void)
+{
+	return reads;
+}
+
 static int read_store(struct cbpf_state *st)
 {
 	int err = read_rows(st, "networks",
@@ -323,6 +330,7 @@ static int read_store(struct cbpf_state *st)
 		  ?: read_rows(st, "owned_netns", "SELECT name FROM owned_netns ORDER BY rowid",
 			       read_owned);
 	err = err ?: read_rows(st, "counters", "SELECT name, value FROM counters", read_counter);
+	reads++;
 	return err ?: store_remember(st);
 }
 
@@ -428,31 +436,6 @@ static int create_private(const char *path)
 	return 0;
 }
 
-#define BUSY_MS 10000 /* how long a command waits for another process's transaction */
-
-/*
- * SQLite's own checkpoint (wal_autocheckpoint) is passive: it copies the log into the database
- * and leaves the log for a later write to restart, which only a connection writing a second
- * time did here. A run of commands that commit once each (every CNI DEL) grew the log without
- * end (test_store), and every open reads all of it (40 MB, 40 ms after 1400 DELs).
- * Truncating empties it. Our commands hold the store's lock; a reader of another program's
- * (sqlite3 on the file) is not waited for: the checkpoint is then a passive one, and a later
- * commit tries again. Either way the commit itself has happened.
- */
-static sqlite3 *kept;
-static int log_frames_most = STORE_LOG_FRAMES;
-
-static int checkpoint_when_long(void *arg, sqlite3 *db, const char *name, int frames)
-{
-	(void)arg;
-	if (frames < log_frames_most)
-		return SQLITE_OK;
-	sqlite3_busy_timeout(db, 0);
-	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	sqlite3_busy_timeout(db, BUSY_MS);
-	return SQLITE_OK;
-}
-
 static int db_open(struct cbpf_state *st)
 {
 	int err = access(st->path, F_OK) ? create_private(st->path) : 0;
@@ -466,18 +449,18 @@ static int db_open(struct cbpf_state *st)
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		return -EIO;
 	}
-	sqlite3_busy_timeout(st->db, BUSY_MS);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	/*
 	 * Every command is one process: checkpointing on close would copy the log into the
 	 * database and sync it each time. But each process's first read rebuilds its index of
 	 * the log by reading all of it, so the log is checkpointed while it is still short.
 	 */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_hook(st->db, checkpoint_when_long, NULL);
+	sqlite3_wal_hook(st->db, store_checkpoint_when_long, NULL);
 	return store_exec(st, "PRAGMA journal_mode = WAL", "open");
 }
 
-static int lock_take(const char *dir, int *fd)
+int store_lock_take(const char *dir, int *fd)
 {
 	char lock_path[CBPF_PATH_MAX + 8];
 
@@ -495,50 +478,6 @@ static int lock_take(const char *dir, int *fd)
 	return 0;
 }
 
-int state_keep_open(const char *dir)
-{
-	char path[CBPF_PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/" STATE_DB, dir);
-	if (sqlite3_open_v2(path, &kept, SQLITE_OPEN_READWRITE, NULL)) {
-		cbpf_err("state database %s: keep open: %s", path,
-			 kept ? sqlite3_errmsg(kept) : "out of memory");
-		sqlite3_close(kept);
-		kept = NULL;
-		return -EIO;
-	}
-	sqlite3_db_config(kept, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	/* A connection opens the file and maps the log's index at its first read. */
-	if (sqlite3_exec(kept, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)) {
-		cbpf_err("state database %s: keep open: %s", path, sqlite3_errmsg(kept));
-		state_keep_close();
-		return -EIO;
-	}
-	log_frames_most = STORE_LOG_FRAMES_KEPT;
-	return 0;
-}
-
-void state_keep_close(void)
-{
-	sqlite3_close(kept);
-	kept = NULL;
-	log_frames_most = STORE_LOG_FRAMES;
-}
-
-int state_checkpoint(const char *dir)
-{
-	int fd, err = kept ? lock_take(dir, &fd) : 0;
-
-	if (!kept || err)
-		return err;
-	err = sqlite3_wal_checkpoint_v2(kept, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	close(fd);
-	if (err == SQLITE_OK)
-		return 0;
-	cbpf_err("state database in %s: checkpoint: %s", dir, sqlite3_errmsg(kept));
-	return -EIO;
-}
-
 int state_open(const char *dir, struct cbpf_state *st)
 {
 	bool imported;
@@ -554,7 +493,7 @@ int state_open(const char *dir, struct cbpf_state *st)
 		return err;
 	}
 	snprintf(st->path, sizeof(st->path), "%s/" STATE_DB, dir);
-	err = lock_take(dir, &st->lock_fd);
+	err = store_lock_take(dir, &st->lock_fd);
 	if (err) {
 		state_close(st);
 		return err;
@@ -563,7 +502,8 @@ int state_open(const char *dir, struct cbpf_state *st)
 	err =
 	    err ?: store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", "open");
 	err = err ?: migrate(st, dir, &imported);
-	err = err ?: read_store(st);
+	if (!err && !store_kept_take(st))
+		err = read_store(st);
 	if (!err && imported)
 		err = rename_imported(dir);
 	if (err)
@@ -573,6 +513,7 @@ int state_open(const char *dir, struct cbpf_state *st)
 
 void state_close(struct cbpf_state *st)
 {
+	store_kept_keep(st);
 	store_forget(st);
 	if (st->db)
 		sqlite3_close(st->db);

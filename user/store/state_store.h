@@ -4,6 +4,9 @@
 
 #include "store/state.h"
 
+#define STATE_DB      "cbpfnet.db"
+#define STORE_BUSY_MS 10000 /* how long a command waits for another process's transaction */
+
 /* Pages in the log past which a commit checkpoints it into the database and empties it. */
 #define STORE_LOG_FRAMES 64
 /* The same while a process keeps the store open (state_keep_open): it checkpoints when quiet. */
@@ -16,7 +19,22 @@ struct cbpf_state_seen {
 	size_t n_owned;
 	uint32_t next_ep_id;
 	uint32_t next_rule_id;
+	bool unsure; /* a commit failed or the copy did: read the store again before trusting it */
 };
+
+/* Takes the store's lock in dir: *fd holds it until closed. */
+int store_lock_take(const char *dir, int *fd);
+/* The SQLite log hook that checkpoints a log grown past what this process allows. */
+int store_checkpoint_when_long(void *arg, struct sqlite3 *db, const char *name, int frames);
+/*
+ * With the store kept open (state_keep_open), the copy of it the last command under the lock
+ * left: store_kept_take fills st from it (true) unless another connection committed since;
+ * store_kept_keep leaves st's seen copy for the next command. Both under the lock.
+ */
+bool store_kept_take(struct cbpf_state *st);
+void store_kept_keep(struct cbpf_state *st);
+/* Reads of the whole store this process has made, from any thread. */
+unsigned long store_reads(void);
 
 /* Writes the difference between st and st->seen inside the caller's transaction. */
 int store_write(struct cbpf_state *st);

@@ -1,0 +1,199 @@
+/*
+ * The agent's long-lived hold on its store: one connection kept open, the checkpoint left to
+ * quiet times, and a copy of the store as the last command left it. Each command under the
+ * lock used to read every row again: at 4000 endpoints that was a third of a CNI ADD's time in
+ * the agent, for one row changed.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "store/state_store.h"
+
+/*
+ * SQLite's own checkpoint (wal_autocheckpoint) is passive: it copies the log into the database
+ * and leaves the log for a later write to restart, which only a connection writing a second
+ * time did here. A run of commands that commit once each (every CNI DEL) grew the log without
+ * end (test_store), and every open reads all of it (40 MB, 40 ms after 1400 DELs).
+ * Truncating empties it. Our commands hold the store's lock; a reader of another program's
+ * (sqlite3 on the file) is not waited for: the checkpoint is then a passive one, and a later
+ * commit tries again. Either way the commit itself has happened.
+ */
+static sqlite3 *kept;
+static char kept_path[CBPF_PATH_MAX];
+static struct stat kept_file; /* a store moved away or replaced is another file */
+static int log_frames_most = STORE_LOG_FRAMES;
+
+/*
+ * The store's objects as the last command under the lock left them, and the kept
+ * connection's data_version then: it moves when another connection commits, so an unchanged
+ * one means nothing was written since, by this process's other connections or anyone else's.
+ */
+static struct cbpf_state_seen *copy;
+static sqlite3_int64 copy_version;
+
+int store_checkpoint_when_long(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)arg;
+	if (frames < log_frames_most)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	return SQLITE_OK;
+}
+
+static void drop_copy(void)
+{
+	if (!copy)
+		return;
+	state_objects_free(&copy->obj);
+	free(copy->owned);
+	free(copy);
+	copy = NULL;
+}
+
+int state_keep_open(const char *dir)
+{
+	snprintf(kept_path, sizeof(kept_path), "%s/" STATE_DB, dir);
+	if (sqlite3_open_v2(kept_path, &kept, SQLITE_OPEN_READWRITE, NULL)) {
+		cbpf_err("state database %s: keep open: %s", kept_path,
+			 kept ? sqlite3_errmsg(kept) : "out of memory");
+		sqlite3_close(kept);
+		kept = NULL;
+		return -EIO;
+	}
+	sqlite3_db_config(kept, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	/* A connection opens the file and maps the log's index at its first read. */
+	if (sqlite3_exec(kept, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)) {
+		cbpf_err("state database %s: keep open: %s", kept_path, sqlite3_errmsg(kept));
+		state_keep_close();
+		return -EIO;
+	}
+	if (stat(kept_path, &kept_file)) {
+		cbpf_err("state database %s: keep open: %s", kept_path, strerror(errno));
+		state_keep_close();
+		return -EIO;
+	}
+	log_frames_most = STORE_LOG_FRAMES_KEPT;
+	return 0;
+}
+
+void state_keep_close(void)
+{
+	drop_copy();
+	sqlite3_close(kept);
+	kept = NULL;
+	kept_path[0] = '\0';
+	log_frames_most = STORE_LOG_FRAMES;
+}
+
+int state_checkpoint(const char *dir)
+{
+	int fd, err = kept ? store_lock_take(dir, &fd) : 0;
+
+	if (!kept || err)
+		return err;
+	err = sqlite3_wal_checkpoint_v2(kept, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	close(fd);
+	if (err == SQLITE_OK)
+		return 0;
+	cbpf_err("state database in %s: checkpoint: %s", dir, sqlite3_errmsg(kept));
+	return -EIO;
+}
+
+/* The kept connection's data_version, when st is a connection to the kept store's file. */
+static int kept_version(const struct cbpf_state *st, sqlite3_int64 *version)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	struct stat now;
+
+	if (!kept || strcmp(st->path, kept_path) || stat(st->path, &now) ||
+	    now.st_ino != kept_file.st_ino || now.st_dev != kept_file.st_dev)
+		return -ENOENT;
+	rc = sqlite3_prepare_v2(kept, "PRAGMA data_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		*version = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/*
+ * A copy st's arrays can grow: state_add_* reallocate when the count is a power of two, so
+ * an array holds the power of two at or above its count.
+ */
+static void *dup_growable(const void *items, size_t n, size_t size, int *err)
+{
+	size_t room = 1;
+	void *copy;
+
+	if (!n)
+		return NULL;
+	while (room < n)
+		room *= 2;
+	copy = malloc(room * size);
+	if (!copy)
+		*err = -ENOMEM;
+	else
+		memcpy(copy, items, n * size);
+	return copy;
+}
+
+bool store_kept_take(struct cbpf_state *st)
+{
+	sqlite3_int64 version;
+	struct cbpf_state_seen *seen = copy;
+	int err = 0;
+
+	if (!seen || kept_version(st, &version) || version != copy_version) {
+		drop_copy();
+		return false;
+	}
+	copy = NULL;
+	st->nets = dup_growable(seen->obj.nets, seen->obj.n_nets, sizeof(*st->nets), &err);
+	st->eps = dup_growable(seen->obj.eps, seen->obj.n_eps, sizeof(*st->eps), &err);
+	st->rules = dup_growable(seen->obj.rules, seen->obj.n_rules, sizeof(*st->rules), &err);
+	st->nodes = dup_growable(seen->obj.nodes, seen->obj.n_nodes, sizeof(*st->nodes), &err);
+	st->owned = dup_growable(seen->owned, seen->n_owned, sizeof(*st->owned), &err);
+	st->n_nets = seen->obj.n_nets;
+	st->n_eps = seen->obj.n_eps;
+	st->n_rules = seen->obj.n_rules;
+	st->n_nodes = seen->obj.n_nodes;
+	st->n_owned = seen->n_owned;
+	st->next_ep_id = seen->next_ep_id;
+	st->next_rule_id = seen->next_rule_id;
+	st->seen = seen;
+	if (!err)
+		return true;
+	/* The caller reads the store instead, into an empty st. */
+	store_forget(st);
+	free(st->nets);
+	free(st->eps);
+	free(st->rules);
+	free(st->nodes);
+	free(st->owned);
+	st->nets = NULL, st->eps = NULL, st->rules = NULL, st->nodes = NULL, st->owned = NULL;
+	st->n_nets = st->n_eps = st->n_rules = st->n_nodes = st->n_owned = 0;
+	st->next_ep_id = st->next_rule_id = 1;
+	return false;
+}
+
+void store_kept_keep(struct cbpf_state *st)
+{
+	sqlite3_int64 version;
+
+	/* st's seen copy is what the store holds: read, or written by a commit that succeeded. */
+	if (!st->seen || st->seen->unsure || st->lock_fd < 0 || kept_version(st, &version))
+		return;
+	drop_copy();
+	copy = st->seen;
+	copy_version = version;
+	st->seen = NULL;
+}
