@@ -152,7 +152,7 @@ done
 # CIDR identity while identities were ranks); and one whose every rule names an address no
 # earlier reload used, so neither generation holds any entry of it (alternating two files would
 # find the idle generation already right).
-for n in 10000 100000; do
+for n in ${RELOAD_COUNTS:-10000 100000}; do
 	policy_file "$n" >"$WORK/p.json"
 	# Each cbpfnet reload beside an iptables-legacy-restore of the same rules, in turn, so
 	# both see the same machine load; iptables-restore replaces the whole table each time.

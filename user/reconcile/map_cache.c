@@ -126,11 +126,13 @@ static size_t *by_key(const struct entries *e, size_t *n)
 }
 
 /*
- * Deletes the keys only old has, then writes the entries new adds or changes. Takes old's
- * by_key() from r (made here the first time) and leaves new's in *in.
+ * Deletes the keys only old has, then writes the entries new adds or changes; or, when that
+ * costs the kernel more operations than filling the empty map spare with new's entries, fills
+ * spare instead (*wrote says which). Takes old's by_key() from r (made here the first time) and
+ * leaves new's in *in.
  */
-static int difference(int fd, struct record *r, const struct entries *new, size_t **in,
-		      size_t *n_new)
+static int difference(int fd, int spare, struct record *r, const struct entries *new, size_t **in,
+		      size_t *n_new, int *wrote)
 {
 	const struct entries e_old = {r->keys, r->values, r->key_size, r->value_size, r->n},
 			     *old = &e_old;
@@ -143,6 +145,7 @@ static int difference(int fd, struct record *r, const struct entries *new, size_
 	     *put_values = malloc(new->n *vs + 1);
 	int err = -ENOMEM;
 
+	*wrote = fd;
 	if (io && *in && drop && put_keys && put_values) {
 		while (i < n_old || j < *n_new) {
 			const char *ko = i < n_old ? old->keys + io[i] * ks : NULL;
@@ -159,8 +162,13 @@ static int difference(int fd, struct record *r, const struct entries *new, size_
 			i += c <= 0;
 			j += c >= 0;
 		}
-		err = map_drop(fd, drop, ks, n_drop);
-		err = err ?: map_fill(fd, put_keys, ks, put_values, vs, n_put);
+		if (spare >= 0 && n_drop + n_put > *n_new) {
+			*wrote = spare;
+			err = map_fill(spare, new->keys, ks, new->values, vs, new->n);
+		} else {
+			err = map_drop(fd, drop, ks, n_drop);
+			err = err ?: map_fill(fd, put_keys, ks, put_values, vs, n_put);
+		}
 	}
 	free(drop);
 	free(put_keys);
@@ -191,8 +199,8 @@ static struct record *least_used(void)
 	return r;
 }
 
-int map_cache_write(int fd, const void *keys, size_t key_size, const void *values,
-		    size_t value_size, size_t n)
+int map_cache_write_or(int fd, int spare, const void *keys, size_t key_size, const void *values,
+		       size_t value_size, size_t n, int *wrote)
 {
 	struct entries new = {keys, values, key_size, value_size, n};
 	struct bpf_map_info info;
@@ -200,6 +208,7 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 	size_t *order = NULL, n_order = 0;
 	int err = map_info(fd, &info);
 
+	*wrote = fd;
 	if (err)
 		return err;
 	r = find(info.id);
@@ -208,11 +217,14 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 		return 0;
 	}
 	if (r) {
-		err = difference(fd, r, &new, &order, &n_order);
+		err = difference(fd, spare, r, &new, &order, &n_order, wrote);
 	} else {
 		err = map_fill(fd, keys, key_size, values, value_size, n);
 		r = least_used();
 	}
+	/* Filled instead, the spare is the map recorded; fd's contents are no longer known. */
+	if (!err && *wrote != fd)
+		err = map_info(spare, &info);
 	forget(r);
 	r->keys = err ? NULL : malloc(n * key_size + 1);
 	r->values = err ? NULL : malloc(n * value_size + 1);
@@ -227,4 +239,12 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 	*r = (struct record){info.id, ++uses,	 key_size, value_size, n,
 			     r->keys, r->values, order,	   n_order};
 	return 0;
+}
+
+int map_cache_write(int fd, const void *keys, size_t key_size, const void *values,
+		    size_t value_size, size_t n)
+{
+	int wrote;
+
+	return map_cache_write_or(fd, -1, keys, key_size, values, value_size, n, &wrote);
 }
