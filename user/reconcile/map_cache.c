@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/radix.h"
 #include "reconcile/map_cache.h"
 #include "reconcile/map_fill.h"
 
@@ -75,48 +76,13 @@ static int key_cmp(const char *a, const char *b, size_t size)
 	return 0;
 }
 
-/*
- * Indices of the entries in key order (memcmp's), one per key: the last of a repeated one. A
- * stable radix sort, a byte at a time from the last, skipping bytes every key shares; the
- * counts of every byte come from one pass over the keys in memory order. The comparison sort
- * it replaced was a tenth of a reload whose every entry was new.
- */
+/* Indices of the entries in key order (memcmp's), one per key: the last of a repeated one. */
 static size_t *by_key(const struct entries *e, size_t *n)
 {
-	size_t *idx = malloc((e->n + 1) * sizeof(*idx)), *tmp = malloc((e->n + 1) * sizeof(*tmp));
-	size_t(*count)[256] = calloc(e->key_size, sizeof(*count)), m = 0;
-	const unsigned char *keys = (const unsigned char *)e->keys;
+	size_t *idx = radix_order(e->keys, e->key_size, e->n), m = 0;
 
-	if (!idx || !tmp || !count) {
-		free(idx);
-		free(tmp);
-		free(count);
+	if (!idx)
 		return NULL;
-	}
-	for (size_t i = 0; i < e->n; i++) {
-		idx[i] = i;
-		for (size_t b = 0; b < e->key_size; b++)
-			count[b][keys[i * e->key_size + b]]++;
-	}
-	for (size_t b = e->key_size; b-- > 0;) {
-		size_t sum = 0, *swap;
-
-		if (!e->n || count[b][keys[b]] == e->n)
-			continue;
-		for (int d = 0; d < 256; d++) {
-			size_t c = count[b][d];
-
-			count[b][d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < e->n; i++)
-			tmp[count[b][keys[idx[i] * e->key_size + b]]++] = idx[i];
-		swap = idx;
-		idx = tmp;
-		tmp = swap;
-	}
-	free(tmp);
-	free(count);
 	for (size_t i = 0; i < e->n; i++)
 		if (i + 1 == e->n || key_cmp(e->keys + idx[i] * e->key_size,
 					     e->keys + idx[i + 1] * e->key_size, e->key_size))
