@@ -9,6 +9,8 @@
 #                                                      10k rules timed in turn with the reloads)
 #   CBPFNET_OLD=/path/to/old/cbpfnet ONLY=reload ...  (also another build's reloads of the same
 #                                                      files, on a second host, in turn)
+#   RELOAD_COUNTS=10000 ONLY=reload ...                (the reload section's rule counts; default
+#                                                      10000 100000)
 #
 # Rule shape, identical in meaning on both sides: "from the client's network to one /32 of
 # 172.16.0.0/12, TCP to one port: drop". None matches the measured flow, so every rule is on
