@@ -225,7 +225,7 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
 		err = -errno;
 	if (!err && (fresh[0] || fresh[1] || fresh[2] || fresh[3]))
-		rcu_expedite_begin(&window);
+		rcu_expedite_try_begin(&window);
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs, fresh[0]);
 	err = err ?: set_slot(maps->policy_gen, 2 * next, *ports, fresh[1]);
 	err = err ?: set_slot(maps->policy_gen, 2 * next + 1, *tables, fresh[2]);
