@@ -113,7 +113,9 @@ static int write_idle(int outer, __u32 slot, const struct source *src, size_t n_
 	if (!err && *fd < 0 && spare >= 0) {
 		policy_spare_used();
 		agent_log(LOG_LVL_DEBUG,
-			  "policy: %zu exact entries into the spare map, no idle map known", p.n);
+			  "policy: %zu exact entries into the spare map, the idle one unknown or "
+			  "too small",
+			  p.n);
 		*fd = spare;
 		spare = -1;
 	}

@@ -49,7 +49,8 @@ static void make(void)
 	fd = err ? err : map_like(live_fd, "cbpf_policy_exa", live.max_entries);
 	if (fd < 0) {
 		/* Installs take the way without a spare until the next one is asked for. */
-		agent_log(LOG_LVL_WARN, "policy: a spare map like %s: %s", live_pin, strerror(-fd));
+		agent_log(LOG_LVL_WARN, "policy: make a spare exact map like %s: %s", live_pin,
+			  strerror(-fd));
 		goto out;
 	}
 	drop();
