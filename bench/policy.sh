@@ -9,6 +9,8 @@
 #                                                      10k rules timed in turn with the reloads)
 #   CBPFNET_OLD=/path/to/old/cbpfnet ONLY=reload ...  (also another build's reloads of the same
 #                                                      files, on a second host, in turn)
+#   RELOAD_COUNTS=10000 ONLY=reload ...                (the reload section's rule counts; default
+#                                                      10000 100000)
 #
 # Rule shape, identical in meaning on both sides: "from the client's network to one /32 of
 # 172.16.0.0/12, TCP to one port: drop". None matches the measured flow, so every rule is on
@@ -152,7 +154,7 @@ done
 # CIDR identity while identities were ranks); and one whose every rule names an address no
 # earlier reload used, so neither generation holds any entry of it (alternating two files would
 # find the idle generation already right).
-for n in 10000 100000; do
+for n in ${RELOAD_COUNTS:-10000 100000}; do
 	policy_file "$n" >"$WORK/p.json"
 	# Each cbpfnet reload beside an iptables-legacy-restore of the same rules, in turn, so
 	# both see the same machine load; iptables-restore replaces the whole table each time.

@@ -2,7 +2,8 @@
  * map_fill (one batch update per map) against the one-entry-at-a-time fill it replaced: the
  * same entries in the policy trie and the pair hash, the same errors for a full hash and a bad
  * key. map_cache_write, which rewrites a known map by difference, against a fresh fill of the
- * same entries. Needs root (it creates maps).
+ * same entries; map_cache_write_or, which fills an empty spare instead when most keys changed.
+ * Needs root (it creates maps).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -134,6 +135,51 @@ static void cache_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	keys[0].prefixlen = CBPF_POLICY_PREFIX_PROTO;
 }
 
+/* A preallocated hash of policy keys, as the exact maps are. */
+static int exact(void)
+{
+	return bpf_map_create(BPF_MAP_TYPE_HASH, "fill_exact", sizeof(struct cbpf_policy_key),
+			      sizeof(struct cbpf_policy_value), 2 * N, NULL);
+}
+
+static void spare_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value *values)
+{
+	int fd = exact(), spare = exact(), ref, wrote = -1, err;
+	struct cbpf_policy_key none;
+
+	policy_entries(keys, values);
+	err = map_cache_write(fd, keys, sizeof(*keys), values, sizeof(*values), N);
+	/* A tenth of the entries changed: cheaper in place. */
+	for (int i = 0; i < N; i += 10)
+		values[i].priority ^= 0x100;
+	err = err
+		  ?: map_cache_write_or(fd, spare, keys, sizeof(*keys), values, sizeof(*values), N,
+					&wrote);
+	CHECK(!err && wrote == fd && bpf_map_get_next_key(spare, NULL, &none) == -ENOENT,
+	      "a tenth of the entries changed: rewritten in place (%d), the spare left empty", err);
+	ref = exact();
+	map_fill(ref, keys, sizeof(*keys), values, sizeof(*values), N);
+	/* Every key new: 2N deletes and writes in place against N writes into the spare. */
+	for (int i = 0; i < N; i++)
+		keys[i].dst_identity += 0x300000;
+	err =
+	    map_cache_write_or(fd, spare, keys, sizeof(*keys), values, sizeof(*values), N, &wrote);
+	CHECK(!err && wrote == spare, "every key new: the spare is filled instead (%d)", err);
+	CHECK(same_entries(fd, ref, sizeof(*keys), N) && same_entries(ref, fd, sizeof(*keys), N),
+	      "every key new: the old map is left as it was");
+	close(ref);
+	ref = exact();
+	map_fill(ref, keys, sizeof(*keys), values, sizeof(*values), N);
+	CHECK(same_entries(spare, ref, sizeof(*keys), N) &&
+		  same_entries(ref, spare, sizeof(*keys), N),
+	      "every key new: the spare holds the entries a fresh fill gives");
+	CHECK(map_cache_reusable(spare, N) && !map_cache_reusable(fd, N),
+	      "the spare is known from then on, the old map no longer");
+	close(ref);
+	close(fd);
+	close(spare);
+}
+
 int main(void)
 {
 	struct cbpf_policy_key *keys = calloc(N, sizeof(*keys));
@@ -171,6 +217,7 @@ int main(void)
 	CHECK(err == -E2BIG, "one pair more than the hash holds: -E2BIG (%d)", err);
 
 	cache_checks(keys, values);
+	spare_checks(keys, values);
 
 	keys[N / 2].prefixlen = CBPF_POLICY_PREFIX_FULL + 1;
 	err = map_fill(trie(), keys, sizeof(*keys), values, sizeof(*values), N);

@@ -25,6 +25,7 @@
 #include "cluster/cluster.h"
 #include "core/err.h"
 #include "net/netmodel.h"
+#include "reconcile/policy_spare.h"
 #include "reconcile/rcu_expedite.h"
 #include "store/state.h"
 
@@ -234,6 +235,8 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		agent_log(LOG_LVL_WARN, "the store stays closed between commands: each command "
 					"checkpoints a long log itself");
 	if (!err)
+		err = policy_spare_start(&a.ctx, &a.lock);
+	if (!err)
 		err = events_start(&a, &a.events);
 	if (!err && cl.etcd) {
 		a.cluster_command = cluster_command;
@@ -253,6 +256,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 		cluster_stop(a.cluster);
 		events_stop(a.events);
 		events_free(a.events);
+		policy_spare_stop();
 		state_keep_close();
 		agent_lock_release(lock_fd);
 		return err;
@@ -276,6 +280,7 @@ int cmd_daemon(struct cbpf_ctx *ctx, int argc, char **argv)
 	cluster_stop(a.cluster);
 	api_tcp_free(&tcp);
 	events_free(a.events);
+	policy_spare_stop();
 	agent_lock_release(lock_fd);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "drop.h"
 #include "network.h"
+#include "core/radix.h"
 #include "link/host_addrs.h"
 #include "policy/policy_compile.h"
 #include "policy/identity.h"
@@ -91,6 +92,28 @@ static int collect(struct cbpf_state *st, const struct pol_set *files, struct po
 	return err;
 }
 
+/* Big-endian key bytes, so that radix_order's memcmp order is the numbers' order. */
+static unsigned char *put_be(unsigned char *k, uint32_t v, int bytes)
+{
+	while (bytes--)
+		*k++ = v >> (8 * bytes);
+	return k;
+}
+
+/* The rows of a in the order given: a's own array is replaced; 0 or -ENOMEM. */
+static int permute(void *a, size_t size, size_t n, const size_t *order)
+{
+	char *sorted = malloc(n * size + 1), **base = a;
+
+	if (!sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		memcpy(sorted + i * size, *base + order[i] * size, size);
+	free(*base);
+	*base = sorted;
+	return 0;
+}
+
 static int cidr_cmp(const void *a, const void *b)
 {
 	const struct pol_cidr *x = a, *y = b;
@@ -115,16 +138,6 @@ struct cidr_hash {
 	uint32_t at;
 };
 
-/* Ties go to the address order, so numbering does not depend on qsort. */
-static int hash_cmp(const void *a, const void *b)
-{
-	const struct cidr_hash *x = a, *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	return (x->at > y->at) - (x->at < y->at);
-}
-
 /*
  * Identities from the CIDRs themselves, not from their rank: a CIDR keeps its identity when
  * others come or go, so a reload that adds rules rewrites only their entries. Each takes its
@@ -138,21 +151,35 @@ static int number_cidrs(struct pol_compiled *c)
 
 	if (!by_hash)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n_cidrs; i++)
+	unsigned char *keys = malloc(4 * c->n_cidrs + 1);
+	size_t *order = NULL;
+
+	for (size_t i = 0; i < c->n_cidrs && keys; i++) {
 		by_hash[i] = (struct cidr_hash){cidr_hash(&c->cidrs[i].cidr), i};
-	qsort(by_hash, c->n_cidrs, sizeof(*by_hash), hash_cmp);
-	for (size_t i = 0; i < c->n_cidrs; i++) {
-		next = by_hash[i].hash > next ? by_hash[i].hash : next + 1;
-		c->cidrs[by_hash[i].at].id = CBPF_IDENTITY_CIDR_BASE + next;
+		put_be(keys + 4 * i, by_hash[i].hash, 4);
+	}
+	/* Stable: ties stay in the address order. */
+	order = keys ? radix_order(keys, 4, c->n_cidrs) : NULL;
+	for (size_t i = 0; order && i < c->n_cidrs; i++) {
+		const struct cidr_hash *h = &by_hash[order[i]];
+
+		next = h->hash > next ? h->hash : next + 1;
+		c->cidrs[h->at].id = CBPF_IDENTITY_CIDR_BASE + next;
 	}
 	free(by_hash);
+	free(keys);
+	if (!order)
+		return -ENOMEM;
+	free(order);
 	return 0;
 }
 
 /* Every distinct CIDR a rule names gets an identity; "world" is CIDR_BASE itself. */
 static int collect_cidrs(struct pol_compiled *c)
 {
-	size_t n = 0;
+	unsigned char *keys;
+	size_t n = 0, *order;
+	int err;
 
 	c->cidrs = calloc(2 * c->all.n + 1, sizeof(*c->cidrs));
 	if (!c->cidrs)
@@ -164,7 +191,16 @@ static int collect_cidrs(struct pol_compiled *c)
 			if (sels[k]->kind == POL_SEL_CIDR)
 				c->cidrs[n++].cidr = sels[k]->cidr;
 	}
-	qsort(c->cidrs, n, sizeof(*c->cidrs), cidr_cmp);
+	keys = malloc(5 * n + 1);
+	for (size_t i = 0; i < n && keys; i++)
+		put_be(put_be(keys + 5 * i, ntohl(c->cidrs[i].cidr.addr), 4),
+		       c->cidrs[i].cidr.prefix_len, 1);
+	order = keys ? radix_order(keys, 5, n) : NULL;
+	err = order ? permute(&c->cidrs, sizeof(*c->cidrs), n, order) : -ENOMEM;
+	free(keys);
+	free(order);
+	if (err)
+		return err;
 	c->n_cidrs = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (c->n_cidrs && !cidr_cmp(&c->cidrs[c->n_cidrs - 1], &c->cidrs[i]))
@@ -298,17 +334,25 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int record_cmp(const void *a, const void *b)
+/*
+ * By source, destination and priority, equals in their order: emit_records writes the records
+ * of each rule in turn, so rules of a priority stay in file order.
+ */
+static int sort_records(struct record **recs, size_t n)
 {
-	const struct record *x = a, *y = b;
+	unsigned char *keys = malloc(10 * n + 1);
+	size_t *order = NULL;
+	int err = -ENOMEM;
 
-	if (x->src != y->src)
-		return x->src < y->src ? -1 : 1;
-	if (x->dst != y->dst)
-		return x->dst < y->dst ? -1 : 1;
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
+	for (size_t i = 0; i < n && keys; i++)
+		put_be(put_be(put_be(keys + 10 * i, (*recs)[i].src, 4), (*recs)[i].dst, 4),
+		       (*recs)[i].priority, 2);
+	order = keys ? radix_order(keys, 10, n) : NULL;
+	if (order)
+		err = permute(recs, sizeof(**recs), n, order);
+	free(keys);
+	free(order);
+	return err;
 }
 
 static bool full_range(const struct pol_rule *r)
@@ -774,7 +818,7 @@ int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool stri
 	e = e ?: emit_records(st, c, strict, &recs, &n, err, err_size);
 	if (e)
 		goto fail;
-	qsort(recs, n, sizeof(*recs), record_cmp);
+	e = sort_records(&recs, n);
 	for (size_t i = 0, j; i < n && !e; i = j) {
 		for (j = i + 1; j < n && recs[j].src == recs[i].src && recs[j].dst == recs[i].dst;
 		     j++)

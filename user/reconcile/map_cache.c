@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/radix.h"
 #include "reconcile/map_cache.h"
 #include "reconcile/map_fill.h"
 
@@ -75,48 +76,13 @@ static int key_cmp(const char *a, const char *b, size_t size)
 	return 0;
 }
 
-/*
- * Indices of the entries in key order (memcmp's), one per key: the last of a repeated one. A
- * stable radix sort, a byte at a time from the last, skipping bytes every key shares; the
- * counts of every byte come from one pass over the keys in memory order. The comparison sort
- * it replaced was a tenth of a reload whose every entry was new.
- */
+/* Indices of the entries in key order (memcmp's), one per key: the last of a repeated one. */
 static size_t *by_key(const struct entries *e, size_t *n)
 {
-	size_t *idx = malloc((e->n + 1) * sizeof(*idx)), *tmp = malloc((e->n + 1) * sizeof(*tmp));
-	size_t(*count)[256] = calloc(e->key_size, sizeof(*count)), m = 0;
-	const unsigned char *keys = (const unsigned char *)e->keys;
+	size_t *idx = radix_order(e->keys, e->key_size, e->n), m = 0;
 
-	if (!idx || !tmp || !count) {
-		free(idx);
-		free(tmp);
-		free(count);
+	if (!idx)
 		return NULL;
-	}
-	for (size_t i = 0; i < e->n; i++) {
-		idx[i] = i;
-		for (size_t b = 0; b < e->key_size; b++)
-			count[b][keys[i * e->key_size + b]]++;
-	}
-	for (size_t b = e->key_size; b-- > 0;) {
-		size_t sum = 0, *swap;
-
-		if (!e->n || count[b][keys[b]] == e->n)
-			continue;
-		for (int d = 0; d < 256; d++) {
-			size_t c = count[b][d];
-
-			count[b][d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < e->n; i++)
-			tmp[count[b][keys[idx[i] * e->key_size + b]]++] = idx[i];
-		swap = idx;
-		idx = tmp;
-		tmp = swap;
-	}
-	free(tmp);
-	free(count);
 	for (size_t i = 0; i < e->n; i++)
 		if (i + 1 == e->n || key_cmp(e->keys + idx[i] * e->key_size,
 					     e->keys + idx[i + 1] * e->key_size, e->key_size))
@@ -126,11 +92,13 @@ static size_t *by_key(const struct entries *e, size_t *n)
 }
 
 /*
- * Deletes the keys only old has, then writes the entries new adds or changes. Takes old's
- * by_key() from r (made here the first time) and leaves new's in *in.
+ * Deletes the keys only old has, then writes the entries new adds or changes; or, when that
+ * costs the kernel more operations than filling the empty map spare with new's entries, fills
+ * spare instead (*wrote says which). Takes old's by_key() from r (made here the first time) and
+ * leaves new's in *in.
  */
-static int difference(int fd, struct record *r, const struct entries *new, size_t **in,
-		      size_t *n_new)
+static int difference(int fd, int spare, struct record *r, const struct entries *new, size_t **in,
+		      size_t *n_new, int *wrote)
 {
 	const struct entries e_old = {r->keys, r->values, r->key_size, r->value_size, r->n},
 			     *old = &e_old;
@@ -143,6 +111,7 @@ static int difference(int fd, struct record *r, const struct entries *new, size_
 	     *put_values = malloc(new->n *vs + 1);
 	int err = -ENOMEM;
 
+	*wrote = fd;
 	if (io && *in && drop && put_keys && put_values) {
 		while (i < n_old || j < *n_new) {
 			const char *ko = i < n_old ? old->keys + io[i] * ks : NULL;
@@ -159,8 +128,13 @@ static int difference(int fd, struct record *r, const struct entries *new, size_
 			i += c <= 0;
 			j += c >= 0;
 		}
-		err = map_drop(fd, drop, ks, n_drop);
-		err = err ?: map_fill(fd, put_keys, ks, put_values, vs, n_put);
+		if (spare >= 0 && n_drop + n_put > *n_new) {
+			*wrote = spare;
+			err = map_fill(spare, new->keys, ks, new->values, vs, new->n);
+		} else {
+			err = map_drop(fd, drop, ks, n_drop);
+			err = err ?: map_fill(fd, put_keys, ks, put_values, vs, n_put);
+		}
 	}
 	free(drop);
 	free(put_keys);
@@ -191,8 +165,8 @@ static struct record *least_used(void)
 	return r;
 }
 
-int map_cache_write(int fd, const void *keys, size_t key_size, const void *values,
-		    size_t value_size, size_t n)
+int map_cache_write_or(int fd, int spare, const void *keys, size_t key_size, const void *values,
+		       size_t value_size, size_t n, int *wrote)
 {
 	struct entries new = {keys, values, key_size, value_size, n};
 	struct bpf_map_info info;
@@ -200,6 +174,7 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 	size_t *order = NULL, n_order = 0;
 	int err = map_info(fd, &info);
 
+	*wrote = fd;
 	if (err)
 		return err;
 	r = find(info.id);
@@ -208,11 +183,14 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 		return 0;
 	}
 	if (r) {
-		err = difference(fd, r, &new, &order, &n_order);
+		err = difference(fd, spare, r, &new, &order, &n_order, wrote);
 	} else {
 		err = map_fill(fd, keys, key_size, values, value_size, n);
 		r = least_used();
 	}
+	/* Filled instead, the spare is the map recorded; fd's contents are no longer known. */
+	if (!err && *wrote != fd)
+		err = map_info(spare, &info);
 	forget(r);
 	r->keys = err ? NULL : malloc(n * key_size + 1);
 	r->values = err ? NULL : malloc(n * value_size + 1);
@@ -227,4 +205,12 @@ int map_cache_write(int fd, const void *keys, size_t key_size, const void *value
 	*r = (struct record){info.id, ++uses,	 key_size, value_size, n,
 			     r->keys, r->values, order,	   n_order};
 	return 0;
+}
+
+int map_cache_write(int fd, const void *keys, size_t key_size, const void *values,
+		    size_t value_size, size_t n)
+{
+	int wrote;
+
+	return map_cache_write_or(fd, -1, keys, key_size, values, value_size, n, &wrote);
 }

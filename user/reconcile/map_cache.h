@@ -22,5 +22,13 @@ bool map_cache_reusable(int fd, size_t n);
  */
 int map_cache_write(int fd, const void *keys, size_t key_size, const void *values,
 		    size_t value_size, size_t n);
+/*
+ * As map_cache_write, but when rewriting fd costs the kernel more operations than n (more
+ * deletes and writes than entries: most keys changed) and spare >= 0, fills spare instead, an
+ * empty map that is not known, which is then known and fd no longer. *wrote is the map written,
+ * on an error too.
+ */
+int map_cache_write_or(int fd, int spare, const void *keys, size_t key_size, const void *values,
+		       size_t value_size, size_t n, int *wrote);
 
 #endif

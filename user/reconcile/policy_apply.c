@@ -10,30 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "reconcile/map_cache.h"
+#include "reconcile/map_like.h"
 #include "reconcile/policy_apply.h"
-
-/* A map of the live one's type, sizes and BTF, so tools print it with field names. */
-static int map_like(int live_fd, const char *name, __u32 max_entries)
-{
-	struct bpf_map_info info = {0};
-	__u32 len = sizeof(info);
-	int btf_fd, fd;
-
-	if (bpf_obj_get_info_by_fd(live_fd, &info, &len))
-		return -errno;
-	btf_fd = info.btf_id ? bpf_btf_get_fd_by_id(info.btf_id) : -1;
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = info.map_flags,
-		    .btf_fd = btf_fd > 0 ? btf_fd : 0,
-		    .btf_key_type_id = btf_fd > 0 ? info.btf_key_type_id : 0,
-		    .btf_value_type_id = btf_fd > 0 ? info.btf_value_type_id : 0);
-	fd = bpf_map_create(info.type, name, info.key_size, info.value_size, max_entries, &opts);
-	if (fd < 0)
-		fd = -errno;
-	if (btf_fd > 0)
-		close(btf_fd);
-	return fd;
-}
+#include "reconcile/policy_spare.h"
+#include "reconcile/rcu_expedite.h"
 
 /*
  * A hash allocates and initialises all its buckets at creation (a preallocated one its
@@ -108,24 +90,51 @@ static int pack(const struct source *src, size_t n_src, bool pairs, struct packe
 /*
  * Brings the idle generation's map in slot to the entries: in place when this process wrote
  * it and it has room (map_cache.h), else a fresh map like the live one, max_entries large or,
- * when 0, sized to the entries. *fd is the map written; *fresh says it is not in the slot yet.
+ * when 0, sized to the entries. With use_spare, the agent's spare stands in for a fresh map,
+ * and for the idle one when rewriting that would cost more than filling the spare
+ * (policy_spare.h). *fd is the map written; *fresh says it is not in the slot yet.
  */
 static int write_idle(int outer, __u32 slot, const struct source *src, size_t n_src, bool pairs,
-		      int live_fd, const char *name, __u32 max_entries, int *fd, bool *fresh)
+		      int live_fd, const char *name, __u32 max_entries, bool use_spare, int *fd,
+		      bool *fresh)
 {
 	struct packed p;
 	__u32 id;
-	int err = pack(src, n_src, pairs, &p);
+	int spare = -1, wrote = -1, err = pack(src, n_src, pairs, &p);
 
 	if (!err && !bpf_map_lookup_elem(outer, &slot, &id) &&
 	    (*fd = bpf_map_get_fd_by_id(id)) >= 0 && !map_cache_reusable(*fd, p.n)) {
 		close(*fd);
 		*fd = -1;
 	}
+	if (!err && use_spare)
+		spare = policy_spare_peek(live_fd, p.n);
 	*fresh = *fd < 0;
+	if (!err && *fd < 0 && spare >= 0) {
+		policy_spare_used();
+		agent_log(LOG_LVL_DEBUG,
+			  "policy: %zu exact entries into the spare map, the idle one unknown or "
+			  "too small",
+			  p.n);
+		*fd = spare;
+		spare = -1;
+	}
 	if (!err && *fd < 0)
 		err = (*fd = map_like(live_fd, name, max_entries ?: capacity(p.n))) < 0 ? *fd : 0;
-	err = err ?: map_cache_write(*fd, p.keys, p.key_size, p.values, sizeof(*p.values), p.n);
+	err = err
+		  ?: map_cache_write_or(*fd, spare, p.keys, p.key_size, p.values, sizeof(*p.values),
+					p.n, &wrote);
+	if (wrote >= 0 && wrote != *fd) {
+		/* Written, the spare is the install's (to store, or to close on an error). */
+		policy_spare_used();
+		agent_log(
+		    LOG_LVL_DEBUG,
+		    "policy: %zu exact entries into the spare map, most of the idle one's changed",
+		    p.n);
+		close(*fd);
+		*fd = wrote;
+		*fresh = true;
+	}
 	free(p.keys);
 	free(p.values);
 	return err;
@@ -147,8 +156,8 @@ static int repin(const struct cbpf_maps *maps, int fd, const char *name)
 
 /*
  * The kernel waits for an RCU grace period after every update of an array of maps (8-16 ms
- * each on a loaded 2-vCPU VM, three per reload): a map rewritten in place is in its slot
- * already and is not stored again.
+ * each on a loaded 2-vCPU VM): a map rewritten in place is in its slot already and is not
+ * stored again, and fresh ones are stored inside an expedited window (rcu_expedite.h).
  */
 static int set_slot(int outer, __u32 slot, int inner, bool fresh)
 {
@@ -168,11 +177,22 @@ static int open_pinned(const struct cbpf_maps *maps, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The spare follows the live exact map's size: a policy that grew needs a larger one. */
+static void fit_spare(int live_exact)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+
+	if (live_exact >= 0 && !bpf_obj_get_info_by_fd(live_exact, &info, &len))
+		policy_spare_fit(info.max_entries);
+}
+
 int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 {
 	__u32 zero = 0, live = 0, next;
 	int fds[4] = {-1, -1, -1, -1}, trie_fd, exact_fd = -1, mask_fd = -1, err = 0;
 	bool fresh[4] = {true, true, true, true};
+	struct rcu_expedite window = {0};
 	int *pairs = &fds[0], *ports = &fds[1], *tables = &fds[2], *exact = &fds[3];
 	const struct source pairs_src = {&c->pairs, 0, TAKE_ALL},
 			    ports_src = {&c->rules, CBPF_POLICY_PREFIX_FULL, TAKE_SHORTER},
@@ -194,22 +214,25 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	next = (live + 1) % CBPF_POLICY_GENERATIONS;
 	err = err
 		  ?: write_idle(maps->policy_pairs_gen, next, &pairs_src, 1, true, maps->policy,
-				"cbpf_policy", 0, pairs, &fresh[0]);
+				"cbpf_policy", 0, false, pairs, &fresh[0]);
 	err = err
 		  ?: write_idle(maps->policy_gen, 2 * next, &ports_src, 1, false, trie_fd,
-				"cbpf_policy_por", CBPF_MAX_POLICY, ports, &fresh[1]);
+				"cbpf_policy_por", CBPF_MAX_POLICY, false, ports, &fresh[1]);
 	err = err
 		  ?: write_idle(maps->policy_gen, 2 * next + 1, &tables_src, 1, false, trie_fd,
-				"cbpf_policy_tab", CBPF_MAX_POLICY, tables, &fresh[2]);
+				"cbpf_policy_tab", CBPF_MAX_POLICY, false, tables, &fresh[2]);
 	err = err
 		  ?: write_idle(maps->policy_exact_gen, next, exact_src, 2, false, exact_fd,
-				"cbpf_policy_exa", 0, exact, &fresh[3]);
+				"cbpf_policy_exa", 0, true, exact, &fresh[3]);
 	if (!err && bpf_map_update_elem(mask_fd, &next, &c->mask, BPF_ANY))
 		err = -errno;
+	if (!err && (fresh[0] || fresh[1] || fresh[2] || fresh[3]))
+		rcu_expedite_try_begin(&window);
 	err = err ?: set_slot(maps->policy_pairs_gen, next, *pairs, fresh[0]);
 	err = err ?: set_slot(maps->policy_gen, 2 * next, *ports, fresh[1]);
 	err = err ?: set_slot(maps->policy_gen, 2 * next + 1, *tables, fresh[2]);
 	err = err ?: set_slot(maps->policy_exact_gen, next, *exact, fresh[3]);
+	rcu_expedite_end(&window);
 	/* The flip: from here on new packets see only the new generation. */
 	if (!err && bpf_map_update_elem(maps->policy_active, &zero, &next, BPF_ANY))
 		err = -errno;
@@ -218,6 +241,7 @@ int policy_install(const struct cbpf_maps *maps, const struct pol_compiled *c)
 	err = err ?: repin(maps, *ports, "cbpf_policy_ports");
 	err = err ?: repin(maps, *tables, "cbpf_policy_tables");
 	err = err ?: repin(maps, *exact, "cbpf_policy_exact");
+	fit_spare(err ? exact_fd : *exact);
 	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -59,18 +60,24 @@ static bool mark_clear(int fd)
 	return ftruncate(fd, 0) == 0;
 }
 
-static void first_window(void)
+/* False only when wait is false and another process holds the lock. */
+static bool first_window(bool wait)
 {
 	lock_fd = open(WINDOW_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd >= 0 && flock(lock_fd, LOCK_EX)) {
+	if (lock_fd >= 0 && flock(lock_fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) {
+		bool busy = errno == EWOULDBLOCK;
+
 		close(lock_fd);
 		lock_fd = -1;
+		if (!wait && busy)
+			return false;
 	}
 	/* Someone set it for the whole host: theirs to keep, ours to leave alone. */
 	set_by_us = lock_fd >= 0 && knob_off() && knob_write('1');
 	/* Marked until put back: a process killed in between leaves the mark for the next. */
 	if (set_by_us && !mark_set(lock_fd))
 		set_by_us = !knob_write('0');
+	return true;
 }
 
 static void last_window(void)
@@ -103,7 +110,20 @@ void rcu_expedite_begin(struct rcu_expedite *w)
 		return;
 	pthread_mutex_lock(&mu);
 	if (!open_windows++)
-		first_window();
+		first_window(true);
+	pthread_mutex_unlock(&mu);
+}
+
+void rcu_expedite_try_begin(struct rcu_expedite *w)
+{
+	w->open = false;
+	if (!enabled)
+		return;
+	pthread_mutex_lock(&mu);
+	if (open_windows || first_window(false)) {
+		open_windows++;
+		w->open = true;
+	}
 	pthread_mutex_unlock(&mu);
 }
 

@@ -1,7 +1,8 @@
 /*
  * Expedited RCU grace periods around the kernel calls of ours that wait for one while holding
  * the RTNL lock: creating or releasing a TCX link (tcx_entry_sync is a synchronize_rcu), and
- * deleting a link. A normal grace period is 10-30 ms on a small VM, most of an endpoint's
+ * deleting a link; and around storing a fresh policy map into an array of maps, which waits for
+ * one after the update. A normal grace period is 10-30 ms on a small VM, most of an endpoint's
  * ADD or DEL, and nothing else on the host can change a link meanwhile; the kernel's own
  * synchronize_net() expedites for that reason whenever RTNL is held.
  */
@@ -25,6 +26,12 @@ void rcu_expedite_enable(bool on);
  * for normal grace periods.
  */
 void rcu_expedite_begin(struct rcu_expedite *w);
+/*
+ * As rcu_expedite_begin, but never waits for another process: while one holds the lock, it has
+ * the setting on (or found it on), so the call is expedited without a window of its own, and
+ * w stays closed. For a policy reload, which must not wait for a batch of link calls.
+ */
+void rcu_expedite_try_begin(struct rcu_expedite *w);
 void rcu_expedite_end(struct rcu_expedite *w);
 
 /*
