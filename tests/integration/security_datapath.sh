@@ -157,6 +157,13 @@ lladdr() {
 	done
 	return 1
 }
+# IPv6 is off on the interfaces cbpfnet makes (macvlan u1, veth e1), so a container that does
+# not turn it on sends none (no DAD, MLD or router solicitation): minutes after they were
+# added, their namespaces have sent no ICMPv6 message.
+icmp6_out() { in_ns "$1" awk '$1 == "Icmp6OutMsgs" {print $2}' /proc/net/snmp6; }
+check_eq "IPv6 is off on u1's and e1's eth0 as made" "1 1" \
+	"$(in_ns u1 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6) $(in_ns e1 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)"
+check_eq "u1 and e1 have sent no ICMPv6 message" "0 0" "$(icmp6_out u1) $(icmp6_out e1)"
 # A container can turn IPv6 on by itself: the test does, so only cbpfnet stands in the way.
 for ns in u1 u2 u3 e1; do in_ns $ns sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0; done
 U1=$(lladdr u1 eth0) U2=$(lladdr u2 eth0) U3=$(lladdr u3 eth0)

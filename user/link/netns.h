@@ -13,4 +13,11 @@ int netns_delete(const char *name);
 /* The namespace open on fd is the caller's own (the host's, for cbpfnet). */
 bool netns_is_own(int fd);
 
+/* Enters the namespace on ns_fd; *self keeps the caller's to go back to. */
+int netns_enter(int ns_fd, int *self);
+/* Back to self (closed); returns err, or the failure to go back if err was 0. */
+int netns_leave(int self, int err);
+/* Turns IPv6 off on ifname inside the namespace on ns_fd (before the link is up). */
+int netns_ipv6_off(int ns_fd, const char *ifname);
+
 #endif

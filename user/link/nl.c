@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "link/netns.h"
 #include "link/nl.h"
 
 int nl_to_errno(int nl_err)
@@ -82,17 +83,11 @@ int nl_sock_open(int ns_fd, struct nl_sock **sock)
 	if (ns_fd < 0)
 		return sock_connect(sock);
 	/* A netlink socket stays in the namespace it was created in: enter, connect, return. */
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	if (setns(ns_fd, CLONE_NEWNET)) {
-		err = -errno;
-		close(self);
+	err = netns_enter(ns_fd, &self);
+	if (err)
 		return err;
-	}
 	err = sock_connect(sock);
-	restore = setns(self, CLONE_NEWNET) ? -errno : 0;
-	close(self);
+	restore = netns_leave(self, 0);
 	if (restore && !err) {
 		nl_sock_close(*sock);
 		err = restore;

@@ -11,6 +11,7 @@
 #include "reconcile/loader.h"
 #include "macvlan.h"
 #include "net/macvlan_link.h"
+#include "link/netns.h"
 #include "link/nl.h"
 
 int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)
@@ -22,7 +23,8 @@ int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)
 		return -ENOMEM;
 	rtnl_link_set_name(link, spec->ifname);
 	rtnl_link_set_link(link, spec->parent_ifindex);
-	rtnl_link_set_flags(link, IFF_UP);
+	if (spec->up)
+		rtnl_link_set_flags(link, IFF_UP);
 	if (spec->ifindex)
 		rtnl_link_set_ifindex(link, spec->ifindex);
 	if (spec->mtu)
@@ -37,28 +39,6 @@ int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)
 }
 
 /* TCX attach and detach find the ifindex in the caller's namespace: enter ns_fd around them. */
-static int netns_enter(int ns_fd, int *self)
-{
-	*self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*self < 0)
-		return -errno;
-	if (setns(ns_fd, CLONE_NEWNET)) {
-		int err = -errno;
-
-		close(*self);
-		return err;
-	}
-	return 0;
-}
-
-static int netns_leave(int self, int err)
-{
-	if (setns(self, CLONE_NEWNET) && !err)
-		err = -errno;
-	close(self);
-	return err;
-}
-
 int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex)
 {
 	int self, err = netns_enter(ns_fd, &self);

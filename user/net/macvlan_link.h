@@ -6,6 +6,7 @@
 #ifndef CBPF_MACVLAN_LINK_H
 #define CBPF_MACVLAN_LINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "link/names.h"
@@ -23,6 +24,7 @@ struct macvlan_spec {
 	int ns_fd;	    /* created directly in this namespace; -1 for the socket's */
 	int ifindex;	    /* 0: the kernel's choice */
 	unsigned int mtu;   /* 0: the parent's */
+	bool up;	    /* up at creation; an endpoint's comes up once configured */
 };
 
 /* The host-unique ifindex of ep's macvlan (see maps/macvlan.h). */
@@ -31,7 +33,7 @@ int macvlan_ep_ifindex(const struct cbpf_endpoint *ep);
 /* The host's shim of a macvlan network with host access: its name, which says it is ours. */
 void macvlan_shim_name(uint16_t net_id, char name[CBPF_IFNAME_MAX]);
 
-/* Creates the link, up, in one request. */
+/* Creates the link in one request. */
 int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec);
 
 /* Attaches the macvlan programs at TCX ingress and egress of ifindex inside ns_fd. */

@@ -177,6 +177,7 @@ static int macvlan_create(const struct cbpf_ctx *ctx, const struct cbpf_network 
 	    .mode = MACVLAN_MODE_BRIDGE,
 	    .ns_fd = -1,
 	    .mtu = net->mtu,
+	    .up = true,
 	};
 	struct nl_sock *sock;
 	int ifindex, err;

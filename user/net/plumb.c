@@ -11,6 +11,7 @@
 #include "net/netmodel.h"
 #include "net/plumb.h"
 #include "network.h"
+#include "link/netns.h"
 #include "link/nl.h"
 
 static const char *const steps[] = {
@@ -26,7 +27,7 @@ static uint32_t peer_gateway(const struct cbpf_endpoint *ep, const struct cbpf_n
 	return strchr(ep->name, '@') ? 0 : net->gateway;
 }
 
-/* Address, link and (first interface) default route inside the endpoint's namespace. */
+/* IPv6 off, address, link and (first interface) default route inside the endpoint's namespace. */
 int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
 			 const struct cbpf_network *net)
 {
@@ -38,6 +39,13 @@ int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
 	if (err) {
 		cbpf_err("ep add %s: netlink socket in netns %s: %s", ep->name, ep->netns,
 			 strerror(-err));
+		return err;
+	}
+	err = netns_ipv6_off(ns_fd, ep->ifname);
+	if (err) {
+		cbpf_err("ep add %s: turn IPv6 off on %s in netns %s: %s", ep->name, ep->ifname,
+			 ep->netns, strerror(-err));
+		nl_sock_close(sock);
 		return err;
 	}
 	if (!ifindex)
