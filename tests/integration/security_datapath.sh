@@ -157,15 +157,18 @@ lladdr() {
 	done
 	return 1
 }
-# IPv6 is off on the interfaces cbpfnet makes (macvlan u1, veth e1), so a container that does
-# not turn it on sends none (no DAD, MLD or router solicitation): minutes after they were
-# added, their namespaces have sent no ICMPv6 message.
+# IPv6 is off on the interfaces cbpfnet makes (macvlan u1, veth e1: no address generated), so a
+# container that does not turn it on sends none (no DAD, MLD or router solicitation): minutes
+# after they were added, their namespaces have sent no ICMPv6 message.
 icmp6_out() { in_ns "$1" awk '$1 == "Icmp6OutMsgs" {print $2}' /proc/net/snmp6; }
-check_eq "IPv6 is off on u1's and e1's eth0 as made" "1 1" \
-	"$(in_ns u1 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6) $(in_ns e1 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6)"
-check_eq "u1 and e1 have sent no ICMPv6 message" "0 0" "$(icmp6_out u1) $(icmp6_out e1)"
-# A container can turn IPv6 on by itself: the test does, so only cbpfnet stands in the way.
-for ns in u1 u2 u3 e1; do in_ns $ns sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0; done
+v6_state() { in_ns "$1" ip -d -j link show eth0 | jq -r '.[0].inet6_addr_gen_mode'; }
+check_eq "IPv6 is off on u1's and e1's eth0 as made" "none none" "$(v6_state u1) $(v6_state e1)"
+check_eq "u1 and e1 have no IPv6 address and have sent no ICMPv6 message" "0 0 0 0" \
+	"$(in_ns u1 ip -6 -o addr show dev eth0 | wc -l) $(in_ns e1 ip -6 -o addr show dev eth0 | wc -l) $(icmp6_out u1) $(icmp6_out e1)"
+# A container can turn IPv6 on by itself (its own link-local address): the test does, so only
+# cbpfnet stands in the way.
+n=0
+for ns in u1 u2 u3 e1; do in_ns $ns ip -6 addr add "fe80::c0:$((++n))/64" dev eth0; done
 U1=$(lladdr u1 eth0) U2=$(lladdr u2 eth0) U3=$(lladdr u3 eth0)
 SHIM=$(lladdr h1 "$(in_ns h1 ip -j link show type macvlan | jq -r '.[0].ifname')")
 E1_HOST=$(lladdr h1 "$(cb h1 --json ep list | jq -r '.[] | select(.name == "e1") | .host_ifname')")

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,32 +101,6 @@ int netns_leave(int self, int err)
 		err = -errno;
 	close(self);
 	return err;
-}
-
-/*
- * Endpoints speak IPv4: policy is judged on IPv4 and BPF drops IPv6 frames. Off before the
- * link comes up, the interface makes no link-local address, so no DAD, MLD or router
- * solicitation leaves it, nothing is dropped and counted for it, and no DAD work of the
- * kernel's holds the rtnl lock that the next endpoint's creation waits for.
- */
-int netns_ipv6_off(int ns_fd, const char *ifname)
-{
-	char path[64 + IFNAMSIZ];
-	int self, fd, err = netns_enter(ns_fd, &self);
-
-	if (err)
-		return err;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	/* Resolved in the namespace entered: /proc/sys/net is the opener's. */
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		/* A kernel without IPv6 has no such directory: off already. */
-		err = errno == ENOENT && access("/proc/sys/net/ipv6", F_OK) ? 0 : -errno;
-	else if (write(fd, "1", 1) != 1)
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
-	return netns_leave(self, err);
 }
 
 /* /proc/self/ns/net names the caller's namespace whatever path led to the other one. */

@@ -17,7 +17,5 @@ bool netns_is_own(int fd);
 int netns_enter(int ns_fd, int *self);
 /* Back to self (closed); returns err, or the failure to go back if err was 0. */
 int netns_leave(int self, int err);
-/* Turns IPv6 off on ifname inside the namespace on ns_fd (before the link is up). */
-int netns_ipv6_off(int ns_fd, const char *ifname);
 
 #endif

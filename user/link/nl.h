@@ -55,6 +55,7 @@ int nl_route_add(struct nl_sock *sock, int ifindex, uint32_t dst_addr, uint8_t p
 
 /* The steps of nl_ep_configure, in the order the kernel carries them out. */
 enum nl_ep_step {
+	NL_EP_IPV6_OFF,
 	NL_EP_ADDRESS,
 	NL_EP_LINK_UP,
 	NL_EP_DEFAULT_ROUTE,
@@ -62,10 +63,11 @@ enum nl_ep_step {
 };
 
 /*
- * An endpoint's interface made ready in one netlink batch: address ip/prefix_len, link up, default
- * route via gateway (none when gateway is 0), sent in one message and acknowledged in order. On
- * error *failed names the
- * step the kernel refused (or NL_EP_STEPS when sending failed).
+ * An endpoint's interface made ready in one netlink batch: IPv6 address generation off, address
+ * ip/prefix_len, link up, default route via gateway (none when gateway is 0), sent in one message
+ * and acknowledged in order. On error *failed names the step the kernel refused (or NL_EP_STEPS
+ * when sending failed). A kernel without IPv6 refuses the first step with -EAFNOSUPPORT: IPv6 is
+ * off there already, and that answer counts as done.
  */
 int nl_ep_configure(struct nl_sock *sock, int ifindex, uint32_t ip, uint8_t prefix_len,
 		    uint32_t gateway, enum nl_ep_step *failed);

@@ -11,13 +11,11 @@
 #include "net/netmodel.h"
 #include "net/plumb.h"
 #include "network.h"
-#include "link/netns.h"
 #include "link/nl.h"
 
 static const char *const steps[] = {
-    [NL_EP_ADDRESS] = "address",
-    [NL_EP_LINK_UP] = "bring up",
-    [NL_EP_DEFAULT_ROUTE] = "default route",
+    [NL_EP_IPV6_OFF] = "IPv6 off", [NL_EP_ADDRESS] = "address",
+    [NL_EP_LINK_UP] = "bring up",  [NL_EP_DEFAULT_ROUTE] = "default route",
     [NL_EP_STEPS] = "configure",
 };
 
@@ -39,13 +37,6 @@ int plumb_configure_peer(int ns_fd, int ifindex, const struct cbpf_endpoint *ep,
 	if (err) {
 		cbpf_err("ep add %s: netlink socket in netns %s: %s", ep->name, ep->netns,
 			 strerror(-err));
-		return err;
-	}
-	err = netns_ipv6_off(ns_fd, ep->ifname);
-	if (err) {
-		cbpf_err("ep add %s: turn IPv6 off on %s in netns %s: %s", ep->name, ep->ifname,
-			 ep->netns, strerror(-err));
-		nl_sock_close(sock);
 		return err;
 	}
 	if (!ifindex)
