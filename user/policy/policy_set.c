@@ -32,5 +32,10 @@ struct pol_rule *policy_set_append(struct pol_set *set)
 void policy_set_free(struct pol_set *set)
 {
 	free(set->rules);
+	for (size_t i = 0; i < set->n_sources; i++) {
+		free(set->sources[i].name);
+		free(set->sources[i].text);
+	}
+	free(set->sources);
 	memset(set, 0, sizeof(*set));
 }
