@@ -47,15 +47,20 @@ static int append_row(struct pol_set *set, const struct pol_rule *r)
 	return 0;
 }
 
-/* File rules first, then `policy set` rules and icc defaults from the state. */
-static int collect(struct cbpf_state *st, const struct pol_set *files, struct pol_set *all)
+/*
+ * File rules first, then `policy set` rules and icc defaults from the state. The file rows are
+ * taken rather than copied: copying 10 000 of them was 4 % of a reload.
+ */
+static int collect(struct cbpf_state *st, struct pol_set *files, struct pol_set *all)
 {
-	int err = policy_set_reserve(all, files->n + st->n_rules + st->n_nets);
+	int err;
 
-	if (!err && files->n) {
-		memcpy(all->rules + all->n, files->rules, files->n * sizeof(*files->rules));
-		all->n += files->n;
-	}
+	all->rules = files->rules;
+	all->n = files->n;
+	all->cap = files->cap;
+	files->rules = NULL;
+	files->n = files->cap = 0;
+	err = policy_set_reserve(all, st->n_rules + st->n_nets);
 	for (size_t i = 0; i < st->n_rules && !err; i++) {
 		const struct cbpf_rule *sr = &st->rules[i];
 		struct pol_rule r = {
@@ -804,7 +809,7 @@ static int check_size(const struct pol_compiled *c, char *err, size_t err_size)
 	return 0;
 }
 
-int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool strict,
+int policy_compile(struct cbpf_state *st, struct pol_set *files, bool strict,
 		   struct pol_compiled *c, char *err, size_t err_size)
 {
 	struct record *recs = NULL;
