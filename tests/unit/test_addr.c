@@ -46,6 +46,33 @@ static uint32_t ip(const char *text)
 	return value;
 }
 
+/* cbpf_parse_ip takes what inet_pton takes, to the same address, and refuses the rest. */
+static void same_as_inet_pton(void)
+{
+	static const char *const texts[] = {
+	    "1.2.3.4",	 "0.0.0.0",	"255.255.255.255", "10.0.0.0",	 "256.1.1.1",
+	    "1.2.3.256", "01.2.3.4",	"1.2.3.04",	   "00.1.1.1",	 "1.2.3",
+	    "1.2.3.4.5", "1..2.3",	".1.2.3",	   "1.2.3.4.",	 "",
+	    "0x1.2.3.4", " 1.2.3.4",	"1.2.3.4 ",	   "1.2.3.2555", "1.2.3.-4",
+	    "1.2.3.+4",	 "1.2.3.4/8",	"1.2.3.0",	   "4294967295", "1",
+	    "1.2.3.4\n", "192.168.1.1", "1.2.3.999",	   "9.9.9.9",	 "1.2.3.4a"};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct in_addr in = {0};
+		uint32_t got = 0;
+		int want = inet_pton(AF_INET, texts[i], &in) == 1,
+		    e = cbpf_parse_ip(texts[i], &got);
+
+		if ((e == 0) != want || (want && got != in.s_addr)) {
+			bad++;
+			printf("# '%s': inet_pton %d, cbpf_parse_ip %d\n", texts[i], want, e);
+		}
+	}
+	CHECK(!bad, "cbpf_parse_ip agrees with inet_pton on %zu texts (%d differ)",
+	      sizeof(texts) / sizeof(texts[0]), bad);
+}
+
 int main(void)
 {
 	struct cbpf_cidr a, b;
@@ -95,5 +122,6 @@ int main(void)
 		}
 	}
 	check_host_addrs();
+	same_as_inet_pton();
 	TAP_EXIT();
 }

@@ -231,14 +231,24 @@ static size_t cidr_lower_bound(const struct pol_compiled *c, uint32_t addr)
 	return lo;
 }
 
-static int ids_push(uint32_t **ids, size_t *n, uint32_t id)
-{
-	uint32_t *grown = realloc(*ids, (*n + 1) * sizeof(**ids));
+/* Identities of one selector; kept from rule to rule, so that a rule costs no allocation. */
+struct id_list {
+	uint32_t *ids;
+	size_t n, cap;
+};
 
-	if (!grown)
-		return -ENOMEM;
-	*ids = grown;
-	grown[(*n)++] = id;
+static int ids_push(struct id_list *l, uint32_t id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		uint32_t *grown = realloc(l->ids, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->ids = grown;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = id;
 	return 0;
 }
 
@@ -262,33 +272,31 @@ static int node_index(struct cbpf_state *st, const char *name)
 	return -1;
 }
 
-int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
-			const struct pol_selector *sel, uint32_t **ids, size_t *n)
+static int selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
+			const struct pol_selector *sel, struct id_list *l)
 {
 	const struct cbpf_network *net;
 	const struct cbpf_endpoint *ep;
 	int idx;
 
-	*ids = NULL;
-	*n = 0;
+	l->n = 0;
 	switch (sel->kind) {
 	case POL_SEL_EP:
 		ep = state_find_ep(st, sel->name);
-		return ep ? ids_push(ids, n, cbpf_ep_identity(ep)) : -ENOENT;
+		return ep ? ids_push(l, cbpf_ep_identity(ep)) : -ENOENT;
 	case POL_SEL_NET:
 		net = state_find_net(st, sel->name);
-		return net ? ids_push(ids, n, net->id) : -ENOENT;
+		return net ? ids_push(l, net->id) : -ENOENT;
 	case POL_SEL_VLAN:
-		return ids_push(ids, n, CBPF_IDENTITY_VLAN_BASE + sel->vlan);
+		return ids_push(l, CBPF_IDENTITY_VLAN_BASE + sel->vlan);
 	case POL_SEL_NODE:
 	case POL_SEL_HOST:
 		idx = node_index(st, sel->name);
 		if (idx < 0)
 			return -ENOENT;
-		return ids_push(ids, n,
-				(sel->kind == POL_SEL_NODE ? CBPF_IDENTITY_NODE_BASE
-							   : CBPF_IDENTITY_HOST_BASE) +
-				    idx);
+		return ids_push(l, (sel->kind == POL_SEL_NODE ? CBPF_IDENTITY_NODE_BASE
+							      : CBPF_IDENTITY_HOST_BASE) +
+				       idx);
 	default:
 		break;
 	}
@@ -296,7 +304,7 @@ int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
 	 * The datapath finds only the longest CIDR holding an address, so a rule on a CIDR also
 	 * binds every CIDR nested in it; world holds them all.
 	 */
-	if (sel->kind == POL_SEL_WORLD && ids_push(ids, n, CBPF_IDENTITY_CIDR_BASE))
+	if (sel->kind == POL_SEL_WORLD && ids_push(l, CBPF_IDENTITY_CIDR_BASE))
 		return -ENOMEM;
 	/* Sorted by address then length: the CIDRs inside sel follow its own position. */
 	size_t i = sel->kind == POL_SEL_CIDR ? cidr_lower_bound(c, ntohl(sel->cidr.addr)) : 0;
@@ -309,10 +317,21 @@ int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
 			break;
 		if (sel->kind == POL_SEL_CIDR && inner->prefix_len < sel->cidr.prefix_len)
 			continue;
-		if (ids_push(ids, n, c->cidrs[i].id))
+		if (ids_push(l, c->cidrs[i].id))
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
+			const struct pol_selector *sel, uint32_t **ids, size_t *n)
+{
+	struct id_list l = {0};
+	int e = selector_ids(st, c, sel, &l);
+
+	*ids = l.ids;
+	*n = l.n;
+	return e;
 }
 
 unsigned int policy_identity_level(uint32_t id)
@@ -722,69 +741,61 @@ static int host_tables(struct cbpf_state *st, struct pol_compiled *c, char *msg,
 static int emit_records(struct cbpf_state *st, struct pol_compiled *c, bool strict,
 			struct record **out, size_t *n_out, char *err, size_t err_size)
 {
+	struct id_list from = {0}, to = {0};
 	struct record *recs = NULL;
 	size_t n = 0, cap = 0;
+	int e = 0;
 
-	for (size_t i = 0; i < c->all.n; i++) {
+	for (size_t i = 0; i < c->all.n && !e; i++) {
 		const struct pol_rule *r = &c->all.rules[i];
-		uint32_t *from, *to;
-		size_t n_from, n_to;
+		const struct pol_selector *missing = &r->from;
 		char text[96];
-		int e = policy_selector_ids(st, c, &r->from, &from, &n_from);
 
-		if (!e)
-			e = policy_selector_ids(st, c, &r->to, &to, &n_to);
-		else
-			to = NULL;
+		e = selector_ids(st, c, &r->from, &from);
+		if (!e) {
+			missing = &r->to;
+			e = selector_ids(st, c, &r->to, &to);
+		}
 		if (e == -ENOENT && !strict) {
-			free(from);
-			free(to);
+			e = 0;
 			continue;
 		}
-		if (e) {
-			free(from);
-			free(to);
-			free(recs);
-			policy_format_selector(e == -ENOENT && from ? &r->to : &r->from, text,
-					       sizeof(text));
-			return e == -ENOENT
-				   ? fail(err, err_size, "%s: no such object '%s'", r->origin, text)
-				   : e;
+		if (e == -ENOENT) {
+			policy_format_selector(missing, text, sizeof(text));
+			e = fail(err, err_size, "%s: no such object '%s'", r->origin, text);
 		}
-		if ((r->two_way ? 2 : 1) * n_from * n_to > POL_MAX_RECORDS - n) {
-			free(from);
-			free(to);
-			free(recs);
-			return fail(err, err_size,
-				    "%s: the rules up to here expand to more than %d (source, "
-				    "destination) pairs (the limit)",
-				    r->origin, POL_MAX_RECORDS);
-		}
-		for (int way = 0; way < (r->two_way ? 2 : 1); way++)
-			for (size_t a = 0; a < n_from; a++)
-				for (size_t b = 0; b < n_to; b++) {
+		if (!e && (r->two_way ? 2 : 1) * from.n * to.n > POL_MAX_RECORDS - n)
+			e = fail(err, err_size,
+				 "%s: the rules up to here expand to more than %d (source, "
+				 "destination) pairs (the limit)",
+				 r->origin, POL_MAX_RECORDS);
+		for (int way = 0; way < (r->two_way ? 2 : 1) && !e; way++)
+			for (size_t a = 0; a < from.n && !e; a++)
+				for (size_t b = 0; b < to.n && !e; b++) {
 					if (n == cap) {
 						struct record *grown;
 
 						cap = cap ? cap * 2 : 1024;
 						grown = realloc(recs, cap * sizeof(*recs));
 						if (!grown) {
-							free(from);
-							free(to);
-							free(recs);
-							return -ENOMEM;
+							e = -ENOMEM;
+							break;
 						}
 						recs = grown;
 					}
 					recs[n++] = (struct record){
-					    .src = way ? to[b] : from[a],
-					    .dst = way ? from[a] : to[b],
+					    .src = way ? to.ids[b] : from.ids[a],
+					    .dst = way ? from.ids[a] : to.ids[b],
 					    .rule = i,
 					    .priority = r->priority,
 					};
 				}
-		free(from);
-		free(to);
+	}
+	free(from.ids);
+	free(to.ids);
+	if (e) {
+		free(recs);
+		return e;
 	}
 	*out = recs;
 	*n_out = n;
