@@ -61,8 +61,13 @@ int cbpf_parse_cidr(const char *text, struct cbpf_cidr *cidr)
 	slash = strchr(text, '/');
 	if (!slash || slash == text)
 		return -EINVAL;
+	/* One or two plain digits read here, anything else as strtol reads it. */
+	end = (char *)slash + 1;
+	for (len = 0; *end >= '0' && *end <= '9' && end - slash <= 2; end++)
+		len = len * 10 + (*end - '0');
 	errno = 0;
-	len = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || (*end >= '0' && *end <= '9'))
+		len = strtol(slash + 1, &end, 10);
 	if (errno || end == slash + 1 || *end || len < 0 || len > 32)
 		return -EINVAL;
 	if (parse_quad(text, slash, &ip))

@@ -49,8 +49,9 @@ static const char *keep(struct reader *r, const unsigned char *start, size_t n)
 	return out;
 }
 
-/* A string of printable ASCII without escapes; NULL for anything else. */
-static const char *string(struct reader *r, size_t *len)
+/* A string of printable ASCII without escapes, in place (not NUL-terminated); NULL for
+ * anything else. */
+static const char *string_at(struct reader *r, size_t *len)
 {
 	const unsigned char *start = r->p + 1, *p = start;
 
@@ -62,7 +63,15 @@ static const char *string(struct reader *r, size_t *len)
 		return NULL;
 	*len = p - start;
 	r->p = p + 1;
-	return keep(r, start, *len);
+	return (const char *)start;
+}
+
+/* The same, as a string of its own in scratch. */
+static const char *string(struct reader *r, size_t *len)
+{
+	const char *at = string_at(r, len);
+
+	return at ? keep(r, (const unsigned char *)at, *len) : NULL;
 }
 
 /* -?(0|[1-9][0-9]*), at most 18 digits, as json-c prints the integer it reads. */
@@ -150,7 +159,8 @@ static int rule(struct reader *r, struct pol_set *set, const char *file)
 		size_t len;
 
 		skip_space(r);
-		key = string(r, &len);
+		/* Only compared: no copy. */
+		key = string_at(r, &len);
 		if (!key)
 			return -EAGAIN;
 		k = policy_field_index(key, len);
