@@ -198,6 +198,31 @@ static void snapshot(void)
 	rmdir(dir);
 }
 
+/* Each field's name gives it, and nothing else gives a field. */
+static void field_names(void)
+{
+	static const char *const names[POL_F_COUNT] = {[POL_F_ID] = "id",
+						       [POL_F_FROM] = "from",
+						       [POL_F_TO] = "to",
+						       [POL_F_ACTION] = "action",
+						       [POL_F_DIRECTION] = "direction",
+						       [POL_F_PROTOCOL] = "protocol",
+						       [POL_F_PORTS] = "ports",
+						       [POL_F_PRIORITY] = "priority",
+						       [POL_F_ORIGIN] = "origin"};
+	static const char *const others[] = {
+	    "",	      "i",	  "tx",	      "ix",	   "fram",	"portz",    "actiox",
+	    "origim", "protocox", "priorita", "direktion", "priority1", "fromfrom", "idid"};
+	int bad = 0;
+
+	for (int k = 0; k < POL_F_COUNT; k++)
+		bad += policy_field_index(names[k], strlen(names[k])) != (enum pol_field)k;
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		bad += policy_field_index(others[i], strlen(others[i])) != POL_F_COUNT;
+	CHECK(!bad, "field names: each names its field, %zu near misses name none (%d wrong)",
+	      sizeof(others) / sizeof(others[0]), bad);
+}
+
 int main(void)
 {
 	struct pol_set set;
@@ -236,6 +261,7 @@ int main(void)
 	      "rule 2: two-way tcp rows 80, 8000-8080, 443 at priority 7");
 
 	snapshot();
+	field_names();
 	policy_set_free(&set);
 
 	rejects("{\"rules\": [\n  {\"from\": \"net:a\"\n  \"to\": \"net:b\"}\n]}",

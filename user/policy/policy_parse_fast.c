@@ -5,6 +5,7 @@
  * stays the reference: the fuzz target checks that both readers give the same rows.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,12 @@ static const char *keep(struct reader *r, const unsigned char *start, size_t n)
 	return out;
 }
 
+/*
+ * Bytes a string may hold as they are, a bit each: printable ASCII (0x20-0x7e) but the quote
+ * (0x22) and the backslash (0x5c). One load a byte where four comparisons were.
+ */
+static const uint64_t plain[4] = {0xfffffffb00000000ull, 0x7fffffffefffffffull, 0, 0};
+
 /* A string of printable ASCII without escapes, in place (not NUL-terminated); NULL for
  * anything else. */
 static const char *string_at(struct reader *r, size_t *len)
@@ -57,7 +64,7 @@ static const char *string_at(struct reader *r, size_t *len)
 
 	if (*r->p != '"')
 		return NULL;
-	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+	while (plain[*p >> 6] >> (*p & 63) & 1)
 		p++;
 	if (*p != '"')
 		return NULL;

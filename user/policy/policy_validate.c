@@ -69,13 +69,35 @@ static bool same_name(const char *a, const char *b, size_t len)
 	return !len;
 }
 
+/* The one field a key's length and a byte can name, then compared whole: trying the fields in
+ * turn was 1 % of a reload. */
 enum pol_field policy_field_index(const char *name, size_t len)
 {
-	int k = 0;
+	enum pol_field k;
 
-	while (k < POL_F_COUNT && (fields[k].len != len || !same_name(fields[k].name, name, len)))
-		k++;
-	return k;
+	switch (len) {
+	case 2:
+		k = name[0] == 'i' ? POL_F_ID : POL_F_TO;
+		break;
+	case 4:
+		k = POL_F_FROM;
+		break;
+	case 5:
+		k = POL_F_PORTS;
+		break;
+	case 6:
+		k = name[0] == 'a' ? POL_F_ACTION : POL_F_ORIGIN;
+		break;
+	case 8:
+		k = name[2] == 'o' ? POL_F_PROTOCOL : POL_F_PRIORITY;
+		break;
+	case 9:
+		k = POL_F_DIRECTION;
+		break;
+	default:
+		return POL_F_COUNT;
+	}
+	return fields[k].len == len && same_name(fields[k].name, name, len) ? k : POL_F_COUNT;
 }
 
 /* strcmp(text, lit) == 0, kept inline: six strcmp calls per rule were 1 % of a reload. */
