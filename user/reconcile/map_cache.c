@@ -93,58 +93,26 @@ static size_t *by_key(const struct entries *e, size_t *n)
 
 #define SAMPLE 64
 
-static uint64_t key_hash(const char *k, size_t size)
-{
-	uint64_t h = size, w;
-	size_t i = 0;
-
-	for (; i + sizeof(w) <= size; i += sizeof(w)) {
-		memcpy(&w, k + i, sizeof(w));
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	}
-	for (; i < size; i++)
-		h = (h ^ (unsigned char)k[i]) * 0x9e3779b97f4a7c15ull;
-	return h ^ h >> 29;
-}
-
 /*
  * Whether filling the spare clearly costs the kernel fewer operations than the difference,
- * judged from SAMPLE of new's entries looked for in old: then new's keys need no sorting, which
- * was a twentieth of a reload whose every rule is new. A wrong guess costs only time: either way
- * the map ends up holding new's entries. Only a clear case is taken; the rest is counted exactly.
+ * judged from SAMPLE of new's entries looked up in fd, which holds old's: then new's keys need
+ * no sorting, which was a twentieth of a reload whose every rule is new. A wrong guess costs
+ * only time: either way the map ends up holding new's entries. Only a clear case is taken; the
+ * rest is counted exactly.
  */
-static bool spare_clearly_cheaper(const struct entries *old, const struct entries *new)
+static bool spare_clearly_cheaper(int fd, const struct entries *old, const struct entries *new)
 {
-	size_t ks = new->key_size, vs = new->value_size, step, slot[2 * SAMPLE], n_sample = 0,
-	       same_key = 0, same_entry = 0, drops, puts;
-	bool seen[SAMPLE] = {false};
+	size_t ks = new->key_size, vs = new->value_size, step = new->n / SAMPLE, same_key = 0,
+	       same_entry = 0, drops, puts;
+	char value[64];
 
-	if (new->n < SAMPLE || ks != old->key_size || vs != old->value_size)
+	if (new->n < SAMPLE || ks != old->key_size || vs != old->value_size || vs > sizeof(value))
 		return false;
-	memset(slot, 0, sizeof(slot));
-	step = new->n / SAMPLE;
 	for (size_t i = 0; i < SAMPLE; i++) {
-		const char *k = new->keys + i *step *ks;
-		size_t at = key_hash(k, ks) % (2 * SAMPLE);
-
-		while (slot[at])
-			at = (at + 1) % (2 * SAMPLE);
-		slot[at] = ++n_sample;
-	}
-	for (size_t j = 0; j < old->n; j++) {
-		const char *k = old->keys + j * ks;
-
-		for (size_t at = key_hash(k, ks) % (2 * SAMPLE); slot[at];
-		     at = (at + 1) % (2 * SAMPLE)) {
-			size_t i = slot[at] - 1;
-
-			if (seen[i] || memcmp(k, new->keys + i *step *ks, ks))
-				continue;
-			seen[i] = true;
-			same_key++;
-			same_entry += !memcmp(old->values + j * vs, new->values + i *step *vs, vs);
-			break;
-		}
+		if (bpf_map_lookup_elem(fd, new->keys + i *step *ks, value))
+			continue;
+		same_key++;
+		same_entry += !memcmp(value, new->values + i *step *vs, vs);
 	}
 	/* The difference's deletes and writes, scaled from the sample, against a fill. */
 	drops = old->n - (old->n < same_key * new->n / SAMPLE ? old->n : same_key *new->n / SAMPLE);
@@ -167,7 +135,7 @@ static int difference(int fd, int spare, struct record *r, const struct entries 
 
 	*in = NULL;
 	*n_new = 0;
-	if (spare >= 0 && spare_clearly_cheaper(old, new)) {
+	if (spare >= 0 && spare_clearly_cheaper(fd, old, new)) {
 		*wrote = spare;
 		return map_fill(spare, new->keys, ks, new->values, vs, new->n);
 	}
