@@ -191,6 +191,15 @@ static void snapshot(void)
 	policy_set_free(&set);
 	unlink(odd);
 	unlink(plain);
+	/* A directory without policy files: no rules, recorded and read back as such. */
+	err[0] = '\0';
+	CHECK(policy_parse_path(pol, &set, err, sizeof(err)) == 0 && set.n == 0 &&
+		  policy_snapshot_write(dir, &set, pol) == 0 &&
+		  policy_snapshot_read(dir, &back, err, sizeof(err)) == 0 && back.n == 0 &&
+		  back.n_files == 0,
+	      "an empty directory's snapshot reads back no rules (%s)", err);
+	policy_set_free(&back);
+	policy_set_free(&set);
 	rmdir(pol);
 	unlink(snap);
 	strncat(snap, ".prev", sizeof(snap) - strlen(snap) - 1);
