@@ -103,11 +103,7 @@ enum pol_field policy_field_index(const char *name, size_t len)
 /* strcmp(text, lit) == 0, kept inline: six strcmp calls per rule were 1 % of a reload. */
 static bool is(const char *text, const char *lit)
 {
-	while (*text && *text == *lit) {
-		text++;
-		lit++;
-	}
-	return *text == *lit;
+	return same_name(text, lit, strlen(lit) + 1);
 }
 
 /* A string field's text; NULL when it is missing or not a string. */
