@@ -176,6 +176,16 @@ static void spare_checks(struct cbpf_policy_key *keys, struct cbpf_policy_value 
 	CHECK(map_cache_reusable(spare, N) && !map_cache_reusable(fd, N),
 	      "the spare is known from then on, the old map no longer");
 	close(ref);
+	/* The spare was filled without sorting its keys: the next difference sorts them. */
+	for (int i = 0; i < N; i += 10)
+		values[i].priority ^= 0x100;
+	err = map_cache_write(spare, keys, sizeof(*keys), values, sizeof(*values), N);
+	ref = exact();
+	map_fill(ref, keys, sizeof(*keys), values, sizeof(*values), N);
+	CHECK(!err && same_entries(spare, ref, sizeof(*keys), N) &&
+		  same_entries(ref, spare, sizeof(*keys), N),
+	      "the filled spare rewritten by difference holds a fresh fill's entries (%d)", err);
+	close(ref);
 	close(fd);
 	close(spare);
 }

@@ -46,8 +46,8 @@ cp "$WORK/v2.json" "$POL.tmp" && mv "$POL.tmp" "$POL"
 out=$(cb h1 policy reload)
 check_eq "policy reload to v2 prints files, rules, path and time" \
 	"reloaded 1 file, 3005 rules from $POL in MS ms" "$(sed -E 's/in [0-9]+\.[0-9] ms$/in MS ms/' <<<"$out")"
-check_eq "the accepted policy is v2's rows, the previous one v1's, both 0600" "3005 2 600 600" \
-	"$(jq '.rules | length' "$WORK/h1/state/policy.json") $(jq '.rules | length' "$WORK/h1/state/policy.json.prev") $(stat -c %a "$WORK/h1/state/policy.json" "$WORK/h1/state/policy.json.prev" | paste -sd' ')"
+check_eq "the accepted policy is v2's file, the previous one v1's, both 0600" "3005 $POL 2 $POL 600 600" \
+	"$(jq -r '([.files[].policy.rules[]] | length), .files[0].file' "$WORK/h1/state/policy.json" "$WORK/h1/state/policy.json.prev" | paste -sd' ') $(stat -c %a "$WORK/h1/state/policy.json" "$WORK/h1/state/policy.json.prev" | paste -sd' ')"
 check_contains "explain: v2 decides b1 -> a1 by the endpoint rule" "b1-to-a1" \
 	"$(cb h1 policy explain b1 a1)"
 check "v2: b1 -> a1" ping_ok b1 $A1

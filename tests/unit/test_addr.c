@@ -46,6 +46,93 @@ static uint32_t ip(const char *text)
 	return value;
 }
 
+/* cbpf_parse_ip takes what inet_pton takes, to the same address, and refuses the rest. */
+static void same_as_inet_pton(void)
+{
+	static const char *const texts[] = {
+	    "1.2.3.4",	 "0.0.0.0",	"255.255.255.255", "10.0.0.0",	 "256.1.1.1",
+	    "1.2.3.256", "01.2.3.4",	"1.2.3.04",	   "00.1.1.1",	 "1.2.3",
+	    "1.2.3.4.5", "1..2.3",	".1.2.3",	   "1.2.3.4.",	 "",
+	    "0x1.2.3.4", " 1.2.3.4",	"1.2.3.4 ",	   "1.2.3.2555", "1.2.3.-4",
+	    "1.2.3.+4",	 "1.2.3.4/8",	"1.2.3.0",	   "4294967295", "1",
+	    "1.2.3.4\n", "192.168.1.1", "1.2.3.999",	   "9.9.9.9",	 "1.2.3.4a"};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct in_addr in = {0};
+		uint32_t got = 0;
+		int want = inet_pton(AF_INET, texts[i], &in) == 1,
+		    e = cbpf_parse_ip(texts[i], &got);
+
+		if ((e == 0) != want || (want && got != in.s_addr)) {
+			bad++;
+			printf("# '%s': inet_pton %d, cbpf_parse_ip %d\n", texts[i], want, e);
+		}
+	}
+	CHECK(!bad, "cbpf_parse_ip agrees with inet_pton on %zu texts (%d differ)",
+	      sizeof(texts) / sizeof(texts[0]), bad);
+}
+
+/* What cbpf_parse_cidr took before it read digits by hand: inet_pton, then strtol. */
+static int cidr_by_libc(const char *text, struct cbpf_cidr *cidr)
+{
+	const char *slash = strchr(text, '/');
+	char addr[CBPF_IP_STRLEN], *end;
+	struct in_addr in;
+	long len;
+
+	if (!slash || slash == text || (size_t)(slash - text) >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, text, slash - text);
+	addr[slash - text] = '\0';
+	errno = 0;
+	len = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || len < 0 || len > 32 ||
+	    inet_pton(AF_INET, addr, &in) != 1 || (in.s_addr & ~cbpf_prefix_mask(len)))
+		return -EINVAL;
+	cidr->addr = in.s_addr;
+	cidr->prefix_len = len;
+	return 0;
+}
+
+static void cidr_same_as_libc(void)
+{
+	static const char *const texts[] = {"10.0.0.0/8",
+					    "10.0.0.0/08",
+					    "10.0.0.0/008",
+					    "10.0.0.0/ 8",
+					    "10.0.0.0/+8",
+					    "10.0.0.0/-8",
+					    "10.0.0.0/",
+					    "10.0.0.0/33",
+					    "10.0.0.0/32",
+					    "10.0.0.1/32",
+					    "0.0.0.0/0",
+					    "10.0.0.0/8/8",
+					    "10.0.0.0/8 ",
+					    "010.0.0.0/8",
+					    "1.2.3.4/99999999999999999999",
+					    "/8",
+					    "10.0.0.0/0x8",
+					    "172.16.255.0/24",
+					    "172.16.255.0/23",
+					    "1.2.3.4/032"};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct cbpf_cidr got = {0}, want = {0};
+		int e = cbpf_parse_cidr(texts[i], &got), w = cidr_by_libc(texts[i], &want);
+
+		if (e != w ||
+		    (!e && (got.addr != want.addr || got.prefix_len != want.prefix_len))) {
+			bad++;
+			printf("# '%s': libc %d, cbpf_parse_cidr %d\n", texts[i], w, e);
+		}
+	}
+	CHECK(!bad, "cbpf_parse_cidr agrees with inet_pton and strtol on %zu texts (%d differ)",
+	      sizeof(texts) / sizeof(texts[0]), bad);
+}
+
 int main(void)
 {
 	struct cbpf_cidr a, b;
@@ -95,5 +182,7 @@ int main(void)
 		}
 	}
 	check_host_addrs();
+	same_as_inet_pton();
+	cidr_same_as_libc();
 	TAP_EXIT();
 }

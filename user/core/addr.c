@@ -1,19 +1,47 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/addr.h"
 
+/*
+ * A dotted quad from p up to end, as inet_pton(AF_INET) takes one: four decimal octets up to 255
+ * without leading zeros, nothing else. By hand: through inet_pton, the CIDR selectors of a
+ * 10 000-rule policy file were 3 % of its reload.
+ */
+static int parse_quad(const char *p, const char *end, uint32_t *ip)
+{
+	uint32_t addr = 0, v = 0;
+	int octets = 0;
+	bool digit = false;
+
+	for (; p < end; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if ((digit && !v) || (v = v * 10 + (*p - '0')) > 255)
+				return -EINVAL;
+			if (!digit && ++octets > 4)
+				return -EINVAL;
+			digit = true;
+		} else if (*p == '.' && digit && octets < 4) {
+			addr = addr << 8 | v;
+			v = 0;
+			digit = false;
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (octets < 4)
+		return -EINVAL;
+	*ip = htonl(addr << 8 | v);
+	return 0;
+}
+
 int cbpf_parse_ip(const char *text, uint32_t *ip)
 {
-	struct in_addr in;
-
-	if (!text || inet_pton(AF_INET, text, &in) != 1)
-		return -EINVAL;
-	*ip = in.s_addr;
-	return 0;
+	return text ? parse_quad(text, text + strlen(text), ip) : -EINVAL;
 }
 
 uint32_t cbpf_prefix_mask(uint8_t prefix_len)
@@ -23,7 +51,6 @@ uint32_t cbpf_prefix_mask(uint8_t prefix_len)
 
 int cbpf_parse_cidr(const char *text, struct cbpf_cidr *cidr)
 {
-	char addr[CBPF_IP_STRLEN];
 	const char *slash;
 	char *end;
 	long len;
@@ -32,15 +59,18 @@ int cbpf_parse_cidr(const char *text, struct cbpf_cidr *cidr)
 	if (!text)
 		return -EINVAL;
 	slash = strchr(text, '/');
-	if (!slash || slash == text || (size_t)(slash - text) >= sizeof(addr))
+	if (!slash || slash == text)
 		return -EINVAL;
-	memcpy(addr, text, slash - text);
-	addr[slash - text] = '\0';
+	/* One or two plain digits read here, anything else as strtol reads it. */
+	end = (char *)slash + 1;
+	for (len = 0; *end >= '0' && *end <= '9' && end - slash <= 2; end++)
+		len = len * 10 + (*end - '0');
 	errno = 0;
-	len = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || (*end >= '0' && *end <= '9'))
+		len = strtol(slash + 1, &end, 10);
 	if (errno || end == slash + 1 || *end || len < 0 || len > 32)
 		return -EINVAL;
-	if (cbpf_parse_ip(addr, &ip))
+	if (parse_quad(text, slash, &ip))
 		return -EINVAL;
 	if (ip & ~cbpf_prefix_mask(len))
 		return -EINVAL;

@@ -47,15 +47,20 @@ static int append_row(struct pol_set *set, const struct pol_rule *r)
 	return 0;
 }
 
-/* File rules first, then `policy set` rules and icc defaults from the state. */
-static int collect(struct cbpf_state *st, const struct pol_set *files, struct pol_set *all)
+/*
+ * File rules first, then `policy set` rules and icc defaults from the state. The file rows are
+ * taken rather than copied: copying 10 000 of them was 4 % of a reload.
+ */
+static int collect(struct cbpf_state *st, struct pol_set *files, struct pol_set *all)
 {
-	int err = policy_set_reserve(all, files->n + st->n_rules + st->n_nets);
+	int err;
 
-	if (!err && files->n) {
-		memcpy(all->rules + all->n, files->rules, files->n * sizeof(*files->rules));
-		all->n += files->n;
-	}
+	all->rules = files->rules;
+	all->n = files->n;
+	all->cap = files->cap;
+	files->rules = NULL;
+	files->n = files->cap = 0;
+	err = policy_set_reserve(all, st->n_rules + st->n_nets);
 	for (size_t i = 0; i < st->n_rules && !err; i++) {
 		const struct cbpf_rule *sr = &st->rules[i];
 		struct pol_rule r = {
@@ -174,22 +179,30 @@ static int number_cidrs(struct pol_compiled *c)
 	return 0;
 }
 
-/* Every distinct CIDR a rule names gets an identity; "world" is CIDR_BASE itself. */
-static int collect_cidrs(struct pol_compiled *c)
+/*
+ * Every distinct CIDR a rule names gets an identity; "world" is CIDR_BASE itself. at[2i + k] is
+ * where rule i's CIDR selector k (0 from, 1 to) landed in c->cidrs: finding it again by address
+ * was most of resolving 10 000 CIDR selectors.
+ */
+static int collect_cidrs(struct pol_compiled *c, uint32_t **at_out)
 {
-	unsigned char *keys;
-	size_t n = 0, *order;
-	int err;
+	uint32_t *slot = malloc((2 * c->all.n + 1) * sizeof(*slot)),
+		 *at = calloc(2 * c->all.n + 1, sizeof(*at));
+	unsigned char *keys = NULL;
+	size_t n = 0, *order = NULL;
+	int err = -ENOMEM;
 
 	c->cidrs = calloc(2 * c->all.n + 1, sizeof(*c->cidrs));
-	if (!c->cidrs)
-		return -ENOMEM;
+	if (!c->cidrs || !slot || !at)
+		goto out;
 	for (size_t i = 0; i < c->all.n; i++) {
 		const struct pol_selector *sels[] = {&c->all.rules[i].from, &c->all.rules[i].to};
 
 		for (int k = 0; k < 2; k++)
-			if (sels[k]->kind == POL_SEL_CIDR)
+			if (sels[k]->kind == POL_SEL_CIDR) {
+				slot[n] = 2 * i + k;
 				c->cidrs[n++].cidr = sels[k]->cidr;
+			}
 	}
 	keys = malloc(5 * n + 1);
 	for (size_t i = 0; i < n && keys; i++)
@@ -197,17 +210,23 @@ static int collect_cidrs(struct pol_compiled *c)
 		       c->cidrs[i].cidr.prefix_len, 1);
 	order = keys ? radix_order(keys, 5, n) : NULL;
 	err = order ? permute(&c->cidrs, sizeof(*c->cidrs), n, order) : -ENOMEM;
-	free(keys);
-	free(order);
 	if (err)
-		return err;
+		goto out;
 	c->n_cidrs = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (c->n_cidrs && !cidr_cmp(&c->cidrs[c->n_cidrs - 1], &c->cidrs[i]))
-			continue;
-		c->cidrs[c->n_cidrs++] = c->cidrs[i];
+		if (!c->n_cidrs || cidr_cmp(&c->cidrs[c->n_cidrs - 1], &c->cidrs[i]))
+			c->cidrs[c->n_cidrs++] = c->cidrs[i];
+		at[slot[order[i]]] = c->n_cidrs - 1;
 	}
-	return number_cidrs(c);
+	err = number_cidrs(c);
+out:
+	free(keys);
+	free(order);
+	free(slot);
+	if (err)
+		free(at);
+	*at_out = err ? NULL : at;
+	return err;
 }
 
 /* The first CIDR whose address is at or above addr (host byte order). */
@@ -226,14 +245,24 @@ static size_t cidr_lower_bound(const struct pol_compiled *c, uint32_t addr)
 	return lo;
 }
 
-static int ids_push(uint32_t **ids, size_t *n, uint32_t id)
-{
-	uint32_t *grown = realloc(*ids, (*n + 1) * sizeof(**ids));
+/* Identities of one selector; kept from rule to rule, so that a rule costs no allocation. */
+struct id_list {
+	uint32_t *ids;
+	size_t n, cap;
+};
 
-	if (!grown)
-		return -ENOMEM;
-	*ids = grown;
-	grown[(*n)++] = id;
+static int ids_push(struct id_list *l, uint32_t id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		uint32_t *grown = realloc(l->ids, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->ids = grown;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = id;
 	return 0;
 }
 
@@ -257,33 +286,35 @@ static int node_index(struct cbpf_state *st, const char *name)
 	return -1;
 }
 
-int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
-			const struct pol_selector *sel, uint32_t **ids, size_t *n)
+/* No position known for a CIDR selector: it is looked up by address. */
+#define NO_HINT SIZE_MAX
+
+/* hint: where sel, a CIDR, is in c->cidrs, or NO_HINT. */
+static int selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
+			const struct pol_selector *sel, size_t hint, struct id_list *l)
 {
 	const struct cbpf_network *net;
 	const struct cbpf_endpoint *ep;
 	int idx;
 
-	*ids = NULL;
-	*n = 0;
+	l->n = 0;
 	switch (sel->kind) {
 	case POL_SEL_EP:
 		ep = state_find_ep(st, sel->name);
-		return ep ? ids_push(ids, n, cbpf_ep_identity(ep)) : -ENOENT;
+		return ep ? ids_push(l, cbpf_ep_identity(ep)) : -ENOENT;
 	case POL_SEL_NET:
 		net = state_find_net(st, sel->name);
-		return net ? ids_push(ids, n, net->id) : -ENOENT;
+		return net ? ids_push(l, net->id) : -ENOENT;
 	case POL_SEL_VLAN:
-		return ids_push(ids, n, CBPF_IDENTITY_VLAN_BASE + sel->vlan);
+		return ids_push(l, CBPF_IDENTITY_VLAN_BASE + sel->vlan);
 	case POL_SEL_NODE:
 	case POL_SEL_HOST:
 		idx = node_index(st, sel->name);
 		if (idx < 0)
 			return -ENOENT;
-		return ids_push(ids, n,
-				(sel->kind == POL_SEL_NODE ? CBPF_IDENTITY_NODE_BASE
-							   : CBPF_IDENTITY_HOST_BASE) +
-				    idx);
+		return ids_push(l, (sel->kind == POL_SEL_NODE ? CBPF_IDENTITY_NODE_BASE
+							      : CBPF_IDENTITY_HOST_BASE) +
+				       idx);
 	default:
 		break;
 	}
@@ -291,10 +322,12 @@ int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
 	 * The datapath finds only the longest CIDR holding an address, so a rule on a CIDR also
 	 * binds every CIDR nested in it; world holds them all.
 	 */
-	if (sel->kind == POL_SEL_WORLD && ids_push(ids, n, CBPF_IDENTITY_CIDR_BASE))
+	if (sel->kind == POL_SEL_WORLD && ids_push(l, CBPF_IDENTITY_CIDR_BASE))
 		return -ENOMEM;
 	/* Sorted by address then length: the CIDRs inside sel follow its own position. */
-	size_t i = sel->kind == POL_SEL_CIDR ? cidr_lower_bound(c, ntohl(sel->cidr.addr)) : 0;
+	size_t i = sel->kind != POL_SEL_CIDR ? 0
+		   : hint != NO_HINT	     ? hint
+					     : cidr_lower_bound(c, ntohl(sel->cidr.addr));
 	uint32_t last = ntohl(sel->cidr.addr) | ~ntohl(cbpf_prefix_mask(sel->cidr.prefix_len));
 
 	for (; i < c->n_cidrs; i++) {
@@ -304,10 +337,21 @@ int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
 			break;
 		if (sel->kind == POL_SEL_CIDR && inner->prefix_len < sel->cidr.prefix_len)
 			continue;
-		if (ids_push(ids, n, c->cidrs[i].id))
+		if (ids_push(l, c->cidrs[i].id))
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+int policy_selector_ids(struct cbpf_state *st, const struct pol_compiled *c,
+			const struct pol_selector *sel, uint32_t **ids, size_t *n)
+{
+	struct id_list l = {0};
+	int e = selector_ids(st, c, sel, NO_HINT, &l);
+
+	*ids = l.ids;
+	*n = l.n;
+	return e;
 }
 
 unsigned int policy_identity_level(uint32_t id)
@@ -714,72 +758,64 @@ static int host_tables(struct cbpf_state *st, struct pol_compiled *c, char *msg,
 	return err;
 }
 
-static int emit_records(struct cbpf_state *st, struct pol_compiled *c, bool strict,
-			struct record **out, size_t *n_out, char *err, size_t err_size)
+static int emit_records(struct cbpf_state *st, struct pol_compiled *c, const uint32_t *at,
+			bool strict, struct record **out, size_t *n_out, char *err, size_t err_size)
 {
+	struct id_list from = {0}, to = {0};
 	struct record *recs = NULL;
 	size_t n = 0, cap = 0;
+	int e = 0;
 
-	for (size_t i = 0; i < c->all.n; i++) {
+	for (size_t i = 0; i < c->all.n && !e; i++) {
 		const struct pol_rule *r = &c->all.rules[i];
-		uint32_t *from, *to;
-		size_t n_from, n_to;
+		const struct pol_selector *missing = &r->from;
 		char text[96];
-		int e = policy_selector_ids(st, c, &r->from, &from, &n_from);
 
-		if (!e)
-			e = policy_selector_ids(st, c, &r->to, &to, &n_to);
-		else
-			to = NULL;
+		e = selector_ids(st, c, &r->from, at[2 * i], &from);
+		if (!e) {
+			missing = &r->to;
+			e = selector_ids(st, c, &r->to, at[2 * i + 1], &to);
+		}
 		if (e == -ENOENT && !strict) {
-			free(from);
-			free(to);
+			e = 0;
 			continue;
 		}
-		if (e) {
-			free(from);
-			free(to);
-			free(recs);
-			policy_format_selector(e == -ENOENT && from ? &r->to : &r->from, text,
-					       sizeof(text));
-			return e == -ENOENT
-				   ? fail(err, err_size, "%s: no such object '%s'", r->origin, text)
-				   : e;
+		if (e == -ENOENT) {
+			policy_format_selector(missing, text, sizeof(text));
+			e = fail(err, err_size, "%s: no such object '%s'", r->origin, text);
 		}
-		if ((r->two_way ? 2 : 1) * n_from * n_to > POL_MAX_RECORDS - n) {
-			free(from);
-			free(to);
-			free(recs);
-			return fail(err, err_size,
-				    "%s: the rules up to here expand to more than %d (source, "
-				    "destination) pairs (the limit)",
-				    r->origin, POL_MAX_RECORDS);
-		}
-		for (int way = 0; way < (r->two_way ? 2 : 1); way++)
-			for (size_t a = 0; a < n_from; a++)
-				for (size_t b = 0; b < n_to; b++) {
+		if (!e && (r->two_way ? 2 : 1) * from.n * to.n > POL_MAX_RECORDS - n)
+			e = fail(err, err_size,
+				 "%s: the rules up to here expand to more than %d (source, "
+				 "destination) pairs (the limit)",
+				 r->origin, POL_MAX_RECORDS);
+		for (int way = 0; way < (r->two_way ? 2 : 1) && !e; way++)
+			for (size_t a = 0; a < from.n && !e; a++)
+				for (size_t b = 0; b < to.n && !e; b++) {
 					if (n == cap) {
 						struct record *grown;
 
 						cap = cap ? cap * 2 : 1024;
 						grown = realloc(recs, cap * sizeof(*recs));
 						if (!grown) {
-							free(from);
-							free(to);
-							free(recs);
-							return -ENOMEM;
+							e = -ENOMEM;
+							break;
 						}
 						recs = grown;
 					}
 					recs[n++] = (struct record){
-					    .src = way ? to[b] : from[a],
-					    .dst = way ? from[a] : to[b],
+					    .src = way ? to.ids[b] : from.ids[a],
+					    .dst = way ? from.ids[a] : to.ids[b],
 					    .rule = i,
 					    .priority = r->priority,
 					};
 				}
-		free(from);
-		free(to);
+	}
+	free(from.ids);
+	free(to.ids);
+	if (e) {
+		free(recs);
+		return e;
 	}
 	*out = recs;
 	*n_out = n;
@@ -804,18 +840,20 @@ static int check_size(const struct pol_compiled *c, char *err, size_t err_size)
 	return 0;
 }
 
-int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool strict,
+int policy_compile(struct cbpf_state *st, struct pol_set *files, bool strict,
 		   struct pol_compiled *c, char *err, size_t err_size)
 {
 	struct record *recs = NULL;
+	uint32_t *at = NULL;
 	size_t n = 0;
 	int e;
 
 	memset(c, 0, sizeof(*c));
 	snprintf(err, err_size, "out of memory");
 	e = collect(st, files, &c->all);
-	e = e ?: collect_cidrs(c);
-	e = e ?: emit_records(st, c, strict, &recs, &n, err, err_size);
+	e = e ?: collect_cidrs(c, &at);
+	e = e ?: emit_records(st, c, at, strict, &recs, &n, err, err_size);
+	free(at);
 	if (e)
 		goto fail;
 	e = sort_records(&recs, n);

@@ -37,9 +37,10 @@ struct pol_compiled {
 /*
  * Compiles the file rules with the state's own rules; errors name the rule's file:line. Unless
  * strict, rules naming objects that no longer exist are left out instead of failing: an
- * accepted policy must not block `ep del`.
+ * accepted policy must not block `ep del`. The rows of files move to out->all, success or not
+ * (files keeps its ids count, files and sources).
  */
-int policy_compile(struct cbpf_state *st, const struct pol_set *files, bool strict,
+int policy_compile(struct cbpf_state *st, struct pol_set *files, bool strict,
 		   struct pol_compiled *out, char *err, size_t err_size);
 void policy_compiled_free(struct pol_compiled *c);
 

@@ -8,7 +8,7 @@
 #include "json/json_in.h"
 #include "policy/policy_rules.h"
 
-static char *read_file(const char *path, char *err, size_t err_size)
+char *policy_read_text(const char *path, size_t *len, char *err, size_t err_size)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -33,21 +33,42 @@ static char *read_file(const char *path, char *err, size_t err_size)
 		free(buf);
 		return NULL;
 	}
+	*len = size;
 	return buf;
+}
+
+/* The text is the set's from here on, parsed or not. */
+int policy_parse_source(const char *name, char *text, size_t len, struct pol_set *set, char *err,
+			size_t err_size)
+{
+	struct pol_source *grown = realloc(set->sources, (set->n_sources + 1) * sizeof(*grown));
+	char *copy = strdup(name);
+	int e;
+
+	if (grown)
+		set->sources = grown;
+	if (!grown || !copy) {
+		free(copy);
+		free(text);
+		return -ENOMEM;
+	}
+	e = policy_parse_text(name, text, set, err, err_size);
+	if (e) {
+		free(copy);
+		free(text);
+		return e;
+	}
+	set->sources[set->n_sources++] = (struct pol_source){copy, text, len};
+	set->n_files++;
+	return 0;
 }
 
 static int parse_file(const char *path, struct pol_set *set, char *err, size_t err_size)
 {
-	char *text = read_file(path, err, err_size);
-	int e;
+	size_t len;
+	char *text = policy_read_text(path, &len, err, err_size);
 
-	if (!text)
-		return -EINVAL;
-	e = policy_parse_text(path, text, set, err, err_size);
-	free(text);
-	if (!e)
-		set->n_files++;
-	return e;
+	return text ? policy_parse_source(path, text, len, set, err, err_size) : -EINVAL;
 }
 
 static int json_name(const struct dirent *d)

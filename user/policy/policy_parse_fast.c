@@ -5,6 +5,7 @@
  * stays the reference: the fuzz target checks that both readers give the same rows.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,14 +20,24 @@ struct reader {
 	size_t n_items, cap_items;
 };
 
+/*
+ * The scanners below move a local pointer and store it once: through r, every byte read (a
+ * char, which may alias anything) made the compiler store r->p again, and the two scanners
+ * were a tenth of a reload.
+ */
 static void skip_space(struct reader *r)
 {
-	for (;; r->p++) {
-		if (*r->p == '\n')
-			r->line++;
-		else if (*r->p != ' ' && *r->p != '\t' && *r->p != '\r')
-			return;
+	const unsigned char *p = r->p;
+	int line = r->line;
+
+	for (;; p++) {
+		if (*p == '\n')
+			line++;
+		else if (*p != ' ' && *p != '\t' && *p != '\r')
+			break;
 	}
+	r->p = p;
+	r->line = line;
 }
 
 static const char *keep(struct reader *r, const unsigned char *start, size_t n)
@@ -39,20 +50,35 @@ static const char *keep(struct reader *r, const unsigned char *start, size_t n)
 	return out;
 }
 
-/* A string of printable ASCII without escapes; NULL for anything else. */
-static const char *string(struct reader *r, size_t *len)
+/*
+ * Bytes a string may hold as they are, a bit each: printable ASCII (0x20-0x7e) but the quote
+ * (0x22) and the backslash (0x5c). One load a byte where four comparisons were.
+ */
+static const uint64_t plain[4] = {0xfffffffb00000000ull, 0x7fffffffefffffffull, 0, 0};
+
+/* A string of printable ASCII without escapes, in place (not NUL-terminated); NULL for
+ * anything else. */
+static const char *string_at(struct reader *r, size_t *len)
 {
-	const unsigned char *start;
+	const unsigned char *start = r->p + 1, *p = start;
 
 	if (*r->p != '"')
 		return NULL;
-	start = ++r->p;
-	while (*r->p >= 0x20 && *r->p < 0x7f && *r->p != '"' && *r->p != '\\')
-		r->p++;
-	if (*r->p != '"')
+	while (plain[*p >> 6] >> (*p & 63) & 1)
+		p++;
+	if (*p != '"')
 		return NULL;
-	*len = r->p++ - start;
-	return keep(r, start, *len);
+	*len = p - start;
+	r->p = p + 1;
+	return (const char *)start;
+}
+
+/* The same, as a string of its own in scratch. */
+static const char *string(struct reader *r, size_t *len)
+{
+	const char *at = string_at(r, len);
+
+	return at ? keep(r, (const unsigned char *)at, *len) : NULL;
 }
 
 /* -?(0|[1-9][0-9]*), at most 18 digits, as json-c prints the integer it reads. */
@@ -140,7 +166,8 @@ static int rule(struct reader *r, struct pol_set *set, const char *file)
 		size_t len;
 
 		skip_space(r);
-		key = string(r, &len);
+		/* Only compared: no copy. */
+		key = string_at(r, &len);
 		if (!key)
 			return -EAGAIN;
 		k = policy_field_index(key, len);

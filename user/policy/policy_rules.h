@@ -55,9 +55,18 @@ struct pol_rule {
 	char origin[POL_ORIGIN_MAX]; /* "file:line" */
 };
 
+/* A policy file as read: the snapshot records these bytes rather than the rows they gave. */
+struct pol_source {
+	char *name; /* the path its origins name */
+	char *text;
+	size_t len;
+};
+
 struct pol_set {
 	struct pol_rule *rules;
 	size_t n, cap;
+	struct pol_source *sources; /* the files policy_parse_path read, in order */
+	size_t n_sources;
 	uint32_t n_ids; /* file rules; a rule listing several port ranges is one id, several rows */
 	size_t n_port_entries; /* rows that came from "ports" lists */
 	size_t n_files;	       /* files parsed into it */
@@ -66,8 +75,13 @@ struct pol_set {
 /* Parses one document; errors are "file:line: what is wrong" in err. */
 int policy_parse_text(const char *file, const char *text, struct pol_set *set, char *err,
 		      size_t err_size);
-/* A file, or every *.json in a directory in name order. */
+/* A file, or every *.json in a directory in name order; their texts stay in set->sources. */
 int policy_parse_path(const char *path, struct pol_set *set, char *err, size_t err_size);
+/* A whole text file, NUL-terminated, its length in *len; NULL with "path: why" in err. */
+char *policy_read_text(const char *path, size_t *len, char *err, size_t err_size);
+/* Parses text as the file name (origins "name:line") and keeps both in set->sources. */
+int policy_parse_source(const char *name, char *text, size_t len, struct pol_set *set, char *err,
+			size_t err_size);
 void policy_set_free(struct pol_set *set);
 /* Room for n more rows, so that appending them moves none: 0 or -ENOMEM. */
 int policy_set_reserve(struct pol_set *set, size_t n);
@@ -76,7 +90,10 @@ struct pol_rule *policy_set_append(struct pol_set *set);
 int policy_parse_selector(const char *text, struct pol_selector *sel);
 void policy_format_selector(const struct pol_selector *sel, char *buf, size_t size);
 
-/* The accepted file rules, kept in the state directory so every command compiles them too. */
+/*
+ * The accepted file rules, kept in the state directory so every command compiles them too: the
+ * set's sources, so only a set from policy_parse_path has any rules to record.
+ */
 int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source);
 int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, size_t err_size);
 int policy_snapshot_path(const char *state_dir, char *buf, size_t size);

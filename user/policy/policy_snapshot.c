@@ -1,7 +1,20 @@
 /*
- * The accepted file rules in <state>/policy.json, one object per row. Written by hand rather
- * than through json-c objects: building and printing ten objects per rule was a fifth of a
- * reload. policy_parse reads it back like any policy file.
+ * The accepted file rules in <state>/policy.json: the policy files' own bytes as they were read,
+ * each with its name, rather than the rows they gave. Formatting the rows was an eighth of a
+ * reload, and the files say the same: reading them again as their names gives the same rows,
+ * ids and "file:line" origins. The layout is JSON, with each file's text inside it as is:
+ *
+ *   {"snapshot":2,"source":"<path>","files":[
+ *   {"file":"<name>","bytes":<length>,"policy":
+ *   <the file's text>
+ *   },
+ *   {"file": ...
+ *   }
+ *   ]}
+ *
+ * The reader takes the layout exactly as written and finds each text by its length. A snapshot
+ * written by a build before this one holds one object per row, with its origin, and is read as
+ * a policy file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +32,6 @@ int policy_snapshot_path(const char *state_dir, char *buf, size_t size)
 	int n = snprintf(buf, size, "%s/policy.json", state_dir);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-static const char *proto_name(uint8_t proto)
-{
-	return proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "any";
 }
 
 /* The file's text, built in memory and written with one call. */
@@ -53,11 +61,6 @@ static void put(struct out *o, const char *s, size_t n)
 	}
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
-}
-
-static void put_text(struct out *o, const char *text)
-{
-	put(o, text, strlen(text));
 }
 
 /* A string literal: its length is known when compiling. */
@@ -92,53 +95,14 @@ static void put_string(struct out *o, const char *s)
 	put(o, "\"", 1);
 }
 
-static void put_uint(struct out *o, unsigned int v)
+static void put_uint(struct out *o, size_t v)
 {
-	char buf[12], *p = buf + sizeof(buf);
+	char buf[24], *p = buf + sizeof(buf);
 
 	do
 		*--p = '0' + v % 10;
 	while (v /= 10);
 	put(o, p, buf + sizeof(buf) - p);
-}
-
-static void put_rule(struct out *o, const struct pol_rule *r)
-{
-	char sel[96];
-
-	put_lit(o, "{");
-	if (r->name[0]) {
-		put_lit(o, "\"id\":");
-		put_string(o, r->name);
-		put_lit(o, ",");
-	}
-	policy_format_selector(&r->from, sel, sizeof(sel));
-	put_lit(o, "\"from\":");
-	put_string(o, sel);
-	policy_format_selector(&r->to, sel, sizeof(sel));
-	put_lit(o, ",\"to\":");
-	put_string(o, sel);
-	if (r->verdict == CBPF_VERDICT_ALLOW)
-		put_lit(o, ",\"action\":\"allow\"");
-	else
-		put_lit(o, ",\"action\":\"deny\"");
-	if (r->two_way)
-		put_lit(o, ",\"direction\":\"two-way\"");
-	else
-		put_lit(o, ",\"direction\":\"one-way\"");
-	put_lit(o, ",\"protocol\":\"");
-	put_text(o, proto_name(r->proto));
-	if (r->proto == 6 || r->proto == 17) {
-		put_lit(o, "\",\"ports\":\"");
-		put_uint(o, r->port_lo);
-		put_lit(o, "-");
-		put_uint(o, r->port_hi);
-	}
-	put_lit(o, "\",\"priority\":");
-	put_uint(o, r->priority);
-	put_lit(o, ",\"origin\":");
-	put_string(o, r->origin);
-	put_lit(o, "}");
 }
 
 /* Written over what the file held, then cut to length: blocks are kept, not freed and taken. */
@@ -170,35 +134,42 @@ static int write_file(const char *path, const char *buf, size_t len)
 }
 
 /*
- * Rows of one file rule keep their id through "origin" and order. The text goes into
- * policy.json.prev, over the policy before the previous one, and the two names are exchanged:
- * policy.json is whole at every moment and policy.json.prev is the previous policy. Renaming
- * over the old file instead freed it, and on a filesystem mounted with discard that waits for
- * the disk: 2-3 ms of every reload here. Where names cannot be exchanged, the text is renamed
- * over policy.json.
+ * The text goes into policy.json.prev, over the policy before the previous one, and the two names
+ * are exchanged: policy.json is whole at every moment and policy.json.prev is the previous
+ * policy. Renaming over the old file instead freed it, and on a filesystem mounted with discard
+ * that waits for the disk: 2-3 ms of every reload here. Where names cannot be exchanged, the text
+ * is renamed over policy.json.
  */
 int policy_snapshot_write(const char *state_dir, const struct pol_set *set, const char *source)
 {
 	char path[CBPF_PATH_MAX + 16], tmp[CBPF_PATH_MAX + 32];
-	struct out o = {0};
+	struct out o = {.cap = 4096};
 	int err;
 
 	policy_snapshot_path(state_dir, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.prev", path);
-	/* About what a row takes, so the buffer grows once or not at all. */
-	o.cap = 256 * set->n + 4096;
+	for (size_t i = 0; i < set->n_sources; i++)
+		o.cap += set->sources[i].len + 64;
 	o.buf = malloc(o.cap);
 	if (!o.buf)
 		return -ENOMEM;
-	put_text(&o, "{\"source\":");
+	put_lit(&o, "{\"snapshot\":2,\"source\":");
 	put_string(&o, source);
-	put_text(&o, ",\"rules\":[");
-	for (size_t i = 0; i < set->n; i++) {
+	put_lit(&o, ",\"files\":[\n");
+	for (size_t i = 0; i < set->n_sources; i++) {
+		const struct pol_source *f = &set->sources[i];
+
 		if (i)
-			put_lit(&o, ",");
-		put_rule(&o, &set->rules[i]);
+			put_lit(&o, ",\n");
+		put_lit(&o, "{\"file\":");
+		put_string(&o, f->name);
+		put_lit(&o, ",\"bytes\":");
+		put_uint(&o, f->len);
+		put_lit(&o, ",\"policy\":\n");
+		put(&o, f->text, f->len);
+		put_lit(&o, "\n}");
 	}
-	put_text(&o, "]}");
+	put_lit(&o, "\n]}\n");
 	err = o.err ?: write_file(tmp, o.buf, o.len);
 	free(o.buf);
 	if (!err && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE)) {
@@ -213,19 +184,137 @@ int policy_snapshot_write(const char *state_dir, const struct pol_set *set, cons
 	return err;
 }
 
-int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, size_t err_size)
+/* What is left of the snapshot's text while reading it. */
+struct cursor {
+	const char *p, *end;
+};
+
+static bool take(struct cursor *c, const char *lit, size_t n)
 {
-	char path[CBPF_PATH_MAX + 16];
-	size_t first = set->n;
-	uint32_t n_ids = set->n_ids;
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n))
+		return false;
+	c->p += n;
+	return true;
+}
+
+#define take_lit(c, lit) take(c, lit, sizeof(lit) - 1)
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* What put_string wrote, as a string of its own; NULL when it is not that or without memory. */
+static char *take_string(struct cursor *c)
+{
+	const char *end = c->p + 1;
+	char *out, *o;
+
+	if (!take_lit(c, "\""))
+		return NULL;
+	while (end < c->end && *end != '"')
+		end += *end == '\\' ? 2 : 1;
+	if (end >= c->end || !(out = o = malloc(end - c->p + 1)))
+		return NULL;
+	while (c->p < end) {
+		if (*c->p != '\\') {
+			*o++ = *c->p++;
+		} else if (c->p[1] == '"' || c->p[1] == '\\') {
+			*o++ = c->p[1];
+			c->p += 2;
+		} else if (end - c->p >= 6 && take_lit(c, "\\u00") && hex_digit(c->p[0]) >= 0 &&
+			   hex_digit(c->p[0]) < 2 && hex_digit(c->p[1]) >= 0 &&
+			   (hex_digit(c->p[0]) || hex_digit(c->p[1]))) {
+			*o++ = hex_digit(c->p[0]) << 4 | hex_digit(c->p[1]);
+			c->p += 2;
+		} else {
+			free(out);
+			return NULL;
+		}
+	}
+	*o = '\0';
+	c->p++;
+	return out;
+}
+
+static bool take_size(struct cursor *c, size_t *v)
+{
+	const char *start = c->p;
+
+	*v = 0;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && c->p - start < 16)
+		*v = *v * 10 + (*c->p++ - '0');
+	return c->p > start && (c->p == start + 1 || *start != '0');
+}
+
+/* One file of the snapshot, parsed as the file it was read from; -EPROTO: not the layout. */
+static int take_file(struct cursor *c, struct pol_set *set, char *err, size_t err_size)
+{
+	char *name = NULL, *text;
+	size_t len;
 	int e;
 
-	policy_snapshot_path(state_dir, path, sizeof(path));
-	if (access(path, F_OK))
-		return 0;
-	e = policy_parse_path(path, set, err, err_size);
+	if (!take_lit(c, "{\"file\":") || !(name = take_string(c)) || !take_lit(c, ",\"bytes\":") ||
+	    !take_size(c, &len) || !take_lit(c, ",\"policy\":\n") ||
+	    len > (size_t)(c->end - c->p)) {
+		free(name);
+		return -EPROTO;
+	}
+	text = malloc(len + 1);
+	if (!text) {
+		free(name);
+		return -ENOMEM;
+	}
+	memcpy(text, c->p, len);
+	text[len] = '\0';
+	c->p += len;
+	e = policy_parse_source(name, text, len, set, err, err_size);
+	free(name);
+	return e ?: take_lit(c, "\n}") ? 0 : -EPROTO;
+}
+
+static int read_files(const char *path, const char *text, size_t len, struct pol_set *set,
+		      char *err, size_t err_size)
+{
+	struct cursor c = {text, text + len};
+	char *source;
+	int e = 0;
+
+	if (!take_lit(&c, "{\"snapshot\":2,\"source\":") || !(source = take_string(&c)))
+		e = -EPROTO;
+	else
+		free(source);
+	if (!e && !take_lit(&c, ",\"files\":[\n"))
+		e = -EPROTO;
+	for (bool first = true; !e && !take_lit(&c, "\n]}\n"); first = false)
+		e = !first && !take_lit(&c, ",\n") ? -EPROTO : take_file(&c, set, err, err_size);
+	if (!e && c.p != c.end)
+		e = -EPROTO;
+	if (e == -EINVAL) {
+		/* A file in the snapshot that no longer parses: the snapshot is what is wrong. */
+		char why[POL_ERR_MAX];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, err_size, "%s: %s", path, why);
+	}
+	if (e != -EPROTO)
+		return e;
+	snprintf(err, err_size, "%s: not a policy snapshot this build wrote (at byte %zu)", path,
+		 (size_t)(c.p - text));
+	return -EINVAL;
+}
+
+/* A snapshot of rows, one object each with its origin, as builds before wrote it. */
+static int read_rows(const char *path, const char *text, struct pol_set *set, char *err,
+		     size_t err_size)
+{
+	size_t first = set->n;
+	uint32_t n_ids = set->n_ids;
+	int e = policy_parse_text(path, text, set, err, err_size);
+
 	if (e)
 		return e;
+	set->n_files++;
 	/* Rows that came from one rule share its origin: give them back one id. */
 	for (size_t i = first; i < set->n; i++) {
 		if (i == first || strcmp(set->rules[i].origin, set->rules[i - 1].origin))
@@ -234,4 +323,23 @@ int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, 
 	}
 	set->n_ids = n_ids;
 	return 0;
+}
+
+int policy_snapshot_read(const char *state_dir, struct pol_set *set, char *err, size_t err_size)
+{
+	char path[CBPF_PATH_MAX + 16];
+	size_t len;
+	char *text;
+	int e;
+
+	policy_snapshot_path(state_dir, path, sizeof(path));
+	if (access(path, F_OK))
+		return 0;
+	text = policy_read_text(path, &len, err, err_size);
+	if (!text)
+		return -EINVAL;
+	e = strncmp(text, "{\"snapshot\":", 12) ? read_rows(path, text, set, err, err_size)
+						: read_files(path, text, len, set, err, err_size);
+	free(text);
+	return e;
 }

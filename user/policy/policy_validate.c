@@ -7,17 +7,34 @@
 #include "policy/policy_fields.h"
 #include "policy/policy_parse_int.h"
 
+/*
+ * A port of plain digits, the usual case, read here; anything else as strtoul reads it, so
+ * both take the same texts. A strtoul call per port was 2 % of a reload.
+ */
+static unsigned long port_number(const char *text, char **end)
+{
+	unsigned long v = 0;
+	const char *p = text;
+
+	while (*p >= '0' && *p <= '9' && p - text < 5)
+		v = v * 10 + (*p++ - '0');
+	if (p == text || (*p >= '0' && *p <= '9'))
+		return strtoul(text, end, 10);
+	*end = (char *)p;
+	return v;
+}
+
 static int parse_port_range(const char *text, uint16_t *lo, uint16_t *hi)
 {
 	char *end;
-	unsigned long a = strtoul(text, &end, 10), b = a;
+	unsigned long a = port_number(text, &end), b = a;
 
 	if (end == text)
 		return -EINVAL;
 	if (*end == '-') {
 		const char *second = end + 1;
 
-		b = strtoul(second, &end, 10);
+		b = port_number(second, &end);
 		if (end == second)
 			return -EINVAL;
 	}
@@ -52,13 +69,41 @@ static bool same_name(const char *a, const char *b, size_t len)
 	return !len;
 }
 
+/* The one field a key's length and a byte can name, then compared whole: trying the fields in
+ * turn was 1 % of a reload. */
 enum pol_field policy_field_index(const char *name, size_t len)
 {
-	int k = 0;
+	enum pol_field k;
 
-	while (k < POL_F_COUNT && (fields[k].len != len || !same_name(fields[k].name, name, len)))
-		k++;
-	return k;
+	switch (len) {
+	case 2:
+		k = name[0] == 'i' ? POL_F_ID : POL_F_TO;
+		break;
+	case 4:
+		k = POL_F_FROM;
+		break;
+	case 5:
+		k = POL_F_PORTS;
+		break;
+	case 6:
+		k = name[0] == 'a' ? POL_F_ACTION : POL_F_ORIGIN;
+		break;
+	case 8:
+		k = name[2] == 'o' ? POL_F_PROTOCOL : POL_F_PRIORITY;
+		break;
+	case 9:
+		k = POL_F_DIRECTION;
+		break;
+	default:
+		return POL_F_COUNT;
+	}
+	return fields[k].len == len && same_name(fields[k].name, name, len) ? k : POL_F_COUNT;
+}
+
+/* strcmp(text, lit) == 0, kept inline: six strcmp calls per rule were 1 % of a reload. */
+static bool is(const char *text, const char *lit)
+{
+	return same_name(text, lit, strlen(lit) + 1);
 }
 
 /* A string field's text; NULL when it is missing or not a string. */
@@ -105,27 +150,27 @@ static int check_rule(const struct pol_fields *f, struct pol_rule *r, const char
 					   text);
 	}
 	text = string_field(f, POL_F_ACTION);
-	if (!text || (strcmp(text, "allow") && strcmp(text, "deny")))
+	if (!text || (!is(text, "allow") && !is(text, "deny")))
 		return policy_fail(err, size, file, line, "action must be \"allow\" or \"deny\"");
-	r->verdict = strcmp(text, "allow") ? CBPF_VERDICT_DENY : CBPF_VERDICT_ALLOW;
+	r->verdict = is(text, "allow") ? CBPF_VERDICT_ALLOW : CBPF_VERDICT_DENY;
 	r->drop_reason = r->verdict == CBPF_VERDICT_DENY ? CBPF_DROP_POLICY : 0;
 	if (f->has[POL_F_DIRECTION]) {
 		text = string_field(f, POL_F_DIRECTION);
-		if (!text || (strcmp(text, "one-way") && strcmp(text, "two-way")))
+		if (!text || (!is(text, "one-way") && !is(text, "two-way")))
 			return policy_fail(err, size, file, line,
 					   "direction must be \"one-way\" or \"two-way\"");
-		r->two_way = !strcmp(text, "two-way");
+		r->two_way = is(text, "two-way");
 	}
 	if (f->has[POL_F_PROTOCOL]) {
 		/* Only a string can name one; the message quotes whatever else was there. */
 		text = f->v[POL_F_PROTOCOL].text;
-		if (!strcmp(text, "tcp"))
+		if (is(text, "tcp"))
 			r->proto = 6;
-		else if (!strcmp(text, "udp"))
+		else if (is(text, "udp"))
 			r->proto = 17;
-		else if (!strcmp(text, "icmp"))
+		else if (is(text, "icmp"))
 			r->proto = 1;
-		else if (strcmp(text, "any"))
+		else if (!is(text, "any"))
 			return policy_fail(err, size, file, line,
 					   "protocol must be tcp, udp, icmp or any, not '%s'",
 					   text);
