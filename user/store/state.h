@@ -120,7 +120,10 @@ unsigned long state_commits(void);
  */
 int state_keep_open(const char *dir);
 void state_keep_close(void);
-/* Copies the log into the database and empties it, under the store's lock. */
+/*
+ * Copies the log into the database and starts it again, its header written and on disk, under
+ * the store's lock: the next command's commit waits for no disk write.
+ */
 int state_checkpoint(const char *dir);
 /*
  * fn is called after each commit this process makes (the agent's change events) with what it
