@@ -17,6 +17,8 @@
 #                                   NAME`, one process per endpoint, on a host of their own, as
 #                                   tool "cli"; with OLD=DIR too, DIR/cbpfnet's the same way as
 #                                   tool "oldcli"
+#   RAW=DIR bench/cni_add.sh        also copies each tool's samples (ns, in the order run) to
+#                                   DIR/TOOL.ADD and DIR/TOOL.DEL
 #
 # Every tool makes TOTAL containers. Prints, per window and tool: the containers present at the
 # window's start, p50 and p99 in ms and their ratios to the reference's. See docs/benchmarks.md.
@@ -103,6 +105,11 @@ done
 for ((i = 0; i < TOTAL; i += CHUNK)); do
 	for t in ref "${TOOLS[@]}"; do launch DEL "$t" "$i" "$CHUNK"; done
 done
+
+if [ -n "${RAW:-}" ]; then
+	mkdir -p "$RAW"
+	cp "$WORK"/*.ADD "$WORK"/*.DEL "$RAW"/
+fi
 
 # pct FILE FROM TO P: the P-th percentile (ms) of samples FROM..TO-1.
 pct() {
