@@ -453,6 +453,7 @@ static void commit_after_checkpoint_waits_for_no_disk(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
 	struct cbpf_state st;
+	unsigned long reads;
 	long biggest;
 
 	plain_vfs = sqlite3_vfs_find(NULL);
@@ -465,8 +466,11 @@ static void commit_after_checkpoint_waits_for_no_disk(void)
 	CHECK(!remove_in_own_commits(dir, path, 10, &biggest), "10 commands, one commit each");
 	CHECK(state_checkpoint(dir) == 0, "the checkpoint when quiet");
 	syncs = 0;
+	reads = store_reads();
 	CHECK(!remove_in_own_commits(dir, path, 3, &biggest), "3 commands after it");
 	CHECK(syncs == 0, "... none of their commits waited for the disk (%d syncs)", syncs);
+	CHECK(store_reads() == reads, "... each took the copy the last command left (%lu reads)",
+	      store_reads() - reads);
 	state_keep_close();
 	CHECK(state_open(dir, &st) == 0 && st.n_eps == 287, "287 endpoints left (%zu)", st.n_eps);
 	state_close(&st);

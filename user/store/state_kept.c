@@ -96,9 +96,9 @@ void state_keep_close(void)
 /*
  * The first commit into an emptied log writes the log's header and waits for it to reach the
  * disk (with synchronous = NORMAL, the only commit that does), and a connection opened since
- * then waits for the directory too: 1.7 ms of the first ADD after each quiet spell, far more
- * when the disk is busy. The quiet thread pays it instead, writing back the schema version the
- * store already has.
+ * then waits for the directory too: the first ADD after each quiet spell waited for both (1 ms
+ * under strace here, far more when the disk is busy). The quiet thread pays it instead, writing
+ * back the schema version the store already has.
  */
 static int restart_log(void)
 {
