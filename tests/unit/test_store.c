@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,7 +414,7 @@ static void kept_log_waits_for_checkpoint(void)
 static sqlite3_vfs *plain_vfs, counting_vfs;
 static const sqlite3_io_methods *plain_io[4];
 static sqlite3_io_methods counting_io[4];
-static int syncs;
+static _Atomic int syncs;
 
 static int counting_sync(sqlite3_file *f, int flags)
 {
@@ -445,6 +447,21 @@ static int counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, in
 	return rc;
 }
 
+static void counting_vfs_on(void)
+{
+	plain_vfs = sqlite3_vfs_find(NULL);
+	counting_vfs = *plain_vfs;
+	counting_vfs.zName = "cbpf-counting";
+	counting_vfs.xOpen = counting_open;
+	CHECK(sqlite3_vfs_register(&counting_vfs, 1) == SQLITE_OK, "the sync-counting VFS");
+}
+
+static void counting_vfs_off(void)
+{
+	sqlite3_vfs_register(plain_vfs, 1);
+	sqlite3_vfs_unregister(&counting_vfs);
+}
+
 /*
  * The first commit into an emptied log syncs its header (and the directory): the agent's quiet
  * checkpoint does that write itself, so the command after a quiet spell (a CNI ADD) does not.
@@ -456,11 +473,7 @@ static void commit_after_checkpoint_waits_for_no_disk(void)
 	unsigned long reads;
 	long biggest;
 
-	plain_vfs = sqlite3_vfs_find(NULL);
-	counting_vfs = *plain_vfs;
-	counting_vfs.zName = "cbpf-counting";
-	counting_vfs.xOpen = counting_open;
-	CHECK(sqlite3_vfs_register(&counting_vfs, 1) == SQLITE_OK, "the sync-counting VFS");
+	counting_vfs_on();
 	closed_store_of_300(dir, path, sizeof(path));
 	CHECK(state_keep_open(dir) == 0, "the store kept open");
 	CHECK(!remove_in_own_commits(dir, path, 10, &biggest), "10 commands, one commit each");
@@ -474,8 +487,71 @@ static void commit_after_checkpoint_waits_for_no_disk(void)
 	state_keep_close();
 	CHECK(state_open(dir, &st) == 0 && st.n_eps == 287, "287 endpoints left (%zu)", st.n_eps);
 	state_close(&st);
-	sqlite3_vfs_register(plain_vfs, 1);
-	sqlite3_vfs_unregister(&counting_vfs);
+	counting_vfs_off();
+	remove_dir(dir);
+}
+
+struct aside_run {
+	const char *dir;
+	_Atomic bool done;
+	int err;
+};
+
+static void *checkpoint_aside_thread(void *arg)
+{
+	struct aside_run *run = arg;
+
+	run->err = state_checkpoint_aside(run->dir);
+	run->done = true;
+	return NULL;
+}
+
+/*
+ * Commands too close together for a quiet spell: once the log is long, the agent's thread
+ * copies it into the database and syncs it while a command holds the store's lock, and only
+ * empties the log once that command is done.
+ */
+static void long_log_checkpointed_beside_a_command(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
+	struct aside_run run = {.dir = dir};
+	struct cbpf_state held, st;
+	pthread_t thread;
+	struct stat sb;
+	int commands = 0, tries = 0;
+	long biggest = 0;
+
+	counting_vfs_on();
+	closed_store_of_300(dir, path, sizeof(path));
+	CHECK(state_keep_open(dir) == 0, "the store kept open");
+	while (!state_log_long() && commands < 290 &&
+	       !remove_in_own_commits(dir, path, 1, &biggest))
+		commands++;
+	CHECK(state_log_long(), "after %d commands the log is past %d pages (%ld bytes)", commands,
+	      STORE_LOG_FRAMES_ASIDE, biggest);
+	CHECK(state_open(dir, &held) == 0, "a command holds the store's lock");
+	syncs = 0;
+	CHECK(pthread_create(&thread, NULL, checkpoint_aside_thread, &run) == 0,
+	      "the checkpoint beside it starts");
+	while (syncs < 2 && !run.done && tries++ < 500)
+		usleep(10000);
+	CHECK(syncs >= 2 && !run.done,
+	      "... copies the log into the database and syncs both while the command runs "
+	      "(%d syncs)",
+	      syncs);
+	usleep(50000);
+	CHECK(!run.done, "... and waits for the command to empty the log");
+	state_close(&held);
+	pthread_join(thread, NULL);
+	CHECK(run.err == 0, "... then empties it: %s", run.err ? cbpf_last_error() : "ok");
+	CHECK(!stat(path, &sb) && sb.st_size <= ONE_PAGE_LOG && !state_log_long(),
+	      "the log holds the page that starts it again (%ld bytes, %ld at most)",
+	      (long)sb.st_size, (long)ONE_PAGE_LOG);
+	state_keep_close();
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == (size_t)(300 - commands),
+	      "%d endpoints left (%zu)", 300 - commands, st.n_eps);
+	state_close(&st);
+	counting_vfs_off();
 	remove_dir(dir);
 }
 
@@ -574,6 +650,7 @@ int main(void)
 	kept_log_waits_for_checkpoint();
 	kept_copy_follows_the_store();
 	commit_after_checkpoint_waits_for_no_disk();
+	long_log_checkpointed_beside_a_command();
 	corruption();
 	TAP_EXIT();
 }

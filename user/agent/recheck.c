@@ -105,6 +105,8 @@ static void *recheck_loop(void *arg)
 			/* Its own commits (none unless something was made) start no other pass. */
 			seen = state_commits();
 		}
+		if (state_log_long())
+			state_checkpoint_aside(r->agent->ctx.state_dir);
 		pthread_mutex_lock(&r->mu);
 	}
 	pthread_mutex_unlock(&r->mu);

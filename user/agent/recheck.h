@@ -15,7 +15,8 @@ struct agent_recheck;
  * agent's start does; then the store's log is checkpointed (state_checkpoint), so no command
  * waits for that. Looking from the host costs a lookup per endpoint, and waiting for a quiet
  * store keeps both out of a run of commands. quiet_ms 0: the log is checkpointed after
- * AGENT_RECHECK_MS of quiet, and links are not looked for.
+ * AGENT_RECHECK_MS of quiet, and links are not looked for. A run of commands too close together
+ * to leave a quiet spell has its log checkpointed beside it (state_checkpoint_aside) once long.
  */
 int agent_recheck_start(struct agent *a, unsigned int quiet_ms, struct agent_recheck **out);
 void agent_recheck_stop(struct agent_recheck *r);

@@ -115,8 +115,9 @@ unsigned long state_commits(void);
 /*
  * For a long-lived process (the agent): one connection to dir's store stays open from here to
  * state_keep_close, so each state_open finds the log's index built instead of reading the
- * whole log again, and commits leave checkpoints to state_checkpoint, called when the store
- * is quiet, until the log reaches STORE_LOG_FRAMES_KEPT pages.
+ * whole log again, and commits leave checkpoints to state_checkpoint (when the store is
+ * quiet) and state_checkpoint_aside (when its log is long), until the log reaches
+ * STORE_LOG_FRAMES_KEPT pages.
  */
 int state_keep_open(const char *dir);
 void state_keep_close(void);
@@ -125,6 +126,18 @@ void state_keep_close(void);
  * the store's lock: the next command's commit waits for no disk write.
  */
 int state_checkpoint(const char *dir);
+/*
+ * Whether the kept store's log has grown past STORE_LOG_FRAMES_ASIDE pages since the last
+ * checkpoint: commands that come too close together for a quiet spell (a runtime starting
+ * hundreds of containers) leave it to state_checkpoint_aside.
+ */
+bool state_log_long(void);
+/*
+ * Copies the log into the database beside the commands running, through a connection of its
+ * own and without the store's lock, then state_checkpoint: the bulk of the copy and its sync
+ * held no command up, and what the lock covers is the pages committed meanwhile.
+ */
+int state_checkpoint_aside(const char *dir);
 /*
  * fn is called after each commit this process makes (the agent's change events) with what it
  * changed: in gone the networks, endpoints, rules and nodes it removed or rewrote, as they

@@ -9,8 +9,13 @@
 
 /* Pages in the log past which a commit checkpoints it into the database and empties it. */
 #define STORE_LOG_FRAMES 64
-/* The same while a process keeps the store open (state_keep_open): it checkpoints when quiet. */
-#define STORE_LOG_FRAMES_KEPT 2048
+/*
+ * The same while a process keeps the store open (state_keep_open): its own thread checkpoints
+ * beside the commands from STORE_LOG_FRAMES_ASIDE on (state_checkpoint_aside), so a commit
+ * does only if that thread falls behind.
+ */
+#define STORE_LOG_FRAMES_KEPT  2048
+#define STORE_LOG_FRAMES_ASIDE 1024
 
 /* What the database holds, as last read or written: state_commit writes the difference. */
 struct cbpf_state_seen {
