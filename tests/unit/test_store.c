@@ -297,7 +297,6 @@ static int file_bytes(const char *path, char **data, long *size)
 	return 0;
 }
 
-/* A damaged database is refused, naming the file, and left as it was. */
 /* A new store in dir with network n and 300 endpoints, committed, left open in st. */
 static void store_of_300(const char *dir, struct cbpf_state *st)
 {
@@ -555,6 +554,73 @@ static void long_log_checkpointed_beside_a_command(void)
 	remove_dir(dir);
 }
 
+/* count commands on dir's store, each rewriting one endpoint's MAC in its own commit. */
+static int rewrite_in_own_commits(const char *dir, int count)
+{
+	struct cbpf_state st;
+	int failed = 0;
+
+	for (int i = 0; i < count; i++) {
+		if (state_open(dir, &st)) {
+			failed++;
+			continue;
+		}
+		st.eps[i % st.n_eps].mac[5] ^= 1;
+		failed += state_commit(&st) != 0;
+		state_close(&st);
+	}
+	return failed;
+}
+
+/* Commands until the log is long, 5000 at most; returns how many ran. */
+static int rewrite_until_log_long(const char *dir)
+{
+	int commands = 0;
+
+	while (!state_log_long() && commands < 5000 && !rewrite_in_own_commits(dir, 1))
+		commands++;
+	return commands;
+}
+
+/*
+ * A reader of another program's (sqlite3 on the file) holding the log makes the checkpoint
+ * beside commands fail: it says so, and tries again once the log has grown by half as much, not
+ * at each of the agent's looks; once a checkpoint empties the log, from the usual length.
+ */
+static void aside_checkpoint_held_by_a_reader(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128], db_path[128];
+	sqlite3 *reader = NULL;
+	int first, again;
+
+	closed_store_of_300(dir, path, sizeof(path));
+	path_in(db_path, sizeof(db_path), dir, "cbpfnet.db");
+	CHECK(state_keep_open(dir) == 0, "the store kept open");
+	first = rewrite_until_log_long(dir);
+	CHECK(state_log_long(), "after %d commands the log is long", first);
+	CHECK(sqlite3_open_v2(db_path, &reader, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		  sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM endpoints", NULL, NULL, NULL) ==
+		      SQLITE_OK,
+	      "another program reads the store in a transaction");
+	CHECK(state_checkpoint_aside(dir) == -EIO, "the checkpoint beside commands fails");
+	CHECK(strstr(cbpf_last_error(), dir) && strstr(cbpf_last_error(), "database is locked"),
+	      "... naming the store and SQLite's reason: %s", cbpf_last_error());
+	CHECK(!state_log_long(), "... and is not tried again at the next look");
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+	again = rewrite_until_log_long(dir);
+	CHECK(state_log_long() && again > first / 2,
+	      "... but once the log has grown again (%d commands, then %d)", first, again);
+	CHECK(state_checkpoint_aside(dir) == 0 && !state_log_long(),
+	      "the reader gone, it empties the log");
+	again = rewrite_until_log_long(dir);
+	CHECK(state_log_long() && again <= first + first / 4,
+	      "then the log is long again at the usual length (%d commands, then %d)", first,
+	      again);
+	state_keep_close();
+	remove_dir(dir);
+}
+
 /*
  * Kept open, a command takes the copy of the store the last one left instead of reading every
  * row, and reads again after another connection wrote or a commit failed.
@@ -609,6 +675,7 @@ static void kept_copy_follows_the_store(void)
 	remove_dir(dir);
 }
 
+/* A damaged database is refused, naming the file, and left as it was. */
 static void corruption(void)
 {
 	char dir[] = "/tmp/cbpf-store-XXXXXX", path[128];
@@ -651,6 +718,7 @@ int main(void)
 	kept_copy_follows_the_store();
 	commit_after_checkpoint_waits_for_no_disk();
 	long_log_checkpointed_beside_a_command();
+	aside_checkpoint_held_by_a_reader();
 	corruption();
 	TAP_EXIT();
 }

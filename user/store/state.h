@@ -128,8 +128,9 @@ void state_keep_close(void);
 int state_checkpoint(const char *dir);
 /*
  * Whether the kept store's log has grown past STORE_LOG_FRAMES_ASIDE pages since the last
- * checkpoint: commands that come too close together for a quiet spell (a runtime starting
- * hundreds of containers) leave it to state_checkpoint_aside.
+ * checkpoint (and half as many again since a state_checkpoint_aside that failed): commands that
+ * come too close together for a quiet spell (a runtime starting hundreds of containers) leave
+ * it to state_checkpoint_aside.
  */
 bool state_log_long(void);
 /*

@@ -28,8 +28,19 @@ static sqlite3 *kept;
 static char kept_path[CBPF_PATH_MAX];
 static struct stat kept_file; /* a store moved away or replaced is another file */
 static int log_frames_most = STORE_LOG_FRAMES;
-/* Pages in the log after this process's last commit: the agent's thread reads it. */
-static _Atomic int log_frames;
+/*
+ * Pages in the log after this process's last commit, which the agent's thread reads, and the
+ * length at which it checkpoints beside commands: after a failure (a reader of another
+ * program's holds the log) half as many pages further on, so it tries again once the log has
+ * grown, not at each look, and before a commit would checkpoint it itself.
+ */
+static _Atomic int log_frames, log_frames_aside = STORE_LOG_FRAMES_ASIDE;
+
+static void log_emptied(void)
+{
+	log_frames = 0;
+	log_frames_aside = STORE_LOG_FRAMES_ASIDE;
+}
 
 /*
  * The store's objects as the last command under the lock left them, and the kept
@@ -48,7 +59,7 @@ int store_checkpoint_when_long(void *arg, sqlite3 *db, const char *name, int fra
 	sqlite3_busy_timeout(db, 0);
 	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) ==
 	    SQLITE_OK)
-		log_frames = 0;
+		log_emptied();
 	sqlite3_busy_timeout(db, STORE_BUSY_MS);
 	return SQLITE_OK;
 }
@@ -143,7 +154,7 @@ int state_checkpoint(const char *dir)
 	}
 	close(fd);
 	if (err == SQLITE_OK) {
-		log_frames = 0;
+		log_emptied();
 		return 0;
 	}
 	cbpf_err("state database in %s: %s: %s", dir, what, sqlite3_errmsg(kept));
@@ -152,7 +163,7 @@ int state_checkpoint(const char *dir)
 
 bool state_log_long(void)
 {
-	return log_frames >= STORE_LOG_FRAMES_ASIDE;
+	return log_frames >= log_frames_aside;
 }
 
 /*
@@ -163,7 +174,7 @@ bool state_log_long(void)
 int state_checkpoint_aside(const char *dir)
 {
 	sqlite3 *aside = NULL;
-	int rc;
+	int rc, err;
 
 	if (!kept)
 		return 0;
@@ -179,7 +190,10 @@ int state_checkpoint_aside(const char *dir)
 		cbpf_err("state database %s: checkpoint beside commands: %s", kept_path,
 			 aside ? sqlite3_errmsg(aside) : "out of memory");
 	sqlite3_close(aside);
-	return rc == SQLITE_OK ? state_checkpoint(dir) : -EIO;
+	err = rc == SQLITE_OK ? state_checkpoint(dir) : -EIO;
+	if (err)
+		log_frames_aside = log_frames + STORE_LOG_FRAMES_ASIDE / 2;
+	return err;
 }
 
 /* The kept connection's data_version, when st is a connection to the kept store's file. */
