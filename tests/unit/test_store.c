@@ -331,11 +331,22 @@ static void closed_store_of_300(char *dir, char *wal, size_t size)
 /* The most a log holds at the checkpoint a lone command makes: its pages and one command's. */
 #define LONE_LOG_MOST ((STORE_LOG_FRAMES + 16) * (4096 + 24) + 32)
 
+static void remove_first_endpoint(struct cbpf_state *st)
+{
+	state_remove_ep(st, &st->eps[0]);
+}
+
+static void rewrite_first_mac(struct cbpf_state *st)
+{
+	st->eps[0].mac[5] ^= 1;
+}
+
 /*
- * count commands on dir's store, each removing its first endpoint in its own commit; returns
- * the failures, *biggest the largest size the log reached after one.
+ * count commands on dir's store, each making its edit in its own commit; returns the failures,
+ * *biggest the largest size the log at log_path reached after one.
  */
-static int remove_in_own_commits(const char *dir, const char *log_path, int count, long *biggest)
+static int edit_in_own_commits(const char *dir, const char *log_path, int count,
+			       void (*edit)(struct cbpf_state *st), long *biggest)
 {
 	struct cbpf_state st;
 	struct stat sb;
@@ -347,13 +358,18 @@ static int remove_in_own_commits(const char *dir, const char *log_path, int coun
 			failed++;
 			continue;
 		}
-		state_remove_ep(&st, &st.eps[0]);
+		edit(&st);
 		failed += state_commit(&st) != 0;
 		state_close(&st);
 		if (!stat(log_path, &sb) && sb.st_size > *biggest)
 			*biggest = sb.st_size;
 	}
 	return failed;
+}
+
+static int remove_in_own_commits(const char *dir, const char *log_path, int count, long *biggest)
+{
+	return edit_in_own_commits(dir, log_path, count, remove_first_endpoint, biggest);
 }
 
 /*
@@ -554,30 +570,14 @@ static void long_log_checkpointed_beside_a_command(void)
 	remove_dir(dir);
 }
 
-/* count commands on dir's store, each rewriting one endpoint's MAC in its own commit. */
-static int rewrite_in_own_commits(const char *dir, int count)
-{
-	struct cbpf_state st;
-	int failed = 0;
-
-	for (int i = 0; i < count; i++) {
-		if (state_open(dir, &st)) {
-			failed++;
-			continue;
-		}
-		st.eps[i % st.n_eps].mac[5] ^= 1;
-		failed += state_commit(&st) != 0;
-		state_close(&st);
-	}
-	return failed;
-}
-
-/* Commands until the log is long, 5000 at most; returns how many ran. */
-static int rewrite_until_log_long(const char *dir)
+/* Commands rewriting a MAC until the log is long, 5000 at most; returns how many ran. */
+static int rewrite_until_log_long(const char *dir, const char *log_path)
 {
 	int commands = 0;
+	long biggest;
 
-	while (!state_log_long() && commands < 5000 && !rewrite_in_own_commits(dir, 1))
+	while (!state_log_long() && commands < 5000 &&
+	       !edit_in_own_commits(dir, log_path, 1, rewrite_first_mac, &biggest))
 		commands++;
 	return commands;
 }
@@ -596,7 +596,7 @@ static void aside_checkpoint_held_by_a_reader(void)
 	closed_store_of_300(dir, path, sizeof(path));
 	path_in(db_path, sizeof(db_path), dir, "cbpfnet.db");
 	CHECK(state_keep_open(dir) == 0, "the store kept open");
-	first = rewrite_until_log_long(dir);
+	first = rewrite_until_log_long(dir, path);
 	CHECK(state_log_long(), "after %d commands the log is long", first);
 	CHECK(sqlite3_open_v2(db_path, &reader, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 		  sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM endpoints", NULL, NULL, NULL) ==
@@ -608,12 +608,12 @@ static void aside_checkpoint_held_by_a_reader(void)
 	CHECK(!state_log_long(), "... and is not tried again at the next look");
 	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(reader);
-	again = rewrite_until_log_long(dir);
+	again = rewrite_until_log_long(dir, path);
 	CHECK(state_log_long() && again > first / 2,
 	      "... but once the log has grown again (%d commands, then %d)", first, again);
 	CHECK(state_checkpoint_aside(dir) == 0 && !state_log_long(),
 	      "the reader gone, it empties the log");
-	again = rewrite_until_log_long(dir);
+	again = rewrite_until_log_long(dir, path);
 	CHECK(state_log_long() && again <= first + first / 4,
 	      "then the log is long again at the usual length (%d commands, then %d)", first,
 	      again);
