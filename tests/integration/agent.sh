@@ -424,4 +424,22 @@ check_contains "recheck: the agent logs what it made again" \
 	"warn  cbpfnet daemon: reconcile: endpoint m1: made again: link" \
 	"$(tail -20 "$WORK/h1.agent.log")"
 
+# The window lock removed while the agent runs (a cleaner of /run): the agent keeps the file
+# open between windows, and its next window takes the file other processes find, not the one
+# it still has open, so it waits for a process holding that one.
+rm /run/cbpfnet-rcu.lock
+flock /run/cbpfnet-rcu.lock sleep 2 &
+PIDS+=("$!")
+for i in $(seq 50); do
+	flock -n /run/cbpfnet-rcu.lock true || break
+	sleep 0.1
+done
+ns_add m4
+t0=$(date +%s%N)
+check "ep add m4 while another process holds a new window lock" \
+	cb h1 ep add m4 --net mv --netns "$P-m4"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "... waited for that process (${ms} ms)" test "$ms" -ge 1000
+check "ep del m4" cb h1 ep del m4
+
 lib_finish

@@ -429,7 +429,7 @@ static void kept_log_waits_for_checkpoint(void)
 static sqlite3_vfs *plain_vfs, counting_vfs;
 static const sqlite3_io_methods *plain_io[4];
 static sqlite3_io_methods counting_io[4];
-static _Atomic int syncs;
+static _Atomic int syncs, db_opens;
 
 static int counting_sync(sqlite3_file *f, int flags)
 {
@@ -447,6 +447,8 @@ static int counting_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, in
 	(void)vfs;
 	if (rc != SQLITE_OK || !f->pMethods)
 		return rc;
+	if (flags & SQLITE_OPEN_MAIN_DB)
+		db_opens++;
 	while (k < 4 && plain_io[k] && plain_io[k] != f->pMethods)
 		k++;
 	if (k == 4) {
@@ -675,6 +677,86 @@ static void kept_copy_follows_the_store(void)
 	remove_dir(dir);
 }
 
+static long file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) ? -1 : (long)sb.st_size;
+}
+
+/*
+ * Kept open, a command also takes the connection the last one closed, with its statements: no
+ * open of the database, no pragmas, no schema read. A command after another connection's
+ * commit, or after a failed one, opens its own again. A commit with nothing to write writes
+ * nothing.
+ */
+static void kept_connection_follows_the_store(void)
+{
+	char dir[] = "/tmp/cbpf-store-XXXXXX", log_path[128], db_path[128];
+	struct cbpf_endpoint ep = endpoint(301);
+	unsigned long commits;
+	struct cbpf_state st;
+	long log_size;
+	sqlite3 *other;
+
+	counting_vfs_on();
+	closed_store_of_300(dir, log_path, sizeof(log_path));
+	path_in(db_path, sizeof(db_path), dir, "cbpfnet.db");
+	CHECK(state_keep_open(dir) == 0, "the store kept open");
+	db_opens = 0;
+	CHECK(state_open(dir, &st) == 0 && db_opens == 1,
+	      "the first command opens the database (%d opens)", db_opens);
+	state_close(&st);
+	db_opens = 0;
+	for (uint32_t id = 301; id < 304; id++) {
+		ep = endpoint(id);
+		snprintf(ep.net, sizeof(ep.net), "n");
+		CHECK(state_open(dir, &st) == 0 && state_add_ep(&st, &ep) && state_commit(&st) == 0,
+		      "a command adds e%u", id);
+		state_close(&st);
+	}
+	CHECK(db_opens == 0, "... on the connection the first one closed (%d opens)", db_opens);
+
+	log_size = file_size(log_path);
+	commits = state_commits();
+	CHECK(state_open(dir, &st) == 0 && st.n_eps == 303 && state_find_ep(&st, "e303"),
+	      "the next command finds all three");
+	CHECK(state_commit(&st) == 0 && state_commits() == commits &&
+		  file_size(log_path) == log_size,
+	      "a commit of nothing changed writes nothing (%ld bytes of log, %ld before)",
+	      file_size(log_path), log_size);
+	state_close(&st);
+
+	CHECK(sqlite3_open(db_path, &other) == SQLITE_OK &&
+		  sqlite3_exec(other, "UPDATE endpoints SET netns = 'moved' WHERE name = 'e7'",
+			       NULL, NULL, NULL) == SQLITE_OK,
+	      "another connection changes e7");
+	sqlite3_close(other);
+	db_opens = 0;
+	CHECK(state_open(dir, &st) == 0 && !strcmp(state_find_ep(&st, "e7")->netns, "moved") &&
+		  db_opens == 1,
+	      "the next command sees the change, through a connection of its own (%d opens)",
+	      db_opens);
+	ep = endpoint(304);
+	ep.ip = state_find_ep(&st, "e301")->ip;
+	snprintf(ep.net, sizeof(ep.net), "n");
+	state_add_ep(&st, &ep);
+	CHECK(state_commit(&st) == -EIO, "a commit of an address taken twice fails");
+	state_close(&st);
+	db_opens = 0;
+	CHECK(state_open(dir, &st) == 0 && !state_find_ep(&st, "e304") && db_opens == 1,
+	      "the command after it opens its own connection and does not see e304 (%d opens)",
+	      db_opens);
+	state_close(&st);
+	db_opens = 0;
+	CHECK(state_open(dir, &st) == 0 && db_opens == 0,
+	      "the command after that one takes its connection again (%d opens)", db_opens);
+	state_close(&st);
+	state_keep_close();
+	counting_vfs_off();
+	remove_dir(dir);
+}
+
 /* A damaged database is refused, naming the file, and left as it was. */
 static void corruption(void)
 {
@@ -716,6 +798,7 @@ int main(void)
 	log_stays_short();
 	kept_log_waits_for_checkpoint();
 	kept_copy_follows_the_store();
+	kept_connection_follows_the_store();
 	commit_after_checkpoint_waits_for_no_disk();
 	long_log_checkpointed_beside_a_command();
 	aside_checkpoint_held_by_a_reader();

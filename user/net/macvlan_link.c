@@ -9,6 +9,7 @@
 
 #include "reconcile/attach.h"
 #include "reconcile/loader.h"
+#include "reconcile/rcu_expedite.h"
 #include "macvlan.h"
 #include "net/macvlan_link.h"
 #include "link/netns.h"
@@ -41,12 +42,16 @@ int nl_macvlan_create(struct nl_sock *sock, const struct macvlan_spec *spec)
 /* TCX attach and detach find the ifindex in the caller's namespace: enter ns_fd around them. */
 int macvlan_attach(const struct cbpf_ctx *ctx, int ns_fd, int ifindex)
 {
+	struct rcu_expedite window;
 	int self, err = netns_enter(ns_fd, &self);
 
 	if (err)
 		return err;
+	/* One window for both links (rcu_expedite.h). */
+	rcu_expedite_begin(&window);
 	err = cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_MACVLAN_EGRESS, true);
 	err = err ?: cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_MACVLAN_INGRESS, false);
+	rcu_expedite_end(&window);
 	return netns_leave(self, err);
 }
 

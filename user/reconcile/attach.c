@@ -7,6 +7,7 @@
 
 #include "reconcile/attach.h"
 #include "reconcile/loader.h"
+#include "reconcile/rcu_expedite.h"
 
 /*
  * TCX, the kernel's own BPF hook at ingress and egress (Linux 6.6): BPF_PROG_ATTACH, DETACH and
@@ -200,12 +201,19 @@ int cbpf_tcx_detach(int ifindex)
 
 int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 {
+	struct rcu_expedite window;
 	int err;
 
-	/* An endpoint's host side: what it sends (ingress) and what the host sends it (egress). */
+	/*
+	 * An endpoint's host side: what it sends (ingress) and what the host sends it (egress),
+	 * in one window (rcu_expedite.h).
+	 */
 	if (hook == CBPF_HOOK_TC) {
+		rcu_expedite_begin(&window);
 		err = cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC, false);
-		return err ? err : cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC_TO_EP, true);
+		err = err ?: cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC_TO_EP, true);
+		rcu_expedite_end(&window);
+		return err;
 	}
 	if (hook == CBPF_HOOK_UNDERLAY)
 		return cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_UNDERLAY, false);

@@ -23,7 +23,8 @@ void rcu_expedite_enable(bool on);
  * already. The threads of a process share windows; processes take turns on one lock
  * (/run/cbpfnet-rcu.lock), so the setting found before a process's first window is the one put
  * back after its last. Best effort: without the file or the right to write it, the calls wait
- * for normal grace periods.
+ * for normal grace periods. Opening and closing a window costs a few file calls: a caller with
+ * several link calls in a row opens one around all of them.
  */
 void rcu_expedite_begin(struct rcu_expedite *w);
 /*

@@ -67,6 +67,7 @@ struct cbpf_owned_netns {
 
 struct sqlite3;
 struct cbpf_state_seen;
+struct store_statements;
 
 /*
  * The store's objects, apart from the working copy: what the store last read or wrote (its
@@ -99,7 +100,8 @@ struct cbpf_state {
 	int lock_fd;
 	char path[CBPF_PATH_MAX]; /* the database */
 	struct sqlite3 *db;
-	struct cbpf_state_seen *seen; /* the store as last read or written */
+	struct store_statements *stmts; /* db's statements for writing, prepared once */
+	struct cbpf_state_seen *seen;	/* the store as last read or written */
 };
 
 /*

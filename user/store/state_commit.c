@@ -55,14 +55,32 @@ static const char *const sql_text[SQL_N] = {
 			" ON CONFLICT (name) DO UPDATE SET value = ?2",
 };
 
+/*
+ * Prepared once per connection and kept with it: parsing SQL for each commit was 4 % of the
+ * agent's CPU time for a CNI ADD.
+ */
+struct store_statements {
+	sqlite3_stmt *stmt[SQL_N];
+};
+
+void store_statements_free(struct store_statements *stmts)
+{
+	if (!stmts)
+		return;
+	for (int i = 0; i < SQL_N; i++)
+		sqlite3_finalize(stmts->stmt[i]);
+	free(stmts);
+}
+
 struct writer {
 	struct cbpf_state *st;
-	sqlite3_stmt *stmt[SQL_N];
+	sqlite3_stmt **stmt;
 };
 
 static sqlite3_stmt *prepared(struct writer *w, enum sql_id id)
 {
-	if (!w->stmt[id] && sqlite3_prepare_v2(w->st->db, sql_text[id], -1, &w->stmt[id], NULL))
+	if (!w->stmt[id] && sqlite3_prepare_v3(w->st->db, sql_text[id], -1,
+					       SQLITE_PREPARE_PERSISTENT, &w->stmt[id], NULL))
 		cbpf_err("state database %s: prepare: %s", w->st->path, sqlite3_errmsg(w->st->db));
 	return w->stmt[id];
 }
@@ -458,30 +476,45 @@ static int counter_put(struct writer *w, const char *name, uint32_t value, uint3
 	return run(w, s, "counter", name);
 }
 
-static int write_collections(struct cbpf_state *st, struct collection c[COLLECTIONS])
+/* Finds each collection's changed middle; false when nothing differs from what was seen. */
+static bool changed(struct cbpf_state *st, struct collection c[COLLECTIONS])
+{
+	bool any =
+	    st->next_ep_id != st->seen->next_ep_id || st->next_rule_id != st->seen->next_rule_id;
+
+	collections(st, c);
+	for (int k = 0; k < COLLECTIONS; k++) {
+		common(&c[k]);
+		any =
+		    any || *c[k].n_seen != c[k].pre + c[k].suf || c[k].n_now != c[k].pre + c[k].suf;
+	}
+	return any;
+}
+
+static int write_changes(struct cbpf_state *st, const struct collection c[COLLECTIONS])
 {
 	struct writer w = {.st = st};
 	int err = 0;
 
-	collections(st, c);
-	for (int k = 0; k < COLLECTIONS; k++)
-		common(&c[k]);
+	if (!st->stmts)
+		st->stmts = calloc(1, sizeof(*st->stmts));
+	if (!st->stmts)
+		return -ENOMEM;
+	w.stmt = st->stmts->stmt;
 	for (int k = 0; k < COLLECTIONS && !err; k++)
 		err = diff(&w, &c[k], true);
 	for (int k = COLLECTIONS - 1; k >= 0 && !err; k--)
 		err = diff(&w, &c[k], false);
 	err = err ?: counter_put(&w, "next_ep_id", st->next_ep_id, st->seen->next_ep_id);
-	err = err ?: counter_put(&w, "next_rule_id", st->next_rule_id, st->seen->next_rule_id);
-	for (int i = 0; i < SQL_N; i++)
-		sqlite3_finalize(w.stmt[i]);
-	return err;
+	return err ?: counter_put(&w, "next_rule_id", st->next_rule_id, st->seen->next_rule_id);
 }
 
 int store_write(struct cbpf_state *st)
 {
 	struct collection c[COLLECTIONS];
 
-	return write_collections(st, c);
+	changed(st, c);
+	return write_changes(st, c);
 }
 
 static void (*on_commit)(const struct cbpf_objects *gone, const struct cbpf_objects *came);
@@ -528,11 +561,15 @@ static void tell_commit(const struct collection c[COLLECTIONS])
 int state_commit(struct cbpf_state *st)
 {
 	struct collection c[COLLECTIONS];
-	int err = store_exec(st, "BEGIN IMMEDIATE", "begin");
+	int err;
 
+	/* A command's last step often changes nothing: no transaction for it. */
+	if (!changed(st, c))
+		return 0;
+	err = store_exec(st, "BEGIN IMMEDIATE", "begin");
 	if (err)
 		return err;
-	err = write_collections(st, c);
+	err = write_changes(st, c);
 	err = err ?: store_exec(st, "COMMIT", "commit");
 	if (err) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

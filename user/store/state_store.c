@@ -478,9 +478,20 @@ int store_lock_take(const char *dir, int *fd)
 	return 0;
 }
 
+/* A connection of its own for st, set up, its schema brought to this version's. */
+static int connect_store(struct cbpf_state *st, const char *dir, bool *imported)
+{
+	int err = db_open(st);
+
+	*imported = false;
+	err =
+	    err ?: store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", "open");
+	return err ?: migrate(st, dir, imported);
+}
+
 int state_open(const char *dir, struct cbpf_state *st)
 {
-	bool imported;
+	bool imported = false, from_copy;
 	int err;
 
 	memset(st, 0, sizeof(*st));
@@ -498,16 +509,19 @@ int state_open(const char *dir, struct cbpf_state *st)
 		state_close(st);
 		return err;
 	}
-	err = db_open(st);
-	err =
-	    err ?: store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", "open");
-	err = err ?: migrate(st, dir, &imported);
-	if (!err && !store_kept_take(st))
+	/* The copy being right says nothing else committed: the last connection is right too. */
+	from_copy = store_kept_take(st);
+	err = from_copy && store_parked_take(st) ? 0 : connect_store(st, dir, &imported);
+	if (!err && !from_copy)
 		err = read_store(st);
 	if (!err && imported)
 		err = rename_imported(dir);
-	if (err)
+	if (err) {
+		/* Not one for the next command to take (store_parked_keep). */
+		sqlite3_close(st->db);
+		st->db = NULL;
 		state_close(st);
+	}
 	return err;
 }
 
@@ -515,6 +529,8 @@ void state_close(struct cbpf_state *st)
 {
 	store_kept_keep(st);
 	store_forget(st);
+	store_parked_keep(st);
+	store_statements_free(st->stmts);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->nets);

@@ -38,9 +38,17 @@ int store_checkpoint_when_long(void *arg, struct sqlite3 *db, const char *name, 
  */
 bool store_kept_take(struct cbpf_state *st);
 void store_kept_keep(struct cbpf_state *st);
+/*
+ * The last command's own connection (and its statements), kept for the next command under the
+ * lock: store_parked_take gives it to st (true), for a caller whose store_kept_take said
+ * nothing else committed since; store_parked_keep takes st's when its command ended cleanly.
+ */
+bool store_parked_take(struct cbpf_state *st);
+void store_parked_keep(struct cbpf_state *st);
 /* Reads of the whole store this process has made, from any thread. */
 unsigned long store_reads(void);
 
+void store_statements_free(struct store_statements *stmts);
 /* Writes the difference between st and st->seen inside the caller's transaction. */
 int store_write(struct cbpf_state *st);
 /* Makes st->seen a copy of st, after a read or a committed write. */
