@@ -199,6 +199,20 @@ cb() {
 		--state "$WORK/$host/state" "$@"
 }
 
+# window_lock_hold SECONDS: another process holds the expedited-grace window lock
+# (/run/cbpfnet-rcu.lock) for SECONDS, as for a batch of link calls; returns once it does (5 s
+# at most).
+window_lock_hold() {
+	local i
+	flock /run/cbpfnet-rcu.lock sleep "$1" &
+	PIDS+=("$!")
+	for i in $(seq 50); do
+		flock -n /run/cbpfnet-rcu.lock true || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ns_add NAME: an empty namespace for an endpoint (a container).
 ns_add() {
 	ip netns add "$P-$1"

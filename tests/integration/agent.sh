@@ -428,15 +428,10 @@ check_contains "recheck: the agent logs what it made again" \
 # open between windows, and its next window takes the file other processes find, not the one
 # it still has open, so it waits for a process holding that one.
 rm /run/cbpfnet-rcu.lock
-flock /run/cbpfnet-rcu.lock sleep 2 &
-PIDS+=("$!")
-for i in $(seq 50); do
-	flock -n /run/cbpfnet-rcu.lock true || break
-	sleep 0.1
-done
+check "another process holds a new window lock" window_lock_hold 2
 ns_add m4
 t0=$(date +%s%N)
-check "ep add m4 while another process holds a new window lock" \
+check "ep add m4 meanwhile" \
 	cb h1 ep add m4 --net mv --netns "$P-m4"
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "... waited for that process (${ms} ms)" test "$ms" -ge 1000

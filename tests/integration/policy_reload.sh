@@ -170,12 +170,7 @@ check "v4: a1 -/-> host tcp/7300, counted as policy-deny" denied_port 7300
 check "v4: a1 -> host tcp/7200, v3's deny gone with the map it was in" tcp_ok a1 h1 198.18.0.1 7200
 # Another process inside an expedited window (its lock held, as for a batch of link calls)
 # delays no reload: the store goes on without a window of its own.
-flock /run/cbpfnet-rcu.lock sleep 3 &
-PIDS+=("$!")
-for i in $(seq 50); do
-	flock -n /run/cbpfnet-rcu.lock true || break
-	sleep 0.1
-done
+check "another process holds the window lock" window_lock_hold 3
 check_eq "v5, 1 % edited, the idle map two files back (v3): into the spare again" 1 \
 	"$(spare_reload v5)"
 check "v5: stored while another process held the window lock, in under 1 s ($(cat "$WORK/spare.ms") ms)" \
