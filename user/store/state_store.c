@@ -483,7 +483,6 @@ static int connect_store(struct cbpf_state *st, const char *dir, bool *imported)
 {
 	int err = db_open(st);
 
-	*imported = false;
 	err =
 	    err ?: store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", "open");
 	return err ?: migrate(st, dir, imported);
