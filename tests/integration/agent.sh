@@ -365,6 +365,23 @@ in_ns m1 ip link del eth0
 agent_stop h1
 check "macvlan: the agent restarts after m1's interface was deleted" agent_start h1 --recheck 0
 ep_back "macvlan, restart" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
+# A start takes a live link for done only when it holds today's program: one that another
+# program was put into by hand gets ours back, and the link next to it is left as it was.
+link_prog() { bpftool -j link show pinned "$(pin h1 "links/$1")" | jq .prog_id; }
+m1_idx=$(in_ns m1 cat /sys/class/net/eth0/ifindex)
+egress_link=$(bpftool -j link show pinned "$(pin h1 "links/tcx_egress-$m1_idx")" | jq .id)
+check "tc_noop put into m1's TCX ingress link by hand" "$TCX_NOOP" --into \
+	"$(pin h1 "links/tcx_ingress-$m1_idx")"
+check_eq "... which holds tc_noop now" "tc_noop" \
+	"$(bpftool -j prog show id "$(link_prog "tcx_ingress-$m1_idx")" | jq -r .name)"
+agent_stop h1
+check "macvlan: the agent restarts after m1's link got another program" agent_start h1 --recheck 0
+check_eq "macvlan, restart: m1's ingress link holds the pinned tc_macvlan_ingress again" \
+	"$(prog_id h1 prog_tc_macvlan_ingress)" "$(link_prog "tcx_ingress-$m1_idx")"
+check_eq "macvlan, restart: its egress link is the same link, with the pinned program" \
+	"$egress_link $(prog_id h1 prog_tc_macvlan_egress)" \
+	"$(bpftool -j link show pinned "$(pin h1 "links/tcx_egress-$m1_idx")" | jq -r '"\(.id) \(.prog_id)"')"
+ep_back "macvlan, program put back" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
 # An interface of the endpoint's name that cbpfnet did not make is never replaced.
 in_ns m1 ip link del eth0
 in_ns m1 ip link add eth0 type veth peer name foreign0

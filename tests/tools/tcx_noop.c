@@ -2,8 +2,11 @@
  * Stands for somebody else's program in the integration tests: loads tc_noop (bpf/noop.bpf.c)
  * and attaches it by TCX behind whatever is on the hook, as a tool that knows nothing of
  * cbpfnet would. Like cbpfnet's, the attachment outlives this process and goes with the
- * interface. Run it in the interface's namespace.
+ * interface. Run it in the interface's namespace. With --into, it puts tc_noop in place of the
+ * program inside a pinned link instead (BPF_LINK_UPDATE), as a root user's tool could do to
+ * one of cbpfnet's.
  * Usage: build/tests/tools/tcx_noop IFACE ingress|egress
+ *        build/tests/tools/tcx_noop --into PINNED_LINK
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -11,9 +14,33 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reconcile/attach.h"
 #include "noop.skel.h"
+
+static int into_link(const char *pinned)
+{
+	struct noop_bpf *skel;
+	int link_fd = bpf_obj_get(pinned), err;
+
+	if (link_fd < 0) {
+		fprintf(stderr, "tcx_noop: open link %s: %s\n", pinned, strerror(errno));
+		return 1;
+	}
+	skel = noop_bpf__open_and_load();
+	if (!skel) {
+		fprintf(stderr, "tcx_noop: load tc_noop: %s\n", strerror(errno));
+		close(link_fd);
+		return 1;
+	}
+	err = bpf_link_update(link_fd, bpf_program__fd(skel->progs.tc_noop), NULL);
+	if (err)
+		fprintf(stderr, "tcx_noop: put tc_noop into link %s: %s\n", pinned, strerror(-err));
+	noop_bpf__destroy(skel);
+	close(link_fd);
+	return err ? 1 : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -22,8 +49,10 @@ int main(int argc, char **argv)
 	bool egress;
 	int err;
 
+	if (argc == 3 && !strcmp(argv[1], "--into"))
+		return into_link(argv[2]);
 	if (argc != 3 || (strcmp(argv[2], "ingress") && strcmp(argv[2], "egress"))) {
-		fprintf(stderr, "usage: %s IFACE ingress|egress\n", argv[0]);
+		fprintf(stderr, "usage: %s IFACE ingress|egress | --into PINNED_LINK\n", argv[0]);
 		return 2;
 	}
 	egress = !strcmp(argv[2], "egress");

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "drop.h"
 #include "meta.h"
+#include "reconcile/link_table.h"
 #include "reconcile/loader.h"
 #include "net/relink.h"
 #include "net/netmodel.h"
@@ -34,8 +35,8 @@ static int no_arguments(const char *cmd, int argc, char **argv)
 static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 {
 	for (size_t i = 0; i < st->n_eps; i++) {
-		unsigned int ifindex = if_nametoindex(st->eps[i].host_ifname);
 		const struct cbpf_network *net = state_find_net(st, st->eps[i].net);
+		unsigned int ifindex;
 		int err;
 
 		if (net && net_model_of(net)->reattach) {
@@ -44,6 +45,7 @@ static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 				return err;
 			continue;
 		}
+		ifindex = st->eps[i].host_ifname[0] ? if_nametoindex(st->eps[i].host_ifname) : 0;
 		if (!ifindex)
 			continue;
 		err = cbpf_attach(ctx, ifindex, CBPF_HOOK_TC);
@@ -96,11 +98,13 @@ static int refuse_empty_store(const struct cbpf_state *st, const struct cbpf_map
 int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct relink_report relinked = {0};
+	struct cbpf_ctx pass = *ctx;
+	struct cbpf_pin_cache pins;
 	struct cbpf_state st;
 	struct cbpf_maps maps;
 	bool loaded_now;
 	char dir[256];
-	int pruned, err = no_arguments(argv[0], argc, argv);
+	int err = no_arguments(argv[0], argc, argv);
 
 	if (err)
 		return err;
@@ -122,11 +126,20 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 		err = cbpf_maps_open(ctx, &maps);
 	if (err)
 		goto out;
+	/* For this pass only: the programs it caches may be replaced by the next load. */
+	pass.pins = &pins;
+	cbpf_pin_cache_init(&pins);
 	err = refuse_empty_store(&st, &maps, loaded_now, dir);
 	err = err ?: state_reconcile_leftovers(ctx, &st);
+	/*
+	 * Our links, read once for the whole pass; those of interfaces that are gone (deleted
+	 * behind our back, or while we were down) are unpinned on the way.
+	 */
+	if (!err && (err = link_table_read(ctx, &pass.links, NULL)))
+		cbpf_err("load: read links in %s: %s", dir, strerror(-err));
 	/* Before the maps: an endpoint's entry needs its interface. */
 	if (!err)
-		relink_endpoints(ctx, &st,
+		relink_endpoints(&pass, &st,
 				 strcmp(argv[0], "sync") ? RELINK_FROM_HOST : RELINK_IN_NETNS,
 				 &relinked);
 	if (!err) {
@@ -135,10 +148,9 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 			cbpf_err("load: fill maps from %s: %s", st.path, strerror(-err));
 	}
 	if (!err)
-		err = attach_endpoints(ctx, &st);
-	/* Links of interfaces that are gone (deleted behind our back, or while we were down). */
-	if (!err && (err = cbpf_links_prune(ctx, &pruned)))
-		cbpf_err("load: prune links in %s: %s", dir, strerror(-err));
+		err = attach_endpoints(&pass, &st);
+	link_table_free(pass.links);
+	cbpf_pin_cache_close(&pins);
 	cbpf_maps_close(&maps);
 	if (err)
 		goto out;

@@ -10,12 +10,15 @@
 
 struct cbpf_cmd;
 struct cbpf_pin_cache;
+struct cbpf_link_table;
 
 struct cbpf_ctx {
 	const char *bpffs;	     /* bpffs mount; pins live under <bpffs>/cbpfnet */
 	const char *state_dir;	     /* per-host state: networks, endpoints, history */
 	bool json;		     /* print one JSON document instead of text */
 	struct cbpf_pin_cache *pins; /* pins kept open across endpoints; NULL: opened per use */
+	/* Our pinned links as read once for a pass over every endpoint; NULL: opened per use. */
+	struct cbpf_link_table *links;
 	/* The program's command table, which the agent and cluster mode run requests through. */
 	const struct cbpf_cmd *commands;
 };

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "reconcile/attach.h"
 #include "net/macvlan_link.h"
+#include "reconcile/loader.h"
 #include "reconcile/macvlan_map.h"
 #include "reconcile/rcu_expedite.h"
 #include "network.h"
@@ -424,15 +425,19 @@ static bool macvlan_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoi
 static int macvlan_reattach(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,
 			    const struct cbpf_network *net)
 {
-	int ns_fd = nl_netns_open(ep->netns);
-	int ifindex = macvlan_ep_ifindex(ep), err;
+	int ifindex = macvlan_ep_ifindex(ep), ns_fd, err = 0;
 
-	if (ns_fd < 0)
-		return 0;
-	err = macvlan_attach(ctx, ns_fd, ifindex);
-	close(ns_fd);
-	if (err == -ENODEV)
-		return 0;
+	/* Its links hold today's programs (an agent's restart): no need to enter its netns. */
+	if (!cbpf_link_current(ctx, ifindex, CBPF_PIN_PROG_MACVLAN_EGRESS, true) ||
+	    !cbpf_link_current(ctx, ifindex, CBPF_PIN_PROG_MACVLAN_INGRESS, false)) {
+		ns_fd = nl_netns_open(ep->netns);
+		if (ns_fd < 0)
+			return 0;
+		err = macvlan_attach(ctx, ns_fd, ifindex);
+		close(ns_fd);
+		if (err == -ENODEV)
+			return 0;
+	}
 	err = err ?: macvlan_link_update(ctx, ifindex, ep->ip, net);
 	if (err)
 		cbpf_err("load: attach to %s in netns %s (endpoint %s): %s", ep->ifname, ep->netns,

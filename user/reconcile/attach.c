@@ -9,15 +9,6 @@
 #include "reconcile/loader.h"
 #include "reconcile/rcu_expedite.h"
 
-/*
- * TCX, the kernel's own BPF hook at ingress and egress (Linux 6.6): BPF_PROG_ATTACH, DETACH and
- * QUERY with these attach types and the interface's index as target. These are the kernel's
- * uapi values (enum bpf_attach_type, BPF_F_BEFORE); Debian's <linux/bpf.h> (6.1) and libbpf
- * 1.1 predate them.
- */
-#define CBPF_TCX_INGRESS 46	   /* BPF_TCX_INGRESS */
-#define CBPF_TCX_EGRESS	 47	   /* BPF_TCX_EGRESS */
-#define CBPF_F_BEFORE	 (1U << 3) /* BPF_F_BEFORE: with no program named, first on the hook */
 /* The most programs one TCX hook holds (BPF_MPROG_MAX). */
 #define CBPF_TCX_MAX 64
 

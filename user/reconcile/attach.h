@@ -11,6 +11,17 @@
 
 #include "core/cmd.h"
 
+/*
+ * TCX, the kernel's own BPF hook at ingress and egress (Linux 6.6): BPF_PROG_ATTACH, DETACH and
+ * QUERY with these attach types and the interface's index as target. These are the kernel's
+ * uapi values (enum bpf_attach_type, BPF_F_BEFORE); Debian's <linux/bpf.h> (6.1) and libbpf
+ * 1.1 predate them.
+ */
+#define CBPF_TCX_INGRESS 46	   /* BPF_TCX_INGRESS */
+#define CBPF_TCX_EGRESS	 47	   /* BPF_TCX_EGRESS */
+#define CBPF_BPF_XDP	 37	   /* BPF_XDP, the attach type of an XDP link */
+#define CBPF_F_BEFORE	 (1U << 3) /* BPF_F_BEFORE: with no program named, first on the hook */
+
 enum cbpf_hook {
 	CBPF_HOOK_TC,	    /* endpoint program, host side of an endpoint */
 	CBPF_HOOK_XDP,	    /* endpoint early filter */
@@ -34,12 +45,17 @@ int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex);
  * without the grace period an explicit detach waits for on each hook.
  */
 int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex);
-/* Unpins links whose interface is gone; *pruned counts them. */
 /*
  * Whether our pinned TCX ingress link on ifindex holds a live interface: a link whose
  * interface was deleted (in whatever namespace) reads ifindex 0. Changes nothing.
  */
 bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex);
+/*
+ * Whether, by the links read for this pass (ctx->links), our link at TCX ingress or egress of
+ * ifindex is live and holds the program pinned as pin. False without such a snapshot.
+ */
+bool cbpf_link_current(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress);
+/* Unpins links whose interface is gone; *pruned counts them. */
 int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned);
 /* Detaches, from one TCX hook, cbpfnet programs attached without a link, but keep_id. */
 int cbpf_tcx_detach_others(int ifindex, unsigned int type, unsigned int keep_id);

@@ -7,55 +7,16 @@
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reconcile/attach.h"
+#include "reconcile/link_table.h"
 #include "reconcile/loader.h"
 #include "reconcile/rcu_expedite.h"
-
-#define CBPF_BPF_XDP	 37	   /* BPF_XDP, the attach type of an XDP link */
-#define CBPF_F_BEFORE	 (1U << 3) /* BPF_F_BEFORE: with no program named, first on the hook */
-#define CBPF_TCX_INGRESS 46
-#define LINKS_DIR	 "links"
-
-static const char *hook_name(unsigned int type)
-{
-	return type == CBPF_BPF_XDP	  ? "xdp"
-	       : type == CBPF_TCX_INGRESS ? "tcx_ingress"
-					  : "tcx_egress";
-}
-
-static int link_path(const struct cbpf_ctx *ctx, unsigned int type, int ifindex, char *buf,
-		     size_t size)
-{
-	char dir[256];
-	int n;
-
-	cbpf_pin_path(ctx, LINKS_DIR, dir, sizeof(dir));
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	/* bpffs refuses names with a dot. */
-	n = snprintf(buf, size, "%s/%s-%d", dir, hook_name(type), ifindex);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* The interface a link holds its program on; 0 once the interface is gone. */
-static int link_ifindex(int link_fd)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(link_fd, &info, &len))
-		return -errno;
-	/* tcx.ifindex and xdp.ifindex share the first word of the union. */
-	return (int)info.xdp.ifindex;
-}
 
 /* Our pinned link on the hook, live; -ENOENT when there is none (a dead one is unpinned). */
 static int link_open(const char *path)
@@ -64,7 +25,7 @@ static int link_open(const char *path)
 
 	if (fd < 0)
 		return -errno;
-	ifindex = link_ifindex(fd);
+	ifindex = link_fd_ifindex(fd);
 	if (ifindex > 0)
 		return fd;
 	close(fd);
@@ -94,7 +55,7 @@ static int link_attach(const struct cbpf_ctx *ctx, int ifindex, int prog_fd, uns
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = type == CBPF_BPF_XDP ? 0 : CBPF_F_BEFORE);
 	struct rcu_expedite window;
 	char path[512];
-	int fd, err = link_path(ctx, type, ifindex, path, sizeof(path));
+	int fd, err = link_pin_path(ctx, type, ifindex, path, sizeof(path));
 
 	if (err)
 		return err;
@@ -118,15 +79,33 @@ static int link_attach(const struct cbpf_ctx *ctx, int ifindex, int prog_fd, uns
 	rcu_expedite_end(&window);
 	if (fd < 0)
 		return fd;
-	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	err = link_pin_dir_make(ctx);
+	err = err ?: (bpf_obj_pin(fd, path) ? -errno : 0);
 	close(fd);
 	return err ?: (type == CBPF_BPF_XDP ? 0 : drop_unlinked(ifindex, type, prog_fd));
 }
 
+bool cbpf_link_current(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress)
+{
+	unsigned int prog_id;
+
+	if (!ctx->links)
+		return false;
+	prog_id = link_table_prog(ctx->links, cbpf_tcx_attach_type(egress), ifindex);
+	return prog_id && prog_id == link_table_pin_prog(ctx, ctx->links, pin);
+}
+
 int cbpf_attach_tc(const struct cbpf_ctx *ctx, int ifindex, const char *pin, bool egress)
 {
-	int prog_fd = cbpf_pin_open_cached(ctx, pin), err;
+	int prog_fd, err;
 
+	/*
+	 * A link holding this program got it here, and our programs attached without a link
+	 * went then: nothing is left to do, for every endpoint at an agent's restart.
+	 */
+	if (cbpf_link_current(ctx, ifindex, pin, egress))
+		return 0;
+	prog_fd = cbpf_pin_open_cached(ctx, pin);
 	if (prog_fd < 0)
 		return prog_fd;
 	err = link_attach(ctx, ifindex, prog_fd, cbpf_tcx_attach_type(egress));
@@ -147,13 +126,13 @@ int cbpf_attach_xdp(const struct cbpf_ctx *ctx, int ifindex)
 
 int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex)
 {
-	static const unsigned int types[] = {CBPF_TCX_INGRESS, CBPF_TCX_INGRESS + 1, CBPF_BPF_XDP};
+	static const unsigned int types[] = {CBPF_TCX_INGRESS, CBPF_TCX_EGRESS, CBPF_BPF_XDP};
 	struct rcu_expedite window;
 	char path[512];
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		int e = link_path(ctx, types[i], ifindex, path, sizeof(path)), fd;
+		int e = link_pin_path(ctx, types[i], ifindex, path, sizeof(path)), fd;
 
 		/* Detached now: the last reference's release would detach it only later. */
 		fd = e ? -1 : bpf_obj_get(path);
@@ -172,12 +151,12 @@ int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex)
 
 int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex)
 {
-	static const unsigned int types[] = {CBPF_TCX_INGRESS, CBPF_TCX_INGRESS + 1, CBPF_BPF_XDP};
+	static const unsigned int types[] = {CBPF_TCX_INGRESS, CBPF_TCX_EGRESS, CBPF_BPF_XDP};
 	char path[512];
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		int e = link_path(ctx, types[i], ifindex, path, sizeof(path));
+		int e = link_pin_path(ctx, types[i], ifindex, path, sizeof(path));
 
 		if (!e && unlink(path) && errno != ENOENT)
 			e = -errno;
@@ -191,39 +170,23 @@ bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex)
 	char path[512];
 	int fd, live;
 
-	if (link_path(ctx, CBPF_TCX_INGRESS, ifindex, path, sizeof(path)))
+	if (ctx->links)
+		return link_table_prog(ctx->links, CBPF_TCX_INGRESS, ifindex);
+	if (link_pin_path(ctx, CBPF_TCX_INGRESS, ifindex, path, sizeof(path)))
 		return false;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return false;
-	live = link_ifindex(fd);
+	live = link_fd_ifindex(fd);
 	close(fd);
 	return live > 0;
 }
 
 int cbpf_links_prune(const struct cbpf_ctx *ctx, int *pruned)
 {
-	char dir[256], path[512];
-	struct dirent *entry;
-	DIR *d;
+	struct cbpf_link_table *table;
+	int err = link_table_read(ctx, &table, pruned);
 
-	*pruned = 0;
-	cbpf_pin_path(ctx, LINKS_DIR, dir, sizeof(dir));
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((entry = readdir(d))) {
-		int fd;
-
-		if (entry->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
-		fd = link_open(path);
-		if (fd >= 0)
-			close(fd);
-		else if (fd == -ENOENT)
-			(*pruned)++;
-	}
-	closedir(d);
-	return 0;
+	link_table_free(table);
+	return err;
 }
