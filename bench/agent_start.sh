@@ -39,7 +39,8 @@ measure() {
 	local r
 	: >"$WORK/starts"
 	for ((r = 0; r < RESTARTS; r++)); do restart "$WORK/starts"; done
-	echo "$1 $(median 1 "$WORK/starts") $(median 2 "$WORK/starts")" >>"$WORK/results"
+	printf '%s %s %.1f\n' "$1" "$(median 1 "$WORK/starts")" "$(median 2 "$WORK/starts")" \
+		>>"$WORK/results"
 }
 
 # alternate: the old build and this one in turn, two rounds; prints each build's medians.
