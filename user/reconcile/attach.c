@@ -200,6 +200,10 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 	 * in one window (rcu_expedite.h).
 	 */
 	if (hook == CBPF_HOOK_TC) {
+		/* Nothing to change: no window, which could wait for another process's. */
+		if (cbpf_link_current(ctx, ifindex, CBPF_PIN_PROG_TC, false) &&
+		    cbpf_link_current(ctx, ifindex, CBPF_PIN_PROG_TC_TO_EP, true))
+			return 0;
 		rcu_expedite_begin(&window);
 		err = cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC, false);
 		err = err ?: cbpf_attach_tc(ctx, ifindex, CBPF_PIN_PROG_TC_TO_EP, true);
