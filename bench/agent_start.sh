@@ -4,14 +4,15 @@
 # resident memory then, against the same agent with no endpoint, in the same run.
 #
 #   bench/agent_start.sh [N] [RESTARTS]      (default 5000 endpoints, 5 restarts each)
+#   MODEL=overlay bench/agent_start.sh ...   veth endpoints of an overlay network instead
 #   OLD=/path/to/old/cbpfnet bench/agent_start.sh [N] [RESTARTS]
 #                                            then the two builds in turn on the same host, two
 #                                            rounds: each build's first start after the other's
 #                                            reloads the programs (an upgrade) and is reported
 #                                            apart; the RESTARTS after it give the build's median
 #
-# Endpoints are macvlan endpoints in namespaces of their own (one `ep apply`), so the start
-# reconciles N interfaces' links and map entries, not just maps. See docs/benchmarks.md.
+# Endpoints are macvlan endpoints (or veth, MODEL=overlay) in namespaces of their own (one
+# `ep apply`), so the start reconciles N interfaces' links and map entries, not just maps. See docs/benchmarks.md.
 source "$(dirname "$0")/../tests/lib.sh"
 N=${1:-5000}
 RESTARTS=${2:-5}
@@ -63,7 +64,12 @@ alternate() {
 		-v b="$(median 1 "$WORK/old.starts")" 'BEGIN {printf "%.2f", a / b}')"
 }
 
-cb h1 net create mv --model macvlan --parent ul0 --mode bridge --subnet 10.44.0.0/16 >/dev/null
+case ${MODEL:=macvlan} in
+macvlan) model_args=(--model macvlan --parent ul0 --mode bridge) ;;
+overlay) model_args=(--model overlay --vni 44) ;;
+*) echo "MODEL: macvlan or overlay" >&2; exit 1 ;;
+esac
+cb h1 net create mv "${model_args[@]}" --subnet 10.44.0.0/16 >/dev/null
 measure 0
 for ((i = 0; i < N; i++)); do
 	echo "{\"op\": \"add\", \"name\": \"s$i\", \"net\": \"mv\", \"netns\": \"$P-s$i\", \"create_netns\": true}"
