@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link/xdp_query.h"
 #include "reconcile/attach.h"
 #include "reconcile/loader.h"
 #include "reconcile/rcu_expedite.h"
@@ -217,8 +218,8 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 
 int cbpf_attached(int ifindex)
 {
+	struct nl_xdp_ids xdp;
 	struct tcx_ours ours;
-	__u32 xdp_id = 0;
 	int mask = 0, err;
 
 	err = tcx_ours_open(ifindex, CBPF_TCX_INGRESS, &ours);
@@ -227,7 +228,7 @@ int cbpf_attached(int ifindex)
 	if (ours.n)
 		mask |= 1 << CBPF_HOOK_TC;
 	tcx_ours_close(&ours);
-	if (!bpf_xdp_query_id(ifindex, 0, &xdp_id) && xdp_id)
+	if (!nl_xdp_query(ifindex, &xdp) && xdp.prog)
 		mask |= 1 << CBPF_HOOK_XDP;
 	return mask;
 }
@@ -235,14 +236,14 @@ int cbpf_attached(int ifindex)
 int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex)
 {
 	char name[BPF_OBJ_NAME_LEN];
-	__u32 xdp_id = 0;
+	struct nl_xdp_ids xdp;
 	int err = cbpf_links_unpin(ctx, ifindex), fd;
 
 	err = err ?: cbpf_tcx_detach(ifindex);
-	if (err || bpf_xdp_query_id(ifindex, 0, &xdp_id) || !xdp_id)
+	if (err || nl_xdp_query(ifindex, &xdp) || !xdp.prog)
 		return err;
 	/* An XDP program attached without a link, by an older build: only ours goes. */
-	fd = prog_open_id(xdp_id, name);
+	fd = prog_open_id(xdp.prog, name);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
 	close(fd);
@@ -268,7 +269,7 @@ static int hook_prog_add(struct cbpf_hook_prog *progs, int n, const char *hook, 
 
 int cbpf_hook_progs(int ifindex, struct cbpf_hook_prog *progs)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, xdp);
+	struct nl_xdp_ids xdp;
 	__u32 ids[CBPF_TCX_MAX];
 	int n = 0, count;
 
@@ -280,10 +281,10 @@ int cbpf_hook_progs(int ifindex, struct cbpf_hook_prog *progs)
 			return count < 0 ? count : n;
 	}
 	/* A program per XDP mode: driver, generic (skb) and offloaded. */
-	count = bpf_xdp_query(ifindex, 0, &xdp);
+	count = nl_xdp_query(ifindex, &xdp);
 	if (count)
 		return count;
-	__u32 xdp_ids[] = {xdp.drv_prog_id, xdp.skb_prog_id, xdp.hw_prog_id};
+	__u32 xdp_ids[] = {xdp.drv, xdp.skb, xdp.hw};
 
 	for (size_t i = 0; i < sizeof(xdp_ids) / sizeof(xdp_ids[0]) && n >= 0; i++)
 		if (xdp_ids[i])

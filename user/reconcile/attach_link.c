@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "link/xdp_query.h"
 #include "reconcile/attach.h"
 #include "reconcile/link_table.h"
 #include "reconcile/loader.h"
@@ -37,10 +38,11 @@ static int link_open(const char *path)
 static int drop_unlinked(int ifindex, unsigned int type, int prog_fd)
 {
 	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), id = 0;
+	__u32 len = sizeof(info);
+	struct nl_xdp_ids xdp;
 
 	if (type == CBPF_BPF_XDP) {
-		if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+		if (nl_xdp_query(ifindex, &xdp) || !xdp.prog)
 			return 0;
 		/* An XDP program attached without a link blocks link creation: it goes first. */
 		return bpf_xdp_detach(ifindex, 0, NULL);
