@@ -368,20 +368,29 @@ ep_back "macvlan, restart" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
 # A start takes a live link for done only when it holds today's program: one that another
 # program was put into by hand gets ours back, and the link next to it is left as it was.
 link_prog() { bpftool -j link show pinned "$(pin h1 "links/$1")" | jq .prog_id; }
-m1_idx=$(in_ns m1 cat /sys/class/net/eth0/ifindex)
-egress_link=$(bpftool -j link show pinned "$(pin h1 "links/tcx_egress-$m1_idx")" | jq .id)
-check "tc_noop put into m1's TCX ingress link by hand" "$TCX_NOOP" --into \
-	"$(pin h1 "links/tcx_ingress-$m1_idx")"
-check_eq "... which holds tc_noop now" "tc_noop" \
-	"$(bpftool -j prog show id "$(link_prog "tcx_ingress-$m1_idx")" | jq -r .name)"
-agent_stop h1
-check "macvlan: the agent restarts after m1's link got another program" agent_start h1 --recheck 0
-check_eq "macvlan, restart: m1's ingress link holds the pinned tc_macvlan_ingress again" \
-	"$(prog_id h1 prog_tc_macvlan_ingress)" "$(link_prog "tcx_ingress-$m1_idx")"
-check_eq "macvlan, restart: its egress link is the same link, with the pinned program" \
-	"$egress_link $(prog_id h1 prog_tc_macvlan_egress)" \
-	"$(bpftool -j link show pinned "$(pin h1 "links/tcx_egress-$m1_idx")" | jq -r '"\(.id) \(.prog_id)"')"
+# program_put_back LABEL EP IFINDEX INGRESS_PROG EGRESS_PROG: tc_noop put into the TCX ingress
+# link on IFINDEX (endpoint EP's), then a restart; the pinned programs are the ones expected.
+program_put_back() {
+	local egress_link
+	egress_link=$(bpftool -j link show pinned "$(pin h1 "links/tcx_egress-$3")" | jq .id)
+	check "$1: tc_noop put into $2's TCX ingress link by hand" "$TCX_NOOP" --into \
+		"$(pin h1 "links/tcx_ingress-$3")"
+	check_eq "$1: ... which holds tc_noop now" "tc_noop" \
+		"$(bpftool -j prog show id "$(link_prog "tcx_ingress-$3")" | jq -r .name)"
+	agent_stop h1
+	check "$1: the agent restarts after $2's link got another program" agent_start h1 --recheck 0
+	check_eq "$1, restart: $2's ingress link holds the pinned $4 again" \
+		"$(prog_id h1 "prog_$4")" "$(link_prog "tcx_ingress-$3")"
+	check_eq "$1, restart: its egress link is the same link, with the pinned $5" \
+		"$egress_link $(prog_id h1 "prog_$5")" \
+		"$(bpftool -j link show pinned "$(pin h1 "links/tcx_egress-$3")" | jq -r '"\(.id) \(.prog_id)"')"
+}
+program_put_back macvlan m1 "$(in_ns m1 cat /sys/class/net/eth0/ifindex)" \
+	tc_macvlan_ingress tc_macvlan_egress
 ep_back "macvlan, program put back" m1 10.9.0.2/24 "$m1_mac" m2 10.9.0.2 m1 10.9.0.3
+a2_if=$(cb h1 --json ep list | jq -r '.[] | select(.name == "a2") | .host_ifname')
+program_put_back veth a2 "$(in_ns h1 cat "/sys/class/net/$a2_if/ifindex")" tc_from_ep tc_to_ep
+ep_back "veth, program put back" a2 10.1.0.3/24 "$a2_mac" a2 10.1.0.2 a1 10.1.0.3
 # An interface of the endpoint's name that cbpfnet did not make is never replaced.
 in_ns m1 ip link del eth0
 in_ns m1 ip link add eth0 type veth peer name foreign0
