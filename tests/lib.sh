@@ -242,7 +242,8 @@ hook_id() {
 # prog_id HOST PIN: the id of a program pinned by HOST's cbpfnet.
 prog_id() { bpftool -j prog show pinned "$(pin "$1" "$2")" | jq .id; }
 
-# TCX_NOOP IFACE ingress|egress, run in a namespace: somebody else's program attached by TCX;
+# TCX_NOOP IFACE ingress|egress|xdp, run in a namespace: somebody else's program attached by TCX
+# (or to XDP, without a link);
 # TCX_NOOP --into PINNED_LINK: tc_noop put inside one of our links in place of its program.
 TCX_NOOP=$REPO/build/tests/tools/tcx_noop
 

@@ -119,6 +119,19 @@ check_eq "status shows none on a1" "none" \
 	"$(cb h1 --json status | jq -r '.endpoints[] | select(.name == "a1") | .attached')"
 check_eq "detach leaves the foreign program alone" "tcx_ingress tc_noop" "$(hooks h1 cbe1)"
 check "detach again: nothing of cbpfnet's there is fine" cb h1 detach cbe1
+xdp_prog() { in_ns h1 ip -j link show "$1" | jq '.[0].xdp.prog.id // 0'; }
+check "a foreign XDP program on a1's host interface (no link)" in_ns h1 "$TCX_NOOP" cbe1 xdp
+foreign_xdp=$(xdp_prog cbe1)
+check_eq "status does not take it for cbpfnet's" "none" \
+	"$(cb h1 --json status | jq -r '.endpoints[] | select(.name == "a1") | .attached')"
+out=$(cb h1 attach cbe1 --xdp 2>&1)
+check_eq "attach --xdp next to it exits 1" "1" "$?"
+check_contains "... and says whose program is in the way" \
+	"attach: XDP program on cbe1: its XDP hook holds a program cbpfnet did not attach" "$out"
+check_eq "... which is still there" "$foreign_xdp" "$(xdp_prog cbe1)"
+check "detach with it there succeeds" cb h1 detach cbe1
+check_eq "... and leaves it there too" "$foreign_xdp" "$(xdp_prog cbe1)"
+in_ns h1 ip link set dev cbe1 xdp off
 check "policy del a1 a2 again" cb h1 policy del a1 a2
 
 # Bad input: one line on stderr naming the object, exit != 0, nothing changed.

@@ -4,8 +4,9 @@
  * cbpfnet would. Like cbpfnet's, the attachment outlives this process and goes with the
  * interface. Run it in the interface's namespace. With --into, it puts tc_noop in place of the
  * program inside a pinned link instead (BPF_LINK_UPDATE), as a root user's tool could do to
- * one of cbpfnet's.
- * Usage: build/tests/tools/tcx_noop IFACE ingress|egress
+ * one of cbpfnet's. With xdp, it attaches xdp_noop to the interface's XDP hook the way
+ * `ip link set IFACE xdp` does (no link).
+ * Usage: build/tests/tools/tcx_noop IFACE ingress|egress|xdp
  *        build/tests/tools/tcx_noop --into PINNED_LINK
  */
 #include <bpf/bpf.h>
@@ -51,8 +52,10 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--into"))
 		return into_link(argv[2]);
-	if (argc != 3 || (strcmp(argv[2], "ingress") && strcmp(argv[2], "egress"))) {
-		fprintf(stderr, "usage: %s IFACE ingress|egress | --into PINNED_LINK\n", argv[0]);
+	if (argc != 3 ||
+	    (strcmp(argv[2], "ingress") && strcmp(argv[2], "egress") && strcmp(argv[2], "xdp"))) {
+		fprintf(stderr, "usage: %s IFACE ingress|egress|xdp | --into PINNED_LINK\n",
+			argv[0]);
 		return 2;
 	}
 	egress = !strcmp(argv[2], "egress");
@@ -65,6 +68,14 @@ int main(int argc, char **argv)
 	if (!skel) {
 		fprintf(stderr, "tcx_noop: load tc_noop: %s\n", strerror(errno));
 		return 1;
+	}
+	if (!strcmp(argv[2], "xdp")) {
+		err = bpf_xdp_attach(ifindex, bpf_program__fd(skel->progs.xdp_noop), 0, NULL);
+		if (err)
+			fprintf(stderr, "tcx_noop: attach xdp_noop to %s: %s\n", argv[1],
+				strerror(-err));
+		noop_bpf__destroy(skel);
+		return err ? 1 : 0;
 	}
 	/* No flags: appended, the way a plain BPF_PROG_ATTACH places it. */
 	err = bpf_prog_attach_opts(bpf_program__fd(skel->progs.tc_noop), ifindex,

@@ -124,6 +124,12 @@ int cmd_attach(struct cbpf_ctx *ctx, int argc, char **argv)
 	if (err)
 		return err;
 	err = cbpf_attach(ctx, ifindex, hook);
+	if (err == -EBUSY && hook == CBPF_HOOK_XDP) {
+		cbpf_err("attach: XDP program on %s: its XDP hook holds a program cbpfnet did not "
+			 "attach, which is left alone (see `cbpfnet attach --show %s`)",
+			 argv[optind], argv[optind]);
+		return err;
+	}
 	if (err) {
 		cbpf_err("attach: %s program on %s: %s", hook == CBPF_HOOK_XDP ? "XDP" : "TC",
 			 argv[optind], strerror(-err));

@@ -280,7 +280,7 @@ static void print_status_text(json_object *doc)
 	}
 }
 
-static const char *attach_state(const struct cbpf_endpoint *ep)
+static const char *attach_state(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
 {
 	unsigned int ifindex;
 	int mask;
@@ -292,7 +292,7 @@ static const char *attach_state(const struct cbpf_endpoint *ep)
 	ifindex = if_nametoindex(ep->host_ifname);
 	if (!ifindex)
 		return "missing";
-	mask = cbpf_attached(ifindex);
+	mask = cbpf_attached(ctx, ifindex);
 	if (mask < 0)
 		return "unknown";
 	if ((mask & 3) == 3)
@@ -340,7 +340,7 @@ int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv)
 		json_object_object_add(ep, "host_ifname",
 				       json_object_new_string(st.eps[i].host_ifname));
 		json_object_object_add(ep, "attached",
-				       json_object_new_string(attach_state(&st.eps[i])));
+				       json_object_new_string(attach_state(ctx, &st.eps[i])));
 		json_object_array_add(eps, ep);
 	}
 	json_object_object_add(doc, "endpoints", eps);

@@ -419,7 +419,7 @@ static int macvlan_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st,
 /* Our pinned links on the interface die with it, and they are read from the host. */
 static bool macvlan_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
 {
-	return cbpf_link_live(ctx, macvlan_ep_ifindex(ep));
+	return cbpf_link_live(ctx, macvlan_ep_ifindex(ep), CBPF_TCX_INGRESS);
 }
 
 static int macvlan_reattach(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep,

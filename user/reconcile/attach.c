@@ -216,9 +216,8 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 	return cbpf_attach_xdp(ctx, ifindex);
 }
 
-int cbpf_attached(int ifindex)
+int cbpf_attached(const struct cbpf_ctx *ctx, int ifindex)
 {
-	struct nl_xdp_ids xdp;
 	struct tcx_ours ours;
 	int mask = 0, err;
 
@@ -228,28 +227,39 @@ int cbpf_attached(int ifindex)
 	if (ours.n)
 		mask |= 1 << CBPF_HOOK_TC;
 	tcx_ours_close(&ours);
-	if (!nl_xdp_query(ifindex, &xdp) && xdp.prog)
+	/*
+	 * Ours is the pinned link. Asking the interface instead costs a netlink message, and the
+	 * kernel walks every peer namespace for each: on a host of veths, seconds for `status`.
+	 */
+	if (cbpf_link_live(ctx, ifindex, CBPF_BPF_XDP))
 		mask |= 1 << CBPF_HOOK_XDP;
 	return mask;
 }
 
-int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex)
+int cbpf_xdp_detach_unlinked(int ifindex)
 {
 	char name[BPF_OBJ_NAME_LEN];
 	struct nl_xdp_ids xdp;
-	int err = cbpf_links_unpin(ctx, ifindex), fd;
+	int err = nl_xdp_query(ifindex, &xdp), fd;
 
-	err = err ?: cbpf_tcx_detach(ifindex);
-	if (err || nl_xdp_query(ifindex, &xdp) || !xdp.prog)
+	if (err || !xdp.prog)
 		return err;
-	/* An XDP program attached without a link, by an older build: only ours goes. */
 	fd = prog_open_id(xdp.prog, name);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
 	close(fd);
 	return strncmp(name, &CBPF_PIN_PROG_XDP[strlen(CBPF_PIN_PROG_PREFIX)], BPF_OBJ_NAME_LEN - 1)
-		   ? 0
+		   ? -EBUSY
 		   : bpf_xdp_detach(ifindex, 0, NULL);
+}
+
+int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex)
+{
+	int err = cbpf_links_unpin(ctx, ifindex);
+
+	err = err ?: cbpf_tcx_detach(ifindex);
+	err = err ?: cbpf_xdp_detach_unlinked(ifindex);
+	return err == -EBUSY ? 0 : err;
 }
 
 /* Appends the program id on hook to progs; one that went meanwhile is left out. */

@@ -46,10 +46,11 @@ int cbpf_links_unpin(const struct cbpf_ctx *ctx, int ifindex);
  */
 int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex);
 /*
- * Whether our pinned TCX ingress link on ifindex holds a live interface: a link whose
- * interface was deleted (in whatever namespace) reads ifindex 0. Changes nothing.
+ * Whether our pinned link of attach type (CBPF_TCX_INGRESS, CBPF_BPF_XDP...) on ifindex holds a
+ * live interface: a link whose interface was deleted (in whatever namespace) reads ifindex 0.
+ * Changes nothing.
  */
-bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex);
+bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex, unsigned int type);
 /*
  * Whether, by the links read for this pass (ctx->links), our link at TCX ingress or egress of
  * ifindex is live and holds the program pinned as pin. False without such a snapshot.
@@ -73,10 +74,16 @@ unsigned int cbpf_tcx_attach_type(bool egress);
 /* Removes cbpfnet's links, and programs of ours attached without one, from ifindex. */
 int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex);
 /*
- * Reports which hooks carry a program: bit 0 TC (one of cbpfnet's at TCX ingress), bit 1 XDP.
- * Returns a mask or -errno.
+ * Detaches the XDP program on ifindex that was attached without a link, if it is cbpfnet's (an
+ * older build's): a link cannot be made next to it. -EBUSY when it is somebody else's, which
+ * stays; 0 when there is none.
  */
-int cbpf_attached(int ifindex);
+int cbpf_xdp_detach_unlinked(int ifindex);
+/*
+ * Reports which hooks carry a program of cbpfnet's: bit 0 TC (at TCX ingress), bit 1 XDP (our
+ * pinned link). Returns a mask or -errno.
+ */
+int cbpf_attached(const struct cbpf_ctx *ctx, int ifindex);
 
 /* One program on an interface's hooks, as `cbpfnet attach --show` lists it. */
 struct cbpf_hook_prog {

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "link/xdp_query.h"
 #include "reconcile/attach.h"
 #include "reconcile/link_table.h"
 #include "reconcile/loader.h"
@@ -39,14 +38,10 @@ static int drop_unlinked(int ifindex, unsigned int type, int prog_fd)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	struct nl_xdp_ids xdp;
 
-	if (type == CBPF_BPF_XDP) {
-		if (nl_xdp_query(ifindex, &xdp) || !xdp.prog)
-			return 0;
-		/* An XDP program attached without a link blocks link creation: it goes first. */
-		return bpf_xdp_detach(ifindex, 0, NULL);
-	}
+	/* An XDP program attached without a link blocks link creation: it goes first. */
+	if (type == CBPF_BPF_XDP)
+		return cbpf_xdp_detach_unlinked(ifindex);
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
 		return -errno;
 	return cbpf_tcx_detach_others(ifindex, type, info.id);
@@ -167,14 +162,14 @@ int cbpf_links_forget(const struct cbpf_ctx *ctx, int ifindex)
 	return err;
 }
 
-bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex)
+bool cbpf_link_live(const struct cbpf_ctx *ctx, int ifindex, unsigned int type)
 {
 	char path[512];
 	int fd, live;
 
 	if (ctx->links)
-		return link_table_prog(ctx->links, CBPF_TCX_INGRESS, ifindex);
-	if (link_pin_path(ctx, CBPF_TCX_INGRESS, ifindex, path, sizeof(path)))
+		return link_table_prog(ctx->links, type, ifindex);
+	if (link_pin_path(ctx, type, ifindex, path, sizeof(path)))
 		return false;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
