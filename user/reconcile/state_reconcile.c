@@ -1,10 +1,9 @@
 #include <errno.h>
-#include <netlink/cache.h>
-#include <netlink/route/link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "link/host_links.h"
 #include "link/names.h"
 #include "core/err.h"
 #include "link/netns.h"
@@ -86,45 +85,40 @@ static bool leftover_link(struct cbpf_state *st, const char **links, size_t n_li
 
 static int remove_links(struct cbpf_state *st)
 {
-	struct nl_cache *cache;
-	struct nl_sock *sock;
-	struct nl_object *obj;
-	size_t n_links;
+	char(*names)[IFNAMSIZ] = NULL;
+	struct nl_sock *sock = NULL;
+	size_t n_links, n_names;
 	const char **links = ep_names(st, true, &n_links);
-	int err = links ? nl_sock_open(-1, &sock) : -ENOMEM;
+	int err = links ? host_link_names(&names, &n_names) : -ENOMEM;
 
 	if (err) {
 		if (links)
-			cbpf_err("recovery: netlink socket: %s", strerror(-err));
+			cbpf_err("recovery: list links: %s", strerror(-err));
 		free(links);
 		return err;
 	}
-	err = nl_to_errno(rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache));
-	if (err) {
-		cbpf_err("recovery: list links: %s", strerror(-err));
-		nl_sock_close(sock);
-		free(links);
-		return err;
-	}
-	for (obj = nl_cache_get_first(cache); obj && !err; obj = nl_cache_get_next(obj)) {
-		const char *name = rtnl_link_get_name((struct rtnl_link *)obj);
-
-		if (!name || !leftover_link(st, links, n_links, name))
+	for (size_t i = 0; i < n_names && !err; i++) {
+		if (!leftover_link(st, links, n_links, names[i]))
 			continue;
-		err = nl_link_delete(sock, name);
+		if (!sock && (err = nl_sock_open(-1, &sock))) {
+			cbpf_err("recovery: netlink socket: %s", strerror(-err));
+			break;
+		}
+		err = nl_link_delete(sock, names[i]);
 		/* A veth goes with its peer: deleting one pair's end may have taken another. */
 		if (err == -ENODEV)
 			err = 0;
 		if (err)
-			cbpf_err("recovery: delete link %s (recorded by no endpoint): %s", name,
+			cbpf_err("recovery: delete link %s (recorded by no endpoint): %s", names[i],
 				 strerror(-err));
 		else
 			fprintf(stderr,
 				"cbpfnet: recovery: deleted link %s, recorded by no endpoint\n",
-				name);
+				names[i]);
 	}
-	nl_cache_free(cache);
-	nl_sock_close(sock);
+	if (sock)
+		nl_sock_close(sock);
+	free(names);
 	free(links);
 	return err;
 }
