@@ -1,10 +1,14 @@
-/* The interfaces of a namespace, read from /proc/net/dev instead of a netlink dump. */
+/*
+ * The interfaces of a namespace, read from /proc/net/dev instead of a netlink dump, and looked
+ * up by name through one socket.
+ */
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "link/host_links.h"
+#include "link/ifindex.h"
 #include "tap.h"
 
 static int name_cmp(const void *a, const void *b)
@@ -88,9 +92,37 @@ static void parses_the_format(void)
 	}
 }
 
+/* link_ifindex answers what if_nametoindex answers, through its socket or without one. */
+static void lookups_as_if_nametoindex(void)
+{
+	struct link_ifindex lookup;
+	char(*names)[IFNAMSIZ];
+	size_t n, same = 0;
+	int err = link_ifindex_open(&lookup) ?: host_link_names(&names, &n);
+
+	CHECK(!err, "a lookup socket and the interfaces' names");
+	if (err)
+		return;
+	for (size_t i = 0; i < n; i++)
+		same += link_ifindex(&lookup, names[i]) == if_nametoindex(names[i]) &&
+			link_ifindex(NULL, names[i]) == if_nametoindex(names[i]);
+	CHECK(n > 0 && same == n, "the index of each of the %zu interfaces (%zu the same)", n,
+	      same);
+	errno = 0;
+	CHECK(!link_ifindex(&lookup, "cbpf-no-such") && errno == ENODEV,
+	      "a name no interface has: 0, ENODEV (errno %d)", errno);
+	errno = 0;
+	CHECK(!link_ifindex(&lookup, "abcdefghijklmnopq") && errno == ENODEV,
+	      "a name too long for any interface: 0, ENODEV (errno %d)", errno);
+	link_ifindex_close(&lookup);
+	CHECK(lookup.fd == -1, "closed, the lookup holds no socket");
+	free(names);
+}
+
 int main(void)
 {
 	same_as_if_nameindex();
 	parses_the_format();
+	lookups_as_if_nametoindex();
 	TAP_EXIT();
 }

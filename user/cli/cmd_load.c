@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "drop.h"
 #include "meta.h"
+#include "link/ifindex.h"
 #include "reconcile/link_table.h"
 #include "reconcile/loader.h"
 #include "net/relink.h"
@@ -45,7 +46,9 @@ static int attach_endpoints(struct cbpf_ctx *ctx, struct cbpf_state *st)
 				return err;
 			continue;
 		}
-		ifindex = st->eps[i].host_ifname[0] ? if_nametoindex(st->eps[i].host_ifname) : 0;
+		ifindex = st->eps[i].host_ifname[0]
+			      ? link_ifindex(ctx->ifindexes, st->eps[i].host_ifname)
+			      : 0;
 		if (!ifindex)
 			continue;
 		err = cbpf_attach(ctx, ifindex, CBPF_HOOK_TC);
@@ -99,6 +102,7 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 {
 	struct relink_report relinked = {0};
 	struct cbpf_ctx pass = *ctx;
+	struct link_ifindex ifindexes;
 	struct cbpf_pin_cache pins;
 	struct cbpf_state st;
 	struct cbpf_maps maps;
@@ -129,7 +133,11 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 	/* For this pass only: the programs it caches may be replaced by the next load. */
 	pass.pins = &pins;
 	cbpf_pin_cache_init(&pins);
-	err = refuse_empty_store(&st, &maps, loaded_now, dir);
+	err = link_ifindex_open(&ifindexes);
+	if (err)
+		cbpf_err("load: socket for interface lookups: %s", strerror(-err));
+	pass.ifindexes = &ifindexes;
+	err = err ?: refuse_empty_store(&st, &maps, loaded_now, dir);
 	err = err ?: state_reconcile_leftovers(ctx, &st);
 	/*
 	 * Our links, read once for the whole pass; those of interfaces that are gone (deleted
@@ -143,13 +151,14 @@ int cmd_load(struct cbpf_ctx *ctx, int argc, char **argv)
 				 strcmp(argv[0], "sync") ? RELINK_FROM_HOST : RELINK_IN_NETNS,
 				 &relinked);
 	if (!err) {
-		err = sync_all(&maps, &st);
+		err = sync_all(&maps, &st, &ifindexes);
 		if (err)
 			cbpf_err("load: fill maps from %s: %s", st.path, strerror(-err));
 	}
 	if (!err)
 		err = attach_endpoints(&pass, &st);
 	link_table_free(pass.links);
+	link_ifindex_close(&ifindexes);
 	cbpf_pin_cache_close(&pins);
 	cbpf_maps_close(&maps);
 	if (err)
@@ -280,7 +289,8 @@ static void print_status_text(json_object *doc)
 	}
 }
 
-static const char *attach_state(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
+static const char *attach_state(const struct cbpf_ctx *ctx, const struct cbpf_our_progs *ours,
+				const struct cbpf_endpoint *ep)
 {
 	unsigned int ifindex;
 	int mask;
@@ -289,10 +299,10 @@ static const char *attach_state(const struct cbpf_ctx *ctx, const struct cbpf_en
 		return "remote";
 	if (!ep->host_ifname[0])
 		return "in-netns"; /* macvlan: the programs sit on the endpoint's own interface */
-	ifindex = if_nametoindex(ep->host_ifname);
+	ifindex = link_ifindex(ctx->ifindexes, ep->host_ifname);
 	if (!ifindex)
 		return "missing";
-	mask = cbpf_attached(ctx, ifindex);
+	mask = cbpf_attached(ctx, ours, ifindex);
 	if (mask < 0)
 		return "unknown";
 	if ((mask & 3) == 3)
@@ -302,6 +312,9 @@ static const char *attach_state(const struct cbpf_ctx *ctx, const struct cbpf_en
 
 int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv)
 {
+	struct link_ifindex ifindexes = {.fd = -1};
+	struct cbpf_ctx pass = *ctx;
+	struct cbpf_our_progs ours;
 	struct cbpf_state st;
 	struct cbpf_maps maps;
 	char dir[256], build[20];
@@ -333,16 +346,21 @@ int cmd_status(struct cbpf_ctx *ctx, int argc, char **argv)
 	json_object_object_add(doc, "maps", counts);
 	json_object_object_add(doc, "drops", drop_counters(maps.drop_stats));
 	eps = json_object_new_array();
+	/* Without a socket of its own, each lookup opens one. */
+	if (!link_ifindex_open(&ifindexes))
+		pass.ifindexes = &ifindexes;
+	cbpf_our_progs_read(ctx, &ours);
 	for (size_t i = 0; i < st.n_eps; i++) {
 		json_object *ep = json_object_new_object();
 
 		json_object_object_add(ep, "name", json_object_new_string(st.eps[i].name));
 		json_object_object_add(ep, "host_ifname",
 				       json_object_new_string(st.eps[i].host_ifname));
-		json_object_object_add(ep, "attached",
-				       json_object_new_string(attach_state(ctx, &st.eps[i])));
+		json_object_object_add(
+		    ep, "attached", json_object_new_string(attach_state(&pass, &ours, &st.eps[i])));
 		json_object_array_add(eps, ep);
 	}
+	link_ifindex_close(&ifindexes);
 	json_object_object_add(doc, "endpoints", eps);
 	if (!ctx->json) {
 		print_status_text(doc);

@@ -11,6 +11,7 @@
 struct cbpf_cmd;
 struct cbpf_pin_cache;
 struct cbpf_link_table;
+struct link_ifindex;
 
 struct cbpf_ctx {
 	const char *bpffs;	     /* bpffs mount; pins live under <bpffs>/cbpfnet */
@@ -19,6 +20,8 @@ struct cbpf_ctx {
 	struct cbpf_pin_cache *pins; /* pins kept open across endpoints; NULL: opened per use */
 	/* Our pinned links as read once for a pass over every endpoint; NULL: opened per use. */
 	struct cbpf_link_table *links;
+	/* Host interfaces looked up by name through one socket for a pass; NULL: one per lookup. */
+	const struct link_ifindex *ifindexes;
 	/* The program's command table, which the agent and cluster mode run requests through. */
 	const struct cbpf_cmd *commands;
 };

@@ -11,6 +11,7 @@
 #include "net/netmodel.h"
 #include "net/plumb.h"
 #include "network.h"
+#include "link/ifindex.h"
 #include "link/nl.h"
 
 static const char *const steps[] = {
@@ -205,8 +206,7 @@ static int veth_ensure(struct nl_sock *host, struct nl_sock *peer, int host_ifin
 
 bool veth_present(const struct cbpf_ctx *ctx, const struct cbpf_endpoint *ep)
 {
-	(void)ctx;
-	return if_nametoindex(ep->host_ifname) > 0;
+	return link_ifindex(ctx->ifindexes, ep->host_ifname) > 0;
 }
 
 int veth_relink(const struct cbpf_ctx *ctx, struct cbpf_state *st, const struct cbpf_endpoint *ep,

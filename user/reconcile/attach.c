@@ -22,6 +22,10 @@ static const char *const our_tc_pins[] = {
     CBPF_PIN_PROG_MACVLAN_INGRESS,
 };
 
+_Static_assert(sizeof(our_tc_pins) / sizeof(our_tc_pins[0]) <=
+		   sizeof(((struct cbpf_our_progs *)0)->ids) / sizeof(unsigned int),
+	       "struct cbpf_our_progs holds every pinned TC program");
+
 static bool is_ours(const char *kernel_name)
 {
 	for (size_t i = 0; i < sizeof(our_tc_pins) / sizeof(our_tc_pins[0]); i++) {
@@ -216,17 +220,49 @@ int cbpf_attach(const struct cbpf_ctx *ctx, int ifindex, enum cbpf_hook hook)
 	return cbpf_attach_xdp(ctx, ifindex);
 }
 
-int cbpf_attached(const struct cbpf_ctx *ctx, int ifindex)
+void cbpf_our_progs_read(const struct cbpf_ctx *ctx, struct cbpf_our_progs *progs)
 {
-	struct tcx_ours ours;
-	int mask = 0, err;
+	progs->n = 0;
+	for (size_t i = 0; i < sizeof(our_tc_pins) / sizeof(our_tc_pins[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = cbpf_pin_open_cached(ctx, our_tc_pins[i]);
 
-	err = tcx_ours_open(ifindex, CBPF_TCX_INGRESS, &ours);
-	if (err)
-		return err;
-	if (ours.n)
-		mask |= 1 << CBPF_HOOK_TC;
-	tcx_ours_close(&ours);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			progs->ids[progs->n++] = info.id;
+		if (!ctx->pins)
+			close(fd);
+	}
+}
+
+/* Whether program id is ours: a pinned one, or one of an older build's, by its name. */
+static bool prog_is_ours(const struct cbpf_our_progs *known, __u32 id)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	for (int i = 0; known && i < known->n; i++)
+		if (known->ids[i] == id)
+			return true;
+	fd = prog_open_id(id, name);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return is_ours(name);
+}
+
+int cbpf_attached(const struct cbpf_ctx *ctx, const struct cbpf_our_progs *known, int ifindex)
+{
+	__u32 ids[CBPF_TCX_MAX];
+	int n = tcx_query(ifindex, CBPF_TCX_INGRESS, ids), mask = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n && !mask; i++)
+		if (prog_is_ours(known, ids[i]))
+			mask |= 1 << CBPF_HOOK_TC;
 	/*
 	 * Ours is the pinned link. Asking the interface instead costs a netlink message, and the
 	 * kernel walks every peer namespace for each: on a host of veths, seconds for `status`.

@@ -79,11 +79,19 @@ int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex);
  * stays; 0 when there is none.
  */
 int cbpf_xdp_detach_unlinked(int ifindex);
+/* The ids of cbpfnet's pinned TC programs: on a hook, these are ours without a look at names. */
+struct cbpf_our_progs {
+	unsigned int ids[8];
+	int n;
+};
+/* Reads them once for a pass over many interfaces; a program not pinned is left out. */
+void cbpf_our_progs_read(const struct cbpf_ctx *ctx, struct cbpf_our_progs *progs);
 /*
  * Reports which hooks carry a program of cbpfnet's: bit 0 TC (at TCX ingress), bit 1 XDP (our
- * pinned link). Returns a mask or -errno.
+ * pinned link). known (NULL: none) spares opening each program on the hook for its name, at
+ * thousands of interfaces most of `status`. Returns a mask or -errno.
  */
-int cbpf_attached(const struct cbpf_ctx *ctx, int ifindex);
+int cbpf_attached(const struct cbpf_ctx *ctx, const struct cbpf_our_progs *known, int ifindex);
 
 /* One program on an interface's hooks, as `cbpfnet attach --show` lists it. */
 struct cbpf_hook_prog {

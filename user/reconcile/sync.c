@@ -36,7 +36,7 @@ int sync_network(const struct cbpf_maps *maps, const struct cbpf_network *net)
 }
 
 static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
-		    struct cbpf_ep_value *value)
+		    const struct link_ifindex *lookup, struct cbpf_ep_value *value)
 {
 	struct cbpf_network *net = state_find_net(st, ep->net);
 	struct cbpf_node *node;
@@ -51,7 +51,7 @@ static int ep_value(struct cbpf_state *st, const struct cbpf_endpoint *ep,
 		/* A macvlan endpoint has no host side: its interface lives in its own namespace. */
 		bool macvlan = net->model == CBPF_MODEL_MACVLAN;
 		int ifindex =
-		    macvlan ? macvlan_ep_ifindex(ep) : (int)if_nametoindex(ep->host_ifname);
+		    macvlan ? macvlan_ep_ifindex(ep) : (int)link_ifindex(lookup, ep->host_ifname);
 
 		value->ifindex = ifindex > 0 ? ifindex : 0;
 		value->flags = macvlan ? CBPF_EP_MACVLAN : CBPF_EP_LOCAL;
@@ -70,7 +70,7 @@ int sync_endpoint(const struct cbpf_maps *maps, struct cbpf_state *st,
 {
 	struct cbpf_ep_key key = {.ip = ep->ip};
 	struct cbpf_ep_value value;
-	int err = ep_value(st, ep, &value);
+	int err = ep_value(st, ep, NULL, &value);
 
 	if (err)
 		return err;
@@ -130,7 +130,7 @@ int sync_segments(const struct cbpf_maps *maps, struct cbpf_state *st)
 	return err;
 }
 
-int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st)
+int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st, const struct link_ifindex *lookup)
 {
 	struct cbpf_net_key *net_keys = calloc(st->n_nets + 1, sizeof(*net_keys));
 	struct cbpf_net_value *net_values = calloc(st->n_nets + 1, sizeof(*net_values));
@@ -154,7 +154,7 @@ int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st)
 		goto out;
 	for (size_t i = 0; i < st->n_eps; i++) {
 		/* An endpoint whose interface is gone has nothing to forward to. */
-		if (ep_value(st, &st->eps[i], &ep_values[n_eps]))
+		if (ep_value(st, &st->eps[i], lookup, &ep_values[n_eps]))
 			continue;
 		ep_keys[n_eps++].ip = st->eps[i].ip;
 	}
@@ -206,7 +206,7 @@ int sync_all_if_loaded(const struct cbpf_ctx *ctx, struct cbpf_state *st)
 		return err;
 	err = refuse_lost_endpoints(&maps, st, ctx->bpffs);
 	if (!err) {
-		err = sync_all(&maps, st);
+		err = sync_all(&maps, st, NULL);
 		if (err)
 			cbpf_err("update maps in %s: %s", ctx->bpffs, strerror(-err));
 	}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "link/ifindex.h"
 #include "reconcile/loader.h"
 #include "store/state.h"
 
@@ -15,8 +16,12 @@ int sync_endpoint_delete(const struct cbpf_maps *maps, const struct cbpf_endpoin
 int sync_segments(const struct cbpf_maps *maps, struct cbpf_state *st);
 /* Rewrites the policy map from the rules and the networks' icc settings. */
 int sync_policy(const struct cbpf_maps *maps, struct cbpf_state *st);
-/* Rewrites every map from the state, removing entries the state does not name. */
-int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st);
+/*
+ * Rewrites every map from the state, removing entries the state does not name; host-side
+ * interfaces are looked up through lookup (NULL: one socket per lookup).
+ */
+int sync_all(const struct cbpf_maps *maps, struct cbpf_state *st,
+	     const struct link_ifindex *lookup);
 
 /* sync_all when the datapath is loaded; otherwise `load` does it later. */
 int sync_all_if_loaded(const struct cbpf_ctx *ctx, struct cbpf_state *st);
