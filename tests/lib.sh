@@ -24,13 +24,21 @@ lib_init() {
 }
 
 lib_cleanup() {
-	local pid ns h
+	local pid ns h i
 	# A test that starts things the harness does not know (containers) ends them first.
 	if declare -F lib_cleanup_hook >/dev/null; then lib_cleanup_hook; fi
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
-	wait 2>/dev/null
+	# 10 s to end, then KILL: an agent stuck behind a flood of requests must not hang the exit.
+	for pid in "${PIDS[@]}"; do
+		for i in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	[ ${#PIDS[@]} -eq 0 ] || wait "${PIDS[@]}" 2>/dev/null
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$P-"); do
 		ip netns del "$ns"
 	done
