@@ -294,7 +294,10 @@ int cbpf_detach(const struct cbpf_ctx *ctx, int ifindex)
 	int err = cbpf_links_unpin(ctx, ifindex);
 
 	err = err ?: cbpf_tcx_detach(ifindex);
-	err = err ?: cbpf_xdp_detach_unlinked(ifindex);
+	if (err)
+		return err;
+	/* Another tool's XDP program stays where it is. */
+	err = cbpf_xdp_detach_unlinked(ifindex);
 	return err == -EBUSY ? 0 : err;
 }
 
